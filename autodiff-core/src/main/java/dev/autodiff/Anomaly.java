@@ -1,0 +1,35 @@
+package dev.autodiff;
+
+import dev.autodiff.kernel.Shapes;
+
+/** Anomaly detection: finds the first backward rule that produced NaN or infinity and where its op was created. */
+final class Anomaly {
+    private Anomaly() {}
+
+    static void check(Tensor t, int input, Tensor g) {
+        double[] d = g.data;
+        for (int j = 0; j < d.length; j++) {
+            if (!Double.isFinite(d[j])) {
+                throw new AnomalyException("anomaly: the backward of '" + t.op.name + "' (output shape "
+                        + Shapes.str(t.shape) + ") produced " + d[j] + " in the gradient of its input " + input
+                        + " (shape " + Shapes.str(g.shape) + ") at flat index " + j + "; the op was created at "
+                        + site(t.createdAt), t.op.name, site(t.createdAt));
+            }
+        }
+    }
+
+    /** The first frame outside the library's core: the user's call that created the op. */
+    static String site(StackTraceElement[] trace) {
+        if (trace == null) {
+            return "(unknown: run the forward pass inside Autodiff.detectAnomaly() to record it)";
+        }
+        for (StackTraceElement e : trace) {
+            String c = e.getClassName();
+            boolean core = c.startsWith("dev.autodiff.") && c.indexOf('.', "dev.autodiff.".length()) < 0;
+            if (!core && !c.startsWith("dev.autodiff.kernel.") && !c.startsWith("java.")) {
+                return e.toString();
+            }
+        }
+        return trace.length > 0 ? trace[trace.length - 1].toString() : "(no stack)";
+    }
+}

@@ -1,0 +1,188 @@
+package dev.autodiff;
+
+import dev.autodiff.kernel.Shapes;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.IdentityHashMap;
+import java.util.List;
+
+/**
+ * Reverse-mode traversal. An iterative depth-first search lists the recorded tensors in post-order
+ * (inputs before the tensors computed from them); walking that list backwards visits each node after
+ * every consumer of it, so its gradient is complete when its vjp rules run. No recursion: a chain of
+ * any length backpropagates without growing the Java stack.
+ */
+final class Backprop {
+    private Backprop() {}
+
+    /** Accumulates into {@code grad()} of the leaves (and retained non-leaves). */
+    static void backward(Tensor root, Tensor seed, boolean retainGraph, boolean createGraph) {
+        run("backward", root, seed, retainGraph, createGraph, null, null);
+    }
+
+    /** Returns the gradients with respect to {@code inputs} (zeros for one the output does not depend on). */
+    static Tensor[] grad(Tensor root, Tensor seed, boolean retainGraph, boolean createGraph, Tensor[] inputs) {
+        IdentityHashMap<Tensor, Integer> targets = new IdentityHashMap<>();
+        for (int i = 0; i < inputs.length; i++) {
+            if (!inputs[i].requiresGrad) {
+                throw new IllegalArgumentException("grad: input " + i + " (shape " + Shapes.str(inputs[i].shape)
+                        + ") does not need grad; call requiresGrad() on it before computing the output");
+            }
+            if (targets.put(inputs[i], i) != null) {
+                throw new IllegalArgumentException("grad: input " + i + " appears twice among the inputs");
+            }
+        }
+        Tensor[] results = new Tensor[inputs.length];
+        run("grad", root, seed, retainGraph, createGraph, targets, results);
+        for (int i = 0; i < results.length; i++) {
+            if (results[i] == null) {
+                results[i] = Tensor.zeros(inputs[i].shape);
+            }
+        }
+        return results;
+    }
+
+    private static void run(String caller, Tensor root, Tensor seed, boolean retainGraph, boolean createGraph,
+                            IdentityHashMap<Tensor, Integer> targets, Tensor[] results) {
+        if (!root.requiresGrad) {
+            throw new IllegalArgumentException(caller + ": the output does not need grad: no input it was computed from "
+                    + "was marked with requiresGrad(), or it was computed under noGrad()");
+        }
+        Tensor g0 = seedFor(caller, root, seed);
+        List<Tensor> order = postOrder(caller, root);
+        GradMode mode = GradMode.current();
+        boolean wasEnabled = mode.enabled;
+        mode.enabled = createGraph;
+        try {
+            if (root.op == null) {
+                deliver(root, g0, targets, results);
+                return;
+            }
+            root.pending = g0;
+            for (int k = order.size() - 1; k >= 0; k--) {
+                Tensor t = order.get(k);
+                Tensor g = t.pending;
+                t.pending = null;
+                if (g == null) {
+                    continue;
+                }
+                if (targets != null) {
+                    Integer slot = targets.get(t);
+                    if (slot != null) {
+                        results[slot] = g;
+                    }
+                } else if (t.retainsGrad) {
+                    t.grad = t.grad == null ? g : t.grad.add(g);
+                }
+                Tensor[] in = t.inputs;
+                for (int i = 0; i < in.length; i++) {
+                    Tensor c = in[i];
+                    if (!c.requiresGrad) {
+                        continue;
+                    }
+                    Tensor gi = t.op.vjp(i, g, in, t);
+                    if (gi.shape != c.shape && !Arrays.equals(gi.shape, c.shape)) {
+                        throw new IllegalStateException("internal error: vjp of '" + t.op.name + "' for input " + i
+                                + " has shape " + Shapes.str(gi.shape) + ", expected " + Shapes.str(c.shape));
+                    }
+                    if (t.createdAt != null || mode.anomaly) {
+                        Anomaly.check(t, i, gi);
+                    }
+                    if (c.op == null) {
+                        deliver(c, gi, targets, results);
+                    } else {
+                        c.pending = c.pending == null ? gi : c.pending.add(gi);
+                    }
+                }
+            }
+        } finally {
+            mode.enabled = wasEnabled;
+            for (Tensor t : order) {
+                t.pending = null;
+                if (!retainGraph) {
+                    t.inputs = null;
+                }
+            }
+        }
+    }
+
+    private static void deliver(Tensor leaf, Tensor g, IdentityHashMap<Tensor, Integer> targets, Tensor[] results) {
+        if (targets == null) {
+            leaf.grad = leaf.grad == null ? g : leaf.grad.add(g);
+            return;
+        }
+        Integer slot = targets.get(leaf);
+        if (slot != null) {
+            results[slot] = results[slot] == null ? g : results[slot].add(g);
+        }
+    }
+
+    private static Tensor seedFor(String caller, Tensor root, Tensor seed) {
+        if (seed == null) {
+            if (root.size() != 1) {
+                throw new IllegalArgumentException(caller + ": the output has shape " + Shapes.str(root.shape)
+                        + "; a seed (a tensor of that shape) is needed to backpropagate from a non-scalar output");
+            }
+            return new Tensor(new double[] {1.0}, root.shape);
+        }
+        if (!Arrays.equals(seed.shape, root.shape)) {
+            throw new IllegalArgumentException(caller + ": the seed has shape " + Shapes.str(seed.shape)
+                    + " but the output has shape " + Shapes.str(root.shape));
+        }
+        return seed;
+    }
+
+    /** Recorded tensors reachable from root, inputs before the tensors computed from them. */
+    static List<Tensor> postOrder(String caller, Tensor root) {
+        List<Tensor> order = new ArrayList<>();
+        if (root.op == null) {
+            return order;
+        }
+        Object visit = new Object(); // marks this traversal; never confused with another thread's
+        Tensor[] stack = new Tensor[64];
+        int[] next = new int[64];
+        int top = 0;
+        stack[0] = root;
+        root.mark = visit;
+        try {
+            while (top >= 0) {
+                Tensor t = stack[top];
+                Tensor[] in = t.inputs;
+                if (in == null) {
+                    throw freed(caller, t);
+                }
+                int i = next[top];
+                if (i < in.length) {
+                    next[top] = i + 1;
+                    Tensor c = in[i];
+                    if (c.op != null && c.mark != visit) {
+                        c.mark = visit;
+                        if (++top == stack.length) {
+                            stack = Arrays.copyOf(stack, top * 2);
+                            next = Arrays.copyOf(next, top * 2);
+                        }
+                        stack[top] = c;
+                        next[top] = 0;
+                    }
+                } else {
+                    order.add(t);
+                    top--;
+                }
+            }
+        } finally {
+            for (int k = 0; k <= top; k++) {
+                stack[k].mark = null;
+            }
+            for (Tensor t : order) {
+                t.mark = null;
+            }
+        }
+        return order;
+    }
+
+    private static IllegalStateException freed(String caller, Tensor t) {
+        return new IllegalStateException(caller + ": trying to backpropagate a second time through the graph: the "
+                + "values saved by '" + t.op.name + "' (output shape " + Shapes.str(t.shape) + ") were freed after "
+                + "the first backward; pass retainGraph=true to the first backward to keep them");
+    }
+}

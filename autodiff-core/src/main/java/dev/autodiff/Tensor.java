@@ -1,0 +1,992 @@
+package dev.autodiff;
+
+import dev.autodiff.Primitive.Kind;
+import dev.autodiff.kernel.Elementwise;
+import dev.autodiff.kernel.IndexMaps;
+import dev.autodiff.kernel.Shapes;
+import java.util.Arrays;
+import java.util.SplittableRandom;
+
+/**
+ * An n-dimensional float64 array, row-major, whose values never change once made. Every operation
+ * returns a new tensor; when grad mode is on and an input {@link #needsGrad() needs grad}, the result
+ * also remembers the primitive and inputs that made it, which is the graph {@link #backward()} walks.
+ *
+ * <p>Gradients: {@link #backward()} accumulates into {@link #grad()} of every leaf that needs grad
+ * (call {@link #zeroGrad()} between steps); {@link Autodiff#grad(Tensor, Tensor...)} returns gradients
+ * without touching {@code grad()}. After a backward pass the graph's saved values are released unless
+ * {@code retainGraph} is set, and a second backward through it throws.
+ */
+public final class Tensor {
+    // value: data.length == product of shape; neither array is ever written after construction
+    final double[] data;
+    final int[] shape;
+
+    // graph: set once, by Primitive.record, on a freshly made result; inputs is cleared to free the graph
+    Primitive op;
+    Tensor[] inputs;
+    boolean requiresGrad;
+    StackTraceElement[] createdAt;
+
+    // gradient state and backward scratch
+    Tensor grad;
+    boolean retainsGrad;
+    Tensor pending;
+    Object mark;
+
+    Tensor(double[] data, int[] shape) {
+        this.data = data;
+        this.shape = shape.length == 0 ? Shapes.SCALAR : shape;
+    }
+
+    // ================================================================================ factories
+
+    public static Tensor scalar(double value) {
+        return new Tensor(new double[] {value}, Shapes.SCALAR);
+    }
+
+    /** A tensor holding a copy of {@code data} in the given shape; with no shape, a 1-D tensor. */
+    public static Tensor fromArray(double[] data, int... shape) {
+        if (data == null) {
+            throw new IllegalArgumentException("fromArray: data is null");
+        }
+        int[] s = shape.length == 0 ? new int[] {data.length} : checkShape("fromArray", shape);
+        if (Shapes.size(s) != data.length) {
+            throw new IllegalArgumentException("fromArray: " + data.length + " values do not fill shape "
+                    + Shapes.str(s) + " (" + Shapes.size(s) + " elements)");
+        }
+        return new Tensor(data.clone(), s);
+    }
+
+    public static Tensor zeros(int... shape) {
+        return full(0.0, shape);
+    }
+
+    public static Tensor ones(int... shape) {
+        return full(1.0, shape);
+    }
+
+    public static Tensor full(double value, int... shape) {
+        int[] s = checkShape("full", shape);
+        double[] d = new double[Shapes.size(s)];
+        if (value != 0.0) {
+            Arrays.fill(d, value);
+        }
+        return new Tensor(d, s);
+    }
+
+    /** 0, 1, ..., n-1. */
+    public static Tensor arange(int n) {
+        return arange(0, n, 1);
+    }
+
+    /** start, start + step, ... while below end (above it for a negative step), as NumPy's arange. */
+    public static Tensor arange(double start, double end, double step) {
+        if (step == 0 || !Double.isFinite(step) || !Double.isFinite(start) || !Double.isFinite(end)) {
+            throw new IllegalArgumentException("arange: need finite start, end and a non-zero step, got start=" + start
+                    + ", end=" + end + ", step=" + step);
+        }
+        int n = (int) Math.max(0, Math.ceil((end - start) / step));
+        double[] d = new double[n];
+        for (int i = 0; i < n; i++) {
+            d[i] = start + i * step;
+        }
+        return new Tensor(d, new int[] {n});
+    }
+
+    /** The n x n identity matrix. */
+    public static Tensor eye(int n) {
+        Tensor t = zeros(n, n);
+        for (int i = 0; i < n; i++) {
+            t.data[i * n + i] = 1.0;
+        }
+        return t;
+    }
+
+    /** Uniform on [0, 1), from {@link SplittableRandom} with the given seed. */
+    public static Tensor rand(long seed, int... shape) {
+        int[] s = checkShape("rand", shape);
+        SplittableRandom r = new SplittableRandom(seed);
+        double[] d = new double[Shapes.size(s)];
+        for (int i = 0; i < d.length; i++) {
+            d[i] = r.nextDouble();
+        }
+        return new Tensor(d, s);
+    }
+
+    /** Standard normal, from {@link SplittableRandom} with the given seed. */
+    public static Tensor randn(long seed, int... shape) {
+        int[] s = checkShape("randn", shape);
+        SplittableRandom r = new SplittableRandom(seed);
+        double[] d = new double[Shapes.size(s)];
+        for (int i = 0; i < d.length; i++) {
+            d[i] = r.nextGaussian();
+        }
+        return new Tensor(d, s);
+    }
+
+    private static int[] checkShape(String op, int[] shape) {
+        for (int d : shape) {
+            if (d < 0) {
+                throw new IllegalArgumentException(op + ": negative dimension in shape " + Shapes.str(shape));
+            }
+        }
+        Shapes.size(shape);
+        return shape.length == 0 ? Shapes.SCALAR : shape.clone();
+    }
+
+    // ================================================================================ accessors
+
+    /** A copy of the shape. */
+    public int[] shape() {
+        return shape.clone();
+    }
+
+    /** The size of one dimension; negative axes count from the end. */
+    public int dim(int axis) {
+        return shape[Shapes.axis("dim", axis, rank())];
+    }
+
+    public int rank() {
+        return shape.length;
+    }
+
+    public int size() {
+        return data.length;
+    }
+
+    /** The single value of a tensor with exactly one element. */
+    public double item() {
+        if (data.length != 1) {
+            throw new IllegalArgumentException("item: only a tensor with exactly one element has an item; this one has shape "
+                    + Shapes.str(shape) + " (" + data.length + " elements)");
+        }
+        return data[0];
+    }
+
+    /** A copy of the values in row-major order. */
+    public double[] toArray() {
+        return data.clone();
+    }
+
+    public double get(int... index) {
+        if (index.length != shape.length) {
+            throw new IllegalArgumentException("get: index " + Arrays.toString(index) + " has " + index.length
+                    + " coordinates but the tensor has rank " + shape.length + " (shape " + Shapes.str(shape) + ")");
+        }
+        int off = 0;
+        for (int d = 0; d < index.length; d++) {
+            if (index[d] < 0 || index[d] >= shape[d]) {
+                throw new IllegalArgumentException("get: index " + Arrays.toString(index) + " is out of bounds for shape "
+                        + Shapes.str(shape));
+            }
+            off = off * shape[d] + index[d];
+        }
+        return data[off];
+    }
+
+    /** Whether every element differs from {@code other}'s by at most {@code atol + rtol * |other|} (NaN equal to NaN). */
+    public boolean allClose(Tensor other, double rtol, double atol) {
+        if (!Arrays.equals(shape, other.shape)) {
+            return false;
+        }
+        for (int i = 0; i < data.length; i++) {
+            double a = data[i];
+            double b = other.data[i];
+            boolean ok = a == b || (Double.isNaN(a) && Double.isNaN(b)) || Math.abs(a - b) <= atol + rtol * Math.abs(b);
+            if (!ok) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    // ================================================================================ graph
+
+    /**
+     * Marks this leaf as needing a gradient and returns it. Only leaves can be marked; for a computed
+     * tensor use {@code detach().requiresGrad()}.
+     */
+    public Tensor requiresGrad() {
+        if (op != null) {
+            throw new IllegalStateException("requiresGrad: only a leaf can be marked, but this tensor was computed by '"
+                    + op.name + "'; use detach().requiresGrad() to start a new leaf from its value");
+        }
+        requiresGrad = true;
+        return this;
+    }
+
+    /** Whether gradients flow to this tensor: a marked leaf, or computed from one while grad mode was on. */
+    public boolean needsGrad() {
+        return requiresGrad;
+    }
+
+    /** True for tensors not computed by a recorded op: constants and marked leaves. */
+    public boolean isLeaf() {
+        return op == null;
+    }
+
+    /** The name of the op that computed this tensor in the graph, or null for a leaf. */
+    public String opName() {
+        return op == null ? null : op.name;
+    }
+
+    /** The same values, cut off from the graph: a constant leaf. */
+    public Tensor detach() {
+        return new Tensor(data, shape);
+    }
+
+    /** The accumulated gradient, or null if none has reached this tensor since the last {@link #zeroGrad()}. */
+    public Tensor grad() {
+        return grad;
+    }
+
+    /** Forgets the accumulated gradient (it becomes null, as PyTorch's set_to_none). */
+    public void zeroGrad() {
+        grad = null;
+    }
+
+    /** Asks backward to also store the gradient of this computed (non-leaf) tensor in {@link #grad()}. */
+    public Tensor retainGrad() {
+        retainsGrad = true;
+        return this;
+    }
+
+    /** Backpropagates from this one-element tensor with seed 1, then frees the graph. */
+    public void backward() {
+        Backprop.backward(this, null, false, false);
+    }
+
+    /** As {@link #backward()}, keeping the graph for another backward when {@code retainGraph}. */
+    public void backward(boolean retainGraph) {
+        Backprop.backward(this, null, retainGraph, false);
+    }
+
+    /** Backpropagates the vector {@code seed} (same shape as this tensor): leaves receive seed^T J. */
+    public void backward(Tensor seed) {
+        Backprop.backward(this, seed, false, false);
+    }
+
+    /**
+     * The general form: {@code seed} may be null for a one-element tensor; {@code createGraph} records
+     * the backward pass itself, so that the gradients can be differentiated again (it implies
+     * {@code retainGraph}).
+     */
+    public void backward(Tensor seed, boolean retainGraph, boolean createGraph) {
+        Backprop.backward(this, seed, retainGraph || createGraph, createGraph);
+    }
+
+    // ================================================================================ elementwise
+
+    public Tensor add(Tensor other) {
+        return Primitives.ADD.apply(this, other);
+    }
+
+    public Tensor add(double c) {
+        return Primitives.ADD.apply(this, scalar(c));
+    }
+
+    public Tensor sub(Tensor other) {
+        return Primitives.SUB.apply(this, other);
+    }
+
+    public Tensor sub(double c) {
+        return Primitives.SUB.apply(this, scalar(c));
+    }
+
+    /** c - this. */
+    public Tensor rsub(double c) {
+        return Primitives.SUB.apply(scalar(c), this);
+    }
+
+    public Tensor mul(Tensor other) {
+        return Primitives.MUL.apply(this, other);
+    }
+
+    public Tensor mul(double c) {
+        return Primitives.MUL.apply(this, scalar(c));
+    }
+
+    public Tensor div(Tensor other) {
+        return Primitives.DIV.apply(this, other);
+    }
+
+    public Tensor div(double c) {
+        return Primitives.DIV.apply(this, scalar(c));
+    }
+
+    public Tensor pow(Tensor exponent) {
+        return Primitives.POW.apply(this, exponent);
+    }
+
+    public Tensor pow(double exponent) {
+        return Primitives.POW.apply(this, scalar(exponent));
+    }
+
+    /** Elementwise maximum (NaN if either is NaN); on ties each input receives half the gradient. */
+    public Tensor maximum(Tensor other) {
+        return Primitives.MAXIMUM.apply(this, other);
+    }
+
+    public Tensor maximum(double c) {
+        return Primitives.MAXIMUM.apply(this, scalar(c));
+    }
+
+    /** Elementwise minimum (NaN if either is NaN); on ties each input receives half the gradient. */
+    public Tensor minimum(Tensor other) {
+        return Primitives.MINIMUM.apply(this, other);
+    }
+
+    public Tensor minimum(double c) {
+        return Primitives.MINIMUM.apply(this, scalar(c));
+    }
+
+    /** Limits every element to [min, max]. */
+    public Tensor clamp(double min, double max) {
+        if (!(min <= max)) {
+            throw new IllegalArgumentException("clamp: need min <= max, got min=" + min + ", max=" + max);
+        }
+        return maximum(min).minimum(max);
+    }
+
+    public Tensor neg() {
+        return Primitives.NEG.apply(this);
+    }
+
+    public Tensor exp() {
+        return Primitives.EXP.apply(this);
+    }
+
+    public Tensor log() {
+        return Primitives.LOG.apply(this);
+    }
+
+    public Tensor reciprocal() {
+        return Primitives.RECIPROCAL.apply(this);
+    }
+
+    public Tensor sqrt() {
+        return Primitives.SQRT.apply(this);
+    }
+
+    public Tensor square() {
+        return mul(this);
+    }
+
+    public Tensor tanh() {
+        return Primitives.TANH.apply(this);
+    }
+
+    /** 1/(1+e^-x), computed without overflow for any x. */
+    public Tensor sigmoid() {
+        return Primitives.SIGMOID.apply(this);
+    }
+
+    public Tensor relu() {
+        return Primitives.RELU.apply(this);
+    }
+
+    public Tensor abs() {
+        return Primitives.ABS.apply(this);
+    }
+
+    /** log(1 + e^x) computed as relu(x) + log(1 + e^-|x|), finite for every finite x. */
+    public Tensor softplus() {
+        return relu().add(abs().neg().exp().add(1.0).log());
+    }
+
+    /** -1, 0 or 1 per element; a constant (no gradient flows through it). */
+    public Tensor sign() {
+        return new Tensor(Elementwise.unary(Elementwise.Unary.SIGN, data), shape);
+    }
+
+    // comparisons give constant 0/1 masks; no gradient flows through them
+
+    public Tensor gt(Tensor other) {
+        return compare(Elementwise.Binary.GT, "gt", other);
+    }
+
+    public Tensor gt(double c) {
+        return compare(Elementwise.Binary.GT, "gt", scalar(c));
+    }
+
+    public Tensor ge(Tensor other) {
+        return compare(Elementwise.Binary.GE, "ge", other);
+    }
+
+    public Tensor ge(double c) {
+        return compare(Elementwise.Binary.GE, "ge", scalar(c));
+    }
+
+    public Tensor lt(Tensor other) {
+        return compare(Elementwise.Binary.LT, "lt", other);
+    }
+
+    public Tensor lt(double c) {
+        return compare(Elementwise.Binary.LT, "lt", scalar(c));
+    }
+
+    public Tensor le(Tensor other) {
+        return compare(Elementwise.Binary.LE, "le", other);
+    }
+
+    public Tensor le(double c) {
+        return compare(Elementwise.Binary.LE, "le", scalar(c));
+    }
+
+    public Tensor eq(Tensor other) {
+        return compare(Elementwise.Binary.EQ, "eq", other);
+    }
+
+    public Tensor eq(double c) {
+        return compare(Elementwise.Binary.EQ, "eq", scalar(c));
+    }
+
+    public Tensor ne(Tensor other) {
+        return compare(Elementwise.Binary.NE, "ne", other);
+    }
+
+    public Tensor ne(double c) {
+        return compare(Elementwise.Binary.NE, "ne", scalar(c));
+    }
+
+    private Tensor compare(Elementwise.Binary code, String name, Tensor other) {
+        int[] s = Shapes.broadcast(name, shape, other.shape);
+        return new Tensor(Elementwise.binary(code, data, shape, other.data, other.shape, s), s);
+    }
+
+    /** Elementwise {@code cond != 0 ? a : b} with broadcasting; the condition is treated as a constant. */
+    public static Tensor where(Tensor cond, Tensor a, Tensor b) {
+        return Primitives.WHERE.apply(cond.detach(), a, b);
+    }
+
+    // ================================================================================ matmul
+
+    /**
+     * Matrix product with NumPy/PyTorch semantics: 1-D @ 1-D is a dot product, a 1-D operand is treated
+     * as a row (left) or column (right) vector and that dimension removed from the result, and operands
+     * of rank > 2 are stacks of matrices whose batch dimensions broadcast.
+     */
+    public Tensor matmul(Tensor other) {
+        if (rank() == 0 || other.rank() == 0) {
+            throw new IllegalArgumentException("matmul: both operands need rank >= 1, got shapes " + Shapes.str(shape)
+                    + " @ " + Shapes.str(other.shape));
+        }
+        Tensor a = rank() == 1 ? reshape(1, shape[0]) : this;
+        Tensor b = other.rank() == 1 ? other.reshape(other.shape[0], 1) : other;
+        if (a.shape[a.rank() - 1] != b.shape[b.rank() - 2]) {
+            throw new IllegalArgumentException("matmul: inner dimensions differ: " + Shapes.str(shape) + " @ "
+                    + Shapes.str(other.shape));
+        }
+        Tensor c = Primitives.matmul(a, false, b, false);
+        if (rank() > 1 && other.rank() > 1) {
+            return c;
+        }
+        int[] s = c.shape;
+        int[] out;
+        if (rank() == 1 && other.rank() == 1) {
+            out = Shapes.SCALAR;
+        } else if (rank() == 1) {
+            out = removeAxis(s, s.length - 2);
+        } else {
+            out = removeAxis(s, s.length - 1);
+        }
+        return c.reshape(out);
+    }
+
+    /** {@code this^T @ other} for matrices (or stacks of them), without materialising the transpose. */
+    public Tensor matmulTransA(Tensor other) {
+        return Primitives.matmul(this, true, other, false);
+    }
+
+    /** {@code this @ other^T} for matrices (or stacks of them), without materialising the transpose. */
+    public Tensor matmulTransB(Tensor other) {
+        return Primitives.matmul(this, false, other, true);
+    }
+
+    // ================================================================================ reductions
+
+    /** Sum over the given axes (all when none are given), removing them. */
+    public Tensor sum(int... axes) {
+        return Primitives.reduce(Kind.SUM, this, axes, false);
+    }
+
+    public Tensor sum(boolean keepDims, int... axes) {
+        return Primitives.reduce(Kind.SUM, this, axes, keepDims);
+    }
+
+    public Tensor mean(int... axes) {
+        return mean(false, axes);
+    }
+
+    /** Sum divided by the number of reduced elements (NaN when that number is 0). */
+    public Tensor mean(boolean keepDims, int... axes) {
+        boolean[] mask = Shapes.axesMask("mean", axes, rank());
+        long count = 1;
+        for (int d = 0; d < mask.length; d++) {
+            count *= mask[d] ? shape[d] : 1;
+        }
+        return sum(keepDims, axes).div((double) count);
+    }
+
+    /** Maximum over the given axes (all when none); the gradient is shared equally among tied maxima. */
+    public Tensor max(int... axes) {
+        return Primitives.reduce(Kind.MAX, this, axes, false);
+    }
+
+    public Tensor max(boolean keepDims, int... axes) {
+        return Primitives.reduce(Kind.MAX, this, axes, keepDims);
+    }
+
+    /** Minimum over the given axes (all when none); the gradient is shared equally among tied minima. */
+    public Tensor min(int... axes) {
+        return Primitives.reduce(Kind.MIN, this, axes, false);
+    }
+
+    public Tensor min(boolean keepDims, int... axes) {
+        return Primitives.reduce(Kind.MIN, this, axes, keepDims);
+    }
+
+    public Tensor logSumExp(int... axes) {
+        return logSumExp(false, axes);
+    }
+
+    /**
+     * log(sum(exp(x))) over the axes, computed as m + log(sum(exp(x - m))) with m the (constant) maximum,
+     * so that it neither overflows nor underflows; m is replaced by 0 where it is infinite.
+     */
+    public Tensor logSumExp(boolean keepDims, int... axes) {
+        Tensor m;
+        try (GradScope ignored = Autodiff.noGrad()) {
+            Tensor mx = max(true, axes);
+            double[] md = mx.data.clone();
+            for (int i = 0; i < md.length; i++) {
+                md[i] = Double.isInfinite(md[i]) ? 0.0 : md[i];
+            }
+            m = new Tensor(md, mx.shape);
+        }
+        Tensor lse = sub(m).exp().sum(true, axes).log().add(m);
+        return keepDims ? lse : lse.reshape(Shapes.reduced(shape, Shapes.axesMask("logSumExp", axes, rank()), false));
+    }
+
+    /** exp(x - logSumExp(x)) along the axis: numerically stable. */
+    public Tensor softmax(int axis) {
+        return sub(logSumExp(true, axis)).exp();
+    }
+
+    /** x - logSumExp(x) along the axis: numerically stable. */
+    public Tensor logSoftmax(int axis) {
+        return sub(logSumExp(true, axis));
+    }
+
+    /** Sums over the dimensions that broadcasting would have added or stretched, giving {@code shape}. */
+    public Tensor sumTo(int... target) {
+        if (Arrays.equals(shape, target)) {
+            return this;
+        }
+        if (!Shapes.broadcastsTo(target, shape)) {
+            throw new IllegalArgumentException("sumTo: shape " + Shapes.str(shape) + " is not a broadcast of "
+                    + Shapes.str(target));
+        }
+        int lead = rank() - target.length;
+        int[] axes = new int[rank()];
+        int n = 0;
+        for (int d = 0; d < rank(); d++) {
+            if (d < lead || (target[d - lead] == 1 && shape[d] != 1)) {
+                axes[n++] = d;
+            }
+        }
+        return sum(true, Arrays.copyOf(axes, n)).reshape(target);
+    }
+
+    // ================================================================================ movement
+
+    /** Same values in a new shape of the same size; one dimension may be -1 and is then inferred. */
+    public Tensor reshape(int... newShape) {
+        int[] s = newShape.clone();
+        int infer = -1;
+        long known = 1;
+        for (int d = 0; d < s.length; d++) {
+            if (s[d] == -1 && infer < 0) {
+                infer = d;
+            } else if (s[d] < 0) {
+                throw new IllegalArgumentException("reshape: invalid shape " + Arrays.toString(newShape)
+                        + " (at most one -1, no other negative dimension)");
+            } else {
+                known *= s[d];
+            }
+        }
+        if (infer >= 0) {
+            if (known == 0 || data.length % known != 0) {
+                throw new IllegalArgumentException("reshape: cannot infer the -1 in " + Arrays.toString(newShape)
+                        + " for " + data.length + " elements (shape " + Shapes.str(shape) + ")");
+            }
+            s[infer] = (int) (data.length / known);
+            known *= s[infer];
+        }
+        if (known != data.length) {
+            throw new IllegalArgumentException("reshape: cannot reshape " + Shapes.str(shape) + " (" + data.length
+                    + " elements) to " + Arrays.toString(newShape) + " (" + known + " elements)");
+        }
+        if (Arrays.equals(s, shape)) {
+            return this;
+        }
+        return Primitives.RESHAPE.apply(this, s.length == 0 ? Shapes.SCALAR : s);
+    }
+
+    /** A 1-D view of all elements. */
+    public Tensor flatten() {
+        return reshape(data.length);
+    }
+
+    /** Inserts a dimension of size 1 at {@code axis} (which may be rank(), or negative). */
+    public Tensor unsqueeze(int axis) {
+        int a = Shapes.axis("unsqueeze", axis, rank() + 1);
+        int[] s = new int[rank() + 1];
+        for (int d = 0, j = 0; d < s.length; d++) {
+            s[d] = d == a ? 1 : shape[j++];
+        }
+        return reshape(s);
+    }
+
+    /** Removes dimension {@code axis}, which must have size 1. */
+    public Tensor squeeze(int axis) {
+        int a = Shapes.axis("squeeze", axis, rank());
+        if (shape[a] != 1) {
+            throw new IllegalArgumentException("squeeze: axis " + axis + " has size " + shape[a] + ", not 1, in shape "
+                    + Shapes.str(shape));
+        }
+        return reshape(removeAxis(shape, a));
+    }
+
+    /** Reorders the dimensions: output dimension d is input dimension perm[d]. */
+    public Tensor permute(int... perm) {
+        if (perm.length != rank()) {
+            throw new IllegalArgumentException("permute: " + Arrays.toString(perm) + " has " + perm.length
+                    + " entries but the tensor has rank " + rank() + " (shape " + Shapes.str(shape) + ")");
+        }
+        int[] p = new int[perm.length];
+        boolean[] seen = new boolean[perm.length];
+        boolean identity = true;
+        for (int d = 0; d < perm.length; d++) {
+            p[d] = Shapes.axis("permute", perm[d], rank());
+            if (seen[p[d]]) {
+                throw new IllegalArgumentException("permute: " + Arrays.toString(perm) + " is not a permutation of the "
+                        + rank() + " axes");
+            }
+            seen[p[d]] = true;
+            identity &= p[d] == d;
+        }
+        if (identity) {
+            return this;
+        }
+        int[] out = new int[p.length];
+        for (int d = 0; d < p.length; d++) {
+            out[d] = shape[p[d]];
+        }
+        return new Primitives.Take("permute", "permuteBackward", IndexMaps.permute(shape, p), out).apply(this);
+    }
+
+    /** Swaps two dimensions. */
+    public Tensor transpose(int axis0, int axis1) {
+        int a = Shapes.axis("transpose", axis0, rank());
+        int b = Shapes.axis("transpose", axis1, rank());
+        int[] perm = new int[rank()];
+        for (int d = 0; d < perm.length; d++) {
+            perm[d] = d == a ? b : d == b ? a : d;
+        }
+        return permute(perm);
+    }
+
+    /** Copies the values broadcast to {@code target}, as NumPy's broadcast_to. */
+    public Tensor broadcastTo(int... target) {
+        if (!Shapes.broadcastsTo(shape, target)) {
+            throw new IllegalArgumentException("broadcastTo: shape " + Shapes.str(shape) + " cannot be broadcast to "
+                    + Arrays.toString(target));
+        }
+        if (Arrays.equals(shape, target)) {
+            return this;
+        }
+        return Primitives.BROADCAST_TO.apply(this, target.clone());
+    }
+
+    /** Elements start, start+1, ..., end-1 along one axis; negative indices count from the end. */
+    public Tensor slice(int axis, int start, int end) {
+        return slice(axis, start, end, 1);
+    }
+
+    /** Elements start, start+step, ... below end along one axis (step > 0), with Python's index rules. */
+    public Tensor slice(int axis, int start, int end, int step) {
+        int a = Shapes.axis("slice", axis, rank());
+        int[] starts = new int[rank()];
+        int[] ends = shape.clone();
+        int[] steps = new int[rank()];
+        Arrays.fill(steps, 1);
+        starts[a] = start;
+        ends[a] = end;
+        steps[a] = step;
+        return slice(starts, ends, steps);
+    }
+
+    /** Slices every axis at once: start[d], end[d], step[d] per axis, with Python's index rules. */
+    public Tensor slice(int[] start, int[] end, int[] step) {
+        if (start.length != rank() || end.length != rank() || step.length != rank()) {
+            throw new IllegalArgumentException("slice: start, end and step need one entry per axis (" + rank()
+                    + " for shape " + Shapes.str(shape) + "), got " + start.length + ", " + end.length + ", " + step.length);
+        }
+        int[] s0 = new int[rank()];
+        int[] out = new int[rank()];
+        boolean whole = true;
+        for (int d = 0; d < rank(); d++) {
+            if (step[d] <= 0) {
+                throw new IllegalArgumentException("slice: step must be positive, got " + step[d] + " on axis " + d);
+            }
+            int n = shape[d];
+            int lo = clampIndex(start[d], n);
+            int hi = clampIndex(end[d], n);
+            s0[d] = lo;
+            out[d] = hi > lo ? (hi - lo + step[d] - 1) / step[d] : 0;
+            whole &= lo == 0 && out[d] == n && (step[d] == 1 || n <= 1);
+        }
+        if (whole) {
+            return this;
+        }
+        int[] map = IndexMaps.slice(shape, s0, step, out);
+        return new Primitives.Take("slice", "sliceBackward", map, out).apply(this);
+    }
+
+    private static int clampIndex(int i, int n) {
+        int j = i < 0 ? i + n : i;
+        return Math.max(0, Math.min(n, j));
+    }
+
+    /** Joins tensors of equal shape (except along {@code axis}) along {@code axis}. */
+    public static Tensor concat(int axis, Tensor... tensors) {
+        if (tensors.length == 0) {
+            throw new IllegalArgumentException("concat: need at least one tensor");
+        }
+        int rank = tensors[0].rank();
+        for (Tensor t : tensors) {
+            if (t.rank() != rank) {
+                throw new IllegalArgumentException("concat: all tensors need the same rank, got shapes "
+                        + Shapes.str(tensors[0].shape) + " and " + Shapes.str(t.shape));
+            }
+        }
+        if (rank == 0) {
+            throw new IllegalArgumentException("concat: rank-0 tensors have no axis to join along; use stack");
+        }
+        int a = Shapes.axis("concat", axis, rank);
+        return tensors.length == 1 ? tensors[0] : new Primitives.Concat(a).apply(tensors);
+    }
+
+    /** Stacks tensors of equal shape along a new dimension {@code axis}. */
+    public static Tensor stack(int axis, Tensor... tensors) {
+        if (tensors.length == 0) {
+            throw new IllegalArgumentException("stack: need at least one tensor");
+        }
+        int a = Shapes.axis("stack", axis, tensors[0].rank() + 1);
+        Tensor[] parts = new Tensor[tensors.length];
+        for (int i = 0; i < tensors.length; i++) {
+            if (!Arrays.equals(tensors[i].shape, tensors[0].shape)) {
+                throw new IllegalArgumentException("stack: all tensors need the same shape, got "
+                        + Shapes.str(tensors[0].shape) + " and " + Shapes.str(tensors[i].shape));
+            }
+            parts[i] = tensors[i].unsqueeze(a);
+        }
+        return concat(a, parts);
+    }
+
+    /** Pads every axis d with before[d] and after[d] elements of {@code value}. */
+    public Tensor pad(int[] before, int[] after, double value) {
+        if (before.length != rank() || after.length != rank()) {
+            throw new IllegalArgumentException("pad: before and after need one entry per axis (" + rank() + " for shape "
+                    + Shapes.str(shape) + "), got " + before.length + " and " + after.length);
+        }
+        int[] out = new int[rank()];
+        int[] step = new int[rank()];
+        for (int d = 0; d < rank(); d++) {
+            if (before[d] < 0 || after[d] < 0) {
+                throw new IllegalArgumentException("pad: widths must be >= 0, got before " + Arrays.toString(before)
+                        + " after " + Arrays.toString(after));
+            }
+            out[d] = shape[d] + before[d] + after[d];
+            step[d] = 1;
+        }
+        // where each input element lands in the padded output
+        int[] map = IndexMaps.slice(out, before, step, shape);
+        Tensor padded = new Primitives.ScatterAdd("pad", "slice", map, out).apply(this);
+        if (value == 0.0) {
+            return padded;
+        }
+        double[] fill = new double[padded.data.length];
+        Arrays.fill(fill, value);
+        for (int i : map) {
+            fill[i] = 0.0;
+        }
+        return padded.add(new Tensor(fill, out));
+    }
+
+    /** Picks positions {@code indices} along {@code axis} (repeats allowed), as torch.index_select. */
+    public Tensor indexSelect(int axis, int... indices) {
+        int a = Shapes.axis("indexSelect", axis, rank());
+        checkIndices("indexSelect", indices, shape[a], a);
+        int[] out = shape.clone();
+        out[a] = indices.length;
+        return new Primitives.Take("indexSelect", "indexAdd", IndexMaps.indexSelect(shape, a, indices), out).apply(this);
+    }
+
+    /** This tensor plus {@code source} added at positions {@code indices} along {@code axis}, as torch.index_add. */
+    public Tensor indexAdd(int axis, int[] indices, Tensor source) {
+        int a = Shapes.axis("indexAdd", axis, rank());
+        checkIndices("indexAdd", indices, shape[a], a);
+        int[] expected = shape.clone();
+        expected[a] = indices.length;
+        if (!Arrays.equals(source.shape, expected)) {
+            throw new IllegalArgumentException("indexAdd: source has shape " + Shapes.str(source.shape) + ", expected "
+                    + Shapes.str(expected) + " for " + indices.length + " indices along axis " + a + " of "
+                    + Shapes.str(shape));
+        }
+        return add(new Primitives.ScatterAdd("indexAdd", "indexSelect", IndexMaps.indexSelect(shape, a, indices), shape)
+                .apply(source));
+    }
+
+    /** torch.gather: out[p] = this[p with coordinate {@code axis} replaced by index[p]]; index holds whole numbers. */
+    public Tensor gather(int axis, Tensor index) {
+        int a = Shapes.axis("gather", axis, rank());
+        int[] idx = gatherIndex("gather", a, index);
+        return new Primitives.Take("gather", "scatterAdd", IndexMaps.gather(shape, a, idx, index.shape), index.shape)
+                .apply(this);
+    }
+
+    /** This tensor plus {@code src} added at the positions gather would read, as torch.scatter_add. */
+    public Tensor scatterAdd(int axis, Tensor index, Tensor src) {
+        int a = Shapes.axis("scatterAdd", axis, rank());
+        int[] idx = gatherIndex("scatterAdd", a, index);
+        if (!Arrays.equals(src.shape, index.shape)) {
+            throw new IllegalArgumentException("scatterAdd: src shape " + Shapes.str(src.shape) + " must equal index shape "
+                    + Shapes.str(index.shape));
+        }
+        int[] map = IndexMaps.gather(shape, a, idx, index.shape);
+        return add(new Primitives.ScatterAdd("scatterAdd", "gather", map, shape).apply(src));
+    }
+
+    private int[] gatherIndex(String op, int axis, Tensor index) {
+        if (index.rank() != rank()) {
+            throw new IllegalArgumentException(op + ": index has rank " + index.rank() + " (shape " + Shapes.str(index.shape)
+                    + ") but the tensor has rank " + rank() + " (shape " + Shapes.str(shape) + ")");
+        }
+        for (int d = 0; d < rank(); d++) {
+            if (d != axis && index.shape[d] > shape[d]) {
+                throw new IllegalArgumentException(op + ": index shape " + Shapes.str(index.shape) + " exceeds tensor shape "
+                        + Shapes.str(shape) + " on axis " + d);
+            }
+        }
+        int[] idx = new int[index.data.length];
+        for (int i = 0; i < idx.length; i++) {
+            double v = index.data[i];
+            if (v != Math.rint(v) || v < 0 || v >= shape[axis]) {
+                throw new IllegalArgumentException(op + ": index value " + v + " is not a whole number in [0, "
+                        + shape[axis] + ") for axis " + axis + " of shape " + Shapes.str(shape));
+            }
+            idx[i] = (int) v;
+        }
+        return idx;
+    }
+
+    private static void checkIndices(String op, int[] indices, int n, int axis) {
+        for (int i : indices) {
+            if (i < 0 || i >= n) {
+                throw new IllegalArgumentException(op + ": index " + i + " is out of range [0, " + n + ") on axis " + axis);
+            }
+        }
+    }
+
+    /**
+     * im2col: for input {@code (N, C, s_1, ..., s_d)}, the sliding blocks of size {@code kernel} as
+     * columns of an {@code (N, C * prod(kernel), L)} tensor, as torch.nn.functional.unfold (which is the
+     * d = 2 case). A convolution is {@code weight.reshape(out, -1) @ unfold(x)}.
+     */
+    public Tensor unfold(int[] kernel, int[] stride, int[] padding, int[] dilation) {
+        int[] outSpatial = convOutput("unfold", shape, kernel, stride, padding, dilation);
+        int[] map = IndexMaps.unfold(shape, kernel, stride, padding, dilation, outSpatial);
+        int[] out = {shape[0], shape[1] * Shapes.size(kernel), Shapes.size(outSpatial)};
+        return new Primitives.Take("unfold", "fold", map, out).apply(this);
+    }
+
+    /** col2im, the transpose of {@link #unfold}: sums the blocks of {@code (N, C * prod(kernel), L)} back into {@code (N, C, outputSize...)}. */
+    public Tensor fold(int[] outputSize, int[] kernel, int[] stride, int[] padding, int[] dilation) {
+        if (rank() != 3) {
+            throw new IllegalArgumentException("fold: input must be (N, C * prod(kernel), L), got shape " + Shapes.str(shape));
+        }
+        int kSize = Shapes.size(kernel);
+        if (kernel.length == 0 || kSize == 0 || shape[1] % kSize != 0) {
+            throw new IllegalArgumentException("fold: dimension 1 of " + Shapes.str(shape) + " is not a multiple of the kernel size "
+                    + Arrays.toString(kernel));
+        }
+        int[] image = new int[outputSize.length + 2];
+        image[0] = shape[0];
+        image[1] = shape[1] / kSize;
+        System.arraycopy(outputSize, 0, image, 2, outputSize.length);
+        int[] outSpatial = convOutput("fold", image, kernel, stride, padding, dilation);
+        if (Shapes.size(outSpatial) != shape[2]) {
+            throw new IllegalArgumentException("fold: " + shape[2] + " blocks given but output size "
+                    + Arrays.toString(outputSize) + " with kernel " + Arrays.toString(kernel) + " has "
+                    + Shapes.size(outSpatial));
+        }
+        int[] map = IndexMaps.unfold(image, kernel, stride, padding, dilation, outSpatial);
+        return new Primitives.ScatterAdd("fold", "unfold", map, image).apply(this);
+    }
+
+    private static int[] convOutput(String op, int[] in, int[] kernel, int[] stride, int[] padding, int[] dilation) {
+        int sd = kernel.length;
+        if (in.length != sd + 2 || stride.length != sd || padding.length != sd || dilation.length != sd || sd == 0) {
+            throw new IllegalArgumentException(op + ": input " + Shapes.str(in) + " must be (N, C, spatial...) with one kernel, "
+                    + "stride, padding and dilation entry per spatial dimension; got kernel " + Arrays.toString(kernel)
+                    + ", stride " + Arrays.toString(stride) + ", padding " + Arrays.toString(padding) + ", dilation "
+                    + Arrays.toString(dilation));
+        }
+        int[] out = new int[sd];
+        for (int d = 0; d < sd; d++) {
+            if (kernel[d] <= 0 || stride[d] <= 0 || padding[d] < 0 || dilation[d] <= 0) {
+                throw new IllegalArgumentException(op + ": need kernel, stride, dilation > 0 and padding >= 0, got kernel "
+                        + Arrays.toString(kernel) + ", stride " + Arrays.toString(stride) + ", padding "
+                        + Arrays.toString(padding) + ", dilation " + Arrays.toString(dilation));
+            }
+            int span = dilation[d] * (kernel[d] - 1) + 1;
+            int room = in[d + 2] + 2 * padding[d] - span;
+            if (room < 0) {
+                throw new IllegalArgumentException(op + ": kernel " + Arrays.toString(kernel) + " with dilation "
+                        + Arrays.toString(dilation) + " does not fit spatial size " + Shapes.str(in) + " padded by "
+                        + Arrays.toString(padding));
+            }
+            out[d] = room / stride[d] + 1;
+        }
+        return out;
+    }
+
+    private static int[] removeAxis(int[] s, int axis) {
+        int[] out = new int[s.length - 1];
+        for (int d = 0, j = 0; d < s.length; d++) {
+            if (d != axis) {
+                out[j++] = s[d];
+            }
+        }
+        return out;
+    }
+
+    // ================================================================================ printing
+
+    /** Shape, values (abbreviated beyond 1000 elements) and, for a graph node, the op that made it. */
+    @Override
+    public String toString() {
+        StringBuilder sb = new StringBuilder("tensor(");
+        TensorFormat.values(sb, data, shape);
+        sb.append(", shape=").append(Shapes.str(shape));
+        if (op != null) {
+            sb.append(", op=").append(op.name);
+        } else if (requiresGrad) {
+            sb.append(", requiresGrad");
+        }
+        return sb.append(')').toString();
+    }
+}

@@ -1,0 +1,244 @@
+package dev.autodiff.check;
+
+import dev.autodiff.Autodiff;
+import dev.autodiff.Tensor;
+import java.util.Arrays;
+import java.util.SplittableRandom;
+
+/**
+ * Checks a function's reverse-mode gradients against central finite differences in float64.
+ *
+ * <p>A non-scalar output is reduced to the scalar {@code L = sum(f(x) * r)} with a fixed random
+ * {@code r}, so every row of the Jacobian takes part. Each input element is perturbed in turn
+ * (per-element check), and then all inputs together along random directions {@code v}, comparing
+ * {@code (L(x + eps v) - L(x - eps v)) / 2 eps} with {@code <grad L, v>}. A value passes when
+ * {@code |analytic - numeric| <= atol + rtol * |numeric|}; a failure names the worst element, its
+ * index and both values.
+ *
+ * <pre>{@code
+ * GradCheck.of(xs -> xs[0].mul(xs[1]).tanh()).check(a, b);
+ * GradCheck.of(xs -> xs[0].exp().sum()).checkSecondOrder(a);   // grad of grad
+ * }</pre>
+ */
+public final class GradCheck {
+    /** The function under test: tensors in, one tensor out. */
+    @FunctionalInterface
+    public interface Fn {
+        Tensor apply(Tensor... inputs);
+    }
+
+    private final Fn f;
+    private double eps = 1e-6;
+    private double atol = 1e-5;
+    private double rtol = 1e-3;
+    private long seed = 0x5eed;
+    private int directions = 3;
+    private boolean perElement = true;
+
+    private GradCheck(Fn f) {
+        this.f = f;
+    }
+
+    public static GradCheck of(Fn f) {
+        return new GradCheck(f);
+    }
+
+    /** The finite-difference step (default 1e-6). */
+    public GradCheck eps(double eps) {
+        if (!(eps > 0)) {
+            throw new IllegalArgumentException("GradCheck.eps: need eps > 0, got " + eps);
+        }
+        this.eps = eps;
+        return this;
+    }
+
+    /** Absolute and relative tolerance (defaults 1e-5 and 1e-3, PyTorch's gradcheck defaults). */
+    public GradCheck tolerance(double atol, double rtol) {
+        if (!(atol >= 0) || !(rtol >= 0)) {
+            throw new IllegalArgumentException("GradCheck.tolerance: need atol, rtol >= 0, got " + atol + ", " + rtol);
+        }
+        this.atol = atol;
+        this.rtol = rtol;
+        return this;
+    }
+
+    /** Seed for the output projection and the random directions. */
+    public GradCheck seed(long seed) {
+        this.seed = seed;
+        return this;
+    }
+
+    /** How many random directions to check (default 3). */
+    public GradCheck directions(int n) {
+        if (n < 0) {
+            throw new IllegalArgumentException("GradCheck.directions: need n >= 0, got " + n);
+        }
+        this.directions = n;
+        return this;
+    }
+
+    /** Whether to perturb every element one at a time (default true; 2 evaluations per element). */
+    public GradCheck perElement(boolean on) {
+        this.perElement = on;
+        return this;
+    }
+
+    /** Checks first derivatives at {@code inputs}; throws {@link GradCheckFailure} on a mismatch. */
+    public void check(Tensor... inputs) {
+        run(f, inputs, "gradcheck");
+    }
+
+    /**
+     * Checks second derivatives: differentiates, with {@code createGraph}, the function
+     * {@code x -> sum_i <grad_i L(x), u_i>} for fixed random {@code u}, and checks that gradient
+     * against finite differences.
+     */
+    public void checkSecondOrder(Tensor... inputs) {
+        double[][] u = new double[inputs.length][];
+        SplittableRandom r = new SplittableRandom(seed ^ 0x9e3779b97f4a7c15L);
+        for (int i = 0; i < inputs.length; i++) {
+            u[i] = normal(r, inputs[i].size());
+        }
+        Fn inner = f;
+        long projectionSeed = seed;
+        Fn gradDotU = xs -> {
+            Tensor loss = project(inner.apply(xs), projectionSeed);
+            Tensor acc = Tensor.scalar(0.0);
+            if (!loss.needsGrad()) {
+                return acc;
+            }
+            Tensor[] g = Autodiff.grad(loss, true, xs);
+            for (int i = 0; i < xs.length; i++) {
+                acc = acc.add(g[i].mul(Tensor.fromArray(u[i], xs[i].shape())).sum());
+            }
+            return acc;
+        };
+        run(gradDotU, inputs, "gradgradcheck");
+    }
+
+    private void run(Fn fn, Tensor[] inputs, String what) {
+        double[][] x = new double[inputs.length][];
+        for (int i = 0; i < inputs.length; i++) {
+            x[i] = inputs[i].toArray();
+        }
+        Tensor[] leaves = leaves(x, inputs);
+        Tensor loss = project(fn.apply(leaves), seed);
+        Tensor[] analytic = loss.needsGrad() ? Autodiff.grad(loss, leaves) : zerosLike(inputs);
+
+        if (perElement) {
+            for (int i = 0; i < inputs.length; i++) {
+                Worst worst = new Worst();
+                double[] a = analytic[i].toArray();
+                for (int j = 0; j < x[i].length; j++) {
+                    double saved = x[i][j];
+                    x[i][j] = saved + eps;
+                    double plus = eval(fn, x, inputs);
+                    x[i][j] = saved - eps;
+                    double minus = eval(fn, x, inputs);
+                    x[i][j] = saved;
+                    worst.offer(j, a[j], (plus - minus) / (2 * eps));
+                }
+                if (worst.failed()) {
+                    throw new GradCheckFailure(String.format(
+                            "%s: input %d (shape %s), element %s: analytic %.12g vs numeric %.12g (|diff| %.3g > atol %.1g + rtol %.1g * |numeric|); the worst of %d elements",
+                            what, i, Arrays.toString(inputs[i].shape()), Arrays.toString(unravel(worst.index, inputs[i].shape())),
+                            worst.analytic, worst.numeric, Math.abs(worst.analytic - worst.numeric), atol, rtol, x[i].length));
+                }
+            }
+        }
+        SplittableRandom r = new SplittableRandom(seed + 1);
+        for (int k = 0; k < directions; k++) {
+            double[][] v = new double[inputs.length][];
+            double dot = 0;
+            for (int i = 0; i < inputs.length; i++) {
+                v[i] = normal(r, x[i].length);
+                double[] g = analytic[i].toArray();
+                for (int j = 0; j < g.length; j++) {
+                    dot += g[j] * v[i][j];
+                }
+            }
+            double numeric = (eval(fn, shifted(x, v, eps), inputs) - eval(fn, shifted(x, v, -eps), inputs)) / (2 * eps);
+            Worst w = new Worst();
+            w.offer(k, dot, numeric);
+            if (w.failed()) {
+                throw new GradCheckFailure(String.format(
+                        "%s: along random direction %d (seed %d): analytic <grad, v> %.12g vs numeric %.12g (|diff| %.3g > atol %.1g + rtol %.1g * |numeric|)",
+                        what, k, seed, dot, numeric, Math.abs(dot - numeric), atol, rtol));
+            }
+        }
+    }
+
+    private final class Worst {
+        int index = -1;
+        double analytic;
+        double numeric;
+        double excess = Double.NEGATIVE_INFINITY;
+
+        void offer(int j, double a, double n) {
+            double e = Math.abs(a - n) - (atol + rtol * Math.abs(n));
+            if (e > excess || Double.isNaN(e) && !Double.isNaN(excess)) {
+                excess = Double.isNaN(e) ? Double.POSITIVE_INFINITY : e;
+                index = j;
+                analytic = a;
+                numeric = n;
+            }
+        }
+
+        boolean failed() {
+            return index >= 0 && excess > 0;
+        }
+    }
+
+    private double eval(Fn fn, double[][] x, Tensor[] like) {
+        return project(fn.apply(leaves(x, like)), seed).item();
+    }
+
+    private static Tensor[] leaves(double[][] x, Tensor[] like) {
+        Tensor[] t = new Tensor[x.length];
+        for (int i = 0; i < x.length; i++) {
+            t[i] = Tensor.fromArray(x[i], like[i].shape()).requiresGrad();
+        }
+        return t;
+    }
+
+    private static Tensor[] zerosLike(Tensor[] inputs) {
+        Tensor[] z = new Tensor[inputs.length];
+        for (int i = 0; i < inputs.length; i++) {
+            z[i] = Tensor.zeros(inputs[i].shape());
+        }
+        return z;
+    }
+
+    /** sum(y * r) with r ~ N(0, 1) fixed by the seed: a scalar that depends on every output element. */
+    private static Tensor project(Tensor y, long seed) {
+        return y.mul(Tensor.randn(seed, y.shape())).sum();
+    }
+
+    private static double[][] shifted(double[][] x, double[][] v, double step) {
+        double[][] out = new double[x.length][];
+        for (int i = 0; i < x.length; i++) {
+            out[i] = x[i].clone();
+            for (int j = 0; j < out[i].length; j++) {
+                out[i][j] += step * v[i][j];
+            }
+        }
+        return out;
+    }
+
+    private static double[] normal(SplittableRandom r, int n) {
+        double[] v = new double[n];
+        for (int i = 0; i < n; i++) {
+            v[i] = r.nextGaussian();
+        }
+        return v;
+    }
+
+    private static int[] unravel(int flat, int[] shape) {
+        int[] idx = new int[shape.length];
+        for (int d = shape.length - 1; d >= 0; d--) {
+            idx[d] = shape[d] == 0 ? 0 : flat % shape[d];
+            flat = shape[d] == 0 ? 0 : flat / shape[d];
+        }
+        return idx;
+    }
+}

@@ -1,0 +1,174 @@
+package dev.autodiff.kernel;
+
+/**
+ * Elementwise loops on flat row-major arrays, with NumPy broadcasting for binary and ternary operations.
+ * The operation is chosen once per contiguous run, never per element, so that every inner loop is a
+ * plain monomorphic loop.
+ */
+public final class Elementwise {
+    private Elementwise() {}
+
+    public enum Unary { NEG, EXP, LOG, RECIPROCAL, SQRT, TANH, SIGMOID, RELU, ABS, SIGN }
+
+    public enum Binary { ADD, SUB, MUL, DIV, POW, MAXIMUM, MINIMUM, GT, GE, LT, LE, EQ, NE }
+
+    public static double[] unary(Unary op, double[] x) {
+        double[] y = new double[x.length];
+        int n = x.length;
+        switch (op) {
+            case NEG: for (int i = 0; i < n; i++) y[i] = -x[i]; break;
+            case EXP: for (int i = 0; i < n; i++) y[i] = Math.exp(x[i]); break;
+            case LOG: for (int i = 0; i < n; i++) y[i] = Math.log(x[i]); break;
+            case RECIPROCAL: for (int i = 0; i < n; i++) y[i] = 1.0 / x[i]; break;
+            case SQRT: for (int i = 0; i < n; i++) y[i] = Math.sqrt(x[i]); break;
+            case TANH: for (int i = 0; i < n; i++) y[i] = Math.tanh(x[i]); break;
+            case SIGMOID: for (int i = 0; i < n; i++) y[i] = sigmoid(x[i]); break;
+            case RELU: for (int i = 0; i < n; i++) y[i] = x[i] > 0 ? x[i] : 0.0; break;
+            case ABS: for (int i = 0; i < n; i++) y[i] = Math.abs(x[i]); break;
+            case SIGN: for (int i = 0; i < n; i++) y[i] = Math.signum(x[i]); break;
+            default: throw new AssertionError(op);
+        }
+        return y;
+    }
+
+    /** 1/(1+e^-x) without overflow: for x < 0 use e^x/(1+e^x). */
+    static double sigmoid(double x) {
+        if (x >= 0) {
+            return 1.0 / (1.0 + Math.exp(-x));
+        }
+        double e = Math.exp(x);
+        return e / (1.0 + e);
+    }
+
+    /** {@code out = a op b} where a and b broadcast to {@code outShape}. */
+    public static double[] binary(Binary op, double[] a, int[] aShape, double[] b, int[] bShape, int[] outShape) {
+        double[] out = new double[Shapes.size(outShape)];
+        if (out.length == 0) {
+            return out;
+        }
+        if (a.length == out.length && b.length == out.length) {
+            run(op, a, 0, 1, b, 0, 1, out, 0, out.length);
+            return out;
+        }
+        if (a.length == out.length && b.length == 1) {
+            run(op, a, 0, 1, b, 0, 0, out, 0, out.length);
+            return out;
+        }
+        if (a.length == 1 && b.length == out.length) {
+            run(op, a, 0, 0, b, 0, 1, out, 0, out.length);
+            return out;
+        }
+        int r = outShape.length;
+        int[] as = Shapes.broadcastStrides(aShape, outShape);
+        int[] bs = Shapes.broadcastStrides(bShape, outShape);
+        int inner = outShape[r - 1];
+        int[] idx = new int[r];
+        int offA = 0;
+        int offB = 0;
+        for (int o = 0; o < out.length; o += inner) {
+            run(op, a, offA, as[r - 1], b, offB, bs[r - 1], out, o, inner);
+            for (int d = r - 2; d >= 0; d--) {
+                offA += as[d];
+                offB += bs[d];
+                if (++idx[d] < outShape[d]) {
+                    break;
+                }
+                offA -= as[d] * outShape[d];
+                offB -= bs[d] * outShape[d];
+                idx[d] = 0;
+            }
+        }
+        return out;
+    }
+
+    private static void run(Binary op, double[] a, int ia, int sa, double[] b, int ib, int sb, double[] out, int o, int n) {
+        switch (op) {
+            case ADD: for (int i = 0; i < n; i++, ia += sa, ib += sb) out[o + i] = a[ia] + b[ib]; break;
+            case SUB: for (int i = 0; i < n; i++, ia += sa, ib += sb) out[o + i] = a[ia] - b[ib]; break;
+            case MUL: for (int i = 0; i < n; i++, ia += sa, ib += sb) out[o + i] = a[ia] * b[ib]; break;
+            case DIV: for (int i = 0; i < n; i++, ia += sa, ib += sb) out[o + i] = a[ia] / b[ib]; break;
+            case POW: for (int i = 0; i < n; i++, ia += sa, ib += sb) out[o + i] = Math.pow(a[ia], b[ib]); break;
+            case MAXIMUM: for (int i = 0; i < n; i++, ia += sa, ib += sb) out[o + i] = maximum(a[ia], b[ib]); break;
+            case MINIMUM: for (int i = 0; i < n; i++, ia += sa, ib += sb) out[o + i] = minimum(a[ia], b[ib]); break;
+            case GT: for (int i = 0; i < n; i++, ia += sa, ib += sb) out[o + i] = a[ia] > b[ib] ? 1 : 0; break;
+            case GE: for (int i = 0; i < n; i++, ia += sa, ib += sb) out[o + i] = a[ia] >= b[ib] ? 1 : 0; break;
+            case LT: for (int i = 0; i < n; i++, ia += sa, ib += sb) out[o + i] = a[ia] < b[ib] ? 1 : 0; break;
+            case LE: for (int i = 0; i < n; i++, ia += sa, ib += sb) out[o + i] = a[ia] <= b[ib] ? 1 : 0; break;
+            case EQ: for (int i = 0; i < n; i++, ia += sa, ib += sb) out[o + i] = a[ia] == b[ib] ? 1 : 0; break;
+            case NE: for (int i = 0; i < n; i++, ia += sa, ib += sb) out[o + i] = a[ia] != b[ib] ? 1 : 0; break;
+            default: throw new AssertionError(op);
+        }
+    }
+
+    /** NaN-propagating maximum, as PyTorch's {@code maximum}. */
+    private static double maximum(double x, double y) {
+        return x != x || y != y ? Double.NaN : Math.max(x, y);
+    }
+
+    private static double minimum(double x, double y) {
+        return x != x || y != y ? Double.NaN : Math.min(x, y);
+    }
+
+    /** {@code out = cond != 0 ? a : b}, all three broadcast to {@code outShape}. */
+    public static double[] where(double[] c, int[] cShape, double[] a, int[] aShape, double[] b, int[] bShape,
+                                 int[] outShape) {
+        double[] out = new double[Shapes.size(outShape)];
+        if (out.length == 0) {
+            return out;
+        }
+        int r = outShape.length;
+        int[] cs = Shapes.broadcastStrides(cShape, outShape);
+        int[] as = Shapes.broadcastStrides(aShape, outShape);
+        int[] bs = Shapes.broadcastStrides(bShape, outShape);
+        int[] idx = new int[r];
+        int ic = 0, ia = 0, ib = 0;
+        for (int o = 0; o < out.length; o++) {
+            out[o] = c[ic] != 0 ? a[ia] : b[ib];
+            for (int d = r - 1; d >= 0; d--) {
+                ic += cs[d];
+                ia += as[d];
+                ib += bs[d];
+                if (++idx[d] < outShape[d]) {
+                    break;
+                }
+                ic -= cs[d] * outShape[d];
+                ia -= as[d] * outShape[d];
+                ib -= bs[d] * outShape[d];
+                idx[d] = 0;
+            }
+        }
+        return out;
+    }
+
+    /** Copies {@code x} broadcast to {@code outShape}. */
+    public static double[] expand(double[] x, int[] xShape, int[] outShape) {
+        double[] out = new double[Shapes.size(outShape)];
+        if (out.length == 0) {
+            return out;
+        }
+        if (x.length == 1) {
+            java.util.Arrays.fill(out, x[0]);
+            return out;
+        }
+        int r = outShape.length;
+        int[] xs = Shapes.broadcastStrides(xShape, outShape);
+        int inner = outShape[r - 1];
+        int si = xs[r - 1];
+        int[] idx = new int[r];
+        int off = 0;
+        for (int o = 0; o < out.length; o += inner) {
+            for (int i = 0, j = off; i < inner; i++, j += si) {
+                out[o + i] = x[j];
+            }
+            for (int d = r - 2; d >= 0; d--) {
+                off += xs[d];
+                if (++idx[d] < outShape[d]) {
+                    break;
+                }
+                off -= xs[d] * outShape[d];
+                idx[d] = 0;
+            }
+        }
+        return out;
+    }
+}

@@ -1,0 +1,89 @@
+package dev.autodiff.kernel;
+
+import java.util.Arrays;
+
+/** Reductions over any set of axes of a row-major array. */
+public final class Reductions {
+    private Reductions() {}
+
+    public enum Op { SUM, MAX, MIN }
+
+    /**
+     * Reduces the axes flagged in {@code mask}; the result has the kept-dims shape's element order
+     * (reduced axes of size 1), so it can be reshaped freely to drop them. MAX and MIN propagate NaN;
+     * reducing an empty axis gives 0 for SUM and is rejected by the caller for MAX and MIN.
+     */
+    public static double[] reduce(Op op, double[] x, int[] shape, boolean[] mask) {
+        int[] outShape = Shapes.reduced(shape, mask, true);
+        double[] out = new double[Shapes.size(outShape)];
+        if (op != Op.SUM) {
+            Arrays.fill(out, op == Op.MAX ? Double.NEGATIVE_INFINITY : Double.POSITIVE_INFINITY);
+        }
+        if (x.length == 0) {
+            return out;
+        }
+        if (out.length == 1) {
+            out[0] = all(op, x);
+            return out;
+        }
+        int r = shape.length;
+        int[] outStrides = Shapes.strides(outShape);
+        int[] os = new int[r];
+        for (int d = 0; d < r; d++) {
+            os[d] = mask[d] ? 0 : outStrides[d];
+        }
+        int inner = shape[r - 1];
+        int si = os[r - 1];
+        int[] idx = new int[r];
+        int off = 0;
+        for (int i = 0; i < x.length; i += inner) {
+            switch (op) {
+                case SUM:
+                    if (si == 0) {
+                        double s = 0;
+                        for (int j = 0; j < inner; j++) s += x[i + j];
+                        out[off] += s;
+                    } else {
+                        for (int j = 0; j < inner; j++) out[off + j] += x[i + j];
+                    }
+                    break;
+                case MAX:
+                    for (int j = 0, o = off; j < inner; j++, o += si) out[o] = max(out[o], x[i + j]);
+                    break;
+                case MIN:
+                    for (int j = 0, o = off; j < inner; j++, o += si) out[o] = min(out[o], x[i + j]);
+                    break;
+                default:
+                    throw new AssertionError(op);
+            }
+            for (int d = r - 2; d >= 0; d--) {
+                off += os[d];
+                if (++idx[d] < shape[d]) {
+                    break;
+                }
+                off -= os[d] * shape[d];
+                idx[d] = 0;
+            }
+        }
+        return out;
+    }
+
+    private static double all(Op op, double[] x) {
+        double acc = op == Op.SUM ? 0 : x[0];
+        switch (op) {
+            case SUM: for (double v : x) acc += v; break;
+            case MAX: for (double v : x) acc = max(acc, v); break;
+            case MIN: for (double v : x) acc = min(acc, v); break;
+            default: throw new AssertionError(op);
+        }
+        return acc;
+    }
+
+    private static double max(double acc, double v) {
+        return v > acc || v != v ? v : acc;
+    }
+
+    private static double min(double acc, double v) {
+        return v < acc || v != v ? v : acc;
+    }
+}

@@ -1,0 +1,134 @@
+package dev.autodiff.kernel;
+
+import java.util.Arrays;
+
+/** Pure functions on row-major shapes: sizes, strides, broadcasting, axis normalisation. */
+public final class Shapes {
+    /** The shape of every rank-0 tensor, shared so that identity comparison is a fast path. */
+    public static final int[] SCALAR = new int[0];
+
+    private Shapes() {}
+
+    public static int size(int[] shape) {
+        long n = 1;
+        for (int d : shape) {
+            n *= d;
+            if (n > Integer.MAX_VALUE) {
+                throw new IllegalArgumentException("shape " + Arrays.toString(shape) + " has more than 2^31-1 elements");
+            }
+        }
+        return (int) n;
+    }
+
+    /** Row-major strides in elements. */
+    public static int[] strides(int[] shape) {
+        int[] s = new int[shape.length];
+        int acc = 1;
+        for (int d = shape.length - 1; d >= 0; d--) {
+            s[d] = acc;
+            acc *= shape[d];
+        }
+        return s;
+    }
+
+    /** NumPy broadcasting of two shapes; throws naming {@code op} when they are incompatible. */
+    public static int[] broadcast(String op, int[] a, int[] b) {
+        if (a == b || Arrays.equals(a, b)) {
+            return a;
+        }
+        if (b.length == 0) {
+            return a;
+        }
+        if (a.length == 0) {
+            return b;
+        }
+        int r = Math.max(a.length, b.length);
+        int[] out = new int[r];
+        for (int i = 0; i < r; i++) {
+            int da = i < r - a.length ? 1 : a[i - (r - a.length)];
+            int db = i < r - b.length ? 1 : b[i - (r - b.length)];
+            if (da != db && da != 1 && db != 1) {
+                throw new IllegalArgumentException(op + ": shapes " + Arrays.toString(a) + " and " + Arrays.toString(b)
+                        + " cannot be broadcast together (dimension " + i + " of the result: " + da + " vs " + db + ")");
+            }
+            out[i] = da == 1 ? db : da;
+        }
+        return out;
+    }
+
+    /** Whether {@code from} broadcasts to exactly {@code to}. */
+    public static boolean broadcastsTo(int[] from, int[] to) {
+        if (from.length > to.length) {
+            return false;
+        }
+        int off = to.length - from.length;
+        for (int i = 0; i < from.length; i++) {
+            if (from[i] != 1 && from[i] != to[i + off]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Strides with which to read a tensor of shape {@code in} while iterating over {@code out}, which it
+     * broadcasts to: 0 along broadcast dimensions.
+     */
+    public static int[] broadcastStrides(int[] in, int[] out) {
+        int[] s = new int[out.length];
+        int[] inStrides = strides(in);
+        int off = out.length - in.length;
+        for (int i = 0; i < in.length; i++) {
+            s[i + off] = in[i] == 1 ? 0 : inStrides[i];
+        }
+        return s;
+    }
+
+    /** Maps a possibly negative axis into [0, rank); throws naming {@code op} if it is out of range. */
+    public static int axis(String op, int axis, int rank) {
+        int a = axis < 0 ? axis + rank : axis;
+        if (a < 0 || a >= rank) {
+            throw new IllegalArgumentException(op + ": axis " + axis + " is out of range for a tensor of rank " + rank
+                    + " (expected " + -Math.max(rank, 1) + " <= axis < " + Math.max(rank, 1) + ")");
+        }
+        return a;
+    }
+
+    /** A boolean mask of the given axes (all axes when {@code axes} is empty), rejecting duplicates. */
+    public static boolean[] axesMask(String op, int[] axes, int rank) {
+        boolean[] mask = new boolean[rank];
+        if (axes.length == 0) {
+            Arrays.fill(mask, true);
+            return mask;
+        }
+        for (int a : axes) {
+            int n = axis(op, a, rank);
+            if (mask[n]) {
+                throw new IllegalArgumentException(op + ": axis " + a + " appears twice in " + Arrays.toString(axes));
+            }
+            mask[n] = true;
+        }
+        return mask;
+    }
+
+    /** The shape after reducing the masked axes, either kept as size 1 or removed. */
+    public static int[] reduced(int[] shape, boolean[] mask, boolean keepDims) {
+        int n = 0;
+        for (boolean m : mask) {
+            n += m ? 0 : 1;
+        }
+        int[] out = new int[keepDims ? shape.length : n];
+        for (int i = 0, j = 0; i < shape.length; i++) {
+            if (!mask[i]) {
+                out[j++] = shape[i];
+            } else if (keepDims) {
+                out[j++] = 1;
+            }
+        }
+        return out.length == 0 ? SCALAR : out;
+    }
+
+    public static String str(int[] shape) {
+        return Arrays.toString(shape);
+    }
+}

@@ -1,0 +1,232 @@
+package dev.autodiff;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.autodiff.check.GradCheck;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Set;
+import java.util.SplittableRandom;
+import java.util.function.Function;
+import java.util.stream.Stream;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Every primitive (and the composites built on them) gradchecked against central finite differences on
+ * seeded random inputs, covering broadcasting, size-1 and empty dimensions, rank 0 and extreme ranges, and
+ * grad-of-grad checked. {@link #everyPrimitiveKindIsChecked()} fails when a primitive kind appears in no case.
+ */
+class PrimitiveGradTest {
+    /** A named function of seeded inputs. Domain: how inputs are drawn (to keep log, sqrt, pow in range). */
+    record Case(String name, GradCheck.Fn fn, Tensor... inputs) {
+        @Override
+        public String toString() {
+            return name;
+        }
+    }
+
+    private static final long SEED = 20261122L;
+
+    private static Tensor normal(long salt, int... shape) {
+        return Tensor.randn(SEED + salt, shape);
+    }
+
+    /** Uniform on [lo, hi). */
+    private static Tensor uniform(long salt, double lo, double hi, int... shape) {
+        return Tensor.rand(SEED + salt, shape).mul(hi - lo).add(lo);
+    }
+
+    /** Values of magnitude in [0.5, 1.5) with random sign: away from the poles of 1/x. */
+    private static Tensor awayFromZero(long salt, int... shape) {
+        Tensor mag = uniform(salt, 0.5, 1.5, shape);
+        return mag.mul(normal(salt + 7, shape).sign().add(0.5).sign());
+    }
+
+    private static final int[][] UNARY_SHAPES = {{3, 4}, {}, {0, 3}, {1, 5}};
+    private static final int[][][] BINARY_SHAPES = {
+        {{3, 4}, {3, 4}}, {{3, 4}, {4}}, {{3, 1}, {1, 4}}, {{}, {2, 3}}, {{2, 1, 3}, {4, 1}}, {{0, 3}, {3}}, {{1}, {1}}};
+
+    static Stream<Case> cases() {
+        List<Case> c = new ArrayList<>();
+        // unary elementwise
+        unary(c, "neg", Tensor::neg, s -> normal(1, s));
+        unary(c, "exp", Tensor::exp, s -> normal(2, s));
+        unary(c, "log", Tensor::log, s -> uniform(3, 0.5, 3, s));
+        unary(c, "reciprocal", Tensor::reciprocal, s -> awayFromZero(4, s));
+        unary(c, "sqrt", Tensor::sqrt, s -> uniform(5, 0.5, 3, s));
+        unary(c, "tanh", Tensor::tanh, s -> normal(6, s));
+        unary(c, "sigmoid", Tensor::sigmoid, s -> normal(7, s).mul(3));
+        unary(c, "relu", Tensor::relu, s -> awayFromZero(8, s));
+        unary(c, "abs", Tensor::abs, s -> awayFromZero(9, s));
+        unary(c, "softplus", Tensor::softplus, s -> awayFromZero(10, s).mul(3));
+        unary(c, "square", Tensor::square, s -> normal(11, s));
+        // extreme ranges: finite values and gradients at +-300
+        Tensor extreme = Tensor.fromArray(new double[] {-300, -299.5, 0.25, 299.5, 300}, 5);
+        c.add(new Case("sigmoid at +-300", xs -> xs[0].sigmoid(), extreme));
+        c.add(new Case("softplus at +-300", xs -> xs[0].softplus(), extreme));
+        c.add(new Case("logSumExp at +-300", xs -> xs[0].logSumExp(), extreme));
+        c.add(new Case("logSumExp at +300 rows", xs -> xs[0].logSumExp(1),
+                Tensor.fromArray(new double[] {300, 299, -300, -301, -300, -299.5}, 2, 3)));
+        c.add(new Case("softmax at +-300", xs -> xs[0].softmax(0), extreme));
+        c.add(new Case("logSoftmax at +-300", xs -> xs[0].logSoftmax(0), extreme));
+        // binary elementwise with broadcasting
+        binary(c, "add", Tensor::add, (s, t) -> new Tensor[] {normal(20, s), normal(21, t)});
+        binary(c, "sub", Tensor::sub, (s, t) -> new Tensor[] {normal(22, s), normal(23, t)});
+        binary(c, "mul", Tensor::mul, (s, t) -> new Tensor[] {normal(24, s), normal(25, t)});
+        binary(c, "div", Tensor::div, (s, t) -> new Tensor[] {normal(26, s), awayFromZero(27, t)});
+        binary(c, "pow", Tensor::pow, (s, t) -> new Tensor[] {uniform(28, 0.5, 2, s), normal(29, t)});
+        binary(c, "maximum", Tensor::maximum, (s, t) -> new Tensor[] {normal(30, s), normal(31, t)});
+        binary(c, "minimum", Tensor::minimum, (s, t) -> new Tensor[] {normal(32, s), normal(33, t)});
+        c.add(new Case("add(double)", xs -> xs[0].add(2.5).mul(-1.5).sub(0.5).div(4.0).rsub(3.0), normal(34, 2, 3)));
+        c.add(new Case("pow(double)", xs -> xs[0].pow(3.0), normal(35, 2, 3)));
+        c.add(new Case("pow integer exponent of negative base", xs -> xs[0].pow(2.0), normal(36, 4)));
+        c.add(new Case("clamp", xs -> xs[0].clamp(-0.5, 0.5), normal(37, 3, 3)));
+        Tensor mask = Tensor.fromArray(new double[] {1, 0, 0, 1, 1, 0}, 2, 3);
+        c.add(new Case("where", xs -> Tensor.where(mask, xs[0], xs[1]), normal(38, 2, 3), normal(39, 2, 3)));
+        c.add(new Case("where broadcast", xs -> Tensor.where(mask.slice(0, 0, 1), xs[0], xs[1]), normal(40, 2, 1), normal(41)));
+        // matmul: 2-D, vectors, batched with broadcast batch dimensions, empty, transposed variants
+        c.add(new Case("matmul 2-D", xs -> xs[0].matmul(xs[1]), normal(50, 3, 4), normal(51, 4, 5)));
+        c.add(new Case("matmul dot", xs -> xs[0].matmul(xs[1]), normal(52, 4), normal(53, 4)));
+        c.add(new Case("matmul matrix-vector", xs -> xs[0].matmul(xs[1]), normal(54, 3, 4), normal(55, 4)));
+        c.add(new Case("matmul vector-matrix", xs -> xs[0].matmul(xs[1]), normal(56, 4), normal(57, 4, 2)));
+        c.add(new Case("matmul batched", xs -> xs[0].matmul(xs[1]), normal(58, 2, 3, 4), normal(59, 4, 5)));
+        c.add(new Case("matmul broadcast batch", xs -> xs[0].matmul(xs[1]), normal(60, 2, 1, 3, 4), normal(61, 3, 4, 2)));
+        c.add(new Case("matmul empty rows", xs -> xs[0].matmul(xs[1]), normal(62, 0, 4), normal(63, 4, 3)));
+        c.add(new Case("matmul empty inner", xs -> xs[0].matmul(xs[1]), normal(64, 3, 0), normal(65, 0, 2)));
+        c.add(new Case("matmulTransA", xs -> xs[0].matmulTransA(xs[1]), normal(66, 4, 3), normal(67, 4, 5)));
+        c.add(new Case("matmulTransB", xs -> xs[0].matmulTransB(xs[1]), normal(68, 3, 4), normal(69, 5, 4)));
+        c.add(new Case("matmul 1x1", xs -> xs[0].matmul(xs[1]), normal(70, 1, 1), normal(71, 1, 1)));
+        // reductions
+        c.add(new Case("sum all", xs -> xs[0].sum(), normal(80, 3, 4)));
+        c.add(new Case("sum axis", xs -> xs[0].sum(1), normal(81, 3, 4)));
+        c.add(new Case("sum axes keepDims", xs -> xs[0].sum(true, 0, -1), normal(82, 2, 3, 4)));
+        c.add(new Case("sum rank 0", xs -> xs[0].sum(), normal(83)));
+        c.add(new Case("sum empty", xs -> xs[0].sum(0), normal(84, 0, 3)));
+        c.add(new Case("mean", xs -> xs[0].mean(true, 1), normal(85, 3, 4)));
+        c.add(new Case("max all", xs -> xs[0].max(), normal(86, 3, 4)));
+        c.add(new Case("max axis", xs -> xs[0].max(0), normal(87, 3, 4)));
+        c.add(new Case("min axes keepDims", xs -> xs[0].min(true, 0, 2), normal(88, 2, 3, 4)));
+        c.add(new Case("min rank 0", xs -> xs[0].min(), normal(89)));
+        c.add(new Case("logSumExp axis", xs -> xs[0].logSumExp(true, 1), normal(90, 3, 4)));
+        c.add(new Case("softmax", xs -> xs[0].softmax(-1), normal(91, 3, 4)));
+        c.add(new Case("logSoftmax", xs -> xs[0].logSoftmax(0), normal(92, 3, 4)));
+        // movement
+        c.add(new Case("reshape", xs -> xs[0].reshape(4, -1), normal(100, 2, 3, 2)));
+        c.add(new Case("reshape to rank 0", xs -> xs[0].reshape(), normal(101, 1, 1)));
+        c.add(new Case("flatten unsqueeze squeeze", xs -> xs[0].flatten().unsqueeze(0).squeeze(0), normal(102, 2, 3)));
+        c.add(new Case("permute", xs -> xs[0].permute(2, 0, 1), normal(103, 2, 3, 4)));
+        c.add(new Case("transpose", xs -> xs[0].transpose(0, 1), normal(104, 3, 4)));
+        c.add(new Case("broadcastTo", xs -> xs[0].broadcastTo(2, 3, 4), normal(105, 3, 1)));
+        c.add(new Case("broadcastTo from rank 0", xs -> xs[0].broadcastTo(2, 2), normal(106)));
+        c.add(new Case("sumTo", xs -> xs[0].sumTo(3, 1), normal(107, 2, 3, 4)));
+        c.add(new Case("slice", xs -> xs[0].slice(1, 1, 4), normal(108, 3, 5)));
+        c.add(new Case("slice step negative start", xs -> xs[0].slice(0, -5, 7, 2), normal(109, 6, 2)));
+        c.add(new Case("slice empty", xs -> xs[0].slice(1, 2, 2), normal(110, 3, 4)));
+        c.add(new Case("concat", xs -> Tensor.concat(1, xs[0], xs[1], xs[0]), normal(111, 2, 3), normal(112, 2, 1)));
+        c.add(new Case("stack", xs -> Tensor.stack(0, xs[0], xs[1]), normal(113, 2, 3), normal(114, 2, 3)));
+        c.add(new Case("pad zero", xs -> xs[0].pad(new int[] {1, 0}, new int[] {2, 1}, 0.0), normal(115, 2, 3)));
+        c.add(new Case("pad value", xs -> xs[0].pad(new int[] {0, 2}, new int[] {1, 0}, -1.5), normal(116, 2, 3)));
+        c.add(new Case("indexSelect repeats", xs -> xs[0].indexSelect(0, 2, 0, 2, 1), normal(117, 3, 2)));
+        c.add(new Case("indexAdd", xs -> xs[0].indexAdd(1, new int[] {0, 0, 2}, xs[1]), normal(118, 2, 3), normal(119, 2, 3)));
+        Tensor index = Tensor.fromArray(new double[] {2, 0, 1, 1, 0, 0}, 2, 3);
+        c.add(new Case("gather", xs -> xs[0].gather(1, index), normal(120, 2, 4)));
+        c.add(new Case("scatterAdd", xs -> xs[0].scatterAdd(1, index, xs[1]), normal(121, 2, 4), normal(122, 2, 3)));
+        c.add(new Case("unfold 2-D", xs -> xs[0].unfold(new int[] {2, 2}, new int[] {1, 2}, new int[] {1, 0},
+                new int[] {1, 1}), normal(123, 2, 2, 4, 5)));
+        c.add(new Case("unfold 1-D dilated", xs -> xs[0].unfold(new int[] {2}, new int[] {1}, new int[] {1},
+                new int[] {2}), normal(124, 1, 2, 5)));
+        c.add(new Case("fold", xs -> xs[0].fold(new int[] {3, 3}, new int[] {2, 2}, new int[] {1, 1}, new int[] {0, 0},
+                new int[] {1, 1}), normal(125, 1, 8, 4)));
+        // compositions: a tiny MLP layer and the textbook function
+        c.add(new Case("linear tanh layer", xs -> xs[0].matmul(xs[1]).add(xs[2]).tanh().sum(), normal(130, 4, 3),
+                normal(131, 3, 2), normal(132, 2)));
+        c.add(new Case("textbook", xs -> xs[0].mul(xs[1]).add(xs[2]).neg().exp().add(1.0).reciprocal(),
+                normal(133), normal(134), normal(135)));
+        return c.stream();
+    }
+
+    private static void unary(List<Case> c, String name, Function<Tensor, Tensor> op, Function<int[], Tensor> input) {
+        for (int[] s : UNARY_SHAPES) {
+            c.add(new Case(name + " " + java.util.Arrays.toString(s), xs -> op.apply(xs[0]), input.apply(s)));
+        }
+    }
+
+    private static void binary(List<Case> c, String name, java.util.function.BinaryOperator<Tensor> op,
+                               java.util.function.BiFunction<int[], int[], Tensor[]> inputs) {
+        for (int[][] p : BINARY_SHAPES) {
+            c.add(new Case(name + " " + java.util.Arrays.toString(p[0]) + " " + java.util.Arrays.toString(p[1]),
+                    xs -> op.apply(xs[0], xs[1]), inputs.apply(p[0], p[1])));
+            c.add(new Case(name + " " + java.util.Arrays.toString(p[1]) + " " + java.util.Arrays.toString(p[0]),
+                    xs -> op.apply(xs[0], xs[1]), inputs.apply(p[1], p[0])));
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("cases")
+    void gradcheck(Case c) {
+        GradCheck.of(c.fn()).tolerance(1e-6, 1e-5).seed(SEED).check(c.inputs());
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("cases")
+    void gradOfGrad(Case c) {
+        GradCheck.of(c.fn()).tolerance(1e-6, 1e-5).seed(SEED).checkSecondOrder(c.inputs());
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("cases")
+    void forwardValuesAndGradientsAreFinite(Case c) {
+        Tensor[] leaves = new Tensor[c.inputs().length];
+        for (int i = 0; i < leaves.length; i++) {
+            leaves[i] = c.inputs()[i].detach().requiresGrad();
+        }
+        Tensor y = c.fn().apply(leaves);
+        for (double v : y.toArray()) {
+            assertTrue(Double.isFinite(v), c + ": forward value " + v);
+        }
+        Tensor[] g = Autodiff.grad(y.sum(), leaves);
+        for (int i = 0; i < g.length; i++) {
+            assertArrayEquals(leaves[i].shape(), g[i].shape(), c + ": gradient shape");
+            for (double v : g[i].toArray()) {
+                assertTrue(Double.isFinite(v), c + ": gradient " + v);
+            }
+        }
+    }
+
+    /** The kinds of primitive recorded in a case's graph. */
+    private static Set<Primitive.Kind> kindsIn(Case c) {
+        Tensor[] leaves = new Tensor[c.inputs().length];
+        for (int i = 0; i < leaves.length; i++) {
+            leaves[i] = c.inputs()[i].detach().requiresGrad();
+        }
+        Set<Primitive.Kind> kinds = EnumSet.noneOf(Primitive.Kind.class);
+        Tensor y = c.fn().apply(leaves);
+        if (y.op != null) {
+            for (Tensor t : Backprop.postOrder("test", y)) {
+                kinds.add(t.op.kind);
+            }
+        }
+        return kinds;
+    }
+
+    /** Both parameterized checks run on every case, so a kind recorded in some case is gradchecked and grad-of-grad checked. */
+    @Test
+    void everyPrimitiveKindIsChecked() {
+        Set<Primitive.Kind> covered = EnumSet.noneOf(Primitive.Kind.class);
+        cases().forEach(c -> covered.addAll(kindsIn(c)));
+        Set<Primitive.Kind> missing = EnumSet.allOf(Primitive.Kind.class);
+        missing.removeAll(covered);
+        assertTrue(missing.isEmpty(), "primitives with no gradcheck and grad-of-grad case: " + missing);
+    }
+
+    @Test
+    void seededInputsAreReproducible() {
+        SplittableRandom r = new SplittableRandom(SEED);
+        assertArrayEquals(Tensor.randn(SEED, 3).toArray(),
+                new double[] {r.nextGaussian(), r.nextGaussian(), r.nextGaussian()});
+    }
+}
