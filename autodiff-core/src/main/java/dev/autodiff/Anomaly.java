@@ -18,15 +18,20 @@ final class Anomaly {
         }
     }
 
-    /** The first frame outside the library's core: the user's call that created the op. */
+    /** Classes whose frames sit between the user's call and the recording of an op. */
+    private static final java.util.Set<String> LIBRARY = java.util.Set.of(
+            Tensor.class.getName(), Primitive.class.getName(), Primitives.class.getName());
+
+    /** The first frame outside the library: the user's call that created the op. */
     static String site(StackTraceElement[] trace) {
         if (trace == null) {
             return "(unknown: run the forward pass inside Autodiff.detectAnomaly() to record it)";
         }
         for (StackTraceElement e : trace) {
             String c = e.getClassName();
-            boolean core = c.startsWith("dev.autodiff.") && c.indexOf('.', "dev.autodiff.".length()) < 0;
-            if (!core && !c.startsWith("dev.autodiff.kernel.") && !c.startsWith("java.")) {
+            int nested = c.indexOf('$');
+            String outer = nested < 0 ? c : c.substring(0, nested);
+            if (!LIBRARY.contains(outer)) {
                 return e.toString();
             }
         }

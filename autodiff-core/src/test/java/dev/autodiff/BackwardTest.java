@@ -1,0 +1,266 @@
+package dev.autodiff;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.lang.ref.WeakReference;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.CyclicBarrier;
+import org.junit.jupiter.api.Test;
+
+class BackwardTest {
+    @Test
+    void millionOpChainBackpropagatesWithoutStackOverflow() {
+        Tensor x = Tensor.scalar(0.5).requiresGrad();
+        Tensor y = x;
+        // y = x + 1e-6 * n after n steps of y <- y * 1 + 1e-6; dy/dx = 1
+        Tensor one = Tensor.scalar(1.0);
+        for (int i = 0; i < 500_000; i++) {
+            y = y.mul(one).add(1e-6);
+        }
+        assertEquals(0.5 + 0.5, y.item(), 1e-9);
+        y.backward();
+        assertEquals(1.0, x.grad().item(), 0.0);
+    }
+
+    @Test
+    void gradientsFromSeveralPathsAreSummed() {
+        Tensor x = Tensor.scalar(3.0).requiresGrad();
+        // f = x*x + x*x*x: f' = 2x + 3x^2 = 33 at x = 3
+        Tensor f = x.mul(x).add(x.mul(x).mul(x));
+        f.backward();
+        assertEquals(33.0, x.grad().item(), 0.0);
+    }
+
+    @Test
+    void repeatedBackwardAccumulatesUntilZeroGrad() {
+        Tensor w = Tensor.fromArray(new double[] {1, 2}).requiresGrad();
+        w.mul(3.0).sum().backward();
+        w.mul(3.0).sum().backward();
+        assertArrayEquals(new double[] {6, 6}, w.grad().toArray());
+        w.zeroGrad();
+        assertNull(w.grad());
+        w.square().sum().backward();
+        assertArrayEquals(new double[] {2, 4}, w.grad().toArray());
+    }
+
+    @Test
+    void secondBackwardThroughAFreedGraphThrowsAndRetainGraphAllowsIt() {
+        Tensor x = Tensor.scalar(2.0).requiresGrad();
+        Tensor y = x.exp().mul(x);
+        y.backward();
+        IllegalStateException e = assertThrows(IllegalStateException.class, y::backward);
+        assertTrue(e.getMessage().contains("second time") && e.getMessage().contains("retainGraph"), e.getMessage());
+
+        Tensor z = x.exp().mul(x);
+        x.zeroGrad();
+        z.backward(true);
+        z.backward(true);
+        // d/dx x e^x = (1 + x) e^x, accumulated twice
+        assertEquals(2 * 3 * Math.exp(2), x.grad().item(), 1e-12);
+    }
+
+    /** Builds y = exp(x) * 2 and returns a weak reference to the intermediate exp(x), which mul saves. */
+    private static Tensor buildHoldingOnlyAWeakReference(Tensor x, List<WeakReference<Tensor>> refs) {
+        Tensor saved = x.exp();
+        refs.add(new WeakReference<>(saved));
+        return saved.mul(x);
+    }
+
+    @Test
+    void savedValuesAreReleasedAfterBackward() throws InterruptedException {
+        Tensor x = Tensor.randn(1, 1000).requiresGrad();
+        List<WeakReference<Tensor>> refs = new ArrayList<>();
+        Tensor y = buildHoldingOnlyAWeakReference(x, refs);
+        Tensor loss = y.sum();
+        // while the graph is alive, the saved intermediate is reachable from the output
+        System.gc();
+        assertTrue(refs.get(0).get() != null, "the graph keeps its saved values before backward");
+        loss.backward();
+        for (int i = 0; i < 50 && refs.get(0).get() != null; i++) {
+            System.gc();
+            Thread.sleep(10);
+        }
+        assertNull(refs.get(0).get(), "after backward the saved value must be unreachable from the output");
+        assertTrue(loss.needsGrad());
+    }
+
+    @Test
+    void nonScalarBackwardNeedsASeedOfTheRightShape() {
+        Tensor x = Tensor.fromArray(new double[] {1, 2, 3}).requiresGrad();
+        Tensor y = x.square();
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, y::backward);
+        assertTrue(e.getMessage().contains("seed") && e.getMessage().contains("[3]"), e.getMessage());
+        IllegalArgumentException e2 = assertThrows(IllegalArgumentException.class, () -> y.backward(Tensor.ones(2)));
+        assertTrue(e2.getMessage().contains("[2]") && e2.getMessage().contains("[3]"), e2.getMessage());
+        y.backward(Tensor.fromArray(new double[] {1, 0, 2}));
+        assertArrayEquals(new double[] {2, 0, 12}, x.grad().toArray());
+    }
+
+    @Test
+    void backwardOnSomethingThatNeedsNoGradThrows() {
+        Tensor c = Tensor.scalar(2).exp();
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, c::backward);
+        assertTrue(e.getMessage().contains("requiresGrad"), e.getMessage());
+    }
+
+    @Test
+    void detachCutsTheGraph() {
+        Tensor x = Tensor.scalar(2.0).requiresGrad();
+        // f = x * stop(x): f' = stop(x) = 2
+        Tensor f = x.mul(x.detach());
+        f.backward();
+        assertEquals(2.0, x.grad().item(), 0.0);
+        assertFalse(x.detach().needsGrad());
+    }
+
+    @Test
+    void requiresGradOnlyOnLeaves() {
+        Tensor y = Tensor.scalar(1).requiresGrad().exp();
+        IllegalStateException e = assertThrows(IllegalStateException.class, y::requiresGrad);
+        assertTrue(e.getMessage().contains("exp") && e.getMessage().contains("detach"), e.getMessage());
+    }
+
+    @Test
+    void noGradScopeRecordsNothingAndIsRestored() {
+        Tensor x = Tensor.scalar(1).requiresGrad();
+        try (GradScope s = Autodiff.noGrad()) {
+            assertFalse(Autodiff.isGradEnabled());
+            Tensor y = x.exp();
+            assertFalse(y.needsGrad());
+            assertTrue(y.isLeaf());
+            try (GradScope inner = Autodiff.enableGrad()) {
+                assertTrue(x.exp().needsGrad());
+            }
+            assertFalse(x.exp().needsGrad());
+        }
+        assertTrue(Autodiff.isGradEnabled());
+        assertTrue(x.exp().needsGrad());
+    }
+
+    @Test
+    void functionalGradLeavesGradUntouched() {
+        Tensor w = Tensor.fromArray(new double[] {1, 2}).requiresGrad();
+        Tensor b = Tensor.scalar(3).requiresGrad();
+        Tensor unused = Tensor.scalar(7).requiresGrad();
+        Tensor loss = w.mul(b).sum();
+        Tensor[] g = Autodiff.grad(loss, w, b, unused);
+        assertArrayEquals(new double[] {3, 3}, g[0].toArray());
+        assertEquals(3.0, g[1].item(), 0.0);
+        assertEquals(0.0, g[2].item(), 0.0);
+        assertNull(w.grad());
+        assertNull(b.grad());
+    }
+
+    @Test
+    void functionalGradWithRespectToAnIntermediate() {
+        Tensor x = Tensor.scalar(0.3).requiresGrad();
+        Tensor h = x.mul(2.0);
+        Tensor y = h.square().mul(h.sigmoid());
+        Tensor[] g = Autodiff.grad(y, h, x);
+        // y = h^2 sigmoid(h): compare with central differences in h
+        double eps = 1e-6;
+        double hv = h.item();
+        double num = (f(hv + eps) - f(hv - eps)) / (2 * eps);
+        assertEquals(num, g[0].item(), 1e-8);
+        assertEquals(2 * num, g[1].item(), 1e-8);
+    }
+
+    private static double f(double h) {
+        return h * h / (1 + Math.exp(-h));
+    }
+
+    @Test
+    void gradOfGrad() {
+        Tensor x = Tensor.scalar(1.5).requiresGrad();
+        Tensor y = x.pow(3.0);
+        Tensor dy = Autodiff.grad(y, true, x)[0];
+        assertEquals(3 * 1.5 * 1.5, dy.item(), 1e-12);
+        assertTrue(dy.needsGrad());
+        Tensor d2y = Autodiff.grad(dy, true, x)[0];
+        assertEquals(6 * 1.5, d2y.item(), 1e-12);
+        Tensor d3y = Autodiff.grad(d2y, x)[0];
+        assertEquals(6.0, d3y.item(), 1e-12);
+    }
+
+    @Test
+    void backwardWithCreateGraphMakesLeafGradsDifferentiable() {
+        Tensor x = Tensor.scalar(2.0).requiresGrad();
+        x.exp().mul(x).backward(null, false, true);
+        Tensor g = x.grad(); // (1 + x) e^x
+        x.zeroGrad();
+        g.backward();        // (2 + x) e^x
+        assertEquals(4 * Math.exp(2), x.grad().item(), 1e-12);
+    }
+
+    @Test
+    void retainGradKeepsIntermediateGradients() {
+        Tensor x = Tensor.scalar(2.0).requiresGrad();
+        Tensor h = x.mul(3.0).retainGrad();
+        h.square().backward();
+        assertEquals(12.0, h.grad().item(), 0.0);
+        assertEquals(36.0, x.grad().item(), 0.0);
+    }
+
+    /** A small MLP trained for a few SGD steps: the result depends on every gradient being exact. */
+    private static double[] train(long seed) {
+        Tensor x = Tensor.randn(seed, 16, 3);
+        Tensor t = Tensor.randn(seed + 1, 16, 1);
+        Tensor w1 = Tensor.randn(seed + 2, 3, 8).mul(0.5).requiresGrad();
+        Tensor w2 = Tensor.randn(seed + 3, 8, 1).mul(0.5).requiresGrad();
+        for (int step = 0; step < 200; step++) {
+            Tensor loss = x.matmul(w1).tanh().matmul(w2).sub(t).square().mean();
+            Tensor[] g = Autodiff.grad(loss, w1, w2);
+            try (GradScope s = Autodiff.noGrad()) {
+                w1 = w1.sub(g[0].mul(0.1)).requiresGrad();
+                w2 = w2.sub(g[1].mul(0.1)).requiresGrad();
+            }
+        }
+        double[] a = w1.toArray();
+        double[] b = w2.toArray();
+        double[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
+    }
+
+    @Test
+    void twoThreadsTrainingSeparateModelsGetTheSameResultsAsOne() throws Exception {
+        double[] expected0 = train(10);
+        double[] expected1 = train(20);
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        try {
+            CyclicBarrier start = new CyclicBarrier(2);
+            Callable<double[]> a = () -> {
+                start.await();
+                try (GradScope s = Autodiff.noGrad()) {
+                    // this thread's noGrad must not leak into the other thread
+                    start.await();
+                    start.await();
+                }
+                return train(10);
+            };
+            Callable<double[]> b = () -> {
+                start.await();
+                start.await();
+                assertTrue(Autodiff.isGradEnabled(), "grad mode is per thread");
+                start.await();
+                return train(20);
+            };
+            Future<double[]> fa = pool.submit(a);
+            Future<double[]> fb = pool.submit(b);
+            assertArrayEquals(expected0, fa.get());
+            assertArrayEquals(expected1, fb.get());
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+}
