@@ -1,10 +1,8 @@
 package dev.autodiff;
 
 import dev.autodiff.kernel.Shapes;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.IdentityHashMap;
-import java.util.List;
 
 /**
  * Reverse-mode traversal. An iterative depth-first search lists the recorded tensors in post-order
@@ -49,20 +47,27 @@ final class Backprop {
                     + "was marked with requiresGrad(), or it was computed under noGrad()");
         }
         Tensor g0 = seedFor(caller, root, seed);
-        List<Tensor> order = postOrder(caller, root);
+        Tensor[] order = postOrder(caller, root);
+        Tensor[] leaves = new Tensor[8];
+        int nLeaves = 0;
         GradMode mode = GradMode.current();
         boolean wasEnabled = mode.enabled;
+        boolean done = false;
         mode.enabled = createGraph;
         try {
-            if (root.op == null) {
-                deliver(root, g0, targets, results);
-                return;
-            }
             root.pending = g0;
-            for (int k = order.size() - 1; k >= 0; k--) {
-                Tensor t = order.get(k);
+            if (root.op == null) {
+                leaves[nLeaves++] = root;
+            }
+            for (int k = order.length - 1; k >= 0; k--) {
+                Tensor t = order[k];
                 Tensor g = t.pending;
                 t.pending = null;
+                t.pendingOwned = false;
+                Tensor[] in = t.inputs;
+                if (!retainGraph) {
+                    t.inputs = null; // free the saved values as soon as this node is done
+                }
                 if (g == null) {
                     continue;
                 }
@@ -74,7 +79,6 @@ final class Backprop {
                 } else if (t.retainsGrad) {
                     t.grad = t.grad == null ? g : t.grad.add(g);
                 }
-                Tensor[] in = t.inputs;
                 for (int i = 0; i < in.length; i++) {
                     Tensor c = in[i];
                     if (!c.requiresGrad) {
@@ -88,32 +92,64 @@ final class Backprop {
                     if (t.createdAt != null || mode.anomaly) {
                         Anomaly.check(t, i, gi);
                     }
-                    if (c.op == null) {
-                        deliver(c, gi, targets, results);
+                    if (c.pending == null) {
+                        c.pending = gi;
+                        if (c.op == null) {
+                            if (nLeaves == leaves.length) {
+                                leaves = Arrays.copyOf(leaves, nLeaves * 2);
+                            }
+                            leaves[nLeaves++] = c;
+                        }
                     } else {
-                        c.pending = c.pending == null ? gi : c.pending.add(gi);
+                        accumulate(c, gi, createGraph);
                     }
                 }
             }
+            // each leaf's paths are summed; now deliver once
+            for (int k = 0; k < nLeaves; k++) {
+                Tensor leaf = leaves[k];
+                Tensor g = leaf.pending;
+                leaf.pending = null;
+                leaf.pendingOwned = false;
+                if (targets == null) {
+                    leaf.grad = leaf.grad == null ? g : leaf.grad.add(g);
+                } else {
+                    Integer slot = targets.get(leaf);
+                    if (slot != null) {
+                        results[slot] = g;
+                    }
+                }
+            }
+            done = true;
         } finally {
             mode.enabled = wasEnabled;
-            for (Tensor t : order) {
-                t.pending = null;
-                if (!retainGraph) {
-                    t.inputs = null;
+            if (!done) {
+                for (Tensor t : order) {
+                    t.pending = null;
+                    t.pendingOwned = false;
+                }
+                for (int k = 0; k < nLeaves; k++) {
+                    leaves[k].pending = null;
+                    leaves[k].pendingOwned = false;
                 }
             }
         }
     }
 
-    private static void deliver(Tensor leaf, Tensor g, IdentityHashMap<Tensor, Integer> targets, Tensor[] results) {
-        if (targets == null) {
-            leaf.grad = leaf.grad == null ? g : leaf.grad.add(g);
-            return;
-        }
-        Integer slot = targets.get(leaf);
-        if (slot != null) {
-            results[slot] = results[slot] == null ? g : results[slot].add(g);
+    /**
+     * Adds another path's gradient. When the pass records (createGraph) this is a recorded add; otherwise
+     * the sum lives in a buffer private to this pass, made on the second path and updated in place after.
+     */
+    private static void accumulate(Tensor c, Tensor gi, boolean createGraph) {
+        if (createGraph || !c.pendingOwned) {
+            c.pending = c.pending.add(gi);
+            c.pendingOwned = !createGraph;
+        } else {
+            double[] acc = c.pending.data;
+            double[] d = gi.data;
+            for (int j = 0; j < acc.length; j++) {
+                acc[j] += d[j];
+            }
         }
     }
 
@@ -133,12 +169,13 @@ final class Backprop {
     }
 
     /** Recorded tensors reachable from root, inputs before the tensors computed from them. */
-    static List<Tensor> postOrder(String caller, Tensor root) {
-        List<Tensor> order = new ArrayList<>();
+    static Tensor[] postOrder(String caller, Tensor root) {
         if (root.op == null) {
-            return order;
+            return new Tensor[0];
         }
         Object visit = new Object(); // marks this traversal; never confused with another thread's
+        Tensor[] order = new Tensor[256];
+        int n = 0;
         Tensor[] stack = new Tensor[64];
         int[] next = new int[64];
         int top = 0;
@@ -165,7 +202,10 @@ final class Backprop {
                         next[top] = 0;
                     }
                 } else {
-                    order.add(t);
+                    if (n == order.length) {
+                        order = Arrays.copyOf(order, n * 2);
+                    }
+                    order[n++] = t;
                     top--;
                 }
             }
@@ -173,11 +213,11 @@ final class Backprop {
             for (int k = 0; k <= top; k++) {
                 stack[k].mark = null;
             }
-            for (Tensor t : order) {
-                t.mark = null;
+            for (int k = 0; k < n; k++) {
+                order[k].mark = null;
             }
         }
-        return order;
+        return n == order.length ? order : Arrays.copyOf(order, n);
     }
 
     private static IllegalStateException freed(String caller, Tensor t) {

@@ -6,6 +6,7 @@ import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * A snapshot of the graph behind an output, for seeing every step: its op, inputs and value, and after
@@ -89,9 +90,11 @@ public final class Graph {
     private final List<Step> steps = new ArrayList<>();
     private final List<Tensor> leaves = new ArrayList<>();
     private final Map<Tensor, String> names = new IdentityHashMap<>();
+    /** Unnamed one-element constants, shown by their value. */
+    private final Set<Tensor> literals = Collections.newSetFromMap(new IdentityHashMap<>());
 
     private Graph(Tensor output) {
-        for (Tensor t : Backprop.postOrder("Graph.of", output)) {
+        for (Tensor t : Backprop.postOrder("Graph.of", output)) { // inputs before uses
             for (Tensor in : t.inputs) {
                 if (in.op == null && !names.containsKey(in) && !leaves.contains(in)) {
                     leaves.add(in);
@@ -103,7 +106,12 @@ public final class Graph {
         int p = 0;
         int c = 0;
         for (Tensor leaf : leaves) {
-            names.put(leaf, leaf.requiresGrad ? "p" + p++ : leaf.size() == 1 ? TensorFormat.number(leaf.data[0]) : "c" + c++);
+            if (!leaf.requiresGrad && leaf.size() == 1) {
+                literals.add(leaf);
+                names.put(leaf, TensorFormat.number(leaf.data[0]));
+            } else {
+                names.put(leaf, leaf.requiresGrad ? "p" + p++ : "c" + c++);
+            }
         }
         for (int i = 0; i < steps.size(); i++) {
             names.put(steps.get(i).output, "h" + (i + 1));
@@ -125,6 +133,7 @@ public final class Graph {
             throw new IllegalArgumentException("Graph.name: the tensor " + Shapes.str(t.shape) + " is not part of this graph");
         }
         names.put(t, name);
+        literals.remove(t);
         return this;
     }
 
@@ -153,8 +162,8 @@ public final class Graph {
         for (Step s : steps) {
             StringBuilder local = new StringBuilder();
             for (int i = 0; i < s.inputs.length; i++) {
-                if (s.op.kind == Primitive.Kind.WHERE && i == 0) {
-                    continue;
+                if (s.op.kind == Primitive.Kind.WHERE && i == 0 || literals.contains(s.inputs[i])) {
+                    continue; // no derivative with respect to a mask or a literal such as the 1 in x + 1
                 }
                 local.append(i == 0 || local.length() == 0 ? "" : ", ").append("d").append(s.name()).append("/d")
                         .append(nameOf(s.inputs[i])).append(" = ").append(brief(s.localDerivative(i)));

@@ -33,7 +33,9 @@ final class Primitives {
         }
 
         Tensor apply(Tensor x) {
-            return record(new Tensor(Elementwise.unary(code, x.data), x.shape), x);
+            double[] y = x.shape == Shapes.SCALAR ? new double[] {Elementwise.unary(code, x.data[0])}
+                    : Elementwise.unary(code, x.data);
+            return record(new Tensor(y, x.shape), x);
         }
 
         @Override
@@ -81,6 +83,9 @@ final class Primitives {
         }
 
         Tensor apply(Tensor a, Tensor b) {
+            if (a.shape == Shapes.SCALAR && b.shape == Shapes.SCALAR) {
+                return record(new Tensor(new double[] {Elementwise.binary(code, a.data[0], b.data[0])}, Shapes.SCALAR), a, b);
+            }
             int[] shape = Shapes.broadcast(name, a.shape, b.shape);
             return record(new Tensor(Elementwise.binary(code, a.data, a.shape, b.data, b.shape, shape), shape), a, b);
         }

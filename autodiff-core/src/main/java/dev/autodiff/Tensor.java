@@ -31,8 +31,9 @@ public final class Tensor {
     // gradient state and backward scratch
     Tensor grad;
     boolean retainsGrad;
-    Tensor pending;
-    Object mark;
+    Tensor pending;          // gradient being summed during a backward pass
+    boolean pendingOwned;    // whether pending is a buffer private to that pass (summed in place)
+    Object mark;             // visited mark of the traversal in progress
 
     Tensor(double[] data, int[] shape) {
         this.data = data;
@@ -581,7 +582,7 @@ public final class Tensor {
 
     /** Sums over the dimensions that broadcasting would have added or stretched, giving {@code shape}. */
     public Tensor sumTo(int... target) {
-        if (Arrays.equals(shape, target)) {
+        if (shape == target || Arrays.equals(shape, target)) {
             return this;
         }
         if (!Shapes.broadcastsTo(target, shape)) {

@@ -263,4 +263,22 @@ class BackwardTest {
             pool.shutdownNow();
         }
     }
+
+    /** Backward sums paths in place into private buffers; it must never write into a tensor the user holds. */
+    @Test
+    void backwardNeverWritesIntoTensorsTheUserHolds() {
+        Tensor a = Tensor.fromArray(new double[] {1, 2}).requiresGrad();
+        Tensor seed = Tensor.fromArray(new double[] {1, 1});
+        a.add(a).add(a).add(a.mul(a)).backward(seed); // a reaches the output by four paths
+        assertArrayEquals(new double[] {1, 1}, seed.toArray());
+        Tensor first = a.grad();
+        assertArrayEquals(new double[] {5, 7}, first.toArray());
+        a.add(a).add(a).sum().backward();
+        assertArrayEquals(new double[] {5, 7}, first.toArray(), "an earlier grad() must not change");
+        assertArrayEquals(new double[] {8, 10}, a.grad().toArray());
+        Tensor h = a.mul(2.0).retainGrad();
+        h.add(h).add(h).sum().backward();
+        Tensor hGrad = h.grad();
+        assertArrayEquals(new double[] {3, 3}, hGrad.toArray());
+    }
 }

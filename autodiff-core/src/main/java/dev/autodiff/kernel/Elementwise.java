@@ -31,6 +31,43 @@ public final class Elementwise {
         return y;
     }
 
+    /** One element of {@link #unary}: the fast path for 0-dim tensors. */
+    public static double unary(Unary op, double x) {
+        switch (op) {
+            case NEG: return -x;
+            case EXP: return Math.exp(x);
+            case LOG: return Math.log(x);
+            case RECIPROCAL: return 1.0 / x;
+            case SQRT: return Math.sqrt(x);
+            case TANH: return Math.tanh(x);
+            case SIGMOID: return sigmoid(x);
+            case RELU: return x > 0 ? x : 0.0;
+            case ABS: return Math.abs(x);
+            case SIGN: return Math.signum(x);
+            default: throw new AssertionError(op);
+        }
+    }
+
+    /** One element of {@link #binary}: the fast path for 0-dim tensors. */
+    public static double binary(Binary op, double a, double b) {
+        switch (op) {
+            case ADD: return a + b;
+            case SUB: return a - b;
+            case MUL: return a * b;
+            case DIV: return a / b;
+            case POW: return Math.pow(a, b);
+            case MAXIMUM: return maximum(a, b);
+            case MINIMUM: return minimum(a, b);
+            case GT: return a > b ? 1 : 0;
+            case GE: return a >= b ? 1 : 0;
+            case LT: return a < b ? 1 : 0;
+            case LE: return a <= b ? 1 : 0;
+            case EQ: return a == b ? 1 : 0;
+            case NE: return a != b ? 1 : 0;
+            default: throw new AssertionError(op);
+        }
+    }
+
     /** 1/(1+e^-x) without overflow: for x < 0 use e^x/(1+e^x). */
     static double sigmoid(double x) {
         if (x >= 0) {
