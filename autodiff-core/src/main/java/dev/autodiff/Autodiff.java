@@ -54,4 +54,204 @@ public final class Autodiff {
     public static boolean isGradEnabled() {
         return GradMode.current().enabled;
     }
+
+    // ================================================================ forward mode and transformations
+
+    /** The value of a function and its directional derivative (its tangent). */
+    public record Jvp(Tensor value, Tensor tangent) {}
+
+    /** The value of a function and its gradient with respect to each input. */
+    public record ValueAndGrad(Tensor value, Tensor[] grads) {}
+
+    /** The value of a function and its pullback: {@code u -> u^T J} for each input, callable many times. */
+    public static final class Vjp {
+        private final Tensor value;
+        private final Tensor[] inputs;
+        private final boolean createGraph;
+
+        private Vjp(Tensor value, Tensor[] inputs, boolean createGraph) {
+            this.value = value;
+            this.inputs = inputs;
+            this.createGraph = createGraph;
+        }
+
+        public Tensor value() {
+            return value;
+        }
+
+        /** The cotangent {@code u} (shape of the value) pulled back to each input. */
+        public Tensor[] pullback(Tensor u) {
+            if (!value.needsGrad()) {
+                Tensor[] z = new Tensor[inputs.length];
+                for (int i = 0; i < z.length; i++) {
+                    z[i] = Tensor.zeros(inputs[i].shape);
+                }
+                return z;
+            }
+            return Backprop.grad(value, u, true, createGraph, inputs);
+        }
+    }
+
+    /**
+     * Forward mode: runs {@code f} on dual numbers {@code x + v eps} and returns its value and tangent
+     * {@code J v}, eagerly, recording nothing (unless grad mode records for an outer reverse pass). A
+     * tangent may have one extra leading dimension of size n to push n tangents in one pass.
+     */
+    public static Jvp jvp(java.util.function.Function<Tensor, Tensor> f, Tensor x, Tensor v) {
+        return jvp(xs -> f.apply(xs[0]), new Tensor[] {x}, new Tensor[] {v});
+    }
+
+    /** Forward mode with several inputs, one tangent each (null for none); see {@link #jvp(java.util.function.Function, Tensor, Tensor)}. */
+    public static Jvp jvp(Fn f, Tensor[] xs, Tensor[] vs) {
+        if (xs.length != vs.length) {
+            throw new IllegalArgumentException("jvp: " + xs.length + " inputs but " + vs.length + " tangents");
+        }
+        int level = GradMode.current().newLevel();
+        Tensor[] duals = new Tensor[xs.length];
+        Tensor ref = null;
+        Tensor refPrimal = null;
+        for (int i = 0; i < xs.length; i++) {
+            if (vs[i] == null) {
+                duals[i] = xs[i];
+                continue;
+            }
+            Tangents.checkShape(xs[i], vs[i]);
+            if (ref != null && Tangents.batch(vs[i], xs[i]) != Tangents.batch(ref, refPrimal)) {
+                throw new IllegalArgumentException("jvp: either every tangent is batched (one extra leading dimension) or none is");
+            }
+            if (ref != null && Tangents.batch(ref, refPrimal) == 1 && ref.shape[0] != vs[i].shape[0]) {
+                throw new IllegalArgumentException("jvp: batched tangents disagree on the batch size: " + ref.shape[0]
+                        + " vs " + vs[i].shape[0]);
+            }
+            ref = vs[i];
+            refPrimal = xs[i];
+            duals[i] = Tensor.dual(level, xs[i], vs[i]);
+        }
+        Tensor y = f.apply(duals);
+        if (y.level() == level) {
+            return new Jvp(y.dual.primal, y.dual.tangent);
+        }
+        Tensor zero = ref == null ? Tensor.zeros(y.shape) : Tensor.zeros(Tangents.batched(ref, refPrimal, y.shape));
+        return new Jvp(y, zero);
+    }
+
+    /** Inputs as reverse-mode targets: one that already needs grad is used as it is, others become new leaves. */
+    private static Tensor[] targets(Tensor[] xs) {
+        Tensor[] t = new Tensor[xs.length];
+        for (int i = 0; i < xs.length; i++) {
+            t[i] = xs[i].needsGrad() ? xs[i] : xs[i].alias().requiresGrad();
+        }
+        return t;
+    }
+
+    /** Whether an outer reverse pass will differentiate through the result (then the backward must record). */
+    private static boolean outerNeedsGrad(Tensor[] xs) {
+        for (Tensor x : xs) {
+            if (x.needsGrad()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The value of a one-element function and its gradient with respect to every input. */
+    public static ValueAndGrad valueAndGrad(Fn f, Tensor... xs) {
+        Tensor[] in = targets(xs);
+        Tensor y = f.apply(in);
+        if (!y.needsGrad()) {
+            Tensor[] z = new Tensor[xs.length];
+            for (int i = 0; i < z.length; i++) {
+                z[i] = Tensor.zeros(xs[i].shape);
+            }
+            return new ValueAndGrad(y, z);
+        }
+        boolean create = outerNeedsGrad(xs);
+        return new ValueAndGrad(y, Backprop.grad(y, null, create, create, in));
+    }
+
+    /** The value of f and its pullback, for vector-Jacobian products with any cotangent. */
+    public static Vjp vjp(Fn f, Tensor... xs) {
+        Tensor[] in = targets(xs);
+        return new Vjp(f.apply(in), in, outerNeedsGrad(xs));
+    }
+
+    /** The gradient of a one-element function as a function, to compose: {@code jacfwd(gradient(f), x)}. */
+    public static java.util.function.Function<Tensor, Tensor> gradient(java.util.function.Function<Tensor, Tensor> f) {
+        return x -> valueAndGrad(xs -> f.apply(xs[0]), x).grads()[0];
+    }
+
+    /** The Jacobian, shape {@code f(x).shape + x.shape}, by reverse mode: one vjp per output element. */
+    public static Tensor jacrev(java.util.function.Function<Tensor, Tensor> f, Tensor x) {
+        Vjp v = vjp(xs -> f.apply(xs[0]), x);
+        Tensor y = v.value();
+        int m = y.size();
+        Tensor[] rows = new Tensor[m];
+        for (int i = 0; i < m; i++) {
+            Tensor seed = Tensor.zeros(y.shape);
+            seed.data[i] = 1.0;
+            rows[i] = v.pullback(seed)[0];
+        }
+        return stackJacobian(rows, y.shape, x.shape);
+    }
+
+    /** The Jacobian, shape {@code f(x).shape + x.shape}, by forward mode in one batched pass of width x.size(). */
+    public static Tensor jacfwd(java.util.function.Function<Tensor, Tensor> f, Tensor x) {
+        return jacfwd(f, x, true);
+    }
+
+    /**
+     * The Jacobian by forward mode: batched (one pass pushing all x.size() basis tangents at once) or
+     * not (one jvp per input element, as a baseline).
+     */
+    public static Tensor jacfwd(java.util.function.Function<Tensor, Tensor> f, Tensor x, boolean batched) {
+        int n = x.size();
+        if (batched) {
+            int[] vShape = new int[x.rank() + 1];
+            vShape[0] = n;
+            System.arraycopy(x.shape, 0, vShape, 1, x.rank());
+            Tensor basis = Tensor.eye(n).reshape(vShape);
+            Tensor t = jvp(f, x, basis).tangent(); // (n, *y.shape)
+            int[] perm = new int[t.rank()];
+            for (int d = 0; d < perm.length; d++) {
+                perm[d] = (d + 1) % perm.length;
+            }
+            int[] yShape = java.util.Arrays.copyOfRange(t.shape, 1, t.rank());
+            return t.permute(perm).reshape(concat(yShape, x.shape));
+        }
+        Tensor[] cols = new Tensor[n];
+        int[] yShape = null;
+        for (int j = 0; j < n; j++) {
+            Tensor e = Tensor.zeros(x.shape);
+            e.data[j] = 1.0;
+            cols[j] = jvp(f, x, e).tangent();
+            yShape = cols[j].shape;
+        }
+        if (n == 0) {
+            return Tensor.zeros(concat(f.apply(x).shape, x.shape));
+        }
+        return Tensor.stack(-1, cols).reshape(concat(yShape, x.shape));
+    }
+
+    /** The Hessian of a one-element function, shape {@code x.shape + x.shape}: forward over reverse. */
+    public static Tensor hessian(java.util.function.Function<Tensor, Tensor> f, Tensor x) {
+        return jacfwd(gradient(f), x);
+    }
+
+    /** The Hessian-vector product H v of a one-element function, by forward over reverse (no Hessian is formed). */
+    public static Tensor hvp(java.util.function.Function<Tensor, Tensor> f, Tensor x, Tensor v) {
+        return jvp(gradient(f), x, v).tangent();
+    }
+
+    private static Tensor stackJacobian(Tensor[] rows, int[] yShape, int[] xShape) {
+        if (rows.length == 0) {
+            return Tensor.zeros(concat(yShape, xShape));
+        }
+        return Tensor.stack(0, rows).reshape(concat(yShape, xShape));
+    }
+
+    private static int[] concat(int[] a, int[] b) {
+        int[] s = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, s, a.length, b.length);
+        return s;
+    }
 }

@@ -138,12 +138,13 @@ final class Backprop {
 
     /**
      * Adds another path's gradient. When the pass records (createGraph) this is a recorded add; otherwise
-     * the sum lives in a buffer private to this pass, made on the second path and updated in place after.
+     * the sum lives in a buffer private to this pass, made on the second path and updated in place after
+     * (except for dual numbers, whose tangents must be summed too).
      */
     private static void accumulate(Tensor c, Tensor gi, boolean createGraph) {
-        if (createGraph || !c.pendingOwned) {
+        if (createGraph || !c.pendingOwned || c.pending.dual != null || gi.dual != null) {
             c.pending = c.pending.add(gi);
-            c.pendingOwned = !createGraph;
+            c.pendingOwned = !createGraph && c.pending.dual == null;
         } else {
             double[] acc = c.pending.data;
             double[] d = gi.data;

@@ -1,16 +1,21 @@
 package dev.autodiff;
 
 /**
- * One row of the primitive table: a forward computation (in each subclass's {@code apply}) and, beside
- * it, the vector-Jacobian product for each input. Rules are written with public {@link Tensor} ops, so
- * that under {@code createGraph} they record and can be differentiated again.
+ * One row of the primitive table: the forward computation, and beside it the vector-Jacobian product
+ * (reverse mode) and the Jacobian-vector product (forward mode). Rules are written with public
+ * {@link Tensor} ops, so under {@code createGraph} or nested forward mode they are themselves
+ * differentiated.
+ *
+ * <p>{@link #apply} is the one way a primitive runs: plain values go straight to {@link #forward};
+ * inputs carrying forward-mode tangents go through {@link #applyDual}; and when grad mode is on and an
+ * input needs grad, the result is recorded for reverse mode.
  */
 abstract class Primitive {
-    /** Every kind of primitive; a test fails if one of them is not gradchecked and grad-of-grad checked. */
+    /** Every kind of primitive; a test fails if one of them is not checked in both modes and to second order. */
     enum Kind {
         NEG, EXP, LOG, RECIPROCAL, SQRT, TANH, SIGMOID, RELU, ABS,
         ADD, SUB, MUL, DIV, POW, MAXIMUM, MINIMUM, WHERE,
-        MATMUL, SUM, MAX, MIN, RESHAPE, BROADCAST_TO, TAKE, SCATTER_ADD, CONCAT
+        MATMUL, SUM, MAX, MIN, RESHAPE, BROADCAST_TO, TAKE, SCATTER_ADD, CONCAT, CUSTOM
     }
 
     final Kind kind;
@@ -22,21 +27,56 @@ abstract class Primitive {
         this.name = name;
     }
 
+    /** The output value from plain (non-dual) inputs: a fresh tensor, never recorded. */
+    abstract Tensor forward(Tensor[] in);
+
     /**
      * Given {@code g}, the gradient of some scalar with respect to {@code out}, returns the gradient with
-     * respect to {@code in[i]} (same shape as {@code in[i]}). Called only for inputs that require grad.
+     * respect to {@code in[i]} (same shape as {@code in[i]}). Called only for inputs that need grad.
      */
     abstract Tensor vjp(int i, Tensor g, Tensor[] in, Tensor out);
 
+    /**
+     * The tangent of {@code out} given the tangents of the inputs ({@code null} for a zero tangent), or
+     * null when the output's tangent is zero. A tangent has the shape of its primal or, in batched forward
+     * mode, one extra leading dimension; see {@link Tangents}.
+     */
+    abstract Tensor jvp(Tensor[] in, Tensor[] tangents, Tensor out);
+
+    final Tensor apply(Tensor... in) {
+        int level = 0;
+        boolean grad = false;
+        for (Tensor t : in) {
+            if (t.dual != null) {
+                level = Math.max(level, t.dual.level);
+            }
+            grad |= t.requiresGrad;
+        }
+        Tensor out = level == 0 ? forward(in) : applyDual(level, in);
+        return grad ? record(out, in) : out;
+    }
+
+    /**
+     * Forward mode at the innermost level present: the primal output is this op applied to the primals
+     * (which may carry tangents of outer levels, handled by the same recursion), and the tangent comes
+     * from the jvp rule. Inputs without a tangent at this level contribute a symbolic zero.
+     */
+    private Tensor applyDual(int level, Tensor[] in) {
+        Tensor[] primals = new Tensor[in.length];
+        Tensor[] tangents = new Tensor[in.length];
+        for (int i = 0; i < in.length; i++) {
+            Tensor.Dual d = in[i].dual;
+            boolean atLevel = d != null && d.level == level;
+            primals[i] = atLevel ? d.primal : in[i];
+            tangents[i] = atLevel ? d.tangent : null;
+        }
+        Tensor p = apply(primals);
+        Tensor t = jvp(primals, tangents, p);
+        return t == null ? p.alias() : Tensor.dual(level, p, t);
+    }
+
     /** Records {@code out} as produced by this primitive from {@code in} when grad mode asks for it. */
     final Tensor record(Tensor out, Tensor... in) {
-        boolean any = false;
-        for (Tensor t : in) {
-            any |= t.requiresGrad;
-        }
-        if (!any) {
-            return out;
-        }
         GradMode mode = GradMode.current();
         if (!mode.enabled) {
             return out;

@@ -10,111 +10,153 @@ import java.util.Arrays;
 
 /**
  * The primitive table. Every differentiable op in the library is one of these rows or a composition of
- * them (see {@link Tensor}); each row states its forward kernel and, beside it, one vjp formula per input.
- * Linear rows (neg, add, sub, sum, reshape, broadcastTo, take, scatterAdd, concat) state their transpose.
+ * them (see {@link Tensor}). Following JAX's classification, most rules are derived: an elementwise op
+ * states its partial derivatives once and both vjp ({@code g * d}) and jvp ({@code t * d}) use them; a
+ * linear op (neg, add, sub, sum, reshape, broadcastTo, take, scatterAdd, concat) is its own jvp and
+ * states its transpose as the vjp; matmul is bilinear, so each rule is another matmul.
  */
 final class Primitives {
     private Primitives() {}
 
-    // ---- unary elementwise: y = f(x); the rule gets x, y and the output gradient g -------------------
+    // ---- unary elementwise: y = f(x) with dy/dx stated once as a function of x and y -------------------
 
-    interface UnaryRule {
-        Tensor vjp(Tensor x, Tensor y, Tensor g);
+    interface Derivative {
+        Tensor of(Tensor x, Tensor y);
     }
 
     static final class Unary extends Primitive {
         final Elementwise.Unary code;
-        final UnaryRule rule;
+        final Derivative d; // null for a linear op (neg): the rules apply the op itself
 
-        Unary(Kind kind, Elementwise.Unary code, UnaryRule rule) {
+        Unary(Kind kind, Elementwise.Unary code, Derivative d) {
             super(kind, kind.name().toLowerCase());
             this.code = code;
-            this.rule = rule;
+            this.d = d;
         }
 
-        Tensor apply(Tensor x) {
+        @Override
+        Tensor forward(Tensor[] in) {
+            Tensor x = in[0];
             double[] y = x.shape == Shapes.SCALAR ? new double[] {Elementwise.unary(code, x.data[0])}
                     : Elementwise.unary(code, x.data);
-            return record(new Tensor(y, x.shape), x);
+            return new Tensor(y, x.shape);
         }
 
         @Override
         Tensor vjp(int i, Tensor g, Tensor[] in, Tensor out) {
-            return rule.vjp(in[0], out, g);
+            return d == null ? apply(g) : g.mul(d.of(in[0], out));
+        }
+
+        @Override
+        Tensor jvp(Tensor[] in, Tensor[] t, Tensor out) {
+            return d == null ? apply(t[0]) : t[0].mul(d.of(in[0], out));
         }
     }
 
-    static final Unary NEG = new Unary(Kind.NEG, Elementwise.Unary.NEG, (x, y, g) -> g.neg());
+    static final Unary NEG = new Unary(Kind.NEG, Elementwise.Unary.NEG, null);
     // d/dx e^x = e^x: reuse the output
-    static final Unary EXP = new Unary(Kind.EXP, Elementwise.Unary.EXP, (x, y, g) -> g.mul(y));
+    static final Unary EXP = new Unary(Kind.EXP, Elementwise.Unary.EXP, (x, y) -> y);
     // d/dx log x = 1/x
-    static final Unary LOG = new Unary(Kind.LOG, Elementwise.Unary.LOG, (x, y, g) -> g.div(x));
+    static final Unary LOG = new Unary(Kind.LOG, Elementwise.Unary.LOG, (x, y) -> x.reciprocal());
     // d/dx 1/x = -1/x^2 = -y^2
-    static final Unary RECIPROCAL = new Unary(Kind.RECIPROCAL, Elementwise.Unary.RECIPROCAL,
-            (x, y, g) -> g.mul(y.mul(y)).neg());
-    // d/dx sqrt x = 1/(2 sqrt x) = 1/(2y)
-    static final Unary SQRT = new Unary(Kind.SQRT, Elementwise.Unary.SQRT, (x, y, g) -> g.div(y.mul(2.0)));
+    static final Unary RECIPROCAL = new Unary(Kind.RECIPROCAL, Elementwise.Unary.RECIPROCAL, (x, y) -> y.mul(y).neg());
+    // d/dx sqrt x = 1/(2 sqrt x) = 0.5/y
+    static final Unary SQRT = new Unary(Kind.SQRT, Elementwise.Unary.SQRT, (x, y) -> y.reciprocal().mul(0.5));
     // d/dx tanh x = 1 - y^2
-    static final Unary TANH = new Unary(Kind.TANH, Elementwise.Unary.TANH, (x, y, g) -> g.mul(y.mul(y).rsub(1.0)));
-    // d/dx sigmoid x = y (1 - y); finite for every finite or infinite x
-    static final Unary SIGMOID = new Unary(Kind.SIGMOID, Elementwise.Unary.SIGMOID,
-            (x, y, g) -> g.mul(y.mul(y.rsub(1.0))));
+    static final Unary TANH = new Unary(Kind.TANH, Elementwise.Unary.TANH, (x, y) -> y.mul(y).rsub(1.0));
+    // d/dx sigmoid x = y (1 - y); finite for every x
+    static final Unary SIGMOID = new Unary(Kind.SIGMOID, Elementwise.Unary.SIGMOID, (x, y) -> y.mul(y.rsub(1.0)));
     // d/dx relu x = [x > 0]; 0 at x = 0, as PyTorch
-    static final Unary RELU = new Unary(Kind.RELU, Elementwise.Unary.RELU, (x, y, g) -> g.mul(x.gt(0.0)));
+    static final Unary RELU = new Unary(Kind.RELU, Elementwise.Unary.RELU, (x, y) -> x.gt(0.0));
     // d/dx |x| = sign x; 0 at x = 0, as PyTorch
-    static final Unary ABS = new Unary(Kind.ABS, Elementwise.Unary.ABS, (x, y, g) -> g.mul(x.sign()));
+    static final Unary ABS = new Unary(Kind.ABS, Elementwise.Unary.ABS, (x, y) -> x.sign());
 
-    // ---- binary elementwise with broadcasting: each rule's result is summed back to its input's shape --
+    // ---- binary elementwise with broadcasting -----------------------------------------------------------
 
-    interface BinaryRule {
-        Tensor vjp(Tensor a, Tensor b, Tensor y, Tensor g);
+    interface Partial {
+        Tensor of(Tensor a, Tensor b, Tensor y);
     }
 
+    /**
+     * y = f(a, b) with its partial derivatives da = dy/da and db = dy/db (null meaning the constant 1, and
+     * {@code negB} flipping the sign of db, so that add and sub cost no multiplications).
+     * vjp: {@code sumTo(g * da, shape(a))}; jvp: {@code ta * da + tb * db}.
+     */
     static final class Binary extends Primitive {
         final Elementwise.Binary code;
-        final BinaryRule da;
-        final BinaryRule db;
+        final Partial da;
+        final Partial db;
+        final boolean negB;
 
-        Binary(Kind kind, Elementwise.Binary code, BinaryRule da, BinaryRule db) {
+        Binary(Kind kind, Elementwise.Binary code, Partial da, Partial db, boolean negB) {
             super(kind, kind.name().toLowerCase());
             this.code = code;
             this.da = da;
             this.db = db;
+            this.negB = negB;
         }
 
-        Tensor apply(Tensor a, Tensor b) {
+        @Override
+        Tensor forward(Tensor[] in) {
+            Tensor a = in[0];
+            Tensor b = in[1];
             if (a.shape == Shapes.SCALAR && b.shape == Shapes.SCALAR) {
-                return record(new Tensor(new double[] {Elementwise.binary(code, a.data[0], b.data[0])}, Shapes.SCALAR), a, b);
+                return new Tensor(new double[] {Elementwise.binary(code, a.data[0], b.data[0])}, Shapes.SCALAR);
             }
             int[] shape = Shapes.broadcast(name, a.shape, b.shape);
-            return record(new Tensor(Elementwise.binary(code, a.data, a.shape, b.data, b.shape, shape), shape), a, b);
+            return new Tensor(Elementwise.binary(code, a.data, a.shape, b.data, b.shape, shape), shape);
         }
 
         @Override
         Tensor vjp(int i, Tensor g, Tensor[] in, Tensor out) {
             Tensor a = in[0];
             Tensor b = in[1];
-            return i == 0 ? da.vjp(a, b, out, g).sumTo(a.shape) : db.vjp(a, b, out, g).sumTo(b.shape);
+            if (i == 0) {
+                return (da == null ? g : g.mul(da.of(a, b, out))).sumTo(a.shape);
+            }
+            Tensor gb = db == null ? g : g.mul(db.of(a, b, out));
+            return (negB ? gb.neg() : gb).sumTo(b.shape);
+        }
+
+        @Override
+        Tensor jvp(Tensor[] in, Tensor[] t, Tensor out) {
+            Tensor a = in[0];
+            Tensor b = in[1];
+            Tensor r = null;
+            Tensor ref = t[0] != null ? t[0] : t[1];
+            Tensor refPrimal = t[0] != null ? a : b;
+            if (ref == null) {
+                return null;
+            }
+            if (t[0] != null) {
+                Tensor ta = Tangents.lift(t[0], a, out.rank());
+                r = da == null ? ta : ta.mul(da.of(a, b, out));
+            }
+            if (t[1] != null) {
+                Tensor tb = Tangents.lift(t[1], b, out.rank());
+                Tensor term = db == null ? tb : tb.mul(db.of(a, b, out));
+                r = r == null ? (negB ? term.neg() : term) : (negB ? r.sub(term) : r.add(term));
+            }
+            return Tangents.expand(r, ref, refPrimal, out);
         }
     }
 
-    static final Binary ADD = new Binary(Kind.ADD, Elementwise.Binary.ADD, (a, b, y, g) -> g, (a, b, y, g) -> g);
-    static final Binary SUB = new Binary(Kind.SUB, Elementwise.Binary.SUB, (a, b, y, g) -> g, (a, b, y, g) -> g.neg());
+    static final Binary ADD = new Binary(Kind.ADD, Elementwise.Binary.ADD, null, null, false);
+    static final Binary SUB = new Binary(Kind.SUB, Elementwise.Binary.SUB, null, null, true);
     // product rule: d(ab) = b da + a db
-    static final Binary MUL = new Binary(Kind.MUL, Elementwise.Binary.MUL,
-            (a, b, y, g) -> g.mul(b), (a, b, y, g) -> g.mul(a));
+    static final Binary MUL = new Binary(Kind.MUL, Elementwise.Binary.MUL, (a, b, y) -> b, (a, b, y) -> a, false);
     // d(a/b)/da = 1/b; d(a/b)/db = -a/b^2 = -y/b
     static final Binary DIV = new Binary(Kind.DIV, Elementwise.Binary.DIV,
-            (a, b, y, g) -> g.div(b), (a, b, y, g) -> g.mul(y).div(b).neg());
+            (a, b, y) -> b.reciprocal(), (a, b, y) -> y.div(b), true);
     // d(a^b)/da = b a^(b-1), taken as 0 where b = 0; d(a^b)/db = a^b log a, taken as 0 where a = 0 and b >= 0
     static final Binary POW = new Binary(Kind.POW, Elementwise.Binary.POW,
-            (a, b, y, g) -> Tensor.where(b.eq(0.0), Tensor.scalar(0.0), g.mul(b).mul(a.pow(b.sub(1.0)))),
-            (a, b, y, g) -> Tensor.where(a.eq(0.0).mul(b.ge(0.0)), Tensor.scalar(0.0), g.mul(y).mul(a.log())));
-    // the gradient goes to the larger input; on a tie each input gets half, as PyTorch's maximum
+            (a, b, y) -> Tensor.where(b.eq(0.0), Tensor.scalar(0.0), b.mul(a.pow(b.sub(1.0)))),
+            (a, b, y) -> Tensor.where(a.eq(0.0).mul(b.ge(0.0)), Tensor.scalar(0.0), y.mul(a.log())), false);
+    // the larger input gets the gradient; on a tie each gets half, as PyTorch's maximum
     static final Binary MAXIMUM = new Binary(Kind.MAXIMUM, Elementwise.Binary.MAXIMUM,
-            (a, b, y, g) -> g.mul(winner(a, b)), (a, b, y, g) -> g.mul(winner(b, a)));
+            (a, b, y) -> winner(a, b), (a, b, y) -> winner(b, a), false);
     static final Binary MINIMUM = new Binary(Kind.MINIMUM, Elementwise.Binary.MINIMUM,
-            (a, b, y, g) -> g.mul(winner(b, a)), (a, b, y, g) -> g.mul(winner(a, b)));
+            (a, b, y) -> winner(b, a), (a, b, y) -> winner(a, b), false);
 
     /** 1 where a > b, 1/2 where a == b, else 0: a constant mask. */
     private static Tensor winner(Tensor a, Tensor b) {
@@ -127,10 +169,13 @@ final class Primitives {
             super(Kind.WHERE, "where");
         }
 
-        Tensor apply(Tensor c, Tensor a, Tensor b) {
+        @Override
+        Tensor forward(Tensor[] in) {
+            Tensor c = in[0];
+            Tensor a = in[1];
+            Tensor b = in[2];
             int[] shape = Shapes.broadcast(name, Shapes.broadcast(name, c.shape, a.shape), b.shape);
-            double[] out = Elementwise.where(c.data, c.shape, a.data, a.shape, b.data, b.shape, shape);
-            return record(new Tensor(out, shape), c, a, b);
+            return new Tensor(Elementwise.where(c.data, c.shape, a.data, a.shape, b.data, b.shape, shape), shape);
         }
 
         @Override
@@ -142,11 +187,23 @@ final class Primitives {
                 default: throw new IllegalStateException("where: the condition is not differentiable");
             }
         }
+
+        @Override
+        Tensor jvp(Tensor[] in, Tensor[] t, Tensor out) {
+            int k = t[1] != null ? 1 : 2;
+            if (t[k] == null) {
+                return null;
+            }
+            Tensor zero = Tensor.scalar(0.0);
+            Tensor ta = t[1] == null ? zero : Tangents.lift(t[1], in[1], out.rank());
+            Tensor tb = t[2] == null ? zero : Tangents.lift(t[2], in[2], out.rank());
+            return Tangents.expand(Tensor.where(in[0], ta, tb), t[k], in[k], out);
+        }
     }
 
     static final Where WHERE = new Where();
 
-    // ---- matmul: C = op(A) op(B) over broadcast batch dimensions; bilinear, so each vjp is a matmul ----
+    // ---- matmul: C = op(A) op(B) over broadcast batch dimensions; bilinear, so every rule is a matmul ----
 
     static final class MatMul extends Primitive {
         final boolean ta;
@@ -158,7 +215,10 @@ final class Primitives {
             this.tb = tb;
         }
 
-        Tensor apply(Tensor a, Tensor b) {
+        @Override
+        Tensor forward(Tensor[] in) {
+            Tensor a = in[0];
+            Tensor b = in[1];
             if (a.rank() < 2 || b.rank() < 2) {
                 throw new IllegalArgumentException(name + ": operands must have rank >= 2 here, got "
                         + Shapes.str(a.shape) + " and " + Shapes.str(b.shape));
@@ -199,10 +259,10 @@ final class Primitives {
                     idx[d] = 0;
                 }
             }
-            return record(new Tensor(c, shape), a, b);
+            return new Tensor(c, shape);
         }
 
-        // C = op(A) op(B). dL/dop(A) = G op(B)^T and dL/dop(B) = op(A)^T G; transposing back where op is T.
+        // C = op(A) op(B). dL/dop(A) = G op(B)^T and dL/dop(B) = op(A)^T G; transposed back where op is T.
         @Override
         Tensor vjp(int i, Tensor g, Tensor[] in, Tensor out) {
             Tensor a = in[0];
@@ -213,6 +273,18 @@ final class Primitives {
             }
             Tensor gb = tb ? matmul(g, true, a, ta) : matmul(a, !ta, g, false);
             return gb.sumTo(b.shape);
+        }
+
+        // dC = op(dA) op(B) + op(A) op(dB)
+        @Override
+        Tensor jvp(Tensor[] in, Tensor[] t, Tensor out) {
+            int rank = Math.max(in[0].rank(), in[1].rank());
+            Tensor r = t[0] == null ? null : matmul(Tangents.lift(t[0], in[0], rank), ta, in[1], tb);
+            if (t[1] != null) {
+                Tensor term = matmul(in[0], ta, Tangents.lift(t[1], in[1], rank), tb);
+                r = r == null ? term : r.add(term);
+            }
+            return r;
         }
     }
 
@@ -237,7 +309,9 @@ final class Primitives {
             this.keepDims = keepDims;
         }
 
-        Tensor apply(Tensor x) {
+        @Override
+        Tensor forward(Tensor[] in) {
+            Tensor x = in[0];
             if (op != Reductions.Op.SUM) {
                 for (int d = 0; d < x.rank(); d++) {
                     if (mask[d] && x.shape[d] == 0) {
@@ -246,36 +320,33 @@ final class Primitives {
                     }
                 }
             }
-            double[] out = Reductions.reduce(op, x.data, x.shape, mask);
-            return record(new Tensor(out, Shapes.reduced(x.shape, mask, keepDims)), x);
+            return new Tensor(Reductions.reduce(op, x.data, x.shape, mask), Shapes.reduced(x.shape, mask, keepDims));
         }
 
         @Override
         Tensor vjp(int i, Tensor g, Tensor[] in, Tensor out) {
             Tensor x = in[0];
-            int[] kept = Shapes.reduced(x.shape, mask, true);
-            Tensor gk = g.reshape(kept);
-            if (op == Reductions.Op.SUM) {
-                return gk.broadcastTo(x.shape); // the transpose of sum is broadcast
-            }
-            // the gradient is shared equally among the elements that attain the extremum
-            Tensor hit = x.eq(out.detach().reshape(kept));
-            Tensor share = hit.div(hit.sum(true, maskedAxes()));
-            return gk.mul(share);
+            Tensor gk = g.reshape(Shapes.reduced(x.shape, mask, true));
+            // sum: the transpose of summing is broadcasting; max, min: only the extremal elements, equally
+            return op == Reductions.Op.SUM ? gk.broadcastTo(x.shape) : gk.mul(share(x, out));
         }
 
-        private int[] maskedAxes() {
-            int n = 0;
-            for (boolean m : mask) {
-                n += m ? 1 : 0;
-            }
-            int[] axes = new int[n];
-            for (int d = 0, j = 0; d < mask.length; d++) {
-                if (mask[d]) {
-                    axes[j++] = d;
-                }
-            }
-            return axes;
+        @Override
+        Tensor jvp(Tensor[] in, Tensor[] t, Tensor out) {
+            Tensor tx = t[0];
+            int nb = Tangents.batch(tx, in[0]);
+            Reduce sum = new Reduce(Kind.SUM, Reductions.Op.SUM, Tangents.mask(mask, nb), keepDims);
+            return sum.apply(op == Reductions.Op.SUM ? tx : tx.mul(share(in[0], out)));
+        }
+
+        /** For max and min: 1/k at each of the k elements that attain the extremum, else 0 (a constant). */
+        private Tensor share(Tensor x, Tensor out) {
+            Tensor hit = x.eq(out.detach().reshape(Shapes.reduced(x.shape, mask, true)));
+            return hit.div(hit.sum(true, axes()));
+        }
+
+        private int[] axes() {
+            return java.util.stream.IntStream.range(0, mask.length).filter(d -> mask[d]).toArray();
         }
     }
 
@@ -286,43 +357,57 @@ final class Primitives {
         return new Reduce(kind, op, mask, keepDims).apply(x);
     }
 
-    // ---- movement -----------------------------------------------------------------------------------
+    // ---- movement (all linear) ----------------------------------------------------------------------
 
-    /** Same data, new shape; its own transpose is the reshape back. */
+    /** Same data, new shape; its transpose is the reshape back. */
     static final class Reshape extends Primitive {
-        Reshape() {
+        final int[] shape;
+
+        Reshape(int[] shape) {
             super(Kind.RESHAPE, "reshape");
+            this.shape = shape;
         }
 
-        Tensor apply(Tensor x, int[] shape) {
-            return record(new Tensor(x.data, shape), x);
+        @Override
+        Tensor forward(Tensor[] in) {
+            return new Tensor(in[0].data, shape);
         }
 
         @Override
         Tensor vjp(int i, Tensor g, Tensor[] in, Tensor out) {
             return g.reshape(in[0].shape);
         }
+
+        @Override
+        Tensor jvp(Tensor[] in, Tensor[] t, Tensor out) {
+            return t[0].reshape(Tangents.batched(t[0], in[0], shape));
+        }
     }
 
-    static final Reshape RESHAPE = new Reshape();
-
-    /** Broadcast copy; its transpose is summing back to the input's shape. */
+    /** Broadcast copy; its transpose sums back to the input's shape. */
     static final class BroadcastTo extends Primitive {
-        BroadcastTo() {
+        final int[] shape;
+
+        BroadcastTo(int[] shape) {
             super(Kind.BROADCAST_TO, "broadcastTo");
+            this.shape = shape;
         }
 
-        Tensor apply(Tensor x, int[] shape) {
-            return record(new Tensor(Elementwise.expand(x.data, x.shape, shape), shape), x);
+        @Override
+        Tensor forward(Tensor[] in) {
+            return new Tensor(Elementwise.expand(in[0].data, in[0].shape, shape), shape);
         }
 
         @Override
         Tensor vjp(int i, Tensor g, Tensor[] in, Tensor out) {
             return g.sumTo(in[0].shape);
         }
-    }
 
-    static final BroadcastTo BROADCAST_TO = new BroadcastTo();
+        @Override
+        Tensor jvp(Tensor[] in, Tensor[] t, Tensor out) {
+            return Tangents.lift(t[0], in[0], shape.length).broadcastTo(Tangents.batched(t[0], in[0], shape));
+        }
+    }
 
     /**
      * {@code out[i] = x[map[i]]} (0 where map[i] < 0), the common form of permute, slice, indexSelect,
@@ -340,13 +425,24 @@ final class Primitives {
             this.shape = shape;
         }
 
-        Tensor apply(Tensor x) {
-            return record(new Tensor(IndexMaps.take(x.data, map), shape), x);
+        @Override
+        Tensor forward(Tensor[] in) {
+            return new Tensor(IndexMaps.take(in[0].data, map), shape);
         }
 
         @Override
         Tensor vjp(int i, Tensor g, Tensor[] in, Tensor out) {
             return new ScatterAdd(transposeName, name, map, in[0].shape).apply(g);
+        }
+
+        @Override
+        Tensor jvp(Tensor[] in, Tensor[] t, Tensor out) {
+            if (Tangents.batch(t[0], in[0]) == 0) {
+                return apply(t[0]);
+            }
+            int n = t[0].shape[0];
+            return new Take(name, transposeName, Tangents.batchedMap(map, in[0].size(), n),
+                    Tangents.batched(t[0], in[0], shape)).apply(t[0]);
         }
     }
 
@@ -363,13 +459,30 @@ final class Primitives {
             this.shape = shape;
         }
 
-        Tensor apply(Tensor x) {
-            return record(new Tensor(IndexMaps.scatterAdd(x.data, map, Shapes.size(shape)), shape), x);
+        @Override
+        Tensor forward(Tensor[] in) {
+            return new Tensor(IndexMaps.scatterAdd(in[0].data, map, Shapes.size(shape)), shape);
         }
 
         @Override
         Tensor vjp(int i, Tensor g, Tensor[] in, Tensor out) {
             return new Take(transposeName, name, map, in[0].shape).apply(g);
+        }
+
+        @Override
+        Tensor jvp(Tensor[] in, Tensor[] t, Tensor out) {
+            if (Tangents.batch(t[0], in[0]) == 0) {
+                return apply(t[0]);
+            }
+            int n = t[0].shape[0];
+            int outSize = Shapes.size(shape);
+            int[] map2 = new int[map.length * n];
+            for (int b = 0; b < n; b++) {
+                for (int i = 0; i < map.length; i++) {
+                    map2[b * map.length + i] = map[i] < 0 ? -1 : b * outSize + map[i];
+                }
+            }
+            return new ScatterAdd(name, transposeName, map2, Tangents.batched(t[0], in[0], shape)).apply(t[0]);
         }
     }
 
@@ -382,7 +495,8 @@ final class Primitives {
             this.axis = axis;
         }
 
-        Tensor apply(Tensor[] xs) {
+        @Override
+        Tensor forward(Tensor[] xs) {
             int[] shape = xs[0].shape.clone();
             int total = 0;
             for (Tensor x : xs) {
@@ -413,7 +527,7 @@ final class Primitives {
                 }
                 col += len;
             }
-            return record(new Tensor(out, shape), xs.clone());
+            return new Tensor(out, shape);
         }
 
         @Override
@@ -423,6 +537,23 @@ final class Primitives {
                 start += in[j].shape[axis];
             }
             return g.slice(axis, start, start + in[i].shape[axis]);
+        }
+
+        @Override
+        Tensor jvp(Tensor[] in, Tensor[] t, Tensor out) {
+            int k = 0;
+            while (k < t.length && t[k] == null) {
+                k++;
+            }
+            if (k == t.length) {
+                return null;
+            }
+            int nb = Tangents.batch(t[k], in[k]);
+            Tensor[] parts = new Tensor[t.length];
+            for (int i = 0; i < t.length; i++) {
+                parts[i] = t[i] != null ? t[i] : Tensor.zeros(Tangents.batched(t[k], in[k], in[i].shape));
+            }
+            return new Concat(axis + nb).apply(parts);
         }
     }
 }

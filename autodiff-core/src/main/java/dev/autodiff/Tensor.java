@@ -28,6 +28,9 @@ public final class Tensor {
     boolean requiresGrad;
     StackTraceElement[] createdAt;
 
+    // forward mode: null, or this tensor is a dual number (its data is the primal's)
+    Dual dual;
+
     // gradient state and backward scratch
     Tensor grad;
     boolean retainsGrad;
@@ -38,6 +41,41 @@ public final class Tensor {
     Tensor(double[] data, int[] shape) {
         this.data = data;
         this.shape = shape.length == 0 ? Shapes.SCALAR : shape;
+    }
+
+    /**
+     * The forward-mode part of a dual number: at {@code level} it is {@code primal + tangent eps}. The primal
+     * may itself be a dual of an outer (lower) level. Kept out of line so plain tensors stay small.
+     */
+    static final class Dual {
+        final int level;
+        final Tensor primal;
+        final Tensor tangent;
+
+        Dual(int level, Tensor primal, Tensor tangent) {
+            this.level = level;
+            this.primal = primal;
+            this.tangent = tangent;
+        }
+    }
+
+    /** A dual number: the value of {@code primal} carrying {@code tangent} at forward level {@code level}. */
+    static Tensor dual(int level, Tensor primal, Tensor tangent) {
+        Tensor d = new Tensor(primal.data, primal.shape);
+        d.dual = new Dual(level, primal, tangent);
+        return d;
+    }
+
+    /** The forward level of this tensor: 0 for a plain tensor. */
+    int level() {
+        return dual == null ? 0 : dual.level;
+    }
+
+    /** A new tensor with this one's value and tangents but no graph. */
+    Tensor alias() {
+        Tensor a = new Tensor(data, shape);
+        a.dual = dual;
+        return a;
     }
 
     // ================================================================================ factories
@@ -232,7 +270,12 @@ public final class Tensor {
         return op == null ? null : op.name;
     }
 
-    /** The same values, cut off from the graph: a constant leaf. */
+    /** Whether this tensor carries a forward-mode tangent (inside {@link Autodiff#jvp}). */
+    public boolean isDual() {
+        return dual != null;
+    }
+
+    /** The same values, cut off from the graph and from forward-mode tangents: a constant leaf. */
     public Tensor detach() {
         return new Tensor(data, shape);
     }
@@ -632,7 +675,7 @@ public final class Tensor {
         if (Arrays.equals(s, shape)) {
             return this;
         }
-        return Primitives.RESHAPE.apply(this, s.length == 0 ? Shapes.SCALAR : s);
+        return new Primitives.Reshape(s.length == 0 ? Shapes.SCALAR : s).apply(this);
     }
 
     /** A 1-D view of all elements. */
@@ -708,7 +751,7 @@ public final class Tensor {
         if (Arrays.equals(shape, target)) {
             return this;
         }
-        return Primitives.BROADCAST_TO.apply(this, target.clone());
+        return new Primitives.BroadcastTo(target.clone()).apply(this);
     }
 
     /** Elements start, start+1, ..., end-1 along one axis; negative indices count from the end. */
@@ -777,7 +820,7 @@ public final class Tensor {
             throw new IllegalArgumentException("concat: rank-0 tensors have no axis to join along; use stack");
         }
         int a = Shapes.axis("concat", axis, rank);
-        return tensors.length == 1 ? tensors[0] : new Primitives.Concat(a).apply(tensors);
+        return tensors.length == 1 ? tensors[0] : new Primitives.Concat(a).apply(tensors.clone());
     }
 
     /** Stacks tensors of equal shape along a new dimension {@code axis}. */
@@ -983,6 +1026,9 @@ public final class Tensor {
         StringBuilder sb = new StringBuilder("tensor(");
         TensorFormat.values(sb, data, shape);
         sb.append(", shape=").append(Shapes.str(shape));
+        if (dual != null) {
+            sb.append(", dual");
+        }
         if (op != null) {
             sb.append(", op=").append(op.name);
         } else if (requiresGrad) {

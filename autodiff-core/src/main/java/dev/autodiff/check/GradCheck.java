@@ -1,31 +1,35 @@
 package dev.autodiff.check;
 
 import dev.autodiff.Autodiff;
+import dev.autodiff.Fn;
 import dev.autodiff.Tensor;
 import java.util.Arrays;
+import java.util.EnumSet;
+import java.util.Set;
 import java.util.SplittableRandom;
 
 /**
- * Checks a function's reverse-mode gradients against central finite differences in float64.
+ * Checks a function's derivatives against central finite differences in float64, in reverse mode
+ * (gradients) and forward mode (jvp), as JAX's {@code check_grads(f, args, order, modes=("fwd", "rev"))}.
  *
  * <p>A non-scalar output is reduced to the scalar {@code L = sum(f(x) * r)} with a fixed random
  * {@code r}, so every row of the Jacobian takes part. Each input element is perturbed in turn
  * (per-element check), and then all inputs together along random directions {@code v}, comparing
- * {@code (L(x + eps v) - L(x - eps v)) / 2 eps} with {@code <grad L, v>}. A value passes when
+ * {@code (L(x + eps v) - L(x - eps v)) / 2 eps} with {@code <grad L, v>} (reverse) and with the
+ * tangent of L along v (forward), and the two modes with each other ({@code <J v, r> = <v, J^T r>}, to
+ * 1e-9 relative). A value passes when
  * {@code |analytic - numeric| <= atol + rtol * |numeric|}; a failure names the worst element, its
  * index and both values.
  *
  * <pre>{@code
  * GradCheck.of(xs -> xs[0].mul(xs[1]).tanh()).check(a, b);
- * GradCheck.of(xs -> xs[0].exp().sum()).checkSecondOrder(a);   // grad of grad
+ * GradCheck.of(xs -> xs[0].exp().sum()).checkSecondOrder(a);   // derivatives of derivatives
+ * GradCheck.of(f).modes(GradCheck.Mode.REV).check(a);            // a function without forward mode
  * }</pre>
  */
 public final class GradCheck {
-    /** The function under test: tensors in, one tensor out. */
-    @FunctionalInterface
-    public interface Fn {
-        Tensor apply(Tensor... inputs);
-    }
+    /** Which derivatives to check. */
+    public enum Mode { FWD, REV }
 
     private final Fn f;
     private double eps = 1e-6;
@@ -34,6 +38,7 @@ public final class GradCheck {
     private long seed = 0x5eed;
     private int directions = 3;
     private boolean perElement = true;
+    private Set<Mode> modes = EnumSet.allOf(Mode.class);
 
     private GradCheck(Fn f) {
         this.f = f;
@@ -83,15 +88,25 @@ public final class GradCheck {
         return this;
     }
 
+    /** The modes to check (default both). */
+    public GradCheck modes(Mode... modes) {
+        if (modes.length == 0) {
+            throw new IllegalArgumentException("GradCheck.modes: name at least one mode");
+        }
+        this.modes = EnumSet.copyOf(Arrays.asList(modes));
+        return this;
+    }
+
     /** Checks first derivatives at {@code inputs}; throws {@link GradCheckFailure} on a mismatch. */
     public void check(Tensor... inputs) {
         run(f, inputs, "gradcheck");
     }
 
     /**
-     * Checks second derivatives: differentiates, with {@code createGraph}, the function
-     * {@code x -> sum_i <grad_i L(x), u_i>} for fixed random {@code u}, and checks that gradient
-     * against finite differences.
+     * Checks second derivatives. In reverse mode: the function {@code x -> sum_i <grad_i L(x), u_i>} for
+     * fixed random {@code u} (its gradient is reverse over reverse, its tangent forward over reverse). In
+     * forward mode: the function {@code x -> tangent of L along u} (reverse over forward, forward over
+     * forward). Each is checked in the selected modes against finite differences.
      */
     public void checkSecondOrder(Tensor... inputs) {
         double[][] u = new double[inputs.length][];
@@ -102,18 +117,26 @@ public final class GradCheck {
         Fn inner = f;
         long projectionSeed = seed;
         Fn gradDotU = xs -> {
-            Tensor loss = project(inner.apply(xs), projectionSeed);
+            Tensor[] g = Autodiff.valueAndGrad(ys -> project(inner.apply(ys), projectionSeed), xs).grads();
             Tensor acc = Tensor.scalar(0.0);
-            if (!loss.needsGrad()) {
-                return acc;
-            }
-            Tensor[] g = Autodiff.grad(loss, true, xs);
             for (int i = 0; i < xs.length; i++) {
                 acc = acc.add(g[i].mul(Tensor.fromArray(u[i], xs[i].shape())).sum());
             }
             return acc;
         };
-        run(gradDotU, inputs, "gradgradcheck");
+        if (modes.contains(Mode.REV)) {
+            run(gradDotU, inputs, "gradgradcheck (of the gradient)");
+        }
+        Fn tangentAlongU = xs -> {
+            Tensor[] us = new Tensor[xs.length];
+            for (int i = 0; i < xs.length; i++) {
+                us[i] = Tensor.fromArray(u[i], xs[i].shape());
+            }
+            return Autodiff.jvp(ys -> project(inner.apply(ys), projectionSeed), xs, us).tangent();
+        };
+        if (modes.contains(Mode.FWD)) {
+            run(tangentAlongU, inputs, "gradgradcheck (of the jvp)");
+        }
     }
 
     private void run(Fn fn, Tensor[] inputs, String what) {
@@ -124,8 +147,10 @@ public final class GradCheck {
         Tensor[] leaves = leaves(x, inputs);
         Tensor loss = project(fn.apply(leaves), seed);
         Tensor[] analytic = loss.needsGrad() ? Autodiff.grad(loss, leaves) : zerosLike(inputs);
+        boolean rev = modes.contains(Mode.REV);
+        boolean fwd = modes.contains(Mode.FWD);
 
-        if (perElement) {
+        if (perElement && rev) {
             for (int i = 0; i < inputs.length; i++) {
                 Worst worst = new Worst();
                 double[] a = analytic[i].toArray();
@@ -158,14 +183,40 @@ public final class GradCheck {
                 }
             }
             double numeric = (eval(fn, shifted(x, v, eps), inputs) - eval(fn, shifted(x, v, -eps), inputs)) / (2 * eps);
-            Worst w = new Worst();
-            w.offer(k, dot, numeric);
-            if (w.failed()) {
-                throw new GradCheckFailure(String.format(
-                        "%s: along random direction %d (seed %d): analytic <grad, v> %.12g vs numeric %.12g (|diff| %.3g > atol %.1g + rtol %.1g * |numeric|)",
-                        what, k, seed, dot, numeric, Math.abs(dot - numeric), atol, rtol));
+            if (rev) {
+                compare(what + ": reverse mode", k, dot, numeric);
+            }
+            if (fwd) {
+                double tangent = tangent(fn, x, v, inputs);
+                compare(what + ": forward mode (jvp)", k, tangent, numeric);
+                if (rev && Math.abs(tangent - dot) > 1e-9 * (1 + Math.abs(dot))) {
+                    throw new GradCheckFailure(String.format(
+                            "%s: forward and reverse mode disagree along random direction %d (seed %d): <J v, r> = %.15g but <v, J^T r> = %.15g",
+                            what, k, seed, tangent, dot));
+                }
             }
         }
+    }
+
+    private void compare(String what, int k, double analytic, double numeric) {
+        Worst w = new Worst();
+        w.offer(k, analytic, numeric);
+        if (w.failed()) {
+            throw new GradCheckFailure(String.format(
+                    "%s: along random direction %d (seed %d): analytic %.12g vs numeric %.12g (|diff| %.3g > atol %.1g + rtol %.1g * |numeric|)",
+                    what, k, seed, analytic, numeric, Math.abs(analytic - numeric), atol, rtol));
+        }
+    }
+
+    /** The forward-mode directional derivative of the projected output along v. */
+    private double tangent(Fn fn, double[][] x, double[][] v, Tensor[] like) {
+        Tensor[] xs = new Tensor[x.length];
+        Tensor[] vs = new Tensor[x.length];
+        for (int i = 0; i < x.length; i++) {
+            xs[i] = Tensor.fromArray(x[i], like[i].shape());
+            vs[i] = Tensor.fromArray(v[i], like[i].shape());
+        }
+        return Autodiff.jvp(ys -> project(fn.apply(ys), seed), xs, vs).tangent().item();
     }
 
     private final class Worst {
