@@ -240,6 +240,11 @@ final class Primitives {
             shape[batch.length] = m;
             shape[batch.length + 1] = n;
             double[] c = new double[Shapes.size(shape)];
+            if (rb == 2 && !ta && ra > 2) {
+                // a stack of matrices times one matrix is one product: (batch * m, k) @ op(B)
+                Gemm.gemm(false, tb, a.size() / Math.max(1, ka), n, ka, a.data, 0, b.data, 0, c, 0);
+                return new Tensor(c, shape);
+            }
             int batches = Shapes.size(batch);
             int[] as = Shapes.broadcastStrides(aBatch, batch);
             int[] bs = Shapes.broadcastStrides(bBatch, batch);

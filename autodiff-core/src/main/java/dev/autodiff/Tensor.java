@@ -522,6 +522,10 @@ public final class Tensor {
             throw new IllegalArgumentException("matmul: inner dimensions differ: " + Shapes.str(shape) + " @ "
                     + Shapes.str(other.shape));
         }
+        if (rank() == 2 && other.rank() == 1) {
+            // M v as the row v^T M^T: a batched tangent of v then meets M in one matrix product
+            return Primitives.matmul(other.reshape(1, other.shape[0]), false, this, true).reshape(shape[0]);
+        }
         Tensor c = Primitives.matmul(a, false, b, false);
         if (rank() > 1 && other.rank() > 1) {
             return c;

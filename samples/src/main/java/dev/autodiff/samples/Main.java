@@ -26,6 +26,8 @@ public final class Main {
                 true, HigherOrderSample::run));
         SAMPLES.put("regression", new Entry("least-squares fit of a noisy line by gradient descent on tensors",
                 true, RegressionSample::run));
+        SAMPLES.put("forward-vs-reverse", new Entry("Jacobians and gradients by forward, batched forward and reverse mode; "
+                + "charts of the crossover (about 2 minutes)", false, ForwardVsReverseSample::run));
     }
 
     private Main() {}
