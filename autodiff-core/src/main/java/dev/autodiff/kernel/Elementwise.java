@@ -12,23 +12,41 @@ public final class Elementwise {
 
     public enum Binary { ADD, SUB, MUL, DIV, POW, MAXIMUM, MINIMUM, GT, GE, LT, LE, EQ, NE }
 
+    /** Below this many elements a loop is not worth splitting over threads. */
+    static final int PARALLEL_ELEMENTS = 1 << 16;
+    /** Below this many elements the Vector API's setup costs more than it saves. */
+    static final int VECTOR_ELEMENTS = 64;
+
     public static double[] unary(Unary op, double[] x) {
         double[] y = new double[x.length];
-        int n = x.length;
+        int tasks = x.length >= PARALLEL_ELEMENTS ? java.util.concurrent.ForkJoinPool.getCommonPoolParallelism() + 1 : 1;
+        Gemm.splitRows(x.length, 1024, tasks, (from, to) -> unary(op, x, y, from, to));
+        return y;
+    }
+
+    /** y[i] = op(x[i]) for i in [from, to): the Vector API's math where it is faster, plain loops otherwise. */
+    static void unary(Unary op, double[] x, double[] y, int from, int to) {
+        if (to - from >= VECTOR_ELEMENTS && VectorSupport.MATH != null && VectorSupport.MATH.unary(op, x, y, from, to)) {
+            return;
+        }
+        scalarUnary(op, x, y, from, to);
+    }
+
+    /** The plain loops; public to the tests that compare the vector forms with them. */
+    static void scalarUnary(Unary op, double[] x, double[] y, int from, int n) {
         switch (op) {
-            case NEG: for (int i = 0; i < n; i++) y[i] = -x[i]; break;
-            case EXP: for (int i = 0; i < n; i++) y[i] = Math.exp(x[i]); break;
-            case LOG: for (int i = 0; i < n; i++) y[i] = Math.log(x[i]); break;
-            case RECIPROCAL: for (int i = 0; i < n; i++) y[i] = 1.0 / x[i]; break;
-            case SQRT: for (int i = 0; i < n; i++) y[i] = Math.sqrt(x[i]); break;
-            case TANH: for (int i = 0; i < n; i++) y[i] = Math.tanh(x[i]); break;
-            case SIGMOID: for (int i = 0; i < n; i++) y[i] = sigmoid(x[i]); break;
-            case RELU: for (int i = 0; i < n; i++) y[i] = x[i] > 0 ? x[i] : 0.0; break;
-            case ABS: for (int i = 0; i < n; i++) y[i] = Math.abs(x[i]); break;
-            case SIGN: for (int i = 0; i < n; i++) y[i] = Math.signum(x[i]); break;
+            case NEG: for (int i = from; i < n; i++) y[i] = -x[i]; break;
+            case EXP: for (int i = from; i < n; i++) y[i] = Math.exp(x[i]); break;
+            case LOG: for (int i = from; i < n; i++) y[i] = Math.log(x[i]); break;
+            case RECIPROCAL: for (int i = from; i < n; i++) y[i] = 1.0 / x[i]; break;
+            case SQRT: for (int i = from; i < n; i++) y[i] = Math.sqrt(x[i]); break;
+            case TANH: for (int i = from; i < n; i++) y[i] = Math.tanh(x[i]); break;
+            case SIGMOID: for (int i = from; i < n; i++) y[i] = sigmoid(x[i]); break;
+            case RELU: for (int i = from; i < n; i++) y[i] = x[i] > 0 ? x[i] : 0.0; break;
+            case ABS: for (int i = from; i < n; i++) y[i] = Math.abs(x[i]); break;
+            case SIGN: for (int i = from; i < n; i++) y[i] = Math.signum(x[i]); break;
             default: throw new AssertionError(op);
         }
-        return y;
     }
 
     /** One element of {@link #unary}: the fast path for 0-dim tensors. */

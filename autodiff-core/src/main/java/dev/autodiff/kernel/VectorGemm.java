@@ -1,0 +1,183 @@
+package dev.autodiff.kernel;
+
+import jdk.incubator.vector.DoubleVector;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * GotoBLAS-style GEMM on the Vector API. B is packed a KC x NC panel at a time into slivers NR columns
+ * wide, A an MC x KC block at a time into slivers MR rows tall; the micro-kernel keeps an MR x NR tile of
+ * C in registers (4 x 8 on AVX2: 8 accumulators, 2 B vectors and 1 broadcast, within the 16 ymm
+ * registers; larger tiles spilled and ran at half speed in the prototype) and walks the two slivers with
+ * fused multiply-adds. Sizes: an A sliver (4 x 256 x 8 B) and a B sliver (256 x 8 x 8 B) together fit the
+ * 32 KiB L1, an A block (128 x 256 x 8 B) the 512 KiB L2. Loaded by name, only with the incubator module.
+ */
+final class VectorGemm implements Gemm.Multiplier {
+    private static final VectorSpecies<Double> S = DoubleVector.SPECIES_PREFERRED;
+    private static final int V = S.length();
+    static final int MR = 4;
+    static final int NR = 2 * V;
+    static final int KC = 256;
+    static final int MC = 128;
+    static final int NC = 2048;
+
+    @Override
+    public void multiply(Gemm.Operand a, Gemm.Operand b, double[] c, int cOff, int m, int n, int k, int tasks) {
+        // equal blocks no larger than the limits: k = 784 is 4 x 196, not 3 x 256 + 16
+        int kcMax = balanced(k, KC);
+        int ncMax = roundUp(balanced(n, NC), NR);
+        double[] bPack = scratch(PACK_B, kcMax * ncMax);
+        for (int jc = 0; jc < n; jc += ncMax) {
+            int nc = Math.min(ncMax, n - jc);
+            for (int pc = 0; pc < k; pc += kcMax) {
+                int kc = Math.min(kcMax, k - pc);
+                packB(b, pc, kc, jc, nc, bPack);
+                int jc0 = jc;
+                int pc0 = pc;
+                Gemm.splitRows(m, MR, tasks, (start, end) -> {
+                    int mcMax = roundUp(balanced(end - start, MC), MR);
+                    double[] aPack = scratch(PACK_A, mcMax * kc);
+                    for (int ic = start; ic < end; ic += mcMax) {
+                        int mc = Math.min(mcMax, end - ic);
+                        packA(a, ic, mc, pc0, kc, aPack);
+                        for (int jr = 0; jr < nc; jr += NR) {
+                            for (int ir = 0; ir < mc; ir += MR) {
+                                kernel(kc, aPack, ir * kc, bPack, jr * kc, c, cOff + (ic + ir) * n + jc0 + jr, n,
+                                        Math.min(MR, mc - ir), Math.min(NR, nc - jr));
+                            }
+                        }
+                    }
+                });
+            }
+        }
+    }
+
+    // packing buffers, one pair per thread: reused across calls instead of allocating up to 4 MiB each time
+    private static final ThreadLocal<double[][]> PACK_A = ThreadLocal.withInitial(() -> new double[1][0]);
+    private static final ThreadLocal<double[][]> PACK_B = ThreadLocal.withInitial(() -> new double[1][0]);
+
+    private static double[] scratch(ThreadLocal<double[][]> holder, int size) {
+        double[][] h = holder.get();
+        if (h[0].length < size) {
+            h[0] = new double[size];
+        }
+        return h[0];
+    }
+
+    /** The size of ceil(total / limit) equal blocks covering total. */
+    private static int balanced(int total, int limit) {
+        int blocks = Math.max(1, (total + limit - 1) / limit);
+        return (total + blocks - 1) / blocks;
+    }
+
+    private static int roundUp(int x, int step) {
+        return (x + step - 1) / step * step;
+    }
+
+    /** Slivers of NR columns: element (p, j) of sliver s at [(s * kc + p) * NR + j], zero beyond n. */
+    private static void packB(Gemm.Operand b, int pc, int kc, int jc, int nc, double[] out) {
+        double[] d = b.data;
+        for (int jr = 0; jr < nc; jr += NR) {
+            int w = Math.min(NR, nc - jr);
+            int base = jr * kc;
+            for (int p = 0; p < kc; p++) {
+                int o = base + p * NR;
+                if (!b.trans) {
+                    System.arraycopy(d, b.off + (pc + p) * b.ld + jc + jr, out, o, w);
+                } else {
+                    int src = b.off + (jc + jr) * b.ld + pc + p;
+                    for (int j = 0; j < w; j++) {
+                        out[o + j] = d[src + j * b.ld];
+                    }
+                }
+                for (int j = w; j < NR; j++) {
+                    out[o + j] = 0.0;
+                }
+            }
+        }
+    }
+
+    /** Slivers of MR rows: element (i, p) of sliver r at [(r * kc + p) * MR + i], zero beyond m. */
+    private static void packA(Gemm.Operand a, int ic, int mc, int pc, int kc, double[] out) {
+        double[] d = a.data;
+        for (int ir = 0; ir < mc; ir += MR) {
+            int h = Math.min(MR, mc - ir);
+            int base = ir * kc;
+            if (!a.trans) {
+                for (int i = 0; i < h; i++) {
+                    int src = a.off + (ic + ir + i) * a.ld + pc;
+                    for (int p = 0; p < kc; p++) {
+                        out[base + p * MR + i] = d[src + p];
+                    }
+                }
+            } else {
+                for (int p = 0; p < kc; p++) {
+                    System.arraycopy(d, a.off + (pc + p) * a.ld + ic + ir, out, base + p * MR, h);
+                }
+            }
+            if (h < MR) {
+                for (int p = 0; p < kc; p++) {
+                    for (int i = h; i < MR; i++) {
+                        out[base + p * MR + i] = 0.0;
+                    }
+                }
+            }
+        }
+    }
+
+    /** C[0..mr, 0..nr) += (A sliver) (B sliver), an MR x NR tile accumulated in registers over kc. */
+    private static void kernel(int kc, double[] ap, int ao, double[] bp, int bo, double[] c, int co, int ldc,
+                               int mr, int nr) {
+        DoubleVector c00 = DoubleVector.zero(S);
+        DoubleVector c01 = DoubleVector.zero(S);
+        DoubleVector c10 = DoubleVector.zero(S);
+        DoubleVector c11 = DoubleVector.zero(S);
+        DoubleVector c20 = DoubleVector.zero(S);
+        DoubleVector c21 = DoubleVector.zero(S);
+        DoubleVector c30 = DoubleVector.zero(S);
+        DoubleVector c31 = DoubleVector.zero(S);
+        for (int p = 0; p < kc; p++) {
+            int bi = bo + p * NR; // indices linear in p, so C2 can drop the range checks
+            int ai = ao + p * MR;
+            DoubleVector b0 = DoubleVector.fromArray(S, bp, bi);
+            DoubleVector b1 = DoubleVector.fromArray(S, bp, bi + V);
+            DoubleVector a0 = DoubleVector.broadcast(S, ap[ai]);
+            c00 = a0.fma(b0, c00);
+            c01 = a0.fma(b1, c01);
+            DoubleVector a1 = DoubleVector.broadcast(S, ap[ai + 1]);
+            c10 = a1.fma(b0, c10);
+            c11 = a1.fma(b1, c11);
+            DoubleVector a2 = DoubleVector.broadcast(S, ap[ai + 2]);
+            c20 = a2.fma(b0, c20);
+            c21 = a2.fma(b1, c21);
+            DoubleVector a3 = DoubleVector.broadcast(S, ap[ai + 3]);
+            c30 = a3.fma(b0, c30);
+            c31 = a3.fma(b1, c31);
+        }
+        if (mr == MR && nr == NR) {
+            addTo(c, co, c00, c01);
+            addTo(c, co + ldc, c10, c11);
+            addTo(c, co + 2 * ldc, c20, c21);
+            addTo(c, co + 3 * ldc, c30, c31);
+            return;
+        }
+        double[] t = new double[MR * NR];
+        c00.intoArray(t, 0);
+        c01.intoArray(t, V);
+        c10.intoArray(t, NR);
+        c11.intoArray(t, NR + V);
+        c20.intoArray(t, 2 * NR);
+        c21.intoArray(t, 2 * NR + V);
+        c30.intoArray(t, 3 * NR);
+        c31.intoArray(t, 3 * NR + V);
+        for (int i = 0; i < mr; i++) {
+            for (int j = 0; j < nr; j++) {
+                c[co + i * ldc + j] += t[i * NR + j];
+            }
+        }
+    }
+
+    private static void addTo(double[] c, int o, DoubleVector lo, DoubleVector hi) {
+        DoubleVector.fromArray(S, c, o).add(lo).intoArray(c, o);
+        DoubleVector.fromArray(S, c, o + V).add(hi).intoArray(c, o + V);
+    }
+}

@@ -1,0 +1,30 @@
+package dev.autodiff.kernel;
+
+/**
+ * Whether the Vector API ({@code jdk.incubator.vector}) is present at run time, and the classes that use
+ * it, loaded by name only when it is: without the module the library runs on its scalar kernels.
+ */
+final class VectorSupport {
+    private VectorSupport() {}
+
+    static final boolean AVAILABLE = ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent()
+            && !Boolean.getBoolean("autodiff.noVector");
+
+    static final Gemm.Multiplier GEMM = AVAILABLE ? (Gemm.Multiplier) load("dev.autodiff.kernel.VectorGemm") : null;
+
+    static final VectorMath MATH = AVAILABLE ? (VectorMath) load("dev.autodiff.kernel.VectorElementwise") : null;
+
+    /** Elementwise loops the Vector API makes faster; see {@link Elementwise}. */
+    interface VectorMath {
+        /** y[i] = f(x[i]) for i in [from, to), or false if this op has no faster vector form. */
+        boolean unary(Elementwise.Unary op, double[] x, double[] y, int from, int to);
+    }
+
+    private static Object load(String name) {
+        try {
+            return Class.forName(name).getDeclaredConstructor().newInstance();
+        } catch (ReflectiveOperationException | LinkageError e) {
+            throw new IllegalStateException("autodiff: jdk.incubator.vector is present but " + name + " failed to load", e);
+        }
+    }
+}

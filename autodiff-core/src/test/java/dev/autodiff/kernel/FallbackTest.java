@@ -1,0 +1,64 @@
+package dev.autodiff.kernel;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.File;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
+
+/** Without the incubator module the library runs, on its scalar kernels, and gets the same results. */
+class FallbackTest {
+    /** Run in a JVM started without --add-modules jdk.incubator.vector. */
+    public static final class Probe {
+        public static void main(String[] args) {
+            System.out.println("vector=" + VectorSupport.AVAILABLE + " engine=" + Gemm.BLOCKED);
+            double[] a = new double[200 * 150];
+            double[] b = new double[150 * 170];
+            for (int i = 0; i < a.length; i++) {
+                a[i] = Math.sin(i);
+            }
+            for (int i = 0; i < b.length; i++) {
+                b[i] = Math.cos(i);
+            }
+            double[] c = new double[200 * 170];
+            Gemm.gemm(false, true, 200, 170, 150, a, 0, b, 0, c, 0);
+            double s = 0;
+            for (double v : c) {
+                s += v;
+            }
+            double[] e = Elementwise.unary(Elementwise.Unary.EXP, java.util.Arrays.copyOf(a, 1000));
+            System.out.println("sum=" + s + " exp=" + e[999]);
+        }
+    }
+
+    @Test
+    void scalarKernelsWhenTheModuleIsAbsent() throws Exception {
+        String java = System.getProperty("java.home") + File.separator + "bin" + File.separator + "java";
+        Process p = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), Probe.class.getName())
+                .redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(0, p.waitFor(), out);
+        assertTrue(out.contains("vector=false engine=BLOCKED_SCALAR"), out);
+        // the same computation in this JVM (with the module) gives the same numbers to rounding
+        String[] parts = out.lines().filter(l -> l.startsWith("sum=")).findFirst().orElseThrow().split("[= ]");
+        double[] a = new double[200 * 150];
+        double[] b = new double[150 * 170];
+        for (int i = 0; i < a.length; i++) {
+            a[i] = Math.sin(i);
+        }
+        for (int i = 0; i < b.length; i++) {
+            b[i] = Math.cos(i);
+        }
+        double s = 0;
+        for (int i = 0; i < 200; i++) {
+            for (int j = 0; j < 170; j++) {
+                for (int k = 0; k < 150; k++) {
+                    s += a[i * 150 + k] * b[j * 150 + k];
+                }
+            }
+        }
+        assertEquals(s, Double.parseDouble(parts[1]), 1e-9 * (1 + Math.abs(s)));
+        assertEquals(Math.exp(a[999]), Double.parseDouble(parts[3]), 1e-15);
+    }
+}
