@@ -137,21 +137,50 @@ public final class Elementwise {
     }
 
     private static void run(Binary op, double[] a, int ia, int sa, double[] b, int ib, int sb, double[] out, int o, int n) {
+        if (sa == 1 && sb == 1) {
+            vv(op, a, ia, b, ib, out, o, n);
+        } else if (sa == 1 && sb == 0) {
+            vs(op, a, ia, b[ib], out, o, n);
+        } else if (sa == 0 && sb == 1) {
+            sv(op, a[ia], b, ib, out, o, n);
+        } else {
+            for (int i = 0; i < n; i++, ia += sa, ib += sb) {
+                out[o + i] = binary(op, a[ia], b[ib]);
+            }
+        }
+    }
+
+    // Unit-stride loops, one per operand pattern, so that C2 vectorizes them. Comparisons write
+    // (a > b) ? 1 : 0 on doubles, which compiles to branch-free code instead of a mispredicted branch.
+
+    private static void vv(Binary op, double[] a, int ia, double[] b, int ib, double[] out, int o, int n) {
         switch (op) {
-            case ADD: for (int i = 0; i < n; i++, ia += sa, ib += sb) out[o + i] = a[ia] + b[ib]; break;
-            case SUB: for (int i = 0; i < n; i++, ia += sa, ib += sb) out[o + i] = a[ia] - b[ib]; break;
-            case MUL: for (int i = 0; i < n; i++, ia += sa, ib += sb) out[o + i] = a[ia] * b[ib]; break;
-            case DIV: for (int i = 0; i < n; i++, ia += sa, ib += sb) out[o + i] = a[ia] / b[ib]; break;
-            case POW: for (int i = 0; i < n; i++, ia += sa, ib += sb) out[o + i] = Math.pow(a[ia], b[ib]); break;
-            case MAXIMUM: for (int i = 0; i < n; i++, ia += sa, ib += sb) out[o + i] = maximum(a[ia], b[ib]); break;
-            case MINIMUM: for (int i = 0; i < n; i++, ia += sa, ib += sb) out[o + i] = minimum(a[ia], b[ib]); break;
-            case GT: for (int i = 0; i < n; i++, ia += sa, ib += sb) out[o + i] = a[ia] > b[ib] ? 1 : 0; break;
-            case GE: for (int i = 0; i < n; i++, ia += sa, ib += sb) out[o + i] = a[ia] >= b[ib] ? 1 : 0; break;
-            case LT: for (int i = 0; i < n; i++, ia += sa, ib += sb) out[o + i] = a[ia] < b[ib] ? 1 : 0; break;
-            case LE: for (int i = 0; i < n; i++, ia += sa, ib += sb) out[o + i] = a[ia] <= b[ib] ? 1 : 0; break;
-            case EQ: for (int i = 0; i < n; i++, ia += sa, ib += sb) out[o + i] = a[ia] == b[ib] ? 1 : 0; break;
-            case NE: for (int i = 0; i < n; i++, ia += sa, ib += sb) out[o + i] = a[ia] != b[ib] ? 1 : 0; break;
-            default: throw new AssertionError(op);
+            case ADD: for (int i = 0; i < n; i++) out[o + i] = a[ia + i] + b[ib + i]; break;
+            case SUB: for (int i = 0; i < n; i++) out[o + i] = a[ia + i] - b[ib + i]; break;
+            case MUL: for (int i = 0; i < n; i++) out[o + i] = a[ia + i] * b[ib + i]; break;
+            case DIV: for (int i = 0; i < n; i++) out[o + i] = a[ia + i] / b[ib + i]; break;
+            default: for (int i = 0; i < n; i++) out[o + i] = binary(op, a[ia + i], b[ib + i]);
+        }
+    }
+
+    private static void vs(Binary op, double[] a, int ia, double s, double[] out, int o, int n) {
+        switch (op) {
+            case ADD: for (int i = 0; i < n; i++) out[o + i] = a[ia + i] + s; break;
+            case SUB: for (int i = 0; i < n; i++) out[o + i] = a[ia + i] - s; break;
+            case MUL: for (int i = 0; i < n; i++) out[o + i] = a[ia + i] * s; break;
+            case DIV: for (int i = 0; i < n; i++) out[o + i] = a[ia + i] / s; break;
+            case GT: for (int i = 0; i < n; i++) out[o + i] = a[ia + i] > s ? 1.0 : 0.0; break;
+            default: for (int i = 0; i < n; i++) out[o + i] = binary(op, a[ia + i], s);
+        }
+    }
+
+    private static void sv(Binary op, double s, double[] b, int ib, double[] out, int o, int n) {
+        switch (op) {
+            case ADD: for (int i = 0; i < n; i++) out[o + i] = s + b[ib + i]; break;
+            case SUB: for (int i = 0; i < n; i++) out[o + i] = s - b[ib + i]; break;
+            case MUL: for (int i = 0; i < n; i++) out[o + i] = s * b[ib + i]; break;
+            case DIV: for (int i = 0; i < n; i++) out[o + i] = s / b[ib + i]; break;
+            default: for (int i = 0; i < n; i++) out[o + i] = binary(op, s, b[ib + i]);
         }
     }
 

@@ -42,10 +42,23 @@ public final class Gemm {
                 a, aOff, b, bOff, c, cOff);
     }
 
+    /** {@code C += op(A) op(B)}: as {@link #gemm(boolean, boolean, int, int, int, double[], int, double[], int, double[], int)} without clearing C first (for a fresh, zeroed output). */
+    public static void gemmAccumulate(boolean transA, boolean transB, int m, int n, int k,
+                                      double[] a, int aOff, double[] b, int bOff, double[] c, int cOff) {
+        long work = (long) m * n * k;
+        accumulate(work < SMALL_WORK ? Engine.SMALL : BLOCKED, work >= PARALLEL_WORK, transA, transB, m, n, k,
+                a, aOff, b, bOff, c, cOff);
+    }
+
     /** As {@link #gemm(boolean, boolean, int, int, int, double[], int, double[], int, double[], int)} with a chosen engine. */
     public static void gemm(Engine engine, boolean parallel, boolean transA, boolean transB, int m, int n, int k,
                             double[] a, int aOff, double[] b, int bOff, double[] c, int cOff) {
         Arrays.fill(c, cOff, cOff + m * n, 0.0);
+        accumulate(engine, parallel, transA, transB, m, n, k, a, aOff, b, bOff, c, cOff);
+    }
+
+    private static void accumulate(Engine engine, boolean parallel, boolean transA, boolean transB, int m, int n, int k,
+                                   double[] a, int aOff, double[] b, int bOff, double[] c, int cOff) {
         if (m == 0 || n == 0 || k == 0) {
             return;
         }
@@ -149,7 +162,7 @@ public final class Gemm {
                     for (int p = 0; p < k; p++) {
                         s += a[ai + p] * b[bj + p];
                     }
-                    c[cOff + i * n + j] = s;
+                    c[cOff + i * n + j] += s;
                 }
             }
         } else if (!tb) {
@@ -173,7 +186,7 @@ public final class Gemm {
                     for (int p = 0; p < k; p++) {
                         s += a[aOff + p * m + i] * b[bOff + j * k + p];
                     }
-                    c[cOff + i * n + j] = s;
+                    c[cOff + i * n + j] += s;
                 }
             }
         }

@@ -35,7 +35,7 @@ final class VectorGemm implements Gemm.Multiplier {
                 int pc0 = pc;
                 Gemm.splitRows(m, MR, tasks, (start, end) -> {
                     int mcMax = roundUp(balanced(end - start, MC), MR);
-                    double[] aPack = scratch(PACK_A, mcMax * kc);
+                    double[] aPack = new double[mcMax * kc]; // per task: pool workers may not keep thread-locals
                     for (int ic = start; ic < end; ic += mcMax) {
                         int mc = Math.min(mcMax, end - ic);
                         packA(a, ic, mc, pc0, kc, aPack);
@@ -51,8 +51,7 @@ final class VectorGemm implements Gemm.Multiplier {
         }
     }
 
-    // packing buffers, one pair per thread: reused across calls instead of allocating up to 4 MiB each time
-    private static final ThreadLocal<double[][]> PACK_A = ThreadLocal.withInitial(() -> new double[1][0]);
+    // the B panel (up to 4 MiB) is reused by the calling thread across calls instead of allocated each time
     private static final ThreadLocal<double[][]> PACK_B = ThreadLocal.withInitial(() -> new double[1][0]);
 
     private static double[] scratch(ThreadLocal<double[][]> holder, int size) {

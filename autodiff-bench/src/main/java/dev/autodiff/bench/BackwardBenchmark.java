@@ -1,0 +1,118 @@
+package dev.autodiff.bench;
+
+import dev.autodiff.Autodiff;
+import dev.autodiff.GradScope;
+import dev.autodiff.Tensor;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * What a backward pass costs against its forward: a matmul 128x784 @ 784x512 (forward alone vs forward
+ * + backward to both operands), and a training step of the MLP 784-512-512-10 with ReLU and softmax
+ * cross-entropy on a batch of 128 (forward + backward + SGD update vs the recording forward alone).
+ * Threads: the kernels use the common fork/join pool; for one thread add
+ * {@code -jvmArgsAppend -Djava.util.concurrent.ForkJoinPool.common.parallelism=0}.
+ *
+ * <p>Run: {@code java -jar autodiff-bench/target/benchmarks.jar Backward -f 1 -wi 3 -i 5}
+ */
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.MILLISECONDS)
+@Warmup(iterations = 5, time = 2)
+@Measurement(iterations = 5, time = 2)
+@Fork(value = 1, jvmArgsAppend = {"-XX:+UseParallelGC", "--add-modules", "jdk.incubator.vector"})
+@State(Scope.Thread)
+public class BackwardBenchmark {
+    static final int BATCH = 128;
+
+    Tensor x;
+    Tensor w;
+    Tensor seed;
+    Mlp mlp;
+
+    /** The MLP's parameters, replaced by each SGD step. */
+    static final class Mlp {
+        Tensor w1;
+        Tensor b1;
+        Tensor w2;
+        Tensor b2;
+        Tensor w3;
+        Tensor b3;
+        final Tensor images;
+        final Tensor labels;
+
+        Mlp(long seed) {
+            w1 = Tensor.randn(seed, 784, 512).mul(Math.sqrt(2.0 / 784)).requiresGrad();
+            b1 = Tensor.zeros(512).requiresGrad();
+            w2 = Tensor.randn(seed + 1, 512, 512).mul(Math.sqrt(2.0 / 512)).requiresGrad();
+            b2 = Tensor.zeros(512).requiresGrad();
+            w3 = Tensor.randn(seed + 2, 512, 10).mul(Math.sqrt(2.0 / 512)).requiresGrad();
+            b3 = Tensor.zeros(10).requiresGrad();
+            images = Tensor.rand(seed + 3, BATCH, 784);
+            double[] l = new double[BATCH];
+            for (int i = 0; i < BATCH; i++) {
+                l[i] = (i * 7 + 3) % 10;
+            }
+            labels = Tensor.fromArray(l, BATCH, 1);
+        }
+
+        /** Mean softmax cross-entropy of the logits against the integer labels. */
+        Tensor loss() {
+            Tensor h1 = images.matmul(w1).add(b1).relu();
+            Tensor h2 = h1.matmul(w2).add(b2).relu();
+            Tensor logits = h2.matmul(w3).add(b3);
+            return logits.logSoftmax(1).gather(1, labels).mean().neg();
+        }
+
+        double step(double lr) {
+            Tensor loss = loss();
+            Tensor[] g = Autodiff.grad(loss, w1, b1, w2, b2, w3, b3);
+            try (GradScope s = Autodiff.noGrad()) {
+                w1 = w1.sub(g[0].mul(lr)).requiresGrad();
+                b1 = b1.sub(g[1].mul(lr)).requiresGrad();
+                w2 = w2.sub(g[2].mul(lr)).requiresGrad();
+                b2 = b2.sub(g[3].mul(lr)).requiresGrad();
+                w3 = w3.sub(g[4].mul(lr)).requiresGrad();
+                b3 = b3.sub(g[5].mul(lr)).requiresGrad();
+            }
+            return loss.item();
+        }
+    }
+
+    @Setup
+    public void setup() {
+        x = Tensor.randn(1, BATCH, 784).requiresGrad();
+        w = Tensor.randn(2, 784, 512).requiresGrad();
+        seed = Tensor.ones(BATCH, 512);
+        mlp = new Mlp(3);
+    }
+
+    @Benchmark
+    public Tensor matmulForward() {
+        return x.matmul(w);
+    }
+
+    @Benchmark
+    public Tensor[] matmulForwardBackward() {
+        return Autodiff.grad(x.matmul(w), seed, false, false, x, w);
+    }
+
+    /** Baseline for the step: the forward pass, recording the graph as training does. */
+    @Benchmark
+    public Tensor mlpForward() {
+        return mlp.loss();
+    }
+
+    @Benchmark
+    public double mlpSgdStep() {
+        return mlp.step(0.01);
+    }
+}
