@@ -20,7 +20,7 @@ public final class Elementwise {
     public static double[] unary(Unary op, double[] x) {
         double[] y = new double[x.length];
         int tasks = x.length >= PARALLEL_ELEMENTS ? java.util.concurrent.ForkJoinPool.getCommonPoolParallelism() + 1 : 1;
-        Gemm.splitRows(x.length, 1024, tasks, (from, to) -> unary(op, x, y, from, to));
+        Gemm.splitRows(x.length, 1024, tasks, (task, from, to) -> unary(op, x, y, from, to));
         return y;
     }
 
@@ -42,7 +42,7 @@ public final class Elementwise {
             case SQRT: for (int i = from; i < n; i++) y[i] = Math.sqrt(x[i]); break;
             case TANH: for (int i = from; i < n; i++) y[i] = Math.tanh(x[i]); break;
             case SIGMOID: for (int i = from; i < n; i++) y[i] = sigmoid(x[i]); break;
-            case RELU: for (int i = from; i < n; i++) y[i] = x[i] > 0 ? x[i] : 0.0; break;
+            case RELU: for (int i = from; i < n; i++) y[i] = Math.max(x[i], 0.0); break; // branch-free; NaN stays NaN
             case ABS: for (int i = from; i < n; i++) y[i] = Math.abs(x[i]); break;
             case SIGN: for (int i = from; i < n; i++) y[i] = Math.signum(x[i]); break;
             default: throw new AssertionError(op);
@@ -59,7 +59,7 @@ public final class Elementwise {
             case SQRT: return Math.sqrt(x);
             case TANH: return Math.tanh(x);
             case SIGMOID: return sigmoid(x);
-            case RELU: return x > 0 ? x : 0.0;
+            case RELU: return Math.max(x, 0.0);
             case ABS: return Math.abs(x);
             case SIGN: return Math.signum(x);
             default: throw new AssertionError(op);
@@ -101,16 +101,13 @@ public final class Elementwise {
         if (out.length == 0) {
             return out;
         }
-        if (a.length == out.length && b.length == out.length) {
-            run(op, a, 0, 1, b, 0, 1, out, 0, out.length);
-            return out;
-        }
-        if (a.length == out.length && b.length == 1) {
-            run(op, a, 0, 1, b, 0, 0, out, 0, out.length);
-            return out;
-        }
-        if (a.length == 1 && b.length == out.length) {
-            run(op, a, 0, 0, b, 0, 1, out, 0, out.length);
+        if ((a.length == out.length || a.length == 1) && (b.length == out.length || b.length == 1)) {
+            // contiguous operands or scalars: unit-stride loops, split over threads when large
+            int sa = a.length == 1 ? 0 : 1;
+            int sb = b.length == 1 ? 0 : 1;
+            int tasks = out.length >= PARALLEL_ELEMENTS ? java.util.concurrent.ForkJoinPool.getCommonPoolParallelism() + 1 : 1;
+            Gemm.splitRows(out.length, 1024, tasks, (task, from, to) ->
+                    run(op, a, from * sa, sa, b, from * sb, sb, out, from, to - from));
             return out;
         }
         int r = outShape.length;

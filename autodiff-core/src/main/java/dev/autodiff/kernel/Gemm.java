@@ -106,10 +106,10 @@ public final class Gemm {
         void multiply(Operand a, Operand b, double[] c, int cOff, int m, int n, int k, int tasks);
     }
 
-    /** Runs {@code body(start, end)} over row ranges of [0, m) aligned to {@code step}, in {@code tasks} parts. */
+    /** Runs {@code body(task, start, end)} over row ranges of [0, m) aligned to {@code step}, in at most {@code tasks} parts. */
     static void splitRows(int m, int step, int tasks, RowBody body) {
         if (tasks <= 1) {
-            body.run(0, m);
+            body.run(0, 0, m);
             return;
         }
         int blocks = (m + step - 1) / step;
@@ -122,10 +122,11 @@ public final class Gemm {
             if (start >= end) {
                 break;
             }
+            int task = count;
             parts[count++] = new RecursiveAction() {
                 @Override
                 protected void compute() {
-                    body.run(start, end);
+                    body.run(task, start, end);
                 }
             };
         }
@@ -133,7 +134,7 @@ public final class Gemm {
     }
 
     interface RowBody {
-        void run(int start, int end);
+        void run(int task, int start, int end);
     }
 
     // ---- small: one loop nest per access pattern, innermost loop on unit stride ----------------------

@@ -27,7 +27,7 @@ final class ScalarBlocked {
                 }
                 int jc0 = jc;
                 int pc0 = pc;
-                Gemm.splitRows(m, 4, tasks, (start, end) -> rowsOf(a, rows, c, cOff, n, start, end, jc0, nc, pc0, kc));
+                Gemm.splitRows(m, 4, tasks, (task, start, end) -> rowsOf(a, rows, c, cOff, n, start, end, jc0, nc, pc0, kc));
             }
         }
     }

@@ -26,6 +26,10 @@ final class VectorGemm implements Gemm.Multiplier {
         int kcMax = balanced(k, KC);
         int ncMax = roundUp(balanced(n, NC), NR);
         double[] bPack = scratch(PACK_B, kcMax * ncMax);
+        // one A block buffer per task for the whole call
+        int rowsPerTask = (m + tasks - 1) / tasks;
+        int mcMax = roundUp(balanced(Math.min(m, rowsPerTask + MR), MC), MR);
+        double[][] aPacks = new double[tasks][];
         for (int jc = 0; jc < n; jc += ncMax) {
             int nc = Math.min(ncMax, n - jc);
             for (int pc = 0; pc < k; pc += kcMax) {
@@ -33,11 +37,14 @@ final class VectorGemm implements Gemm.Multiplier {
                 packB(b, pc, kc, jc, nc, bPack);
                 int jc0 = jc;
                 int pc0 = pc;
-                Gemm.splitRows(m, MR, tasks, (start, end) -> {
-                    int mcMax = roundUp(balanced(end - start, MC), MR);
-                    double[] aPack = new double[mcMax * kc]; // per task: pool workers may not keep thread-locals
-                    for (int ic = start; ic < end; ic += mcMax) {
-                        int mc = Math.min(mcMax, end - ic);
+                Gemm.splitRows(m, MR, tasks, (task, start, end) -> {
+                    int mcTask = Math.min(mcMax, roundUp(balanced(end - start, MC), MR));
+                    if (aPacks[task] == null) {
+                        aPacks[task] = new double[mcMax * kcMax];
+                    }
+                    double[] aPack = aPacks[task];
+                    for (int ic = start; ic < end; ic += mcTask) {
+                        int mc = Math.min(mcTask, end - ic);
                         packA(a, ic, mc, pc0, kc, aPack);
                         for (int jr = 0; jr < nc; jr += NR) {
                             for (int ir = 0; ir < mc; ir += MR) {
@@ -110,7 +117,10 @@ final class VectorGemm implements Gemm.Multiplier {
                 }
             } else {
                 for (int p = 0; p < kc; p++) {
-                    System.arraycopy(d, a.off + (pc + p) * a.ld + ic + ir, out, base + p * MR, h);
+                    int src = a.off + (pc + p) * a.ld + ic + ir;
+                    for (int i = 0; i < h; i++) {
+                        out[base + p * MR + i] = d[src + i];
+                    }
                 }
             }
             if (h < MR) {

@@ -38,4 +38,36 @@ class ElementwiseKernelTest {
             }
         }
     }
+
+    /** Every binary op on every operand pattern (threaded for large arrays, strided for broadcasts) against its scalar definition. */
+    @ParameterizedTest
+    @EnumSource(Elementwise.Binary.class)
+    void binaryPathsMatchTheScalarDefinition(Elementwise.Binary op) {
+        SplittableRandom r = new SplittableRandom(100 + op.ordinal());
+        int n = Elementwise.PARALLEL_ELEMENTS + 5;
+        double[] a = new double[n];
+        double[] b = new double[n];
+        for (int i = 0; i < n; i++) {
+            a[i] = op == Elementwise.Binary.POW ? r.nextDouble(0.1, 3) : Math.rint(r.nextDouble(-4, 4) * 2) / 2;
+            b[i] = Math.rint(r.nextDouble(-4, 4) * 2) / 2; // halves, so that ties and equalities occur
+        }
+        int[] shape = {n};
+        int[] scalar = {};
+        double[] s = {1.5};
+        check(op, Elementwise.binary(op, a, shape, b, shape, shape), i -> Elementwise.binary(op, a[i], b[i]));
+        check(op, Elementwise.binary(op, a, shape, s, scalar, shape), i -> Elementwise.binary(op, a[i], 1.5));
+        check(op, Elementwise.binary(op, s, scalar, b, shape, shape), i -> Elementwise.binary(op, 1.5, b[i]));
+        // broadcast (3, 1) with (1, 4): the strided path
+        double[] col = {a[0], a[1], a[2]};
+        double[] row = {b[0], b[1], b[2], b[3]};
+        double[] out = Elementwise.binary(op, col, new int[] {3, 1}, row, new int[] {1, 4}, new int[] {3, 4});
+        check(op, out, i -> Elementwise.binary(op, col[i / 4], row[i % 4]));
+    }
+
+    private static void check(Elementwise.Binary op, double[] actual, java.util.function.IntToDoubleFunction expected) {
+        for (int i = 0; i < actual.length; i++) {
+            double e = expected.applyAsDouble(i);
+            assertEquals(e, actual[i], 0.0, op + " at " + i);
+        }
+    }
 }
