@@ -22,6 +22,10 @@ final class VectorGemm implements Gemm.Multiplier {
 
     @Override
     public void multiply(Gemm.Operand a, Gemm.Operand b, double[] c, int cOff, int m, int n, int k, int tasks) {
+        if (m < 2 * MR) {
+            fewRows(a, b, c, cOff, m, n, k);
+            return;
+        }
         // equal blocks no larger than the limits: k = 784 is 4 x 196, not 3 x 256 + 16
         int kcMax = balanced(k, KC);
         int ncMax = roundUp(balanced(n, NC), NR);
@@ -77,6 +81,60 @@ final class VectorGemm implements Gemm.Multiplier {
 
     private static int roundUp(int x, int step) {
         return (x + step - 1) / step * step;
+    }
+
+    /**
+     * Matrix-vector products and other few-row products: packing B would cost as much as the product, so
+     * each row of C is computed from the operands in place, as vectorized axpys over the rows of B or,
+     * when B is transposed, as vectorized dot products.
+     */
+    private static void fewRows(Gemm.Operand a, Gemm.Operand b, double[] c, int cOff, int m, int n, int k) {
+        double[] bd = b.data;
+        double[] row = a.trans ? new double[k] : null;
+        for (int i = 0; i < m; i++) {
+            int ci = cOff + i * n;
+            if (!b.trans) {
+                int bound = S.loopBound(n);
+                for (int p = 0; p < k; p++) {
+                    double aip = a.get(i, p);
+                    DoubleVector av = DoubleVector.broadcast(S, aip);
+                    int bo = b.off + p * b.ld;
+                    int j = 0;
+                    for (; j < bound; j += V) {
+                        av.fma(DoubleVector.fromArray(S, bd, bo + j), DoubleVector.fromArray(S, c, ci + j)).intoArray(c, ci + j);
+                    }
+                    for (; j < n; j++) {
+                        c[ci + j] += aip * bd[bo + j];
+                    }
+                }
+                continue;
+            }
+            double[] ad = a.data;
+            int ao = a.off + i * a.ld;
+            if (a.trans) {
+                for (int p = 0; p < k; p++) {
+                    row[p] = a.get(i, p);
+                }
+                ad = row;
+                ao = 0;
+            }
+            int bound = k - k % (2 * V);
+            for (int j = 0; j < n; j++) {
+                int bo = b.off + j * b.ld;
+                DoubleVector s0 = DoubleVector.zero(S);
+                DoubleVector s1 = DoubleVector.zero(S);
+                int p = 0;
+                for (; p < bound; p += 2 * V) {
+                    s0 = DoubleVector.fromArray(S, ad, ao + p).fma(DoubleVector.fromArray(S, bd, bo + p), s0);
+                    s1 = DoubleVector.fromArray(S, ad, ao + p + V).fma(DoubleVector.fromArray(S, bd, bo + p + V), s1);
+                }
+                double s = s0.add(s1).reduceLanes(jdk.incubator.vector.VectorOperators.ADD);
+                for (; p < k; p++) {
+                    s += ad[ao + p] * bd[bo + p];
+                }
+                c[ci + j] += s;
+            }
+        }
     }
 
     /** Slivers of NR columns: element (p, j) of sliver s at [(s * kc + p) * NR + j], zero beyond n. */
