@@ -71,6 +71,9 @@ final class Backprop {
                 if (g == null) {
                     continue;
                 }
+                if (t.savedVersions != null) {
+                    checkVersions(caller, t, in);
+                }
                 if (targets != null) {
                     Integer slot = targets.get(t);
                     if (slot != null) {
@@ -132,6 +135,19 @@ final class Backprop {
                     leaves[k].pending = null;
                     leaves[k].pendingOwned = false;
                 }
+            }
+        }
+    }
+
+    /** A value this node saved has been updated in place since: its rules would use the new values. */
+    private static void checkVersions(String caller, Tensor t, Tensor[] in) {
+        for (int i = 0; i < in.length; i++) {
+            Tensor.Version v = in[i].version;
+            if (v != null && v.value != t.savedVersions[i]) {
+                throw new IllegalStateException(caller + ": input " + i + " of '" + t.op.name + "' (shape "
+                        + Shapes.str(in[i].shape) + ") was updated in place after it was saved: it is at version "
+                        + v.value + ", but the graph recorded version " + t.savedVersions[i]
+                        + "; compute the output again after the update, or update after backward");
             }
         }
     }

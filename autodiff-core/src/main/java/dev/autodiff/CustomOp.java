@@ -70,7 +70,7 @@ public final class CustomOp {
             if (y == null) {
                 throw new IllegalStateException("customOp '" + name + "': forward returned null");
             }
-            return new Tensor(y.data, y.shape); // a fresh object: the op's own output
+            return y.view(y.shape); // a fresh object (the op's own output) over the same storage
         }
 
         @Override

@@ -84,6 +84,14 @@ abstract class Primitive {
         out.op = this;
         out.inputs = in;
         out.requiresGrad = true;
+        for (int i = 0; i < in.length; i++) {
+            if (in[i].version != null) {
+                if (out.savedVersions == null) {
+                    out.savedVersions = new int[in.length];
+                }
+                out.savedVersions[i] = in[i].version.value;
+            }
+        }
         if (mode.anomaly) {
             out.createdAt = new Throwable().getStackTrace();
         }

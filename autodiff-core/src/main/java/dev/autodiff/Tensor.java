@@ -31,6 +31,11 @@ public final class Tensor {
     // forward mode: null, or this tensor is a dual number (its data is the primal's)
     Dual dual;
 
+    // in-place updates: the counter of the storage this tensor shares (null until the storage can change),
+    // and, on a recorded node, the versions of its inputs when it was recorded
+    Version version;
+    int[] savedVersions;
+
     // gradient state and backward scratch
     Tensor grad;
     boolean retainsGrad;
@@ -59,9 +64,21 @@ public final class Tensor {
         }
     }
 
+    /** How many times the storage behind a tensor and its views has been updated in place. */
+    static final class Version {
+        int value;
+    }
+
+    /** A new tensor over the same storage (and so the same version counter) in another shape. */
+    Tensor view(int[] newShape) {
+        Tensor v = new Tensor(data, newShape);
+        v.version = version;
+        return v;
+    }
+
     /** A dual number: the value of {@code primal} carrying {@code tangent} at forward level {@code level}. */
     static Tensor dual(int level, Tensor primal, Tensor tangent) {
-        Tensor d = new Tensor(primal.data, primal.shape);
+        Tensor d = primal.view(primal.shape);
         d.dual = new Dual(level, primal, tangent);
         return d;
     }
@@ -73,7 +90,7 @@ public final class Tensor {
 
     /** A new tensor with this one's value and tangents but no graph. */
     Tensor alias() {
-        Tensor a = new Tensor(data, shape);
+        Tensor a = view(shape);
         a.dual = dual;
         return a;
     }
@@ -252,6 +269,9 @@ public final class Tensor {
                     + op.name + "'; use detach().requiresGrad() to start a new leaf from its value");
         }
         requiresGrad = true;
+        if (version == null) {
+            version = new Version(); // parameters are what gets updated in place
+        }
         return this;
     }
 
@@ -277,7 +297,7 @@ public final class Tensor {
 
     /** The same values, cut off from the graph and from forward-mode tangents: a constant leaf. */
     public Tensor detach() {
-        return new Tensor(data, shape);
+        return view(shape);
     }
 
     /** The accumulated gradient, or null if none has reached this tensor since the last {@link #zeroGrad()}. */
@@ -318,6 +338,53 @@ public final class Tensor {
      */
     public void backward(Tensor seed, boolean retainGraph, boolean createGraph) {
         Backprop.backward(this, seed, retainGraph || createGraph, createGraph);
+    }
+
+    // ================================================================================ in-place updates
+
+    /**
+     * Replaces this leaf's values with {@code value}'s (same shape): the sanctioned way to change a tensor,
+     * as optimizers do. It is not recorded, and it bumps the version counter shared by this tensor and its
+     * views, so a backward through a graph that saved the old values throws instead of using the new ones.
+     */
+    public Tensor assign(Tensor value) {
+        checkInPlace("assign", value);
+        System.arraycopy(value.data, 0, data, 0, data.length);
+        version.value++;
+        return this;
+    }
+
+    /** {@code this += alpha * x} in place (x of the same shape), with the same rules as {@link #assign}. */
+    public Tensor addInPlace(Tensor x, double alpha) {
+        checkInPlace("addInPlace", x);
+        double[] d = x.data;
+        for (int i = 0; i < data.length; i++) {
+            data[i] += alpha * d[i];
+        }
+        version.value++;
+        return this;
+    }
+
+    /** The number of in-place updates of this tensor's storage so far. */
+    public int version() {
+        return version == null ? 0 : version.value;
+    }
+
+    private void checkInPlace(String what, Tensor x) {
+        if (op != null) {
+            throw new IllegalStateException(what + ": only a leaf can be updated in place, but this tensor was computed by '"
+                    + op.name + "'");
+        }
+        if (dual != null || x.dual != null) {
+            throw new IllegalStateException(what + ": dual numbers (inside jvp) cannot be updated in place");
+        }
+        if (!Arrays.equals(shape, x.shape)) {
+            throw new IllegalArgumentException(what + ": shape " + Shapes.str(x.shape) + " does not match the tensor's "
+                    + Shapes.str(shape));
+        }
+        if (version == null) {
+            version = new Version();
+        }
     }
 
     // ================================================================================ elementwise

@@ -99,6 +99,11 @@ public final class Gemm {
         double get(int i, int j) {
             return trans ? data[off + j * ld + i] : data[off + i * ld + j];
         }
+
+        /** The same matrix from column {@code j} on. */
+        Operand columns(int j) {
+            return new Operand(data, trans ? off + j * ld : off + j, ld, trans);
+        }
     }
 
     /** The Vector API engine's entry, implemented in a class loaded only when the module is present. */

@@ -23,9 +23,21 @@ final class VectorGemm implements Gemm.Multiplier {
     @Override
     public void multiply(Gemm.Operand a, Gemm.Operand b, double[] c, int cOff, int m, int n, int k, int tasks) {
         if (m < 2 * MR) {
-            fewRows(a, b, c, cOff, m, n, k);
+            fewRows(a, b, c, cOff, n, m, n, k);
             return;
         }
+        if (tasks > 1 && n > m) {
+            // wide products (a batch of 128 rows times a layer) split by columns: each thread packs its own
+            // part of B, so no packing is left serial
+            Gemm.splitRows(n, NR, tasks, (task, start, end) -> blocked(a, b.columns(start), c, cOff + start, n, m, end - start, k, 1));
+            return;
+        }
+        blocked(a, b, c, cOff, n, m, n, k, tasks);
+    }
+
+    /** The packed product into C with row stride ldc, its rows split over {@code tasks}. */
+    private static void blocked(Gemm.Operand a, Gemm.Operand b, double[] c, int cOff, int ldc, int m, int n, int k,
+                                int tasks) {
         // equal blocks no larger than the limits: k = 784 is 4 x 196, not 3 x 256 + 16
         int kcMax = balanced(k, KC);
         int ncMax = roundUp(balanced(n, NC), NR);
@@ -52,7 +64,7 @@ final class VectorGemm implements Gemm.Multiplier {
                         packA(a, ic, mc, pc0, kc, aPack);
                         for (int jr = 0; jr < nc; jr += NR) {
                             for (int ir = 0; ir < mc; ir += MR) {
-                                kernel(kc, aPack, ir * kc, bPack, jr * kc, c, cOff + (ic + ir) * n + jc0 + jr, n,
+                                kernel(kc, aPack, ir * kc, bPack, jr * kc, c, cOff + (ic + ir) * ldc + jc0 + jr, ldc,
                                         Math.min(MR, mc - ir), Math.min(NR, nc - jr));
                             }
                         }
@@ -88,11 +100,11 @@ final class VectorGemm implements Gemm.Multiplier {
      * each row of C is computed from the operands in place, as vectorized axpys over the rows of B or,
      * when B is transposed, as vectorized dot products.
      */
-    private static void fewRows(Gemm.Operand a, Gemm.Operand b, double[] c, int cOff, int m, int n, int k) {
+    private static void fewRows(Gemm.Operand a, Gemm.Operand b, double[] c, int cOff, int ldc, int m, int n, int k) {
         double[] bd = b.data;
         double[] row = a.trans ? new double[k] : null;
         for (int i = 0; i < m; i++) {
-            int ci = cOff + i * n;
+            int ci = cOff + i * ldc;
             if (!b.trans) {
                 int bound = S.loopBound(n);
                 for (int p = 0; p < k; p++) {

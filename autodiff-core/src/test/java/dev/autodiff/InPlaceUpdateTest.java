@@ -1,0 +1,88 @@
+package dev.autodiff;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Test;
+
+/** The one sanctioned way to change values in place, and the version check that keeps backward honest. */
+class InPlaceUpdateTest {
+    @Test
+    void backwardThroughAValueUpdatedSinceItWasSavedThrowsNamingOpAndVersions() {
+        Tensor w = Tensor.fromArray(new double[] {1, 2}).requiresGrad();
+        Tensor x = Tensor.fromArray(new double[] {3, 4});
+        Tensor loss = w.mul(x).sum(); // mul saved w at version 0
+        w.addInPlace(Tensor.ones(2), -0.1);
+        IllegalStateException e = assertThrows(IllegalStateException.class, loss::backward);
+        assertTrue(e.getMessage().contains("'mul'") && e.getMessage().contains("version 1")
+                && e.getMessage().contains("recorded version 0"), e.getMessage());
+    }
+
+    @Test
+    void updatesThroughViewsAreCaughtToo() {
+        Tensor w = Tensor.fromArray(new double[] {1, 2, 3, 4}).requiresGrad();
+        Tensor loss = w.reshape(2, 2).exp().sum(); // exp saved its output; reshape's input is w's storage
+        Tensor view = w.detach();
+        view.assign(Tensor.zeros(4));
+        assertEquals(0.0, w.get(0), "assign writes the shared storage");
+        assertThrows(IllegalStateException.class, loss::backward);
+        Tensor w2 = Tensor.fromArray(new double[] {1, 2, 3, 4}).requiresGrad();
+        Tensor r = w2.reshape(2, 2);
+        Tensor loss2 = r.square().sum();
+        w2.assign(Tensor.ones(4));
+        IllegalStateException e = assertThrows(IllegalStateException.class, loss2::backward);
+        assertTrue(e.getMessage().contains("'mul'"), e.getMessage());
+    }
+
+    @Test
+    void updatingAfterBackwardIsFineAndTheNextStepSeesTheNewValues() {
+        Tensor w = Tensor.fromArray(new double[] {1, 2}).requiresGrad();
+        w.square().sum().backward();
+        assertArrayEquals(new double[] {2, 4}, w.grad().toArray());
+        w.addInPlace(w.grad(), -0.25); // w = w - 0.25 * 2w = 0.5 w
+        assertArrayEquals(new double[] {0.5, 1}, w.toArray());
+        assertEquals(1, w.version());
+        w.zeroGrad();
+        w.square().sum().backward();
+        assertArrayEquals(new double[] {1, 2}, w.grad().toArray());
+    }
+
+    @Test
+    void sgdByAddInPlaceEqualsTheOutOfPlaceUpdate() {
+        Tensor a = Tensor.randn(1, 3, 4).requiresGrad();
+        Tensor b = a.detach().mul(1.0).requiresGrad();
+        Tensor x = Tensor.randn(2, 4, 2);
+        for (int step = 0; step < 5; step++) {
+            Tensor ga = Autodiff.grad(a.matmul(x).tanh().sum(), a)[0];
+            a.addInPlace(ga, -0.1);
+            Tensor gb = Autodiff.grad(b.matmul(x).tanh().sum(), b)[0];
+            try (GradScope s = Autodiff.noGrad()) {
+                b = b.sub(gb.mul(0.1)).requiresGrad();
+            }
+        }
+        assertArrayEquals(b.toArray(), a.toArray(), 1e-15);
+    }
+
+    @Test
+    void onlyLeavesOfTheSameShapeOutsideForwardMode() {
+        Tensor w = Tensor.ones(2).requiresGrad();
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> w.exp().assign(Tensor.ones(2)));
+        assertTrue(e.getMessage().contains("leaf") && e.getMessage().contains("exp"), e.getMessage());
+        IllegalArgumentException e2 = assertThrows(IllegalArgumentException.class, () -> w.assign(Tensor.ones(3)));
+        assertTrue(e2.getMessage().contains("[3]") && e2.getMessage().contains("[2]"), e2.getMessage());
+        assertThrows(IllegalStateException.class,
+                () -> Autodiff.jvp(t -> t.assign(Tensor.ones(2)), Tensor.ones(2), Tensor.ones(2)));
+    }
+
+    @Test
+    void valuesSavedBeforeAnUpdateOfAnotherTensorAreUnaffected() {
+        Tensor w = Tensor.fromArray(new double[] {1, 2}).requiresGrad();
+        Tensor other = Tensor.fromArray(new double[] {5, 5}).requiresGrad();
+        Tensor loss = w.mul(2.0).sum();
+        other.addInPlace(Tensor.ones(2), 1.0);
+        loss.backward();
+        assertArrayEquals(new double[] {2, 2}, w.grad().toArray());
+    }
+}
