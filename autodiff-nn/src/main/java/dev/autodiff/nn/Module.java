@@ -1,0 +1,125 @@
+package dev.autodiff.nn;
+
+import dev.autodiff.Tensor;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A layer or a model: named, ordered parameters (leaves that need grad) and named submodules, a
+ * train/eval mode, and {@link #forward}. Parameter names are paths, as PyTorch's
+ * {@code named_parameters}: {@code "0.weight"}, {@code "encoder.1.bias"}.
+ */
+public abstract class Module {
+    private final Map<String, Tensor> params = new LinkedHashMap<>();
+    private final Map<String, Module> children = new LinkedHashMap<>();
+    private boolean training = true;
+
+    public abstract Tensor forward(Tensor x);
+
+    /** Registers a parameter: {@code init} becomes a leaf that needs grad. */
+    protected final Tensor param(String name, Tensor init) {
+        checkName(name);
+        Tensor p = init.detach().requiresGrad();
+        params.put(name, p);
+        return p;
+    }
+
+    /** Registers a submodule. */
+    protected final <M extends Module> M child(String name, M module) {
+        checkName(name);
+        children.put(name, module);
+        return module;
+    }
+
+    private void checkName(String name) {
+        if (name == null || name.isEmpty() || name.contains(".") || params.containsKey(name) || children.containsKey(name)) {
+            throw new IllegalArgumentException(getClass().getSimpleName() + ": invalid or duplicate name '" + name + "'");
+        }
+    }
+
+    /** Every parameter of this module and its submodules, by path, in registration order. */
+    public final Map<String, Tensor> parameters() {
+        Map<String, Tensor> out = new LinkedHashMap<>();
+        collect("", out);
+        return Collections.unmodifiableMap(out);
+    }
+
+    private void collect(String prefix, Map<String, Tensor> out) {
+        params.forEach((n, p) -> out.put(prefix + n, p));
+        children.forEach((n, m) -> m.collect(prefix + n + ".", out));
+    }
+
+    /** The direct submodules, by name. */
+    public final Map<String, Module> children() {
+        return Collections.unmodifiableMap(children);
+    }
+
+    public final long parameterCount() {
+        long n = 0;
+        for (Tensor p : parameters().values()) {
+            n += p.size();
+        }
+        return n;
+    }
+
+    /** Clears the accumulated gradient of every parameter. */
+    public final void zeroGrad() {
+        for (Tensor p : parameters().values()) {
+            p.zeroGrad();
+        }
+    }
+
+    /** Training mode (the default), for this module and all submodules. */
+    public final Module train() {
+        return setTraining(true);
+    }
+
+    /** Evaluation mode (dropout off, batch norm on running statistics), for this module and all submodules. */
+    public final Module eval() {
+        return setTraining(false);
+    }
+
+    private Module setTraining(boolean on) {
+        training = on;
+        for (Module m : children.values()) {
+            m.setTraining(on);
+        }
+        return this;
+    }
+
+    public final boolean isTraining() {
+        return training;
+    }
+
+    /**
+     * A table in the manner of Keras' {@code model.summary()}: each submodule with its output shape
+     * for an input of {@code inputShape} (computed by running the model once on zeros) and its parameter count.
+     */
+    public final String summary(int... inputShape) {
+        List<String[]> rows = new ArrayList<>();
+        Tensor x = Tensor.zeros(inputShape);
+        if (this instanceof Sequential) {
+            for (Map.Entry<String, Module> e : children.entrySet()) {
+                x = e.getValue().forward(x);
+                rows.add(new String[] {e.getKey() + " (" + e.getValue().describe() + ")",
+                        java.util.Arrays.toString(x.shape()), Long.toString(e.getValue().parameterCount())});
+            }
+        } else {
+            x = forward(x);
+            rows.add(new String[] {describe(), java.util.Arrays.toString(x.shape()), Long.toString(parameterCount())});
+        }
+        StringBuilder sb = new StringBuilder(String.format("%-36s %-18s %12s%n", "layer", "output shape", "parameters"));
+        for (String[] r : rows) {
+            sb.append(String.format("%-36s %-18s %12s%n", r[0], r[1], r[2]));
+        }
+        return sb.append(String.format("total parameters: %d%n", parameterCount())).toString();
+    }
+
+    /** A short description for summaries, such as {@code Linear(784 -> 512)}. */
+    public String describe() {
+        return getClass().getSimpleName();
+    }
+}

@@ -1,0 +1,33 @@
+package dev.autodiff.nn.optim;
+
+import dev.autodiff.Tensor;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+
+/** RMSProp as torch.optim.RMSprop (not centred, no momentum): v = a v + (1 - a) g^2, p = p - lr g / (sqrt(v) + eps). */
+public final class RmsProp extends Optimizer {
+    private final double alpha;
+    private final double eps;
+    private final List<Tensor> v = new ArrayList<>();
+
+    public RmsProp(Collection<Tensor> params, double lr) {
+        this(params, lr, 0.99, 1e-8);
+    }
+
+    public RmsProp(Collection<Tensor> params, double lr, double alpha, double eps) {
+        super(params, lr);
+        if (!(alpha >= 0 && alpha < 1 && eps >= 0)) {
+            throw new IllegalArgumentException("RmsProp: need 0 <= alpha < 1 and eps >= 0, got " + alpha + ", " + eps);
+        }
+        this.alpha = alpha;
+        this.eps = eps;
+    }
+
+    @Override
+    protected void update(int i, Tensor p, Tensor g) {
+        Tensor vi = state(v, i, p);
+        vi.assign(vi.mul(alpha).add(g.square().mul(1 - alpha)));
+        p.addInPlace(g.div(vi.sqrt().add(eps)), -lr);
+    }
+}

@@ -1,0 +1,47 @@
+package dev.autodiff.nn.optim;
+
+import dev.autodiff.Tensor;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+
+/**
+ * SGD as torch.optim.SGD: g = grad + wd p; with momentum mu, b = g on the first step and b = mu b + g
+ * after; the step uses g + mu b (Nesterov) or b; p = p - lr * step.
+ */
+public final class Sgd extends Optimizer {
+    private final double momentum;
+    private final boolean nesterov;
+    private final double weightDecay;
+    private final List<Tensor> buffers = new ArrayList<>();
+
+    public Sgd(Collection<Tensor> params, double lr) {
+        this(params, lr, 0, false, 0);
+    }
+
+    public Sgd(Collection<Tensor> params, double lr, double momentum, boolean nesterov, double weightDecay) {
+        super(params, lr);
+        if (momentum < 0 || weightDecay < 0 || (nesterov && momentum == 0)) {
+            throw new IllegalArgumentException("Sgd: need momentum >= 0, weightDecay >= 0 and momentum > 0 for Nesterov, got "
+                    + momentum + ", " + weightDecay + ", nesterov=" + nesterov);
+        }
+        this.momentum = momentum;
+        this.nesterov = nesterov;
+        this.weightDecay = weightDecay;
+    }
+
+    @Override
+    protected void update(int i, Tensor p, Tensor g) {
+        Tensor d = weightDecay == 0 ? g : g.add(p.mul(weightDecay));
+        if (momentum != 0) {
+            Tensor b = state(buffers, i, p);
+            if (steps() == 1) {
+                b.assign(d);
+            } else {
+                b.assign(b.mul(momentum).add(d));
+            }
+            d = nesterov ? d.add(b.mul(momentum)) : b;
+        }
+        p.addInPlace(d, -lr);
+    }
+}

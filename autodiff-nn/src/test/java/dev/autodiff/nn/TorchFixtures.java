@@ -1,0 +1,64 @@
+package dev.autodiff.nn;
+
+import dev.autodiff.Tensor;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.Map;
+
+/** Reads the reference values PyTorch wrote (autodiff-nn/fixtures/generate.py). */
+final class TorchFixtures {
+    private final Map<String, Tensor> arrays = new HashMap<>();
+
+    TorchFixtures() {
+        try (InputStream in = TorchFixtures.class.getResourceAsStream("/fixtures/torch_reference.txt")) {
+            if (in == null) {
+                throw new IllegalStateException("fixtures/torch_reference.txt is missing from the test resources");
+            }
+            for (String line : new String(in.readAllBytes(), StandardCharsets.UTF_8).split("\n")) {
+                if (line.isBlank() || line.startsWith("#")) {
+                    continue;
+                }
+                String[] f = line.trim().split(" ");
+                int[] shape = f[1].isEmpty() || f[1].equals("") ? new int[0] : parseShape(f[1]);
+                double[] v = new double[f.length - 2];
+                for (int i = 0; i < v.length; i++) {
+                    v[i] = Double.parseDouble(f[i + 2]);
+                }
+                arrays.put(f[0], shape.length == 0 ? Tensor.scalar(v[0]) : Tensor.fromArray(v, shape));
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static int[] parseShape(String s) {
+        if (!s.matches("[0-9,]+")) {
+            return new int[0]; // a scalar: the field is already the first value
+        }
+        String[] p = s.split(",");
+        int[] shape = new int[p.length];
+        for (int i = 0; i < p.length; i++) {
+            shape[i] = Integer.parseInt(p[i]);
+        }
+        return shape;
+    }
+
+    Tensor get(String name) {
+        Tensor t = arrays.get(name);
+        if (t == null) {
+            throw new IllegalArgumentException("no fixture named " + name);
+        }
+        return t;
+    }
+
+    int[] labels(String name) {
+        double[] d = get(name).toArray();
+        int[] l = new int[d.length];
+        for (int i = 0; i < d.length; i++) {
+            l[i] = (int) d[i];
+        }
+        return l;
+    }
+}
