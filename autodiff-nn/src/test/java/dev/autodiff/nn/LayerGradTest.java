@@ -19,7 +19,31 @@ class LayerGradTest {
         Mlp mlp = new Mlp(new int[] {4, 5, 2}, "tanh", Tensor::tanh, 7);
         int[] labels = {1, 0, 3};
         Tensor target = Tensor.rand(12, 3, 4);
+        dev.autodiff.nn.conv.Conv conv = new dev.autodiff.nn.conv.Conv(3, 4, new int[] {2, 2}, new int[] {1, 2},
+                new int[] {1, 0}, new int[] {1, 1}, 1, true, 8);
+        dev.autodiff.nn.conv.Conv grouped = new dev.autodiff.nn.conv.Conv(4, 2, new int[] {2}, new int[] {1},
+                new int[] {0}, new int[] {2}, 2, true, 9);
+        dev.autodiff.nn.conv.Pool2d maxPool = dev.autodiff.nn.conv.Pool2d.max(2, 1, 1);
+        dev.autodiff.nn.conv.Pool2d avgPool = dev.autodiff.nn.conv.Pool2d.avg(2, 2, 0);
+        BatchNorm bn = new BatchNorm(3);
+        LayerNorm ln = new LayerNorm(4);
+        dev.autodiff.nn.rnn.LstmCell lstm = new dev.autodiff.nn.rnn.LstmCell(4, 3, 10);
+        dev.autodiff.nn.rnn.GruCell gru = new dev.autodiff.nn.rnn.GruCell(4, 3, 11);
+        dev.autodiff.nn.rnn.RnnCell rnn = new dev.autodiff.nn.rnn.RnnCell(4, 3, 12);
+        Residual res = new Residual(new Linear(4, 4, 13));
+        Residual proj = new Residual(new Linear(4, 2, 14), new Linear(4, 2, 15));
         return Stream.of(
+                Arguments.of("conv2d", (dev.autodiff.Fn) xs -> conv.forward(xs[0].reshape(1, 3, 2, 2))),
+                Arguments.of("conv1d grouped dilated", (dev.autodiff.Fn) xs -> grouped.forward(xs[0].reshape(1, 4, 3))),
+                Arguments.of("maxPool padded", (dev.autodiff.Fn) xs -> maxPool.forward(xs[0].reshape(1, 1, 3, 4))),
+                Arguments.of("avgPool", (dev.autodiff.Fn) xs -> avgPool.forward(xs[0].reshape(1, 3, 2, 2))),
+                Arguments.of("batchNorm", (dev.autodiff.Fn) xs -> bn.forward(xs[0].reshape(4, 3))),
+                Arguments.of("layerNorm", (dev.autodiff.Fn) xs -> ln.forward(xs[0])),
+                Arguments.of("lstm unrolled", (dev.autodiff.Fn) xs -> dev.autodiff.nn.rnn.Recurrent.last(lstm, xs[0].reshape(3, 1, 4))),
+                Arguments.of("gru unrolled", (dev.autodiff.Fn) xs -> dev.autodiff.nn.rnn.Recurrent.last(gru, xs[0].reshape(3, 1, 4))),
+                Arguments.of("rnn unrolled", (dev.autodiff.Fn) xs -> dev.autodiff.nn.rnn.Recurrent.unroll(rnn, xs[0].reshape(3, 1, 4), null).stacked()),
+                Arguments.of("residual", (dev.autodiff.Fn) xs -> res.forward(xs[0])),
+                Arguments.of("residual with projection", (dev.autodiff.Fn) xs -> proj.forward(xs[0])),
                 Arguments.of("leakyRelu", (dev.autodiff.Fn) xs -> Activations.leakyRelu(xs[0], 0.1)),
                 Arguments.of("elu", (dev.autodiff.Fn) xs -> Activations.elu(xs[0], 1.3)),
                 Arguments.of("selu", (dev.autodiff.Fn) xs -> Activations.selu(xs[0])),

@@ -1,0 +1,41 @@
+package dev.autodiff.nn;
+
+import dev.autodiff.Tensor;
+
+/** Layer normalisation over the last {@code shape.length} axes, biased variance, eps 1e-5, with affine weight and bias, as PyTorch. */
+public final class LayerNorm extends Module {
+    private final int[] shape;
+    private final double eps;
+    private final Tensor weight;
+    private final Tensor bias;
+
+    public LayerNorm(int... normalizedShape) {
+        this.shape = normalizedShape.clone();
+        this.eps = 1e-5;
+        weight = param("weight", Tensor.ones(shape));
+        bias = param("bias", Tensor.zeros(shape));
+    }
+
+    @Override
+    public Tensor forward(Tensor x) {
+        int r = x.rank();
+        int k = shape.length;
+        int[] tail = java.util.Arrays.copyOfRange(x.shape(), Math.max(0, r - k), r);
+        if (r < k || !java.util.Arrays.equals(tail, shape)) {
+            throw new IllegalArgumentException(describe() + ": input must end in " + java.util.Arrays.toString(shape) + ", got "
+                    + java.util.Arrays.toString(x.shape()));
+        }
+        int[] axes = new int[k];
+        for (int i = 0; i < k; i++) {
+            axes[i] = r - k + i;
+        }
+        Tensor mean = x.mean(true, axes);
+        Tensor var = x.sub(mean).square().mean(true, axes);
+        return x.sub(mean).div(var.add(eps).sqrt()).mul(weight).add(bias);
+    }
+
+    @Override
+    public String describe() {
+        return "LayerNorm(" + java.util.Arrays.toString(shape) + ")";
+    }
+}

@@ -1,0 +1,21 @@
+package dev.autodiff.nn.rnn;
+
+import dev.autodiff.Tensor;
+
+/** h' = tanh(x W_ih + b_ih + h W_hh + b_hh), as torch.nn.RNNCell. */
+public final class RnnCell extends Cell {
+    public RnnCell(int inputSize, int hiddenSize, long seed) {
+        super(inputSize, hiddenSize, 1, seed);
+    }
+
+    @Override
+    public State initialState(int n) {
+        return State.of(Tensor.zeros(n, hiddenSize));
+    }
+
+    @Override
+    public State step(Tensor x, State s) {
+        checkInput(x, s);
+        return State.of(inputPart(x).add(hiddenPart(s.h())).tanh());
+    }
+}
