@@ -68,6 +68,9 @@ final class Primitives {
     static final Unary SIGMOID = new Unary(Kind.SIGMOID, Elementwise.Unary.SIGMOID, (x, y) -> y.mul(y.rsub(1.0)));
     // d/dx relu x = [x > 0]; 0 at x = 0, as PyTorch
     static final Unary RELU = new Unary(Kind.RELU, Elementwise.Unary.RELU, (x, y) -> x.gt(0.0));
+    // d/dx erf x = 2/sqrt(pi) e^(-x^2)
+    static final Unary ERF = new Unary(Kind.ERF, Elementwise.Unary.ERF,
+            (x, y) -> x.square().neg().exp().mul(1.1283791670955126));
     // d/dx |x| = sign x; 0 at x = 0, as PyTorch
     static final Unary ABS = new Unary(Kind.ABS, Elementwise.Unary.ABS, (x, y) -> x.sign());
 

@@ -501,6 +501,11 @@ public final class Tensor {
         return Primitives.ABS.apply(this);
     }
 
+    /** The error function, 2/sqrt(pi) times the integral of e^(-t^2) from 0 to x. */
+    public Tensor erf() {
+        return Primitives.ERF.apply(this);
+    }
+
     /** log(1 + e^x) computed as relu(x) + log(1 + e^-|x|), finite for every finite x. */
     public Tensor softplus() {
         return relu().add(abs().neg().exp().add(1.0).log());

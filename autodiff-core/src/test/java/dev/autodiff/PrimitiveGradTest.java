@@ -62,6 +62,7 @@ class PrimitiveGradTest {
         unary(c, "sigmoid", Tensor::sigmoid, s -> normal(7, s).mul(3));
         unary(c, "relu", Tensor::relu, s -> awayFromZero(8, s));
         unary(c, "abs", Tensor::abs, s -> awayFromZero(9, s));
+        unary(c, "erf", Tensor::erf, s -> normal(12, s).mul(2));
         unary(c, "softplus", Tensor::softplus, s -> awayFromZero(10, s).mul(3));
         unary(c, "square", Tensor::square, s -> normal(11, s));
         // extreme ranges: finite values and gradients at +-300

@@ -8,7 +8,7 @@ package dev.autodiff.kernel;
 public final class Elementwise {
     private Elementwise() {}
 
-    public enum Unary { NEG, EXP, LOG, RECIPROCAL, SQRT, TANH, SIGMOID, RELU, ABS, SIGN }
+    public enum Unary { NEG, EXP, LOG, RECIPROCAL, SQRT, TANH, SIGMOID, RELU, ABS, SIGN, ERF }
 
     public enum Binary { ADD, SUB, MUL, DIV, POW, MAXIMUM, MINIMUM, GT, GE, LT, LE, EQ, NE }
 
@@ -45,6 +45,7 @@ public final class Elementwise {
             case RELU: for (int i = from; i < n; i++) y[i] = Math.max(x[i], 0.0); break; // branch-free; NaN stays NaN
             case ABS: for (int i = from; i < n; i++) y[i] = Math.abs(x[i]); break;
             case SIGN: for (int i = from; i < n; i++) y[i] = Math.signum(x[i]); break;
+            case ERF: for (int i = from; i < n; i++) y[i] = Special.erf(x[i]); break;
             default: throw new AssertionError(op);
         }
     }
@@ -62,6 +63,7 @@ public final class Elementwise {
             case RELU: return Math.max(x, 0.0);
             case ABS: return Math.abs(x);
             case SIGN: return Math.signum(x);
+            case ERF: return Special.erf(x);
             default: throw new AssertionError(op);
         }
     }

@@ -49,6 +49,11 @@ public final class Activations {
         return x.mul(x.mul(beta).sigmoid());
     }
 
+    /** x Phi(x) = x (1 + erf(x / sqrt 2)) / 2, the exact GELU (PyTorch's default, not the tanh approximation). */
+    public static Tensor gelu(Tensor x) {
+        return x.mul(x.mul(Math.sqrt(0.5)).erf().add(1.0)).mul(0.5);
+    }
+
     /** max(min(0.25 x + 0.5, 1), 0) as this library defines it (PyTorch's hardsigmoid uses x / 6 + 1/2). */
     public static Tensor hardSigmoid(Tensor x) {
         return x.mul(0.25).add(0.5).clamp(0.0, 1.0);

@@ -44,6 +44,7 @@ class LayerGradTest {
                 Arguments.of("rnn unrolled", (dev.autodiff.Fn) xs -> dev.autodiff.nn.rnn.Recurrent.unroll(rnn, xs[0].reshape(3, 1, 4), null).stacked()),
                 Arguments.of("residual", (dev.autodiff.Fn) xs -> res.forward(xs[0])),
                 Arguments.of("residual with projection", (dev.autodiff.Fn) xs -> proj.forward(xs[0])),
+                Arguments.of("gelu", (dev.autodiff.Fn) xs -> Activations.gelu(xs[0])),
                 Arguments.of("leakyRelu", (dev.autodiff.Fn) xs -> Activations.leakyRelu(xs[0], 0.1)),
                 Arguments.of("elu", (dev.autodiff.Fn) xs -> Activations.elu(xs[0], 1.3)),
                 Arguments.of("selu", (dev.autodiff.Fn) xs -> Activations.selu(xs[0])),

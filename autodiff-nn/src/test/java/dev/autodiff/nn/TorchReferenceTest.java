@@ -49,7 +49,8 @@ class TorchReferenceTest {
                 Map.entry("hardTanh", Activations::hardTanh),
                 Map.entry("softmax", x -> Activations.softmax(x, 0)),
                 Map.entry("logSoftmax", x -> Activations.logSoftmax(x, 0)),
-                Map.entry("prelu", x -> Activations.prelu(x, Tensor.scalar(0.25))));
+                Map.entry("prelu", x -> Activations.prelu(x, Tensor.scalar(0.25))),
+                Map.entry("gelu", Activations::gelu));
         return m.entrySet().stream().map(e -> Arguments.of(e.getKey(), e.getValue()));
     }
 
