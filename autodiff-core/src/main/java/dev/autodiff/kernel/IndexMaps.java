@@ -136,29 +136,32 @@ public final class IndexMaps {
         int[] inSpatial = java.util.Arrays.copyOfRange(inShape, 2, inShape.length);
         int[] spStrides = Shapes.strides(inSpatial);
         int spSize = Shapes.size(inSpatial);
-        int[] map = new int[batch * channels * kSize * lSize];
+        // the pattern for one (image, channel) plane, then every plane is that pattern shifted by its base
+        int[] pattern = new int[kSize * lSize];
         int[] kIdx = new int[sd];
         int[] lIdx = new int[sd];
         int o = 0;
-        for (int nb = 0; nb < batch; nb++) {
-            for (int c = 0; c < channels; c++) {
-                int planeBase = (nb * channels + c) * spSize;
-                for (int kk = 0; kk < kSize; kk++) {
-                    unravel(kk, kernel, kIdx);
-                    for (int l = 0; l < lSize; l++) {
-                        unravel(l, outSpatial, lIdx);
-                        int off = 0;
-                        for (int d = 0; d < sd; d++) {
-                            int pos = lIdx[d] * stride[d] - pad[d] + kIdx[d] * dil[d];
-                            if (pos < 0 || pos >= inSpatial[d]) {
-                                off = -1;
-                                break;
-                            }
-                            off += pos * spStrides[d];
-                        }
-                        map[o++] = off < 0 ? -1 : planeBase + off;
+        for (int kk = 0; kk < kSize; kk++) {
+            unravel(kk, kernel, kIdx);
+            for (int l = 0; l < lSize; l++) {
+                unravel(l, outSpatial, lIdx);
+                int off = 0;
+                for (int d = 0; d < sd; d++) {
+                    int pos = lIdx[d] * stride[d] - pad[d] + kIdx[d] * dil[d];
+                    if (pos < 0 || pos >= inSpatial[d]) {
+                        off = -1;
+                        break;
                     }
+                    off += pos * spStrides[d];
                 }
+                pattern[o++] = off;
+            }
+        }
+        int[] map = new int[batch * channels * pattern.length];
+        for (int plane = 0, m = 0; plane < batch * channels; plane++) {
+            int base = plane * spSize;
+            for (int p : pattern) {
+                map[m++] = p < 0 ? -1 : base + p;
             }
         }
         return map;
