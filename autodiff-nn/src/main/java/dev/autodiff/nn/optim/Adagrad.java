@@ -20,6 +20,11 @@ public final class Adagrad extends Optimizer {
     }
 
     @Override
+    protected java.util.Map<String, List<Tensor>> slots() {
+        return java.util.Map.of("sum", sums);
+    }
+
+    @Override
     protected void update(int i, Tensor p, Tensor g) {
         Tensor s = state(sums, i, p);
         s.addInPlace(g.square(), 1.0);

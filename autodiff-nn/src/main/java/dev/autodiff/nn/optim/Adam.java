@@ -43,6 +43,11 @@ public final class Adam extends Optimizer {
     }
 
     @Override
+    protected java.util.Map<String, List<Tensor>> slots() {
+        return java.util.Map.of("m", m, "v", v);
+    }
+
+    @Override
     protected void update(int i, Tensor p, Tensor g) {
         if (weightDecay != 0 && decoupled) {
             p.assign(p.mul(1 - lr * weightDecay));

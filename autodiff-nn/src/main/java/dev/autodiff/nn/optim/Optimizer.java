@@ -5,7 +5,9 @@ import dev.autodiff.GradScope;
 import dev.autodiff.Tensor;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Updates parameters from their accumulated {@code grad()}, in place through {@link Tensor#assign} and
@@ -69,6 +71,57 @@ public abstract class Optimizer {
             throw new IllegalArgumentException("setLr: learning rate must be >= 0, got " + lr);
         }
         this.lr = lr;
+    }
+
+    /** The optimizer's per-parameter state by slot name (such as "m" and "v" for Adam), one list entry per parameter. */
+    protected abstract Map<String, List<Tensor>> slots();
+
+    /** The state to checkpoint: "slot.i" for parameter i's entry of each slot that exists yet. */
+    public final Map<String, Tensor> state() {
+        Map<String, Tensor> out = new LinkedHashMap<>();
+        slots().forEach((slot, list) -> {
+            for (int i = 0; i < list.size(); i++) {
+                if (list.get(i) != null) {
+                    out.put(slot + "." + i, list.get(i).detach());
+                }
+            }
+        });
+        return out;
+    }
+
+    /** The number of steps taken so far. */
+    public final int stepCount() {
+        return steps;
+    }
+
+    /**
+     * Restores {@link #state()} and the step count, checking every entry first (slot, index, shape) so that a
+     * mismatch changes nothing.
+     */
+    public final void loadState(Map<String, Tensor> state, int stepCount) {
+        Map<String, List<Tensor>> slots = slots();
+        for (Map.Entry<String, Tensor> e : state.entrySet()) {
+            String[] parts = e.getKey().split("\\.");
+            int i = parts.length == 2 && parts[1].matches("[0-9]+") ? Integer.parseInt(parts[1]) : -1;
+            if (!slots.containsKey(parts[0]) || i < 0 || i >= params.size()) {
+                throw new IllegalArgumentException(getClass().getSimpleName() + ": unexpected optimizer state '" + e.getKey()
+                        + "' (slots " + slots.keySet() + ", " + params.size() + " parameters)");
+            }
+            if (!java.util.Arrays.equals(e.getValue().shape(), params.get(i).shape())) {
+                throw new IllegalArgumentException(getClass().getSimpleName() + ": state '" + e.getKey() + "' has shape "
+                        + java.util.Arrays.toString(e.getValue().shape()) + " but parameter " + i + " has "
+                        + java.util.Arrays.toString(params.get(i).shape()));
+            }
+        }
+        if (stepCount < 0) {
+            throw new IllegalArgumentException("loadState: negative step count " + stepCount);
+        }
+        for (Map.Entry<String, Tensor> e : state.entrySet()) {
+            String[] parts = e.getKey().split("\\.");
+            int i = Integer.parseInt(parts[1]);
+            state(slots.get(parts[0]), i, params.get(i)).assign(e.getValue());
+        }
+        steps = stepCount;
     }
 
     /** A per-parameter state slot, zero-initialised on first use. */

@@ -25,6 +25,11 @@ public final class RmsProp extends Optimizer {
     }
 
     @Override
+    protected java.util.Map<String, List<Tensor>> slots() {
+        return java.util.Map.of("v", v);
+    }
+
+    @Override
     protected void update(int i, Tensor p, Tensor g) {
         Tensor vi = state(v, i, p);
         vi.assign(vi.mul(alpha).add(g.square().mul(1 - alpha)));

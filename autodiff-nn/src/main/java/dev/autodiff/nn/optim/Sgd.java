@@ -31,6 +31,11 @@ public final class Sgd extends Optimizer {
     }
 
     @Override
+    protected java.util.Map<String, List<Tensor>> slots() {
+        return java.util.Map.of("momentum", buffers);
+    }
+
+    @Override
     protected void update(int i, Tensor p, Tensor g) {
         Tensor d = weightDecay == 0 ? g : g.add(p.mul(weightDecay));
         if (momentum != 0) {
