@@ -83,4 +83,54 @@ public final class Activations {
         }
         return Tensor.where(x.gt(0.0), x, x.mul(slope));
     }
+
+    // ---- the same as modules, for Sequential: Activations.relu() beside Activations.relu(x) ----------
+
+    public static Module sigmoid() {
+        return new Lambda("Sigmoid", Activations::sigmoid);
+    }
+
+    public static Module tanh() {
+        return new Lambda("Tanh", Activations::tanh);
+    }
+
+    public static Module relu() {
+        return new Lambda("ReLU", Activations::relu);
+    }
+
+    public static Module leakyRelu(double gamma) {
+        return new Lambda("LeakyReLU(" + gamma + ")", x -> leakyRelu(x, gamma));
+    }
+
+    public static Module elu(double alpha) {
+        return new Lambda("ELU(" + alpha + ")", x -> elu(x, alpha));
+    }
+
+    public static Module selu() {
+        return new Lambda("SELU", Activations::selu);
+    }
+
+    public static Module softplus() {
+        return new Lambda("Softplus", Activations::softplus);
+    }
+
+    public static Module gelu() {
+        return new Lambda("GELU", Activations::gelu);
+    }
+
+    public static Module hardSigmoid() {
+        return new Lambda("HardSigmoid", Activations::hardSigmoid);
+    }
+
+    public static Module hardTanh() {
+        return new Lambda("HardTanh", Activations::hardTanh);
+    }
+
+    public static Module softmax(int axis) {
+        return new Lambda("Softmax(" + axis + ")", x -> softmax(x, axis));
+    }
+
+    public static Module logSoftmax(int axis) {
+        return new Lambda("LogSoftmax(" + axis + ")", x -> logSoftmax(x, axis));
+    }
 }

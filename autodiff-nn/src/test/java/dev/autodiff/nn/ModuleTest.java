@@ -90,4 +90,25 @@ class ModuleTest {
         }
         assertTrue(loss < 0.05, "final loss " + loss);
     }
+
+    /** Each activation's module form computes exactly its function form. */
+    @Test
+    void activationModulesMatchTheirFunctions() {
+        Tensor x = Tensor.randn(4, 3, 5).mul(2);
+        java.util.Map<Module, Tensor> pairs = new java.util.LinkedHashMap<>();
+        pairs.put(Activations.sigmoid(), Activations.sigmoid(x));
+        pairs.put(Activations.tanh(), Activations.tanh(x));
+        pairs.put(Activations.relu(), Activations.relu(x));
+        pairs.put(Activations.leakyRelu(0.2), Activations.leakyRelu(x, 0.2));
+        pairs.put(Activations.elu(0.7), Activations.elu(x, 0.7));
+        pairs.put(Activations.selu(), Activations.selu(x));
+        pairs.put(Activations.softplus(), Activations.softplus(x));
+        pairs.put(Activations.gelu(), Activations.gelu(x));
+        pairs.put(Activations.hardSigmoid(), Activations.hardSigmoid(x));
+        pairs.put(Activations.hardTanh(), Activations.hardTanh(x));
+        pairs.put(Activations.softmax(1), Activations.softmax(x, 1));
+        pairs.put(Activations.logSoftmax(0), Activations.logSoftmax(x, 0));
+        pairs.forEach((m, expected) -> org.junit.jupiter.api.Assertions.assertArrayEquals(expected.toArray(),
+                m.forward(x).toArray(), m.describe()));
+    }
 }
