@@ -13,14 +13,8 @@ class FallbackTest {
     public static final class Probe {
         public static void main(String[] args) {
             System.out.println("vector=" + VectorSupport.AVAILABLE + " engine=" + Gemm.BLOCKED);
-            double[] a = new double[200 * 150];
-            double[] b = new double[150 * 170];
-            for (int i = 0; i < a.length; i++) {
-                a[i] = Math.sin(i);
-            }
-            for (int i = 0; i < b.length; i++) {
-                b[i] = Math.cos(i);
-            }
+            double[] a = operand(200 * 150, true);
+            double[] b = operand(150 * 170, false);
             double[] c = new double[200 * 170];
             Gemm.gemm(false, true, 200, 170, 150, a, 0, b, 0, c, 0);
             double s = 0;
@@ -30,6 +24,15 @@ class FallbackTest {
             double[] e = Elementwise.unary(Elementwise.Unary.EXP, java.util.Arrays.copyOf(a, 1000));
             System.out.println("sum=" + s + " exp=" + e[999]);
         }
+    }
+
+    /** sin(i) or cos(i) for i < n: the same operands in both JVMs. */
+    static double[] operand(int n, boolean sin) {
+        double[] d = new double[n];
+        for (int i = 0; i < n; i++) {
+            d[i] = sin ? Math.sin(i) : Math.cos(i);
+        }
+        return d;
     }
 
     @Test
@@ -42,14 +45,8 @@ class FallbackTest {
         assertTrue(out.contains("vector=false engine=BLOCKED_SCALAR"), out);
         // the same computation in this JVM (with the module) gives the same numbers to rounding
         String[] parts = out.lines().filter(l -> l.startsWith("sum=")).findFirst().orElseThrow().split("[= ]");
-        double[] a = new double[200 * 150];
-        double[] b = new double[150 * 170];
-        for (int i = 0; i < a.length; i++) {
-            a[i] = Math.sin(i);
-        }
-        for (int i = 0; i < b.length; i++) {
-            b[i] = Math.cos(i);
-        }
+        double[] a = operand(200 * 150, true);
+        double[] b = operand(150 * 170, false);
         double s = 0;
         for (int i = 0; i < 200; i++) {
             for (int j = 0; j < 170; j++) {

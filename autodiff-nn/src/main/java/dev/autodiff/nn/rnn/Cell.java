@@ -39,8 +39,10 @@ public abstract class Cell extends Module {
         bHh.assign(biasHh);
     }
 
-    /** Zeros for a batch of n. */
-    public abstract State initialState(int n);
+    /** Zeros for a batch of n: the hidden state (cells with more state override this). */
+    public State initialState(int n) {
+        return State.of(Tensor.zeros(n, hiddenSize));
+    }
 
     public abstract State step(Tensor x, State state);
 

@@ -13,11 +13,6 @@ public final class GruCell extends Cell {
     }
 
     @Override
-    public State initialState(int n) {
-        return State.of(Tensor.zeros(n, hiddenSize));
-    }
-
-    @Override
     public State step(Tensor x, State s) {
         checkInput(x, s);
         Tensor xi = inputPart(x);

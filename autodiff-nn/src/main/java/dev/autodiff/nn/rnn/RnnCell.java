@@ -9,11 +9,6 @@ public final class RnnCell extends Cell {
     }
 
     @Override
-    public State initialState(int n) {
-        return State.of(Tensor.zeros(n, hiddenSize));
-    }
-
-    @Override
     public State step(Tensor x, State s) {
         checkInput(x, s);
         return State.of(inputPart(x).add(hiddenPart(s.h())).tanh());
