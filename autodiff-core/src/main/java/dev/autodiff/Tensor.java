@@ -35,6 +35,9 @@ public final class Tensor {
     // and, on a recorded node, the versions of its inputs when it was recorded
     Version version;
     int[] savedVersions;
+    // true for views (detach, reshape, ...) of a computed tensor's storage: graph nodes may read it, so it
+    // must never be updated in place
+    boolean borrowed;
 
     // gradient state and backward scratch
     Tensor grad;
@@ -73,6 +76,7 @@ public final class Tensor {
     Tensor view(int[] newShape) {
         Tensor v = new Tensor(data, newShape);
         v.version = version;
+        v.borrowed = borrowed || op != null;
         return v;
     }
 
@@ -305,6 +309,19 @@ public final class Tensor {
         return grad;
     }
 
+    /**
+     * Replaces the accumulated gradient, as {@code p.grad = g} in PyTorch (for gradient clipping or
+     * surgery); null forgets it. Gradients may share storage with each other, so change them this way, never
+     * in place.
+     */
+    public void setGrad(Tensor g) {
+        if (g != null && !Arrays.equals(g.shape, shape)) {
+            throw new IllegalArgumentException("setGrad: a gradient of shape " + Shapes.str(g.shape)
+                    + " for a tensor of shape " + Shapes.str(shape));
+        }
+        grad = g;
+    }
+
     /** Forgets the accumulated gradient (it becomes null, as PyTorch's set_to_none). */
     public void zeroGrad() {
         grad = null;
@@ -377,6 +394,10 @@ public final class Tensor {
         }
         if (dual != null || x.dual != null) {
             throw new IllegalStateException(what + ": dual numbers (inside jvp) cannot be updated in place");
+        }
+        if (borrowed) {
+            throw new IllegalStateException(what + ": this tensor shares its storage with a computed tensor (it is a "
+                    + "detach() or reshape of one), whose value the graph may still need; update a copy instead");
         }
         if (!Arrays.equals(shape, x.shape)) {
             throw new IllegalArgumentException(what + ": shape " + Shapes.str(x.shape) + " does not match the tensor's "

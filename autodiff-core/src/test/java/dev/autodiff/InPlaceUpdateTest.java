@@ -85,4 +85,28 @@ class InPlaceUpdateTest {
         loss.backward();
         assertArrayEquals(new double[] {2, 2}, w.grad().toArray());
     }
+
+    @Test
+    void viewsOfComputedTensorsCannotBeUpdated() {
+        Tensor x = Tensor.fromArray(new double[] {1, 2}).requiresGrad();
+        Tensor y = x.exp(); // exp's backward reads y
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> y.detach().assign(Tensor.zeros(2)));
+        assertTrue(e.getMessage().contains("computed tensor"), e.getMessage());
+        assertThrows(IllegalStateException.class, () -> y.reshape(2, 1).detach().addInPlace(Tensor.ones(2, 1), 1.0));
+        y.sum().backward();
+        assertArrayEquals(new double[] {Math.exp(1), Math.exp(2)}, x.grad().toArray());
+    }
+
+    @Test
+    void setGradReplacesWithoutTouchingSharedGradients() {
+        Tensor a = Tensor.scalar(1).requiresGrad();
+        Tensor b = Tensor.scalar(2).requiresGrad();
+        Tensor seed = Tensor.scalar(3);
+        a.add(b).backward(seed); // add passes the same gradient tensor to both inputs
+        a.setGrad(a.grad().mul(0.5));
+        assertEquals(1.5, a.grad().item());
+        assertEquals(3.0, b.grad().item());
+        assertEquals(3.0, seed.item());
+        assertThrows(IllegalArgumentException.class, () -> a.setGrad(Tensor.ones(2)));
+    }
 }

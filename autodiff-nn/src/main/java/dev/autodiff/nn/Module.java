@@ -19,10 +19,10 @@ public abstract class Module {
 
     public abstract Tensor forward(Tensor x);
 
-    /** Registers a parameter: {@code init} becomes a leaf that needs grad. */
+    /** Registers a parameter: a copy of {@code init}, as a leaf that needs grad (the caller's tensor is never updated). */
     protected final Tensor param(String name, Tensor init) {
         checkName(name);
-        Tensor p = init.detach().requiresGrad();
+        Tensor p = Tensor.fromArray(init.toArray(), init.shape()).requiresGrad();
         params.put(name, p);
         return p;
     }

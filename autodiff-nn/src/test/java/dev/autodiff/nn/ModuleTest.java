@@ -111,4 +111,28 @@ class ModuleTest {
         pairs.forEach((m, expected) -> org.junit.jupiter.api.Assertions.assertArrayEquals(expected.toArray(),
                 m.forward(x).toArray(), m.describe()));
     }
+
+    @Test
+    void trainingNeverChangesTheTensorsAModuleWasBuiltFrom() {
+        Tensor w = Tensor.fromArray(new double[] {1, 2, 3, 4}, 2, 2);
+        Tensor b = Tensor.fromArray(new double[] {0.5, -0.5});
+        Linear lin = new Linear(w, b);
+        Sgd sgd = new Sgd(lin.parameters().values(), 0.1);
+        lin.forward(Tensor.ones(3, 2)).sum().backward();
+        sgd.step();
+        org.junit.jupiter.api.Assertions.assertArrayEquals(new double[] {1, 2, 3, 4}, w.toArray());
+        org.junit.jupiter.api.Assertions.assertArrayEquals(new double[] {0.5, -0.5}, b.toArray());
+        assertEquals(0.5 - 0.1 * 3, lin.bias().get(0), 1e-15);
+    }
+
+    @Test
+    void clippingSharedGradientsScalesEachOnce() {
+        Tensor a = Tensor.scalar(3).requiresGrad();
+        Tensor b = Tensor.scalar(4).requiresGrad();
+        a.add(b).mul(10.0).backward(); // both gradients are the same tensor, 10
+        double norm = Clipping.clipGradNorm(List.of(a, b), 1.0);
+        assertEquals(Math.sqrt(200), norm, 1e-12);
+        assertEquals(10 / Math.sqrt(200), a.grad().item(), 1e-6);
+        assertEquals(10 / Math.sqrt(200), b.grad().item(), 1e-6);
+    }
 }

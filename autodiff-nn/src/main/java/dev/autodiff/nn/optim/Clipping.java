@@ -28,7 +28,7 @@ public final class Clipping {
         if (scale < 1) {
             for (Tensor p : params) {
                 if (p.grad() != null) {
-                    p.grad().assign(p.grad().mul(scale));
+                    p.setGrad(p.grad().mul(scale)); // replace, never scale in place: gradients may share storage
                 }
             }
         }
