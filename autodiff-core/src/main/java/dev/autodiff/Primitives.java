@@ -245,7 +245,7 @@ final class Primitives {
             double[] c = new double[Shapes.size(shape)];
             if (rb == 2 && !ta && ra > 2) {
                 // a stack of matrices times one matrix is one product: (batch * m, k) @ op(B)
-                Gemm.gemmAccumulate(false, tb, a.size() / Math.max(1, ka), n, ka, a.data, 0, b.data, 0, c, 0);
+                Gemm.gemm(false, tb, a.size() / Math.max(1, ka), n, ka, a.data, 0, b.data, 0, c, 0);
                 return new Tensor(c, shape);
             }
             int batches = Shapes.size(batch);
@@ -259,7 +259,7 @@ final class Primitives {
                     aOff += idx[d] * as[d];
                     bOff += idx[d] * bs[d];
                 }
-                Gemm.gemmAccumulate(ta, tb, m, n, ka, a.data, aOff * m * ka, b.data, bOff * ka * n, c, p * m * n);
+                Gemm.gemm(ta, tb, m, n, ka, a.data, aOff * m * ka, b.data, bOff * ka * n, c, p * m * n);
                 for (int d = batch.length - 1; d >= 0; d--) {
                     if (++idx[d] < batch[d]) {
                         break;

@@ -42,23 +42,27 @@ public final class Gemm {
                 a, aOff, b, bOff, c, cOff);
     }
 
-    /** {@code C += op(A) op(B)}: as {@link #gemm(boolean, boolean, int, int, int, double[], int, double[], int, double[], int)} without clearing C first (for a fresh, zeroed output). */
+    /** {@code C += op(A) op(B)}: adds the product to C's current values (a gradient summed over paths, say). */
     public static void gemmAccumulate(boolean transA, boolean transB, int m, int n, int k,
                                       double[] a, int aOff, double[] b, int bOff, double[] c, int cOff) {
         long work = (long) m * n * k;
-        accumulate(work < SMALL_WORK ? Engine.SMALL : BLOCKED, work >= PARALLEL_WORK, transA, transB, m, n, k,
+        run(work < SMALL_WORK ? Engine.SMALL : BLOCKED, work >= PARALLEL_WORK, false, transA, transB, m, n, k,
                 a, aOff, b, bOff, c, cOff);
     }
 
     /** As {@link #gemm(boolean, boolean, int, int, int, double[], int, double[], int, double[], int)} with a chosen engine. */
     public static void gemm(Engine engine, boolean parallel, boolean transA, boolean transB, int m, int n, int k,
                             double[] a, int aOff, double[] b, int bOff, double[] c, int cOff) {
-        Arrays.fill(c, cOff, cOff + m * n, 0.0);
-        accumulate(engine, parallel, transA, transB, m, n, k, a, aOff, b, bOff, c, cOff);
+        run(engine, parallel, true, transA, transB, m, n, k, a, aOff, b, bOff, c, cOff);
     }
 
-    private static void accumulate(Engine engine, boolean parallel, boolean transA, boolean transB, int m, int n, int k,
-                                   double[] a, int aOff, double[] b, int bOff, double[] c, int cOff) {
+    /** {@code C = op(A) op(B)} when {@code overwrite}, else {@code C += op(A) op(B)}. */
+    static void run(Engine engine, boolean parallel, boolean overwrite, boolean transA, boolean transB,
+                            int m, int n, int k, double[] a, int aOff, double[] b, int bOff, double[] c, int cOff) {
+        if (overwrite && (engine != Engine.BLOCKED_VECTOR || k == 0)) {
+            Arrays.fill(c, cOff, cOff + m * n, 0.0); // the vector engine writes every element itself
+            overwrite = false;
+        }
         if (m == 0 || n == 0 || k == 0) {
             return;
         }
@@ -73,7 +77,7 @@ public final class Gemm {
         Operand bb = new Operand(b, bOff, transB ? k : n, transB);
         int tasks = parallel ? Math.min(ForkJoinPool.getCommonPoolParallelism() + 1, Math.max(1, m / 16)) : 1;
         if (engine == Engine.BLOCKED_VECTOR) {
-            VectorSupport.GEMM.multiply(aa, bb, c, cOff, m, n, k, tasks);
+            VectorSupport.GEMM.multiply(aa, bb, c, cOff, m, n, k, tasks, overwrite);
         } else {
             ScalarBlocked.multiply(aa, bb, c, cOff, m, n, k, tasks);
         }
@@ -108,7 +112,8 @@ public final class Gemm {
 
     /** The Vector API engine's entry, implemented in a class loaded only when the module is present. */
     interface Multiplier {
-        void multiply(Operand a, Operand b, double[] c, int cOff, int m, int n, int k, int tasks);
+        /** C = op(A) op(B) when {@code overwrite} (C's old values are never read), else C += op(A) op(B). */
+        void multiply(Operand a, Operand b, double[] c, int cOff, int m, int n, int k, int tasks, boolean overwrite);
     }
 
     /** Runs {@code body(task, start, end)} over row ranges of [0, m) aligned to {@code step}, in at most {@code tasks} parts. */

@@ -21,23 +21,31 @@ final class VectorGemm implements Gemm.Multiplier {
     static final int NC = 2048;
 
     @Override
-    public void multiply(Gemm.Operand a, Gemm.Operand b, double[] c, int cOff, int m, int n, int k, int tasks) {
+    public void multiply(Gemm.Operand a, Gemm.Operand b, double[] c, int cOff, int m, int n, int k, int tasks,
+                         boolean overwrite) {
         if (m < 2 * MR) {
+            if (overwrite) {
+                java.util.Arrays.fill(c, cOff, cOff + m * n, 0.0);
+            }
             fewRows(a, b, c, cOff, n, m, n, k);
             return;
         }
         if (tasks > 1 && n > m) {
             // wide products (a batch of 128 rows times a layer) split by columns: each thread packs its own
             // part of B, so no packing is left serial
-            Gemm.splitRows(n, NR, tasks, (task, start, end) -> blocked(a, b.columns(start), c, cOff + start, n, m, end - start, k, 1));
+            Gemm.splitRows(n, NR, tasks,
+                    (task, start, end) -> blocked(a, b.columns(start), c, cOff + start, n, m, end - start, k, 1, overwrite));
             return;
         }
-        blocked(a, b, c, cOff, n, m, n, k, tasks);
+        blocked(a, b, c, cOff, n, m, n, k, tasks, overwrite);
     }
 
-    /** The packed product into C with row stride ldc, its rows split over {@code tasks}. */
+    /**
+     * The packed product into C with row stride ldc, its rows split over {@code tasks}; with {@code overwrite}
+     * the first k-block stores its tiles without reading C (every element of C belongs to exactly one tile).
+     */
     private static void blocked(Gemm.Operand a, Gemm.Operand b, double[] c, int cOff, int ldc, int m, int n, int k,
-                                int tasks) {
+                                int tasks, boolean overwrite) {
         // equal blocks no larger than the limits: k = 784 is 4 x 196, not 3 x 256 + 16
         int kcMax = balanced(k, KC);
         int ncMax = roundUp(balanced(n, NC), NR);
@@ -53,6 +61,7 @@ final class VectorGemm implements Gemm.Multiplier {
                 packB(b, pc, kc, jc, nc, bPack);
                 int jc0 = jc;
                 int pc0 = pc;
+                boolean store = overwrite && pc == 0;
                 Gemm.splitRows(m, MR, tasks, (task, start, end) -> {
                     int mcTask = Math.min(mcMax, roundUp(balanced(end - start, MC), MR));
                     if (aPacks[task] == null) {
@@ -65,7 +74,7 @@ final class VectorGemm implements Gemm.Multiplier {
                         for (int jr = 0; jr < nc; jr += NR) {
                             for (int ir = 0; ir < mc; ir += MR) {
                                 kernel(kc, aPack, ir * kc, bPack, jr * kc, c, cOff + (ic + ir) * ldc + jc0 + jr, ldc,
-                                        Math.min(MR, mc - ir), Math.min(NR, nc - jr));
+                                        Math.min(MR, mc - ir), Math.min(NR, nc - jr), store);
                             }
                         }
                     }
@@ -203,9 +212,12 @@ final class VectorGemm implements Gemm.Multiplier {
         }
     }
 
-    /** C[0..mr, 0..nr) += (A sliver) (B sliver), an MR x NR tile accumulated in registers over kc. */
+    /**
+     * C[0..mr, 0..nr) += (A sliver) (B sliver), an MR x NR tile accumulated in registers over kc; with
+     * {@code store}, = instead of += (C is not read, which matters when kc is small).
+     */
     private static void kernel(int kc, double[] ap, int ao, double[] bp, int bo, double[] c, int co, int ldc,
-                               int mr, int nr) {
+                               int mr, int nr, boolean store) {
         DoubleVector c00 = DoubleVector.zero(S);
         DoubleVector c01 = DoubleVector.zero(S);
         DoubleVector c10 = DoubleVector.zero(S);
@@ -233,10 +245,17 @@ final class VectorGemm implements Gemm.Multiplier {
             c31 = a3.fma(b1, c31);
         }
         if (mr == MR && nr == NR) {
-            addTo(c, co, c00, c01);
-            addTo(c, co + ldc, c10, c11);
-            addTo(c, co + 2 * ldc, c20, c21);
-            addTo(c, co + 3 * ldc, c30, c31);
+            if (store) {
+                storeTo(c, co, c00, c01);
+                storeTo(c, co + ldc, c10, c11);
+                storeTo(c, co + 2 * ldc, c20, c21);
+                storeTo(c, co + 3 * ldc, c30, c31);
+            } else {
+                addTo(c, co, c00, c01);
+                addTo(c, co + ldc, c10, c11);
+                addTo(c, co + 2 * ldc, c20, c21);
+                addTo(c, co + 3 * ldc, c30, c31);
+            }
             return;
         }
         double[] t = new double[MR * NR];
@@ -250,9 +269,14 @@ final class VectorGemm implements Gemm.Multiplier {
         c31.intoArray(t, 3 * NR + V);
         for (int i = 0; i < mr; i++) {
             for (int j = 0; j < nr; j++) {
-                c[co + i * ldc + j] += t[i * NR + j];
+                c[co + i * ldc + j] = (store ? 0.0 : c[co + i * ldc + j]) + t[i * NR + j];
             }
         }
+    }
+
+    private static void storeTo(double[] c, int o, DoubleVector lo, DoubleVector hi) {
+        lo.intoArray(c, o);
+        hi.intoArray(c, o + V);
     }
 
     private static void addTo(double[] c, int o, DoubleVector lo, DoubleVector hi) {
