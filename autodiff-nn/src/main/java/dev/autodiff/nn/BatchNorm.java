@@ -10,7 +10,7 @@ import dev.autodiff.Tensor;
  * 1, and update the running mean and unbiased variance with momentum 0.1; in evaluation, use the running
  * statistics. Then y = weight * x_hat + bias.
  */
-public final class BatchNorm extends Module {
+public class BatchNorm extends Module {
     private final int channels;
     private final double eps;
     private final double momentum;
@@ -39,6 +39,7 @@ public final class BatchNorm extends Module {
 
     @Override
     public Tensor forward(Tensor x) {
+        checkRank(x);
         if (x.rank() < 2 || x.dim(1) != channels) {
             throw new IllegalArgumentException(describe() + ": input must be (N, " + channels + ", ...), got "
                     + java.util.Arrays.toString(x.shape()));
@@ -70,6 +71,10 @@ public final class BatchNorm extends Module {
         return xHat.mul(weight.reshape(bshape)).add(bias.reshape(bshape));
     }
 
+    /** Subclasses restrict the input's rank (BatchNorm1d: 2 or 3, BatchNorm2d: 4). */
+    protected void checkRank(Tensor x) {
+    }
+
     public Tensor runningMean() {
         return runningMean.detach();
     }
@@ -80,6 +85,6 @@ public final class BatchNorm extends Module {
 
     @Override
     public String describe() {
-        return "BatchNorm(" + channels + ")";
+        return getClass().getSimpleName() + "(" + channels + ")";
     }
 }

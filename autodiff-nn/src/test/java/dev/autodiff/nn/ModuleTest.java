@@ -135,4 +135,20 @@ class ModuleTest {
         assertEquals(10 / Math.sqrt(200), a.grad().item(), 1e-6);
         assertEquals(10 / Math.sqrt(200), b.grad().item(), 1e-6);
     }
+
+    /** The PyTorch-named classes behave as the general ones and check the input's rank. */
+    @Test
+    void pytorchNamedNormalisationAndPoolingLayers() {
+        Tensor x4 = Tensor.randn(3, 2, 3, 4, 4);
+        org.junit.jupiter.api.Assertions.assertArrayEquals(new BatchNorm(3).forward(x4).toArray(),
+                new BatchNorm2d(3).forward(x4).toArray());
+        org.junit.jupiter.api.Assertions.assertArrayEquals(dev.autodiff.nn.conv.Pool2d.max(2, 2, 0).forward(x4).toArray(),
+                new dev.autodiff.nn.conv.MaxPool2d(2).forward(x4).toArray());
+        org.junit.jupiter.api.Assertions.assertArrayEquals(dev.autodiff.nn.conv.Pool2d.avg(3, 1, 1).forward(x4).toArray(),
+                new dev.autodiff.nn.conv.AvgPool2d(3, 1, 1).forward(x4).toArray());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new BatchNorm2d(3).forward(Tensor.ones(2, 3)));
+        assertTrue(e.getMessage().contains("BatchNorm2d(3)") && e.getMessage().contains("[2, 3]"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> new BatchNorm1d(3).forward(x4));
+        new BatchNorm1d(3).forward(Tensor.ones(2, 3, 5));
+    }
 }

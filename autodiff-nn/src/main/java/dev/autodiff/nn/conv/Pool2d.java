@@ -8,13 +8,13 @@ import dev.autodiff.nn.Module;
  * with -infinity (padding never wins), average pooling with zeros counted in the average, as PyTorch's
  * defaults. Ties in a max window share the gradient equally.
  */
-public final class Pool2d extends Module {
+public class Pool2d extends Module {
     private final boolean max;
     private final int kernel;
     private final int stride;
     private final int padding;
 
-    private Pool2d(boolean max, int kernel, int stride, int padding) {
+    Pool2d(boolean max, int kernel, int stride, int padding) {
         if (kernel < 1 || stride < 1 || padding < 0 || padding > kernel / 2) {
             throw new IllegalArgumentException((max ? "MaxPool2d" : "AvgPool2d") + ": need kernel, stride >= 1 and "
                     + "0 <= padding <= kernel / 2, got kernel " + kernel + ", stride " + stride + ", padding " + padding);
@@ -56,6 +56,6 @@ public final class Pool2d extends Module {
 
     @Override
     public String describe() {
-        return (max ? "MaxPool2d(" : "AvgPool2d(") + kernel + ", stride " + stride + ")";
+        return (max ? "MaxPool2d(" : "AvgPool2d(") + kernel + ", stride " + stride + ", padding " + padding + ")";
     }
 }
