@@ -483,14 +483,8 @@ final class Primitives {
                 return apply(t[0]);
             }
             int n = t[0].shape[0];
-            int outSize = Shapes.size(shape);
-            int[] map2 = new int[map.length * n];
-            for (int b = 0; b < n; b++) {
-                for (int i = 0; i < map.length; i++) {
-                    map2[b * map.length + i] = map[i] < 0 ? -1 : b * outSize + map[i];
-                }
-            }
-            return new ScatterAdd(name, transposeName, map2, Tangents.batched(t[0], in[0], shape)).apply(t[0]);
+            return new ScatterAdd(name, transposeName, Tangents.batchedMap(map, Shapes.size(shape), n),
+                    Tangents.batched(t[0], in[0], shape)).apply(t[0]);
         }
     }
 

@@ -21,7 +21,7 @@ final class TorchFixtures {
                     continue;
                 }
                 String[] f = line.trim().split(" ");
-                int[] shape = f[1].isEmpty() || f[1].equals("") ? new int[0] : parseShape(f[1]);
+                int[] shape = f[1].isEmpty() ? new int[0] : parseShape(f[1]); // an empty field: a scalar
                 double[] v = new double[f.length - 2];
                 for (int i = 0; i < v.length; i++) {
                     v[i] = Double.parseDouble(f[i + 2]);
@@ -34,9 +34,6 @@ final class TorchFixtures {
     }
 
     private static int[] parseShape(String s) {
-        if (!s.matches("[0-9,]+")) {
-            return new int[0]; // a scalar: the field is already the first value
-        }
         String[] p = s.split(",");
         int[] shape = new int[p.length];
         for (int i = 0; i < p.length; i++) {
