@@ -10,6 +10,7 @@ public final class Elementwise {
 
     public enum Unary { NEG, EXP, LOG, RECIPROCAL, SQRT, TANH, SIGMOID, RELU, ABS, SIGN, ERF }
 
+    /** The comparisons come last, from GT on (their results are 1 or 0). */
     public enum Binary { ADD, SUB, MUL, DIV, POW, MAXIMUM, MINIMUM, GT, GE, LT, LE, EQ, NE }
 
     /** Below this many elements a loop is not worth splitting over threads. */
@@ -19,7 +20,7 @@ public final class Elementwise {
 
     public static double[] unary(Unary op, double[] x) {
         double[] y = new double[x.length];
-        int tasks = x.length >= PARALLEL_ELEMENTS ? java.util.concurrent.ForkJoinPool.getCommonPoolParallelism() + 1 : 1;
+        int tasks = x.length >= PARALLEL_ELEMENTS ? Threads.COUNT : 1;
         Gemm.splitRows(x.length, 1024, tasks, (task, from, to) -> unary(op, x, y, from, to));
         return y;
     }
@@ -107,7 +108,7 @@ public final class Elementwise {
             // contiguous operands or scalars: unit-stride loops, split over threads when large
             int sa = a.length == 1 ? 0 : 1;
             int sb = b.length == 1 ? 0 : 1;
-            int tasks = out.length >= PARALLEL_ELEMENTS ? java.util.concurrent.ForkJoinPool.getCommonPoolParallelism() + 1 : 1;
+            int tasks = out.length >= PARALLEL_ELEMENTS ? Threads.COUNT : 1;
             Gemm.splitRows(out.length, 1024, tasks, (task, from, to) ->
                     run(op, a, from * sa, sa, b, from * sb, sb, out, from, to - from));
             return out;
@@ -136,6 +137,10 @@ public final class Elementwise {
     }
 
     private static void run(Binary op, double[] a, int ia, int sa, double[] b, int ib, int sb, double[] out, int o, int n) {
+        if (op.compareTo(Binary.GT) >= 0 && n >= VECTOR_ELEMENTS && (sa | sb) == 1 && VectorSupport.MATH != null
+                && VectorSupport.MATH.compare(op, a, ia, sa, b, ib, sb, out, o, n)) {
+            return;
+        }
         if (sa == 1 && sb == 1) {
             vv(op, a, ia, b, ib, out, o, n);
         } else if (sa == 1 && sb == 0) {

@@ -75,7 +75,7 @@ public final class Gemm {
         }
         Operand aa = new Operand(a, aOff, transA ? m : k, transA);
         Operand bb = new Operand(b, bOff, transB ? k : n, transB);
-        int tasks = parallel ? Math.min(ForkJoinPool.getCommonPoolParallelism() + 1, Math.max(1, m / 16)) : 1;
+        int tasks = parallel ? Math.min(Threads.COUNT, Math.max(1, m / 16)) : 1;
         if (engine == Engine.BLOCKED_VECTOR) {
             VectorSupport.GEMM.multiply(aa, bb, c, cOff, m, n, k, tasks, overwrite);
         } else {

@@ -18,6 +18,13 @@ final class VectorSupport {
     interface VectorMath {
         /** y[i] = f(x[i]) for i in [from, to), or false if this op has no faster vector form. */
         boolean unary(Elementwise.Unary op, double[] x, double[] y, int from, int to);
+
+        /**
+         * {@code out[o + i] = a[ia + i*sa] op b[ib + i*sb]} for i in [0, n), strides 0 or 1 (not both 0), or
+         * false if op is not a comparison.
+         */
+        boolean compare(Elementwise.Binary op, double[] a, int ia, int sa, double[] b, int ib, int sb,
+                        double[] out, int o, int n);
     }
 
     private static Object load(String name) {

@@ -51,6 +51,15 @@ class ElementwiseKernelTest {
             a[i] = op == Elementwise.Binary.POW ? r.nextDouble(0.1, 3) : Math.rint(r.nextDouble(-4, 4) * 2) / 2;
             b[i] = Math.rint(r.nextDouble(-4, 4) * 2) / 2; // halves, so that ties and equalities occur
         }
+        if (op != Elementwise.Binary.POW) {
+            // NaN on either side and on both, inside the vector loops and in their tails
+            for (int i : new int[] {7, 64, n - 2}) {
+                a[i] = Double.NaN;
+                b[i + 1] = Double.NaN;
+            }
+            a[20] = Double.NaN;
+            b[20] = Double.NaN;
+        }
         int[] shape = {n};
         int[] scalar = {};
         double[] s = {1.5};
@@ -62,6 +71,10 @@ class ElementwiseKernelTest {
         double[] row = {b[0], b[1], b[2], b[3]};
         double[] out = Elementwise.binary(op, col, new int[] {3, 1}, row, new int[] {1, 4}, new int[] {3, 4});
         check(op, out, i -> Elementwise.binary(op, col[i / 4], row[i % 4]));
+        // (2, 1) with (1, 300): rows long enough for the vector loops, one operand a broadcast scalar per row
+        double[] wide = java.util.Arrays.copyOf(b, 300);
+        double[] outWide = Elementwise.binary(op, java.util.Arrays.copyOf(col, 2), new int[] {2, 1}, wide, new int[] {1, 300}, new int[] {2, 300});
+        check(op, outWide, i -> Elementwise.binary(op, col[i / 300], wide[i % 300]));
     }
 
     private static void check(Elementwise.Binary op, double[] actual, java.util.function.IntToDoubleFunction expected) {
