@@ -87,6 +87,14 @@ final class Backprop {
                     if (!c.requiresGrad) {
                         continue;
                     }
+                    boolean scatter = t.op instanceof Primitives.Take && !createGraph && g.dual == null
+                            && t.createdAt == null && !mode.anomaly;
+                    if (scatter && c.pendingOwned) {
+                        // a slice, permute or gather of c: its gradient is scattered straight into c's buffer
+                        // (an LSTM's four gate slices would otherwise make four padded copies per step)
+                        ((Primitives.Take) t.op).vjpInto(g, c.pending.data);
+                        continue;
+                    }
                     Tensor gi = t.op.vjp(i, g, in, t);
                     if (gi.shape != c.shape && !Arrays.equals(gi.shape, c.shape)) {
                         throw new IllegalStateException("internal error: vjp of '" + t.op.name + "' for input " + i
@@ -97,6 +105,7 @@ final class Backprop {
                     }
                     if (c.pending == null) {
                         c.pending = gi;
+                        c.pendingOwned = scatter; // a fresh buffer nobody else holds
                         if (c.op == null) {
                             if (nLeaves == leaves.length) {
                                 leaves = Arrays.copyOf(leaves, nLeaves * 2);

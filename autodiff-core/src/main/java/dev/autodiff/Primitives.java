@@ -443,6 +443,11 @@ final class Primitives {
             return new ScatterAdd(transposeName, name, map, in[0].shape).apply(g);
         }
 
+        /** The vjp added straight into a gradient buffer of the input's shape (not recorded). */
+        void vjpInto(Tensor g, double[] acc) {
+            IndexMaps.scatterAddInto(g.data, map, acc);
+        }
+
         @Override
         Tensor jvp(Tensor[] in, Tensor[] t, Tensor out) {
             if (Tangents.batch(t[0], in[0]) == 0) {

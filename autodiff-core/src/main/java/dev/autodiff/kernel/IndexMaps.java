@@ -19,13 +19,18 @@ public final class IndexMaps {
 
     public static double[] scatterAdd(double[] g, int[] map, int outSize) {
         double[] out = new double[outSize];
+        scatterAddInto(g, map, out);
+        return out;
+    }
+
+    /** {@code out[map[i]] += g[i]} where map[i] >= 0. */
+    public static void scatterAddInto(double[] g, int[] map, double[] out) {
         for (int i = 0; i < map.length; i++) {
             int j = map[i];
             if (j >= 0) {
                 out[j] += g[i];
             }
         }
-        return out;
     }
 
     /** Visits every multi-index of {@code shape} in row-major order, accumulating {@code offset += step[d]}. */
