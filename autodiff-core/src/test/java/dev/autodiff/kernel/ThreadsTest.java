@@ -1,0 +1,49 @@
+package dev.autodiff.kernel;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.File;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ForkJoinPool;
+import org.junit.jupiter.api.Test;
+
+/** The thread count is read once at start-up, so each setting runs in a JVM of its own. */
+class ThreadsTest {
+    public static final class Probe {
+        public static void main(String[] args) {
+            System.out.println("threads=" + Threads.COUNT);
+        }
+    }
+
+    private static String run(String... options) throws Exception {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(System.getProperty("java.home") + File.separator + "bin" + File.separator + "java");
+        cmd.addAll(List.of(options));
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), Probe.class.getName()));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        p.waitFor();
+        return out;
+    }
+
+    @Test
+    void oneThreadWhenAskedOrWhenThePoolHasNoWorkers() throws Exception {
+        assertTrue(run("-Dautodiff.threads=1").contains("threads=1"));
+        assertTrue(run("-Dautodiff.threads=3").contains("threads=3"));
+        // the pool reports parallelism 1 here although it has no worker at all
+        assertTrue(run("-Djava.util.concurrent.ForkJoinPool.common.parallelism=0").contains("threads=1"));
+        assertTrue(run("-Djava.util.concurrent.ForkJoinPool.common.parallelism=3").contains("threads=4"));
+        assertTrue(run().contains("threads=" + (ForkJoinPool.getCommonPoolParallelism() + 1)));
+    }
+
+    @Test
+    void aCountBelowOneIsRefusedByName() throws Exception {
+        String out = run("-Dautodiff.threads=0");
+        assertNotEquals(-1, out.indexOf("autodiff.threads must be at least 1, got 0"), out);
+        assertEquals(-1, out.indexOf("threads=0"), out);
+    }
+}
