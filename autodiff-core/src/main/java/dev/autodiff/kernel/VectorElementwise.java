@@ -5,10 +5,10 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * Transcendental elementwise loops on the Vector API's math (about 1 ulp), which PERF-NOTES measured
- * 4 - 30x faster than {@link Math#exp} per element. Ops that C2 already vectorizes as plain loops
- * (neg, abs, sqrt, reciprocal, relu) are left to {@link Elementwise}. Loaded by name, only with the
- * incubator module.
+ * Elementwise loops that C2 does not vectorize as plain loops: transcendentals on the Vector API's math
+ * (about 1 ulp), which PERF-NOTES measured 4 - 30x faster than {@link Math#exp} per element, and
+ * comparisons as compare + blend. Ops that C2 already vectorizes (neg, abs, sqrt, reciprocal, relu, add,
+ * mul, ...) are left to {@link Elementwise}. Loaded by name, only with the incubator module.
  */
 final class VectorElementwise implements VectorSupport.VectorMath {
     private static final VectorSpecies<Double> S = DoubleVector.SPECIES_PREFERRED;

@@ -168,8 +168,8 @@ final class VectorGemm implements Gemm.Multiplier {
                 java.util.Arrays.fill(out, base, base + kc * NR, 0.0);
             }
             if (!b.trans) {
-                // rows of B are contiguous: a full sliver row is two vector copies (an arraycopy call per 8
-                // elements cost about 12% of a 128-row product, which amortizes this packing over few rows)
+                // rows of B are contiguous: a full sliver row is two vector copies, cheaper than an arraycopy
+                // call per 8 elements (this packing is amortized over only m rows, 128 in a layer's product)
                 int src = b.off + pc * b.ld + jc + jr;
                 for (int p = 0; p < kc; p++, src += b.ld) {
                     int o = base + p * NR;
