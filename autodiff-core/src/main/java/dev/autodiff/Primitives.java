@@ -3,7 +3,7 @@ package dev.autodiff;
 import dev.autodiff.Primitive.Kind;
 import dev.autodiff.kernel.Elementwise;
 import dev.autodiff.kernel.Gemm;
-import dev.autodiff.kernel.IndexMaps;
+import dev.autodiff.kernel.IndexMap;
 import dev.autodiff.kernel.Reductions;
 import dev.autodiff.kernel.Shapes;
 import java.util.Arrays;
@@ -423,10 +423,10 @@ final class Primitives {
      */
     static final class Take extends Primitive {
         final String transposeName;
-        final int[] map;
+        final IndexMap map;
         final int[] shape;
 
-        Take(String name, String transposeName, int[] map, int[] shape) {
+        Take(String name, String transposeName, IndexMap map, int[] shape) {
             super(Kind.TAKE, name);
             this.transposeName = transposeName;
             this.map = map;
@@ -435,7 +435,7 @@ final class Primitives {
 
         @Override
         Tensor forward(Tensor[] in) {
-            return new Tensor(IndexMaps.take(in[0].data, map), shape);
+            return new Tensor(map.take(in[0].data), shape);
         }
 
         @Override
@@ -445,7 +445,7 @@ final class Primitives {
 
         /** The vjp added straight into a gradient buffer of the input's shape (not recorded). */
         void vjpInto(Tensor g, double[] acc) {
-            IndexMaps.scatterAddInto(g.data, map, acc);
+            map.scatterAddInto(g.data, acc);
         }
 
         @Override
@@ -454,7 +454,7 @@ final class Primitives {
                 return apply(t[0]);
             }
             int n = t[0].shape[0];
-            return new Take(name, transposeName, Tangents.batchedMap(map, in[0].size(), n),
+            return new Take(name, transposeName, map.batched(n),
                     Tangents.batched(t[0], in[0], shape)).apply(t[0]);
         }
     }
@@ -462,10 +462,10 @@ final class Primitives {
     /** {@code out[map[i]] += x[i]} into zeros of {@code shape}: pad, indexAdd, scatterAdd, fold. */
     static final class ScatterAdd extends Primitive {
         final String transposeName;
-        final int[] map;
+        final IndexMap map;
         final int[] shape;
 
-        ScatterAdd(String name, String transposeName, int[] map, int[] shape) {
+        ScatterAdd(String name, String transposeName, IndexMap map, int[] shape) {
             super(Kind.SCATTER_ADD, name);
             this.transposeName = transposeName;
             this.map = map;
@@ -474,7 +474,7 @@ final class Primitives {
 
         @Override
         Tensor forward(Tensor[] in) {
-            return new Tensor(IndexMaps.scatterAdd(in[0].data, map, Shapes.size(shape)), shape);
+            return new Tensor(map.scatterAdd(in[0].data), shape);
         }
 
         @Override
@@ -488,7 +488,7 @@ final class Primitives {
                 return apply(t[0]);
             }
             int n = t[0].shape[0];
-            return new ScatterAdd(name, transposeName, Tangents.batchedMap(map, Shapes.size(shape), n),
+            return new ScatterAdd(name, transposeName, map.batched(n),
                     Tangents.batched(t[0], in[0], shape)).apply(t[0]);
         }
     }

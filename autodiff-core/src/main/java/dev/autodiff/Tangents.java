@@ -55,21 +55,6 @@ final class Tangents {
         return m;
     }
 
-    /**
-     * The index map repeated for n tangents: copy b maps into block b of {@code block} elements (the input's
-     * size for a take, the output's for a scatter-add); -1 (padding) stays -1.
-     */
-    static int[] batchedMap(int[] map, int block, int n) {
-        int[] out = new int[map.length * n];
-        for (int b = 0; b < n; b++) {
-            int base = b * block;
-            for (int i = 0; i < map.length; i++) {
-                out[b * map.length + i] = map[i] < 0 ? -1 : base + map[i];
-            }
-        }
-        return out;
-    }
-
     static void checkShape(Tensor primal, Tensor tangent) {
         int nb = tangent.rank() - primal.rank();
         boolean ok = (nb == 0 || nb == 1) && java.util.Arrays.equals(

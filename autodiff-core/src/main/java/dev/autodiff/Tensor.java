@@ -2,6 +2,7 @@ package dev.autodiff;
 
 import dev.autodiff.Primitive.Kind;
 import dev.autodiff.kernel.Elementwise;
+import dev.autodiff.kernel.IndexMap;
 import dev.autodiff.kernel.IndexMaps;
 import dev.autodiff.kernel.Shapes;
 import java.util.Arrays;
@@ -892,7 +893,7 @@ public final class Tensor {
         if (whole) {
             return this;
         }
-        int[] map = IndexMaps.slice(shape, s0, step, out);
+        IndexMap map = IndexMaps.slice(shape, s0, step, out);
         return new Primitives.Take("slice", "sliceBackward", map, out).apply(this);
     }
 
@@ -954,14 +955,14 @@ public final class Tensor {
             step[d] = 1;
         }
         // where each input element lands in the padded output
-        int[] map = IndexMaps.slice(out, before, step, shape);
+        IndexMap map = IndexMaps.slice(out, before, step, shape);
         Tensor padded = new Primitives.ScatterAdd("pad", "slice", map, out).apply(this);
         if (value == 0.0) {
             return padded;
         }
         double[] fill = new double[padded.data.length];
         Arrays.fill(fill, value);
-        for (int i : map) {
+        for (int i : map.toArray()) {
             fill[i] = 0.0;
         }
         return padded.add(new Tensor(fill, out));
@@ -1007,7 +1008,7 @@ public final class Tensor {
             throw new IllegalArgumentException("scatterAdd: src shape " + Shapes.str(src.shape) + " must equal index shape "
                     + Shapes.str(index.shape));
         }
-        int[] map = IndexMaps.gather(shape, a, idx, index.shape);
+        IndexMap map = IndexMaps.gather(shape, a, idx, index.shape);
         return add(new Primitives.ScatterAdd("scatterAdd", "gather", map, shape).apply(src));
     }
 
@@ -1049,7 +1050,7 @@ public final class Tensor {
      */
     public Tensor unfold(int[] kernel, int[] stride, int[] padding, int[] dilation) {
         int[] outSpatial = convOutput("unfold", shape, kernel, stride, padding, dilation);
-        int[] map = IndexMaps.unfold(shape, kernel, stride, padding, dilation, outSpatial);
+        IndexMap map = IndexMaps.unfold(shape, kernel, stride, padding, dilation, outSpatial);
         int[] out = {shape[0], shape[1] * Shapes.size(kernel), Shapes.size(outSpatial)};
         return new Primitives.Take("unfold", "fold", map, out).apply(this);
     }
@@ -1074,7 +1075,7 @@ public final class Tensor {
                     + Arrays.toString(outputSize) + " with kernel " + Arrays.toString(kernel) + " has "
                     + Shapes.size(outSpatial));
         }
-        int[] map = IndexMaps.unfold(image, kernel, stride, padding, dilation, outSpatial);
+        IndexMap map = IndexMaps.unfold(image, kernel, stride, padding, dilation, outSpatial);
         return new Primitives.ScatterAdd("fold", "unfold", map, image).apply(this);
     }
 

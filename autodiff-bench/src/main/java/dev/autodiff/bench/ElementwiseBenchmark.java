@@ -36,7 +36,9 @@ public class ElementwiseBenchmark {
     Tensor x;
     Tensor row;
     double[] raw;
+    double[] rowRaw;
     double[] out;
+    double[] out2;
 
     /** Bytes read and written, reported by JMH as a rate. */
     @State(Scope.Thread)
@@ -55,7 +57,9 @@ public class ElementwiseBenchmark {
         x = Tensor.randn(1, n, n);
         row = Tensor.randn(2, n);
         raw = x.toArray();
+        rowRaw = row.toArray();
         out = new double[raw.length];
+        out2 = new double[raw.length];
     }
 
     private long unaryBytes() {
@@ -97,6 +101,31 @@ public class ElementwiseBenchmark {
     public Tensor sumAxis1(Bytes b) {
         b.bytes += 8L * n * n + 8L * n;
         return x.sum(1);
+    }
+
+    /**
+     * Two comparisons per call, as a network with ReLU (x > 0) and max pooling (x == max) makes: with both
+     * in use the compare kernel sees more than one operator, which is what broke its vectorization once.
+     */
+    @Benchmark
+    public Tensor[] compareGtAndEq(Bytes b) {
+        b.bytes += 2 * unaryBytes() + 8L * n;
+        return new Tensor[] {x.gt(0.0), x.eq(row)};
+    }
+
+    /** Baseline for the comparisons: the plain {@code a > b ? 1 : 0} and {@code ==} loops, one thread. */
+    @Benchmark
+    public double[] compareLoopBaseline(Bytes b) {
+        b.bytes += 2 * unaryBytes() + 8L * n;
+        double[] r = raw;
+        double[] w = rowRaw;
+        for (int i = 0; i < r.length; i++) {
+            out[i] = r[i] > 0.0 ? 1.0 : 0.0;
+        }
+        for (int i = 0; i < r.length; i++) {
+            out2[i] = r[i] == w[i % w.length] ? 1.0 : 0.0;
+        }
+        return out;
     }
 
     /** Baseline: copying the array (memory bandwidth, one thread). */

@@ -1,6 +1,7 @@
 package dev.autodiff.kernel;
 
 import jdk.incubator.vector.DoubleVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -62,15 +63,8 @@ final class VectorElementwise implements VectorSupport.VectorMath {
     @Override
     public boolean compare(Elementwise.Binary op, double[] a, int ia, int sa, double[] b, int ib, int sb,
                            double[] out, int o, int n) {
-        VectorOperators.Comparison c;
-        switch (op) {
-            case GT: c = VectorOperators.GT; break;
-            case GE: c = VectorOperators.GE; break;
-            case LT: c = VectorOperators.LT; break;
-            case LE: c = VectorOperators.LE; break;
-            case EQ: c = VectorOperators.EQ; break;
-            case NE: c = VectorOperators.NE; break;
-            default: return false;
+        if (op.compareTo(Elementwise.Binary.GT) < 0) {
+            return false;
         }
         DoubleVector one = DoubleVector.broadcast(S, 1.0);
         DoubleVector zero = DoubleVector.zero(S);
@@ -78,23 +72,40 @@ final class VectorElementwise implements VectorSupport.VectorMath {
         int i = 0;
         if (sa == 1 && sb == 1) {
             for (; i < bound; i += S.length()) {
-                zero.blend(one, DoubleVector.fromArray(S, a, ia + i).compare(c, DoubleVector.fromArray(S, b, ib + i)))
+                zero.blend(one, test(op, DoubleVector.fromArray(S, a, ia + i), DoubleVector.fromArray(S, b, ib + i)))
                         .intoArray(out, o + i);
             }
         } else if (sa == 1) {
             DoubleVector vb = DoubleVector.broadcast(S, b[ib]);
             for (; i < bound; i += S.length()) {
-                zero.blend(one, DoubleVector.fromArray(S, a, ia + i).compare(c, vb)).intoArray(out, o + i);
+                zero.blend(one, test(op, DoubleVector.fromArray(S, a, ia + i), vb)).intoArray(out, o + i);
             }
         } else {
             DoubleVector va = DoubleVector.broadcast(S, a[ia]);
             for (; i < bound; i += S.length()) {
-                zero.blend(one, va.compare(c, DoubleVector.fromArray(S, b, ib + i))).intoArray(out, o + i);
+                zero.blend(one, test(op, va, DoubleVector.fromArray(S, b, ib + i))).intoArray(out, o + i);
             }
         }
         for (; i < n; i++) {
             out[o + i] = Elementwise.binary(op, a[ia + i * sa], b[ib + i * sb]);
         }
         return true;
+    }
+
+    /**
+     * One comparison with the operator spelled out at each call: C2 intrinsifies a Vector API compare only
+     * when its operator is a compile-time constant. Chosen once outside the loop, the operator is a phi of
+     * six constants as soon as two comparisons have run, and every compare falls back to a boxed scalar loop
+     * (about 20x slower). The switch inside the loop is one well-predicted branch.
+     */
+    private static VectorMask<Double> test(Elementwise.Binary op, DoubleVector x, DoubleVector y) {
+        switch (op) {
+            case GT: return x.compare(VectorOperators.GT, y);
+            case GE: return x.compare(VectorOperators.GE, y);
+            case LT: return x.compare(VectorOperators.LT, y);
+            case LE: return x.compare(VectorOperators.LE, y);
+            case EQ: return x.compare(VectorOperators.EQ, y);
+            default: return x.compare(VectorOperators.NE, y);
+        }
     }
 }

@@ -1,0 +1,189 @@
+package dev.autodiff.kernel;
+
+import java.util.Arrays;
+
+/**
+ * The map of a movement op between a dense side of {@link #size} elements and positions in a flat array
+ * of {@link #targetSize} elements: {@link #take} gathers {@code out[i] = src[at(i)]} (0 where position i
+ * maps nowhere, as padding), {@link #scatterAddInto} is its transpose {@code dst[at(i)] += x[i]}.
+ *
+ * <p>Stored as runs, not one int per element: dense positions {@code [dense_r, dense_r + len_r)} map to
+ * {@code target_r + j * step_r}. The run list is the pattern of one block and repeats {@code blocks}
+ * times side by side, copy b shifted by b blocks on both sides (one block per image plane for unfold, per
+ * tangent for a batched jvp). A permute, slice or pad is one run per row along the last axis, a contiguous
+ * slice one run in all, so gathers become {@code arraycopy}s; an arbitrary gather is runs of length 1.
+ */
+public final class IndexMap {
+    /** Dense-side length. */
+    public final int size;
+    /** Length of the array the map points into. */
+    public final int targetSize;
+    private final int[] dense;
+    private final int[] target;
+    private final int[] len;
+    private final int[] step;
+    private final int blocks;
+    private final int denseBlock;
+    private final int targetBlock;
+
+    private IndexMap(int size, int targetSize, int[] dense, int[] target, int[] len, int[] step, int blocks,
+                     int denseBlock, int targetBlock) {
+        this.size = size;
+        this.targetSize = targetSize;
+        this.dense = dense;
+        this.target = target;
+        this.len = len;
+        this.step = step;
+        this.blocks = blocks;
+        this.denseBlock = denseBlock;
+        this.targetBlock = targetBlock;
+    }
+
+    /** {@code out[i] = src[at(i)]}, 0 where i maps nowhere. */
+    public double[] take(double[] src) {
+        double[] out = new double[size];
+        for (int b = 0; b < blocks; b++) {
+            int db = b * denseBlock;
+            int tb = b * targetBlock;
+            for (int r = 0; r < dense.length; r++) {
+                int d = db + dense[r];
+                int t = tb + target[r];
+                int n = len[r];
+                int s = step[r];
+                if (s == 1 && n >= 32) {
+                    System.arraycopy(src, t, out, d, n);
+                } else if (s == 1) {
+                    for (int j = 0; j < n; j++) {
+                        out[d + j] = src[t + j];
+                    }
+                } else {
+                    for (int j = 0; j < n; j++) {
+                        out[d + j] = src[t + j * s];
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
+    /** A new array of {@link #targetSize} holding {@code dst[at(i)] += x[i]}. */
+    public double[] scatterAdd(double[] x) {
+        double[] out = new double[targetSize];
+        scatterAddInto(x, out);
+        return out;
+    }
+
+    /** {@code dst[at(i)] += x[i]} for every mapped i, in increasing i. */
+    public void scatterAddInto(double[] x, double[] dst) {
+        for (int b = 0; b < blocks; b++) {
+            int db = b * denseBlock;
+            int tb = b * targetBlock;
+            for (int r = 0; r < dense.length; r++) {
+                int d = db + dense[r];
+                int t = tb + target[r];
+                int n = len[r];
+                int s = step[r];
+                if (s == 1) {
+                    for (int j = 0; j < n; j++) {
+                        dst[t + j] += x[d + j];
+                    }
+                } else {
+                    for (int j = 0; j < n; j++) {
+                        dst[t + j * s] += x[d + j];
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * The same map applied to each of {@code n} stacked copies (a forward-mode tangent batch): dense side
+     * {@code n * size}, target side {@code n * targetSize}.
+     */
+    public IndexMap batched(int n) {
+        return new IndexMap(n * size, n * targetSize, dense, target, len, step, n * blocks, denseBlock, targetBlock);
+    }
+
+    /** One int per dense position: the target index, or -1 where it maps nowhere. */
+    public int[] toArray() {
+        int[] map = new int[size];
+        Arrays.fill(map, -1);
+        for (int b = 0; b < blocks; b++) {
+            for (int r = 0; r < dense.length; r++) {
+                for (int j = 0; j < len[r]; j++) {
+                    map[b * denseBlock + dense[r] + j] = b * targetBlock + target[r] + j * step[r];
+                }
+            }
+        }
+        return map;
+    }
+
+    /**
+     * Collects runs in increasing dense order, merging a run into the previous one when it continues it
+     * (adjacent on the dense side, same step on the target side).
+     */
+    public static final class Builder {
+        private final int size;
+        private final int targetSize;
+        private int[] dense = new int[16];
+        private int[] target = new int[16];
+        private int[] len = new int[16];
+        private int[] step = new int[16];
+        private int count;
+
+        public Builder(int size, int targetSize) {
+            this.size = size;
+            this.targetSize = targetSize;
+        }
+
+        /** Dense positions {@code d .. d + n - 1} map to {@code t, t + s, ..., t + (n - 1) s}. */
+        public Builder run(int d, int t, int n, int s) {
+            if (n <= 0) {
+                return this;
+            }
+            if (n == 1) {
+                s = 1; // a single element has no step; 1 lets it merge with a contiguous neighbour
+            }
+            if (count > 0) {
+                int p = count - 1;
+                boolean adjacent = dense[p] + len[p] == d;
+                if (adjacent && len[p] == 1 && n == 1) {
+                    // two single elements form a run with whatever step separates them
+                    step[p] = t - target[p];
+                    len[p] = 2;
+                    return this;
+                }
+                if (adjacent && target[p] + len[p] * step[p] == t && (step[p] == s || n == 1)) {
+                    len[p] += n;
+                    return this;
+                }
+            }
+            if (count == dense.length) {
+                int grown = count * 2;
+                dense = Arrays.copyOf(dense, grown);
+                target = Arrays.copyOf(target, grown);
+                len = Arrays.copyOf(len, grown);
+                step = Arrays.copyOf(step, grown);
+            }
+            dense[count] = d;
+            target[count] = t;
+            len[count] = n;
+            step[count] = s;
+            count++;
+            return this;
+        }
+
+        public IndexMap build() {
+            return repeated(1);
+        }
+
+        /**
+         * These runs as the pattern of one block of the builder's sizes, repeated {@code blocks} times side
+         * by side on both sides (unfold: one block per image plane).
+         */
+        public IndexMap repeated(int blocks) {
+            return new IndexMap(blocks * size, blocks * targetSize, Arrays.copyOf(dense, count), Arrays.copyOf(target, count),
+                    Arrays.copyOf(len, count), Arrays.copyOf(step, count), blocks, size, targetSize);
+        }
+    }
+}
