@@ -4,6 +4,7 @@ import dev.autodiff.Primitive.Kind;
 import dev.autodiff.kernel.Elementwise;
 import dev.autodiff.kernel.IndexMap;
 import dev.autodiff.kernel.IndexMaps;
+import dev.autodiff.kernel.Reductions;
 import dev.autodiff.kernel.Shapes;
 import java.util.Arrays;
 import java.util.SplittableRandom;
@@ -687,6 +688,38 @@ public final class Tensor {
 
     public Tensor min(boolean keepDims, int... axes) {
         return Primitives.reduce(Kind.MIN, this, axes, keepDims);
+    }
+
+    /**
+     * The index of the first maximum along {@code axis}, as torch.argmax: NaN counts as the maximum. The
+     * indices are whole numbers in a tensor without gradient; {@code keepDims} keeps the axis with size 1.
+     */
+    public Tensor argmax(int axis, boolean keepDims) {
+        return argExtremum("argmax", true, axis, keepDims);
+    }
+
+    public Tensor argmax(int axis) {
+        return argmax(axis, false);
+    }
+
+    /** The index of the first minimum along {@code axis}, as torch.argmin: NaN counts as the minimum. */
+    public Tensor argmin(int axis, boolean keepDims) {
+        return argExtremum("argmin", false, axis, keepDims);
+    }
+
+    public Tensor argmin(int axis) {
+        return argmin(axis, false);
+    }
+
+    private Tensor argExtremum(String op, boolean max, int axis, boolean keepDims) {
+        int a = Shapes.axis(op, axis, rank());
+        if (shape[a] == 0) {
+            throw new IllegalArgumentException(op + ": axis " + a + " of shape " + Shapes.str(shape)
+                    + " is empty, so it has no " + (max ? "maximum" : "minimum"));
+        }
+        boolean[] mask = new boolean[rank()];
+        mask[a] = true;
+        return new Tensor(Reductions.argExtremum(max, data, shape, a), Shapes.reduced(shape, mask, keepDims));
     }
 
     public Tensor logSumExp(int... axes) {

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
@@ -156,6 +157,19 @@ class TensorTest {
         a.maximum(b).sum().backward();
         assertArrayEquals(new double[] {0.5, 1}, a.grad().toArray());
         assertArrayEquals(new double[] {0.5, 0}, b.grad().toArray());
+    }
+
+    @Test
+    void argmaxAndArgminGiveTheFirstExtremumAsTorch() {
+        // rows: a tie (first wins), a NaN (NaN counts as the extremum), plain
+        Tensor x = Tensor.fromArray(new double[] {3, 1, 3, 0, 2, Double.NaN, 5, 7, -1}, 3, 3);
+        assertArrayEquals(new double[] {0, 2, 1}, x.argmax(1).toArray());
+        assertArrayEquals(new double[] {1, 2, 2}, x.argmin(1).toArray());
+        assertArrayEquals(new double[] {2, 2, 1}, x.argmax(0).toArray());
+        assertArrayEquals(new int[] {3, 1}, x.argmax(1, true).shape());
+        assertArrayEquals(new int[] {3}, x.argmax(-1).shape());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Tensor.zeros(2, 0).argmax(1));
+        assertTrue(e.getMessage().contains("argmax") && e.getMessage().contains("[2, 0]"), e.getMessage());
     }
 
     @Test

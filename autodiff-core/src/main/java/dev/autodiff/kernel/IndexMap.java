@@ -11,7 +11,8 @@ import java.util.Arrays;
  * {@code target_r + j * step_r}. The run list is the pattern of one block and repeats {@code blocks}
  * times side by side, copy b shifted by b blocks on both sides (one block per image plane for unfold, per
  * tangent for a batched jvp). A permute, slice or pad is one run per row along the last axis, a contiguous
- * slice one run in all, so gathers become {@code arraycopy}s; an arbitrary gather is runs of length 1.
+ * slice one run in all, so gathers become {@code arraycopy}s. A map whose runs are mostly single elements
+ * (an arbitrary gather) is kept as one target index per dense position instead, which is cheaper to walk.
  */
 public final class IndexMap {
     /** Dense-side length. */
@@ -22,11 +23,13 @@ public final class IndexMap {
     private final int[] target;
     private final int[] len;
     private final int[] step;
+    /** When not null, the map of one block element by element (-1: nowhere), and the runs are unused. */
+    private final int[] at;
     private final int blocks;
     private final int denseBlock;
     private final int targetBlock;
 
-    private IndexMap(int size, int targetSize, int[] dense, int[] target, int[] len, int[] step, int blocks,
+    private IndexMap(int size, int targetSize, int[] dense, int[] target, int[] len, int[] step, int[] at, int blocks,
                      int denseBlock, int targetBlock) {
         this.size = size;
         this.targetSize = targetSize;
@@ -34,9 +37,15 @@ public final class IndexMap {
         this.target = target;
         this.len = len;
         this.step = step;
+        this.at = at;
         this.blocks = blocks;
         this.denseBlock = denseBlock;
         this.targetBlock = targetBlock;
+    }
+
+    /** A map given element by element: dense position i maps to {@code at[i]}, or nowhere where it is -1. */
+    public static IndexMap of(int[] at, int targetSize) {
+        return new IndexMap(at.length, targetSize, null, null, null, null, at, 1, at.length, targetSize);
     }
 
     /** {@code out[i] = src[at(i)]}, 0 where i maps nowhere. */
@@ -45,6 +54,13 @@ public final class IndexMap {
         for (int b = 0; b < blocks; b++) {
             int db = b * denseBlock;
             int tb = b * targetBlock;
+            if (at != null) {
+                for (int i = 0; i < at.length; i++) {
+                    int j = at[i];
+                    out[db + i] = j < 0 ? 0.0 : src[tb + j];
+                }
+                continue;
+            }
             for (int r = 0; r < dense.length; r++) {
                 int d = db + dense[r];
                 int t = tb + target[r];
@@ -78,6 +94,15 @@ public final class IndexMap {
         for (int b = 0; b < blocks; b++) {
             int db = b * denseBlock;
             int tb = b * targetBlock;
+            if (at != null) {
+                for (int i = 0; i < at.length; i++) {
+                    int j = at[i];
+                    if (j >= 0) {
+                        dst[tb + j] += x[db + i];
+                    }
+                }
+                continue;
+            }
             for (int r = 0; r < dense.length; r++) {
                 int d = db + dense[r];
                 int t = tb + target[r];
@@ -101,7 +126,7 @@ public final class IndexMap {
      * {@code n * size}, target side {@code n * targetSize}.
      */
     public IndexMap batched(int n) {
-        return new IndexMap(n * size, n * targetSize, dense, target, len, step, n * blocks, denseBlock, targetBlock);
+        return new IndexMap(n * size, n * targetSize, dense, target, len, step, at, n * blocks, denseBlock, targetBlock);
     }
 
     /** One int per dense position: the target index, or -1 where it maps nowhere. */
@@ -109,6 +134,12 @@ public final class IndexMap {
         int[] map = new int[size];
         Arrays.fill(map, -1);
         for (int b = 0; b < blocks; b++) {
+            if (at != null) {
+                for (int i = 0; i < at.length; i++) {
+                    map[b * denseBlock + i] = at[i] < 0 ? -1 : b * targetBlock + at[i];
+                }
+                continue;
+            }
             for (int r = 0; r < dense.length; r++) {
                 for (int j = 0; j < len[r]; j++) {
                     map[b * denseBlock + dense[r] + j] = b * targetBlock + target[r] + j * step[r];
@@ -182,8 +213,19 @@ public final class IndexMap {
          * by side on both sides (unfold: one block per image plane).
          */
         public IndexMap repeated(int blocks) {
+            if (2 * count > size) {
+                // mostly single elements: one index per position is cheaper to walk than runs
+                int[] at = new int[size];
+                Arrays.fill(at, -1);
+                for (int r = 0; r < count; r++) {
+                    for (int j = 0; j < len[r]; j++) {
+                        at[dense[r] + j] = target[r] + j * step[r];
+                    }
+                }
+                return new IndexMap(blocks * size, blocks * targetSize, null, null, null, null, at, blocks, size, targetSize);
+            }
             return new IndexMap(blocks * size, blocks * targetSize, Arrays.copyOf(dense, count), Arrays.copyOf(target, count),
-                    Arrays.copyOf(len, count), Arrays.copyOf(step, count), blocks, size, targetSize);
+                    Arrays.copyOf(len, count), Arrays.copyOf(step, count), null, blocks, size, targetSize);
         }
     }
 }

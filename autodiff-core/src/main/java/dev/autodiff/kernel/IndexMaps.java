@@ -75,6 +75,15 @@ public final class IndexMaps {
             inner *= inShape[d];
         }
         int n = inShape[axis];
+        if (inner == 1) {
+            int[] at = new int[outer * index.length];
+            for (int a = 0, o = 0; a < outer; a++) {
+                for (int i : index) {
+                    at[o++] = a * n + i;
+                }
+            }
+            return IndexMap.of(at, Shapes.size(inShape));
+        }
         IndexMap.Builder runs = new IndexMap.Builder(outer * index.length * inner, Shapes.size(inShape));
         int o = 0;
         for (int a = 0; a < outer; a++) {
@@ -90,14 +99,14 @@ public final class IndexMaps {
     public static IndexMap gather(int[] inShape, int axis, int[] index, int[] indexShape) {
         int[] inStrides = Shapes.strides(inShape);
         int r = indexShape.length;
-        IndexMap.Builder runs = new IndexMap.Builder(index.length, Shapes.size(inShape));
+        int[] at = new int[index.length];
         int[] idx = new int[r];
         for (int p = 0; p < index.length; p++) {
             int off = 0;
             for (int d = 0; d < r; d++) {
                 off += (d == axis ? index[p] : idx[d]) * inStrides[d];
             }
-            runs.run(p, off, 1, 1);
+            at[p] = off;
             for (int d = r - 1; d >= 0; d--) {
                 if (++idx[d] < indexShape[d]) {
                     break;
@@ -105,7 +114,7 @@ public final class IndexMaps {
                 idx[d] = 0;
             }
         }
-        return runs.build();
+        return IndexMap.of(at, Shapes.size(inShape));
     }
 
     /**

@@ -68,6 +68,46 @@ public final class Reductions {
         return out;
     }
 
+    /**
+     * The position along {@code axis} of each line's first maximum ({@code max}) or minimum; NaN counts as
+     * beyond every number, so a line holding NaN points at its first NaN (as torch.argmax). The result has
+     * the shape with {@code axis} removed; the axis must not be empty.
+     */
+    public static double[] argExtremum(boolean max, double[] x, int[] shape, int axis) {
+        int outer = 1;
+        for (int d = 0; d < axis; d++) {
+            outer *= shape[d];
+        }
+        int n = shape[axis];
+        int inner = x.length / Math.max(1, outer * n);
+        double[] best = new double[outer * inner];
+        double[] out = new double[outer * inner];
+        for (int a = 0; a < outer; a++) {
+            int base = a * n * inner;
+            int o = a * inner;
+            System.arraycopy(x, base, best, o, inner);
+            for (int i = 1; i < n; i++) {
+                int row = base + i * inner;
+                if (inner >= 16 && VectorSupport.MATH != null) {
+                    VectorSupport.MATH.argStep(max, x, row, best, out, o, inner, i);
+                    continue;
+                }
+                for (int j = 0; j < inner; j++) {
+                    if (beats(max, x[row + j], best[o + j])) {
+                        best[o + j] = x[row + j];
+                        out[o + j] = i;
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Whether v takes the place of b in a running argmax (argmin): strictly greater (less), or the first NaN. */
+    static boolean beats(boolean max, double v, double b) {
+        return b == b && (v != v || (max ? v > b : v < b));
+    }
+
     private static double all(Op op, double[] x) {
         double acc = op == Op.SUM ? 0 : x[0];
         switch (op) {

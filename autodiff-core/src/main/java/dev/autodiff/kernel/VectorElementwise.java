@@ -92,6 +92,28 @@ final class VectorElementwise implements VectorSupport.VectorMath {
         return true;
     }
 
+    @Override
+    public void argStep(boolean max, double[] x, int ix, double[] best, double[] arg, int o, int n, double index) {
+        DoubleVector vi = DoubleVector.broadcast(S, index);
+        int bound = S.loopBound(n);
+        int j = 0;
+        for (; j < bound; j += S.length()) {
+            DoubleVector v = DoubleVector.fromArray(S, x, ix + j);
+            DoubleVector b = DoubleVector.fromArray(S, best, o + j);
+            VectorMask<Double> better = max ? v.compare(VectorOperators.GT, b) : v.compare(VectorOperators.LT, b);
+            // strictly better, or the first NaN; a NaN in place is never replaced
+            VectorMask<Double> take = better.or(v.test(VectorOperators.IS_NAN)).andNot(b.test(VectorOperators.IS_NAN));
+            b.blend(v, take).intoArray(best, o + j);
+            DoubleVector.fromArray(S, arg, o + j).blend(vi, take).intoArray(arg, o + j);
+        }
+        for (; j < n; j++) {
+            if (Reductions.beats(max, x[ix + j], best[o + j])) {
+                best[o + j] = x[ix + j];
+                arg[o + j] = index;
+            }
+        }
+    }
+
     /**
      * One comparison with the operator spelled out at each call: C2 intrinsifies a Vector API compare only
      * when its operator is a compile-time constant. Chosen once outside the loop, the operator is a phi of

@@ -25,6 +25,12 @@ final class VectorSupport {
          */
         boolean compare(Elementwise.Binary op, double[] a, int ia, int sa, double[] b, int ib, int sb,
                         double[] out, int o, int n);
+
+        /**
+         * One step of {@link Reductions#argExtremum} over n lines side by side: where {@code x[ix + j]} beats
+         * {@code best[o + j]} ({@link Reductions#beats}), it becomes the best and {@code arg[o + j] = index}.
+         */
+        void argStep(boolean max, double[] x, int ix, double[] best, double[] arg, int o, int n, double index);
     }
 
     private static Object load(String name) {

@@ -1,12 +1,16 @@
 package dev.autodiff.nn.conv;
 
+import dev.autodiff.Autodiff;
+import dev.autodiff.GradScope;
 import dev.autodiff.Tensor;
 import dev.autodiff.nn.Module;
 
 /**
- * 2-D max or average pooling over (N, C, H, W), by unfolding each channel's windows. Max pooling pads
- * with -infinity (padding never wins), average pooling with zeros counted in the average, as PyTorch's
- * defaults. Ties in a max window share the gradient equally.
+ * 2-D max or average pooling over (N, C, H, W), by unfolding each channel's windows. Average pooling pads
+ * with zeros counted in the average, as PyTorch's default. Max pooling finds each window's first maximum
+ * (a NaN counts as the maximum) and then picks those input elements with {@code indexSelect}, so, as in
+ * PyTorch's max_pool2d, the whole gradient of a window goes to that one element, and the backward pass is
+ * a scatter of the output's gradient rather than a pass over every window.
  */
 public class Pool2d extends Module {
     private final boolean max;
@@ -40,18 +44,42 @@ public class Pool2d extends Module {
         }
         int n = x.dim(0);
         int c = x.dim(1);
-        Tensor planes = x.reshape(n * c, 1, x.dim(2), x.dim(3));
-        int pad = padding;
-        if (max && padding > 0) {
-            planes = planes.pad(new int[] {0, 0, padding, padding}, new int[] {0, 0, padding, padding}, Double.NEGATIVE_INFINITY);
-            pad = 0;
-        }
+        int h = x.dim(2);
+        int w = x.dim(3);
+        int oh = (h + 2 * padding - kernel) / stride + 1;
+        int ow = (w + 2 * padding - kernel) / stride + 1;
         int[] k = {kernel, kernel};
-        Tensor cols = planes.unfold(k, new int[] {stride, stride}, new int[] {pad, pad}, new int[] {1, 1}); // (NC, k*k, L)
-        Tensor pooled = max ? cols.max(1) : cols.mean(1);
-        int oh = (x.dim(2) + 2 * padding - kernel) / stride + 1;
-        int ow = (x.dim(3) + 2 * padding - kernel) / stride + 1;
-        return pooled.reshape(n, c, oh, ow);
+        int[] s = {stride, stride};
+        Tensor planes = x.reshape(n * c, 1, h, w);
+        if (!max) {
+            Tensor cols = planes.unfold(k, s, new int[] {padding, padding}, new int[] {1, 1}); // (NC, k*k, L)
+            return cols.mean(1).reshape(n, c, oh, ow);
+        }
+        double[] best;
+        try (GradScope scope = Autodiff.noGrad()) {
+            // -infinity padding never beats an element of the image
+            Tensor padded = padding == 0 ? planes
+                    : planes.pad(new int[] {0, 0, padding, padding}, new int[] {0, 0, padding, padding}, Double.NEGATIVE_INFINITY);
+            best = padded.unfold(k, s, new int[] {0, 0}, new int[] {1, 1}).argmax(1).toArray(); // (NC, L)
+        }
+        int[] at = new int[best.length];
+        for (int plane = 0, i = 0; plane < n * c; plane++) {
+            for (int r = 0; r < oh; r++) {
+                for (int col = 0; col < ow; col++, i++) {
+                    int top = r * stride - padding;
+                    int left = col * stride - padding;
+                    int y = top + (int) best[i] / kernel;
+                    int xx = left + (int) best[i] % kernel;
+                    if (y < 0 || xx < 0 || y >= h || xx >= w) {
+                        // a window of -infinity only: its first element inside the image, as PyTorch
+                        y = Math.max(top, 0);
+                        xx = Math.max(left, 0);
+                    }
+                    at[i] = (plane * h + y) * w + xx;
+                }
+            }
+        }
+        return x.reshape(-1).indexSelect(0, at).reshape(n, c, oh, ow);
     }
 
     @Override
