@@ -87,12 +87,10 @@ final class Backprop {
                     if (!c.requiresGrad) {
                         continue;
                     }
-                    boolean scatter = t.op instanceof Primitives.Take && !createGraph && g.dual == null
-                            && t.createdAt == null && !mode.anomaly;
-                    if (scatter && c.pendingOwned) {
-                        // a slice, permute or gather of c: its gradient is scattered straight into c's buffer
-                        // (an LSTM's four gate slices would otherwise make four padded copies per step)
-                        ((Primitives.Take) t.op).vjpInto(g, c.pending.data);
+                    // plain arrays only: no recording, no tangents, no per-op checks
+                    boolean direct = !createGraph && g.dual == null && t.createdAt == null && !mode.anomaly;
+                    if (direct && c.pendingOwned && t.op.vjpInto(i, g, in, t, c.pending.data)) {
+                        // e.g. a slice's gradient scattered, or a matmul's multiplied, straight into c's buffer
                         continue;
                     }
                     Tensor gi = t.op.vjp(i, g, in, t);
@@ -105,7 +103,7 @@ final class Backprop {
                     }
                     if (c.pending == null) {
                         c.pending = gi;
-                        c.pendingOwned = scatter; // a fresh buffer nobody else holds
+                        c.pendingOwned = direct && t.op.freshVjp(); // a new buffer nobody else holds
                         if (c.op == null) {
                             if (nLeaves == leaves.length) {
                                 leaves = Arrays.copyOf(leaves, nLeaves * 2);

@@ -37,6 +37,21 @@ abstract class Primitive {
     abstract Tensor vjp(int i, Tensor g, Tensor[] in, Tensor out);
 
     /**
+     * Adds the vjp for {@code in[i]} into {@code acc}, a gradient buffer of that input's shape held by the
+     * running backward pass alone, without recording anything, and returns true; or returns false and
+     * leaves acc alone when this op has no such path for these shapes (the pass then calls {@link #vjp}).
+     * A weight used at every step of a recurrence thus sums its gradient in one buffer.
+     */
+    boolean vjpInto(int i, Tensor g, Tensor[] in, Tensor out, double[] acc) {
+        return false;
+    }
+
+    /** Whether {@link #vjp} always returns a new tensor nothing else holds, which the pass may then add into. */
+    boolean freshVjp() {
+        return false;
+    }
+
+    /**
      * The tangent of {@code out} given the tangents of the inputs ({@code null} for a zero tangent), or
      * null when the output's tangent is zero. A tangent has the shape of its primal or, in batched forward
      * mode, one extra leading dimension; see {@link Tangents}.

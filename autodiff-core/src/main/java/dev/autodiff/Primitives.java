@@ -248,18 +248,36 @@ final class Primitives {
                 Gemm.gemm(false, tb, a.size() / Math.max(1, ka), n, ka, a.data, 0, b.data, 0, c, 0);
                 return new Tensor(c, shape);
             }
+            products(a, ta, b, tb, m, n, ka, batch, c, false, true);
+            return new Tensor(c, shape);
+        }
+
+        /**
+         * op(X_p) op(Y_p) for every index p of the broadcast batch shape {@code batch}, written to C's matrix p,
+         * or, with {@code sumBatches}, all added into C's one matrix; {@code overwrite} stores instead of adding
+         * (only without sumBatches).
+         */
+        private static void products(Tensor x, boolean tx, Tensor y, boolean ty, int m, int n, int k, int[] batch,
+                                     double[] c, boolean sumBatches, boolean overwrite) {
+            int rx = x.rank();
+            int ry = y.rank();
+            int[] xs = Shapes.broadcastStrides(Arrays.copyOf(x.shape, rx - 2), batch);
+            int[] ys = Shapes.broadcastStrides(Arrays.copyOf(y.shape, ry - 2), batch);
             int batches = Shapes.size(batch);
-            int[] as = Shapes.broadcastStrides(aBatch, batch);
-            int[] bs = Shapes.broadcastStrides(bBatch, batch);
             int[] idx = new int[batch.length];
             for (int p = 0; p < batches; p++) {
-                int aOff = 0;
-                int bOff = 0;
+                int xOff = 0;
+                int yOff = 0;
                 for (int d = 0; d < batch.length; d++) {
-                    aOff += idx[d] * as[d];
-                    bOff += idx[d] * bs[d];
+                    xOff += idx[d] * xs[d];
+                    yOff += idx[d] * ys[d];
                 }
-                Gemm.gemm(ta, tb, m, n, ka, a.data, aOff * m * ka, b.data, bOff * ka * n, c, p * m * n);
+                int cOff = sumBatches ? 0 : p * m * n;
+                if (overwrite) {
+                    Gemm.gemm(tx, ty, m, n, k, x.data, xOff * m * k, y.data, yOff * k * n, c, cOff);
+                } else {
+                    Gemm.gemmAccumulate(tx, ty, m, n, k, x.data, xOff * m * k, y.data, yOff * k * n, c, cOff);
+                }
                 for (int d = batch.length - 1; d >= 0; d--) {
                     if (++idx[d] < batch[d]) {
                         break;
@@ -267,7 +285,42 @@ final class Primitives {
                     idx[d] = 0;
                 }
             }
-            return new Tensor(c, shape);
+        }
+
+        /**
+         * The vjp's product added into the gradient buffer: dL/dop(A) = G op(B)^T and dL/dop(B) = op(A)^T G,
+         * each a product that lands in the stored layout of A or B. Summed over the batch when the input was
+         * broadcast over all of it (a layer's weight against a batch of inputs), one matrix per batch index
+         * when it has the whole batch shape; other partial broadcasts take the general path.
+         */
+        @Override
+        boolean vjpInto(int i, Tensor g, Tensor[] in, Tensor out, double[] acc) {
+            Tensor a = in[0];
+            Tensor b = in[1];
+            if (i == 0) {
+                return ta ? productInto(b, tb, g, true, a.shape, acc) : productInto(g, false, b, !tb, a.shape, acc);
+            }
+            return tb ? productInto(g, true, a, ta, b.shape, acc) : productInto(a, !ta, g, false, b.shape, acc);
+        }
+
+        private static boolean productInto(Tensor x, boolean tx, Tensor y, boolean ty, int[] target, double[] acc) {
+            int r = target.length;
+            int m = target[r - 2];
+            int n = target[r - 1];
+            int k = tx ? x.shape[x.rank() - 2] : x.shape[x.rank() - 1];
+            int[] batch = Shapes.broadcast("matmul", Arrays.copyOf(x.shape, x.rank() - 2), Arrays.copyOf(y.shape, y.rank() - 2));
+            int[] targetBatch = Arrays.copyOf(target, r - 2);
+            boolean sum = Shapes.size(targetBatch) == 1;
+            if (!sum && !Arrays.equals(targetBatch, batch)) {
+                return false;
+            }
+            products(x, tx, y, ty, m, n, k, batch, acc, sum, false);
+            return true;
+        }
+
+        @Override
+        boolean freshVjp() {
+            return true;
         }
 
         // C = op(A) op(B). dL/dop(A) = G op(B)^T and dL/dop(B) = op(A)^T G; transposed back where op is T.
@@ -443,9 +496,15 @@ final class Primitives {
             return new ScatterAdd(transposeName, name, map, in[0].shape).apply(g);
         }
 
-        /** The vjp added straight into a gradient buffer of the input's shape (not recorded). */
-        void vjpInto(Tensor g, double[] acc) {
+        @Override
+        boolean vjpInto(int i, Tensor g, Tensor[] in, Tensor out, double[] acc) {
             map.scatterAddInto(g.data, acc);
+            return true;
+        }
+
+        @Override
+        boolean freshVjp() {
+            return true;
         }
 
         @Override
@@ -480,6 +539,11 @@ final class Primitives {
         @Override
         Tensor vjp(int i, Tensor g, Tensor[] in, Tensor out) {
             return new Take(transposeName, name, map, in[0].shape).apply(g);
+        }
+
+        @Override
+        boolean freshVjp() {
+            return true;
         }
 
         @Override

@@ -76,6 +76,69 @@ class BackwardTest {
         assertEquals(1.0, seed.item(), 0.0);
     }
 
+    /**
+     * A weight used by several products (plain, transposed, broadcast over a batch) and a batched operand
+     * used twice: their products are added straight into the gradient buffers. Expected values by loops here.
+     */
+    @Test
+    void productPathsMultipliedIntoTheBufferSum() {
+        Tensor w = Tensor.randn(4, 3, 4).requiresGrad();
+        Tensor x1 = Tensor.randn(5, 2, 3);
+        Tensor x2 = Tensor.randn(6, 5, 4);
+        Tensor x3 = Tensor.randn(7, 6, 2, 3);
+        Tensor bb = Tensor.randn(8, 6, 3, 4).requiresGrad();
+        Tensor r1 = Tensor.randn(9, 2, 4);
+        Tensor r2 = Tensor.randn(10, 5, 3);
+        Tensor r3 = Tensor.randn(11, 6, 2, 4);
+        Tensor x4 = Tensor.randn(12, 4, 5);
+        Tensor r4 = Tensor.randn(13, 3, 5);
+        Tensor x5 = Tensor.randn(14, 3, 2);
+        Tensor r5 = Tensor.randn(15, 4, 2);
+        Tensor h = w.mul(1.0); // an intermediate: its buffer is private to the pass
+        // f = sum(r1 * x1 h) + sum(r2 * x2 h^T) + sum(r3 * x3 h) + sum(r3 * x3 bb) + sum(r3 * x3 bb) + sum(h)
+        //   + sum(r4 * h x4) + sum(r5 * h^T x5): h on either side of a product, plain and transposed
+        Tensor f = h.matmul(x4).mul(r4).sum()
+                .add(h.matmulTransA(x5).mul(r5).sum())
+                .add(x1.matmul(h).mul(r1).sum())
+                .add(x2.matmulTransB(h).mul(r2).sum())
+                .add(x3.matmul(h).mul(r3).sum())
+                .add(x3.matmul(bb).mul(r3).sum())
+                .add(x3.matmul(bb).mul(r3).sum())
+                .add(h.sum());
+        Tensor[] g = Autodiff.grad(f, w, bb);
+        // by hand: dW = x1^T r1 + r2^T x2 + sum_p x3_p^T r3_p + 1 + r4 x4^T + x5 r5^T; dB_p = 2 x3_p^T r3_p
+        double[] dw = new double[12];
+        double[] db = new double[72];
+        double[] a1 = x1.toArray(), a2 = x2.toArray(), a3 = x3.toArray();
+        double[] s1 = r1.toArray(), s2 = r2.toArray(), s3 = r3.toArray();
+        double[] a4 = x4.toArray(), a5 = x5.toArray(), s4 = r4.toArray(), s5 = r5.toArray();
+        for (int i = 0; i < 3; i++) {
+            for (int j = 0; j < 4; j++) {
+                double v = 1;
+                for (int q = 0; q < 2; q++) {
+                    v += a1[q * 3 + i] * s1[q * 4 + j];
+                }
+                for (int q = 0; q < 5; q++) {
+                    v += s2[q * 3 + i] * a2[q * 4 + j] + s4[i * 5 + q] * a4[j * 5 + q];
+                }
+                for (int q = 0; q < 2; q++) {
+                    v += a5[i * 2 + q] * s5[j * 2 + q];
+                }
+                for (int p = 0; p < 6; p++) {
+                    double t = 0;
+                    for (int q = 0; q < 2; q++) {
+                        t += a3[p * 6 + q * 3 + i] * s3[p * 8 + q * 4 + j];
+                    }
+                    v += t;
+                    db[p * 12 + i * 4 + j] = 2 * t;
+                }
+                dw[i * 4 + j] = v;
+            }
+        }
+        assertArrayEquals(dw, g[0].toArray(), 1e-12);
+        assertArrayEquals(db, g[1].toArray(), 1e-12);
+    }
+
     @Test
     void repeatedBackwardAccumulatesUntilZeroGrad() {
         Tensor w = Tensor.fromArray(new double[] {1, 2}).requiresGrad();

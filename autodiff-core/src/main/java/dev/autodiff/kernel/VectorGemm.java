@@ -23,6 +23,12 @@ final class VectorGemm implements Gemm.Multiplier {
     @Override
     public void multiply(Gemm.Operand a, Gemm.Operand b, double[] c, int cOff, int m, int n, int k, int tasks,
                          boolean overwrite) {
+        // below 2 MR rows no product is split over threads (Gemm gives it one task per 16 rows)
+        if (!b.trans && m < 2 * MR) {
+            // each element of B would serve fewer than 8 rows: packing it costs more than it saves
+            direct(a, b, c, cOff, n, m, n, k, overwrite);
+            return;
+        }
         if (m < 2 * MR) {
             if (overwrite) {
                 java.util.Arrays.fill(c, cOff, cOff + m * n, 0.0);
@@ -85,6 +91,7 @@ final class VectorGemm implements Gemm.Multiplier {
 
     // the B panel (up to 4 MiB) is reused by the calling thread across calls instead of allocated each time
     private static final ThreadLocal<double[][]> PACK_B = ThreadLocal.withInitial(() -> new double[1][0]);
+    private static final ThreadLocal<double[][]> PACK_A = ThreadLocal.withInitial(() -> new double[1][0]);
 
     private static double[] scratch(ThreadLocal<double[][]> holder, int size) {
         double[][] h = holder.get();
@@ -105,31 +112,14 @@ final class VectorGemm implements Gemm.Multiplier {
     }
 
     /**
-     * Matrix-vector products and other few-row products: packing B would cost as much as the product, so
-     * each row of C is computed from the operands in place, as vectorized axpys over the rows of B or,
-     * when B is transposed, as vectorized dot products.
+     * Few-row products with transposed B (B stored n x k), such as a gradient times a layer's weight
+     * transposed: each element of C is a vectorized dot product of a row of op(A) and a row of the array B.
      */
     private static void fewRows(Gemm.Operand a, Gemm.Operand b, double[] c, int cOff, int ldc, int m, int n, int k) {
         double[] bd = b.data;
         double[] row = a.trans ? new double[k] : null;
         for (int i = 0; i < m; i++) {
             int ci = cOff + i * ldc;
-            if (!b.trans) {
-                int bound = S.loopBound(n);
-                for (int p = 0; p < k; p++) {
-                    double aip = a.get(i, p);
-                    DoubleVector av = DoubleVector.broadcast(S, aip);
-                    int bo = b.off + p * b.ld;
-                    int j = 0;
-                    for (; j < bound; j += V) {
-                        av.fma(DoubleVector.fromArray(S, bd, bo + j), DoubleVector.fromArray(S, c, ci + j)).intoArray(c, ci + j);
-                    }
-                    for (; j < n; j++) {
-                        c[ci + j] += aip * bd[bo + j];
-                    }
-                }
-                continue;
-            }
             double[] ad = a.data;
             int ao = a.off + i * a.ld;
             if (a.trans) {
@@ -155,6 +145,100 @@ final class VectorGemm implements Gemm.Multiplier {
                 }
                 c[ci + j] += s;
             }
+        }
+    }
+
+    /**
+     * The few-row product with row-major B: B is read in place, A (fewer than 2 MR rows) is packed once
+     * into MR-row slivers and reused for every column block, and each MR x NR tile accumulates in registers
+     * as in {@link #kernel}. The last n % NR columns are scalar dot products.
+     */
+    private static void direct(Gemm.Operand a, Gemm.Operand b, double[] c, int cOff, int ldc, int m, int n, int k,
+                               boolean overwrite) {
+        double[] aPack = scratch(PACK_A, roundUp(m, MR) * k);
+        packA(a, 0, m, 0, k, aPack);
+        int full = n - n % NR;
+        for (int j = 0; j < full; j += NR) {
+            for (int i = 0; i < m; i += MR) {
+                directKernel(k, aPack, i * k, b.data, b.off + j, b.ld, c, cOff + i * ldc + j, ldc, Math.min(MR, m - i),
+                        overwrite);
+            }
+        }
+        for (int i = 0; i < m; i++) {
+            for (int j = full; j < n; j++) {
+                double s = 0;
+                for (int p = 0; p < k; p++) {
+                    s += a.get(i, p) * b.data[b.off + p * b.ld + j];
+                }
+                int ci = cOff + i * ldc + j;
+                c[ci] = overwrite ? s : c[ci] + s;
+            }
+        }
+    }
+
+    /** {@link #kernel} for a full NR-column tile with B read from its rows (stride ldb) instead of a sliver. */
+    private static void directKernel(int k, double[] ap, int ao, double[] bd, int bo, int ldb, double[] c, int co, int ldc,
+                                     int rows, boolean overwrite) {
+        DoubleVector c00 = DoubleVector.zero(S);
+        DoubleVector c01 = DoubleVector.zero(S);
+        DoubleVector c10 = DoubleVector.zero(S);
+        DoubleVector c11 = DoubleVector.zero(S);
+        DoubleVector c20 = DoubleVector.zero(S);
+        DoubleVector c21 = DoubleVector.zero(S);
+        DoubleVector c30 = DoubleVector.zero(S);
+        DoubleVector c31 = DoubleVector.zero(S);
+        for (int p = 0; p < k; p++) {
+            int bi = bo + p * ldb;
+            int ai = ao + p * MR;
+            DoubleVector b0 = DoubleVector.fromArray(S, bd, bi);
+            DoubleVector b1 = DoubleVector.fromArray(S, bd, bi + V);
+            DoubleVector a0 = DoubleVector.broadcast(S, ap[ai]);
+            c00 = a0.fma(b0, c00);
+            c01 = a0.fma(b1, c01);
+            DoubleVector a1 = DoubleVector.broadcast(S, ap[ai + 1]);
+            c10 = a1.fma(b0, c10);
+            c11 = a1.fma(b1, c11);
+            DoubleVector a2 = DoubleVector.broadcast(S, ap[ai + 2]);
+            c20 = a2.fma(b0, c20);
+            c21 = a2.fma(b1, c21);
+            DoubleVector a3 = DoubleVector.broadcast(S, ap[ai + 3]);
+            c30 = a3.fma(b0, c30);
+            c31 = a3.fma(b1, c31);
+        }
+        // written out rather than through a helper: a call C2 did not inline (no profile yet when the loop was
+        // compiled on stack) made it box the accumulators and run the loop at ~1 GFLOP/s
+        if (!overwrite) {
+            c00 = c00.add(DoubleVector.fromArray(S, c, co));
+            c01 = c01.add(DoubleVector.fromArray(S, c, co + V));
+        }
+        c00.intoArray(c, co);
+        c01.intoArray(c, co + V);
+        if (rows > 1) {
+            int o = co + ldc;
+            if (!overwrite) {
+                c10 = c10.add(DoubleVector.fromArray(S, c, o));
+                c11 = c11.add(DoubleVector.fromArray(S, c, o + V));
+            }
+            c10.intoArray(c, o);
+            c11.intoArray(c, o + V);
+        }
+        if (rows > 2) {
+            int o = co + 2 * ldc;
+            if (!overwrite) {
+                c20 = c20.add(DoubleVector.fromArray(S, c, o));
+                c21 = c21.add(DoubleVector.fromArray(S, c, o + V));
+            }
+            c20.intoArray(c, o);
+            c21.intoArray(c, o + V);
+        }
+        if (rows > 3) {
+            int o = co + 3 * ldc;
+            if (!overwrite) {
+                c30 = c30.add(DoubleVector.fromArray(S, c, o));
+                c31 = c31.add(DoubleVector.fromArray(S, c, o + V));
+            }
+            c30.intoArray(c, o);
+            c31.intoArray(c, o + V);
         }
     }
 
