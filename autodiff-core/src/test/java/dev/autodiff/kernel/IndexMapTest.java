@@ -212,7 +212,8 @@ class IndexMapTest {
         return d;
     }
 
-    private static int[] unravel(int flat, int[] shape) {
+    /** Row-major coordinates of a flat index (shared with the other kernel tests of this package). */
+    static int[] unravel(int flat, int[] shape) {
         int[] idx = new int[shape.length];
         for (int d = shape.length - 1; d >= 0; d--) {
             idx[d] = flat % shape[d];

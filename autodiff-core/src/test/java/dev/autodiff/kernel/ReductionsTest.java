@@ -24,7 +24,7 @@ class ReductionsTest {
             double[] want = new double[Shapes.size(Shapes.reduced(shape, mask, true))];
             java.util.Arrays.fill(want, op == Reductions.Op.MAX ? Double.NEGATIVE_INFINITY : Double.POSITIVE_INFINITY);
             for (int i = 0; i < x.length; i++) {
-                int[] c = unravel(i, shape);
+                int[] c = IndexMapTest.unravel(i, shape);
                 int o = 0;
                 for (int d = 0; d < rank; d++) {
                     o += mask[d] ? 0 : c[d] * outStrides[d];
@@ -63,7 +63,7 @@ class ReductionsTest {
             assertEquals(lines, got.length);
             int line = 0;
             for (int i = 0; i < x.length; i++) {
-                int[] c = unravel(i, shape);
+                int[] c = IndexMapTest.unravel(i, shape);
                 if (c[axis] != 0) {
                     continue;
                 }
@@ -102,14 +102,5 @@ class ReductionsTest {
             x[rnd.nextInt(n)] = Double.NaN;
         }
         return x;
-    }
-
-    private static int[] unravel(int flat, int[] shape) {
-        int[] idx = new int[shape.length];
-        for (int d = shape.length - 1; d >= 0; d--) {
-            idx[d] = flat % shape[d];
-            flat /= shape[d];
-        }
-        return idx;
     }
 }

@@ -23,7 +23,7 @@ public final class LstmCell extends Cell {
         if (s.c() == null) {
             throw new IllegalArgumentException(describe() + ": the state needs a cell state c");
         }
-        Tensor pre = inputPart(x).add(hiddenPart(s.h()));
+        Tensor pre = preActivation(x, s.h());
         Tensor i = gate(pre, 0).sigmoid();
         Tensor f = gate(pre, 1).sigmoid();
         Tensor g = gate(pre, 2).tanh();

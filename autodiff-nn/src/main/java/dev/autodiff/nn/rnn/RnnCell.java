@@ -11,6 +11,6 @@ public final class RnnCell extends Cell {
     @Override
     public State step(Tensor x, State s) {
         checkInput(x, s);
-        return State.of(inputPart(x).add(hiddenPart(s.h())).tanh());
+        return State.of(preActivation(x, s.h()).tanh());
     }
 }
