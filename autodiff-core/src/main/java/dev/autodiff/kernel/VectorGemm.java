@@ -1,6 +1,7 @@
 package dev.autodiff.kernel;
 
 import jdk.incubator.vector.DoubleVector;
+import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -129,21 +130,54 @@ final class VectorGemm implements Gemm.Multiplier {
                 ad = row;
                 ao = 0;
             }
-            int bound = k - k % (2 * V);
-            for (int j = 0; j < n; j++) {
-                int bo = b.off + j * b.ld;
+            int bound = S.loopBound(k);
+            int j = 0;
+            // four columns at a time: four independent FMA chains, and each A vector loaded once for four
+            for (; j + 4 <= n; j += 4) {
+                int b0 = b.off + j * b.ld;
+                int b1 = b0 + b.ld;
+                int b2 = b1 + b.ld;
+                int b3 = b2 + b.ld;
                 DoubleVector s0 = DoubleVector.zero(S);
                 DoubleVector s1 = DoubleVector.zero(S);
+                DoubleVector s2 = DoubleVector.zero(S);
+                DoubleVector s3 = DoubleVector.zero(S);
                 int p = 0;
-                for (; p < bound; p += 2 * V) {
-                    s0 = DoubleVector.fromArray(S, ad, ao + p).fma(DoubleVector.fromArray(S, bd, bo + p), s0);
-                    s1 = DoubleVector.fromArray(S, ad, ao + p + V).fma(DoubleVector.fromArray(S, bd, bo + p + V), s1);
+                for (; p < bound; p += V) {
+                    DoubleVector av = DoubleVector.fromArray(S, ad, ao + p);
+                    s0 = av.fma(DoubleVector.fromArray(S, bd, b0 + p), s0);
+                    s1 = av.fma(DoubleVector.fromArray(S, bd, b1 + p), s1);
+                    s2 = av.fma(DoubleVector.fromArray(S, bd, b2 + p), s2);
+                    s3 = av.fma(DoubleVector.fromArray(S, bd, b3 + p), s3);
                 }
-                double s = s0.add(s1).reduceLanes(jdk.incubator.vector.VectorOperators.ADD);
+                double t0 = s0.reduceLanes(VectorOperators.ADD);
+                double t1 = s1.reduceLanes(VectorOperators.ADD);
+                double t2 = s2.reduceLanes(VectorOperators.ADD);
+                double t3 = s3.reduceLanes(VectorOperators.ADD);
                 for (; p < k; p++) {
-                    s += ad[ao + p] * bd[bo + p];
+                    double x = ad[ao + p];
+                    t0 += x * bd[b0 + p];
+                    t1 += x * bd[b1 + p];
+                    t2 += x * bd[b2 + p];
+                    t3 += x * bd[b3 + p];
                 }
-                c[ci + j] += s;
+                c[ci + j] += t0;
+                c[ci + j + 1] += t1;
+                c[ci + j + 2] += t2;
+                c[ci + j + 3] += t3;
+            }
+            for (; j < n; j++) {
+                int bo = b.off + j * b.ld;
+                DoubleVector s0 = DoubleVector.zero(S);
+                int p = 0;
+                for (; p < bound; p += V) {
+                    s0 = DoubleVector.fromArray(S, ad, ao + p).fma(DoubleVector.fromArray(S, bd, bo + p), s0);
+                }
+                double t = s0.reduceLanes(VectorOperators.ADD);
+                for (; p < k; p++) {
+                    t += ad[ao + p] * bd[bo + p];
+                }
+                c[ci + j] += t;
             }
         }
     }
