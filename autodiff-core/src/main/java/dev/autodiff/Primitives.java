@@ -328,6 +328,16 @@ final class Primitives {
         Tensor vjp(int i, Tensor g, Tensor[] in, Tensor out) {
             Tensor a = in[0];
             Tensor b = in[1];
+            Tensor x = in[i];
+            boolean broadcast = g.rank() > 2 && Shapes.size(Arrays.copyOf(x.shape, x.rank() - 2)) == 1
+                    && Shapes.size(Arrays.copyOf(g.shape, g.rank() - 2)) > 1;
+            if (broadcast && !GradMode.current().enabled && g.dual == null && a.dual == null && b.dual == null) {
+                // x (a layer's weight, say) was broadcast over the batch and nothing here would be recorded:
+                // sum the batch's products in one buffer instead of making one per batch index and reducing
+                double[] acc = new double[x.size()];
+                vjpInto(i, g, in, out, acc);
+                return new Tensor(acc, x.shape);
+            }
             if (i == 0) {
                 Tensor ga = ta ? matmul(b, tb, g, true) : matmul(g, false, b, !tb);
                 return ga.sumTo(a.shape);
