@@ -303,11 +303,14 @@ final class VectorGemm implements Gemm.Multiplier {
                     }
                 }
             } else {
-                // B stored n x k: each column of the sliver is a contiguous row of the array
-                for (int j = 0; j < w; j++) {
-                    int src = b.off + (jc + jr + j) * b.ld + pc;
-                    for (int p = 0; p < kc; p++) {
-                        out[base + p * NR + j] = d[src + p];
+                // B stored n x k: column j of the sliver is row jc + jr + j of the array. Walk k in the outer
+                // loop, so that the sliver is written in order while w rows of the array are read side by side
+                // (column by column, each write landed on another cache line)
+                int src = b.off + (jc + jr) * b.ld + pc;
+                for (int p = 0; p < kc; p++) {
+                    int o = base + p * NR;
+                    for (int j = 0, q = src + p; j < w; j++, q += b.ld) {
+                        out[o + j] = d[q];
                     }
                 }
             }
