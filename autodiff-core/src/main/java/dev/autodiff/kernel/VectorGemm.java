@@ -57,10 +57,8 @@ final class VectorGemm implements Gemm.Multiplier {
         int kcMax = balanced(k, KC);
         int ncMax = roundUp(balanced(n, NC), NR);
         double[] bPack = scratch(PACK_B, kcMax * ncMax);
-        // one A block buffer per task for the whole call
         int rowsPerTask = (m + tasks - 1) / tasks;
         int mcMax = roundUp(balanced(Math.min(m, rowsPerTask + MR), MC), MR);
-        double[][] aPacks = new double[tasks][];
         for (int jc = 0; jc < n; jc += ncMax) {
             int nc = Math.min(ncMax, n - jc);
             for (int pc = 0; pc < k; pc += kcMax) {
@@ -71,10 +69,8 @@ final class VectorGemm implements Gemm.Multiplier {
                 boolean store = overwrite && pc == 0;
                 Gemm.splitRows(m, MR, tasks, (task, start, end) -> {
                     int mcTask = Math.min(mcMax, roundUp(balanced(end - start, MC), MR));
-                    if (aPacks[task] == null) {
-                        aPacks[task] = new double[mcMax * kcMax];
-                    }
-                    double[] aPack = aPacks[task];
+                    // the A block buffer of the thread running this task (a thread runs one task at a time)
+                    double[] aPack = scratch(PACK_A, mcMax * kcMax);
                     for (int ic = start; ic < end; ic += mcTask) {
                         int mc = Math.min(mcTask, end - ic);
                         packA(a, ic, mc, pc0, kc, aPack);
@@ -90,7 +86,8 @@ final class VectorGemm implements Gemm.Multiplier {
         }
     }
 
-    // the B panel (up to 4 MiB) is reused by the calling thread across calls instead of allocated each time
+    // the B panel (up to 4 MiB) and the A block are reused by each thread across calls instead of allocated
+    // each time (for a batch of small products the allocation cost about as much as the packing)
     private static final ThreadLocal<double[][]> PACK_B = ThreadLocal.withInitial(() -> new double[1][0]);
     private static final ThreadLocal<double[][]> PACK_A = ThreadLocal.withInitial(() -> new double[1][0]);
 
