@@ -66,7 +66,7 @@ public final class IndexMap {
                 int t = tb + target[r];
                 int n = len[r];
                 int s = step[r];
-                if (s == 1 && n >= 32) {
+                if (s == 1 && n >= 8) {
                     System.arraycopy(src, t, out, d, n);
                 } else if (s == 1) {
                     for (int j = 0; j < n; j++) {
@@ -108,7 +108,9 @@ public final class IndexMap {
                 int t = tb + target[r];
                 int n = len[r];
                 int s = step[r];
-                if (s == 1) {
+                if (s == 1 && n >= 8 && VectorSupport.MATH != null) {
+                    VectorSupport.MATH.addInto(x, d, dst, t, n);
+                } else if (s == 1) {
                     for (int j = 0; j < n; j++) {
                         dst[t + j] += x[d + j];
                     }

@@ -93,6 +93,18 @@ final class VectorElementwise implements VectorSupport.VectorMath {
     }
 
     @Override
+    public void addInto(double[] x, int xi, double[] dst, int di, int n) {
+        int bound = S.loopBound(n);
+        int j = 0;
+        for (; j < bound; j += S.length()) {
+            DoubleVector.fromArray(S, dst, di + j).add(DoubleVector.fromArray(S, x, xi + j)).intoArray(dst, di + j);
+        }
+        for (; j < n; j++) {
+            dst[di + j] += x[xi + j];
+        }
+    }
+
+    @Override
     public void argStep(boolean max, double[] x, int ix, double[] best, double[] arg, int o, int n, double index) {
         DoubleVector vi = DoubleVector.broadcast(S, index);
         int bound = S.loopBound(n);

@@ -31,6 +31,12 @@ final class VectorSupport {
          * {@code best[o + j]} ({@link Reductions#beats}), it becomes the best and {@code arg[o + j] = index}.
          */
         void argStep(boolean max, double[] x, int ix, double[] best, double[] arg, int o, int n, double index);
+
+        /**
+         * {@code dst[di + j] += x[xi + j]} for j in [0, n). C2 does not vectorize this loop itself: it cannot
+         * rule out that the two ranges overlap in one array.
+         */
+        void addInto(double[] x, int xi, double[] dst, int di, int n);
     }
 
     private static Object load(String name) {

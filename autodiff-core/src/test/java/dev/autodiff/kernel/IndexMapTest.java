@@ -143,6 +143,24 @@ class IndexMapTest {
         check(expected, map, 20);
     }
 
+    /** Runs long enough for the vector paths: a contiguous slice, and an unfold whose windows overlap. */
+    @Test
+    void longRunsCopyAndAddIntoOverlappingTargets() {
+        int[] expected = new int[20];
+        for (int i = 0; i < 20; i++) {
+            expected[i] = 10 + i;
+        }
+        check(expected, IndexMaps.slice(new int[] {4, 10}, new int[] {1, 0}, new int[] {1, 1}, new int[] {2, 10}), 40);
+        int[] windows = new int[3 * 18];
+        for (int k = 0; k < 3; k++) {
+            for (int l = 0; l < 18; l++) {
+                windows[k * 18 + l] = l + k;
+            }
+        }
+        check(windows, IndexMaps.unfold(new int[] {1, 1, 1, 20}, new int[] {1, 3}, new int[] {1, 1}, new int[] {0, 0},
+                new int[] {1, 1}, new int[] {1, 18}), 20);
+    }
+
     /** toArray, take, scatterAdd and batched, each against {@code expected} written out. */
     private void check(int[] expected, IndexMap map, int targetSize) {
         assertEquals(expected.length, map.size);
@@ -162,6 +180,14 @@ class IndexMapTest {
         }
         assertArrayEquals(takeRef, taken, 0.0);
         assertArrayEquals(scatterRef, scattered, 1e-12);
+        // into a buffer that already holds values: added to them, not written over them
+        double[] dst = randomData(targetSize);
+        double[] dstRef = dst.clone();
+        for (int i = 0; i < targetSize; i++) {
+            dstRef[i] += scatterRef[i];
+        }
+        map.scatterAddInto(x, dst);
+        assertArrayEquals(dstRef, dst, 1e-12);
 
         int n = 3;
         IndexMap batched = map.batched(n);
