@@ -44,7 +44,13 @@ final class Primitives {
 
         @Override
         Tensor vjp(int i, Tensor g, Tensor[] in, Tensor out) {
-            return d == null ? apply(g) : g.mul(d.of(in[0], out));
+            Tensor x = in[0];
+            if (kind == Kind.RELU && g.shape.length == x.shape.length && Arrays.equals(g.shape, x.shape)
+                    && !GradMode.current().enabled && g.dual == null && x.dual == null) {
+                // nothing recorded: g times the mask in one pass, without making the mask
+                return new Tensor(Elementwise.reluGrad(g.data, x.data), x.shape);
+            }
+            return d == null ? apply(g) : g.mul(d.of(x, out));
         }
 
         @Override

@@ -25,6 +25,25 @@ public final class Elementwise {
         return y;
     }
 
+    /**
+     * ReLU's vjp in one pass: {@code g[i] * (x[i] > 0 ? 1 : 0)}, the same values (NaN and infinities
+     * included) as multiplying g by the mask, without making the mask.
+     */
+    public static double[] reluGrad(double[] g, double[] x) {
+        double[] out = new double[x.length];
+        int tasks = x.length >= PARALLEL_ELEMENTS ? Threads.COUNT : 1;
+        Gemm.splitRows(x.length, 1024, tasks, (task, from, to) -> {
+            int i = from;
+            if (to - from >= VECTOR_ELEMENTS && VectorSupport.MATH != null) {
+                i = VectorSupport.MATH.reluGrad(g, x, out, from, to);
+            }
+            for (; i < to; i++) {
+                out[i] = g[i] * (x[i] > 0 ? 1.0 : 0.0);
+            }
+        });
+        return out;
+    }
+
     /** y[i] = op(x[i]) for i in [from, to): the Vector API's math where it is faster, plain loops otherwise. */
     static void unary(Unary op, double[] x, double[] y, int from, int to) {
         if (to - from >= VECTOR_ELEMENTS && VectorSupport.MATH != null && VectorSupport.MATH.unary(op, x, y, from, to)) {

@@ -93,6 +93,18 @@ final class VectorElementwise implements VectorSupport.VectorMath {
     }
 
     @Override
+    public int reluGrad(double[] g, double[] x, double[] out, int from, int to) {
+        DoubleVector one = DoubleVector.broadcast(S, 1.0);
+        DoubleVector zero = DoubleVector.zero(S);
+        int i = from;
+        for (int bound = from + S.loopBound(to - from); i < bound; i += S.length()) {
+            DoubleVector mask = zero.blend(one, DoubleVector.fromArray(S, x, i).compare(VectorOperators.GT, 0.0));
+            DoubleVector.fromArray(S, g, i).mul(mask).intoArray(out, i);
+        }
+        return i;
+    }
+
+    @Override
     public void addInto(double[] x, int xi, double[] dst, int di, int n) {
         int bound = S.loopBound(n);
         int j = 0;

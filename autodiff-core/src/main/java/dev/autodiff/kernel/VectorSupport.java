@@ -37,6 +37,9 @@ final class VectorSupport {
          * rule out that the two ranges overlap in one array.
          */
         void addInto(double[] x, int xi, double[] dst, int di, int n);
+
+        /** {@link Elementwise#reluGrad} on whole vectors from {@code from}; returns where the scalar tail starts. */
+        int reluGrad(double[] g, double[] x, double[] out, int from, int to);
     }
 
     private static Object load(String name) {

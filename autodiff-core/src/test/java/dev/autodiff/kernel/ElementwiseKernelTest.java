@@ -77,6 +77,27 @@ class ElementwiseKernelTest {
         check(op, outWide, i -> Elementwise.binary(op, col[i / 300], wide[i % 300]));
     }
 
+    /** g * (x > 0 ? 1 : 0), bit for bit (NaN, infinities, signed zeros), on the vector, tail and threaded paths. */
+    @org.junit.jupiter.api.Test
+    void reluGradIsTheGradientTimesTheMask() {
+        java.util.SplittableRandom r = new java.util.SplittableRandom(9);
+        double[] special = {0.0, -0.0, Double.NaN, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY, 1e-300, -1e-300};
+        for (int n : new int[] {1, 3, 63, 64, 67, 1031, Elementwise.PARALLEL_ELEMENTS + 5}) {
+            double[] g = new double[n];
+            double[] x = new double[n];
+            for (int i = 0; i < n; i++) {
+                g[i] = r.nextInt(8) == 0 ? special[r.nextInt(special.length)] : r.nextDouble(-2, 2);
+                x[i] = r.nextInt(8) == 0 ? special[r.nextInt(special.length)] : r.nextDouble(-2, 2);
+            }
+            double[] got = Elementwise.reluGrad(g, x);
+            for (int i = 0; i < n; i++) {
+                double want = g[i] * (x[i] > 0 ? 1.0 : 0.0);
+                org.junit.jupiter.api.Assertions.assertEquals(Double.doubleToLongBits(want), Double.doubleToLongBits(got[i]),
+                        "n=" + n + " at " + i + ": g=" + g[i] + " x=" + x[i]);
+            }
+        }
+    }
+
     private static void check(Elementwise.Binary op, double[] actual, java.util.function.IntToDoubleFunction expected) {
         for (int i = 0; i < actual.length; i++) {
             double e = expected.applyAsDouble(i);
