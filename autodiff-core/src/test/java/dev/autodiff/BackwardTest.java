@@ -362,6 +362,40 @@ class BackwardTest {
         }
     }
 
+    /**
+     * Two threads multiplying at once through the blocked and few-row GEMM paths, large enough to split over
+     * the shared pool's workers, whose packing buffers are per thread: each gets what it gets alone.
+     */
+    @Test
+    void twoThreadsMultiplyingAtOnceGetTheSameProductsAsOne() throws Exception {
+        Tensor a = Tensor.randn(40, 200, 300);
+        Tensor b = Tensor.randn(41, 300, 250);
+        Tensor few = Tensor.randn(42, 5, 300);
+        double[] big = a.matmul(b).toArray();
+        double[] small = few.matmul(b).toArray();
+        double[] grad = Autodiff.grad(a.requiresGrad().matmul(b).sum(), a)[0].toArray();
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        try {
+            Callable<Boolean> work = () -> {
+                for (int r = 0; r < 20; r++) {
+                    Tensor ar = a.detach().requiresGrad();
+                    if (!java.util.Arrays.equals(big, a.matmul(b).toArray())
+                            || !java.util.Arrays.equals(small, few.matmul(b).toArray())
+                            || !java.util.Arrays.equals(grad, Autodiff.grad(ar.matmul(b).sum(), ar)[0].toArray())) {
+                        return false;
+                    }
+                }
+                return true;
+            };
+            Future<Boolean> f1 = pool.submit(work);
+            Future<Boolean> f2 = pool.submit(work);
+            assertTrue(f1.get(), "thread 1 got a different product");
+            assertTrue(f2.get(), "thread 2 got a different product");
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
     /** Backward sums paths in place into private buffers; it must never write into a tensor the user holds. */
     @Test
     void backwardNeverWritesIntoTensorsTheUserHolds() {
