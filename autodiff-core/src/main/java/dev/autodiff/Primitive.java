@@ -46,6 +46,22 @@ abstract class Primitive {
         return false;
     }
 
+    /**
+     * Whether a rule may compute its result on plain arrays with a kernel: nothing is being recorded on this
+     * thread (a backward pass without createGraph) and neither g nor any input carries a tangent.
+     */
+    static boolean unrecorded(Tensor g, Tensor[] in) {
+        if (GradMode.current().enabled || g.dual != null) {
+            return false;
+        }
+        for (Tensor t : in) {
+            if (t.dual != null) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /** Whether {@link #vjp} always returns a new tensor nothing else holds, which the pass may then add into. */
     boolean freshVjp() {
         return false;

@@ -45,8 +45,7 @@ final class Primitives {
         @Override
         Tensor vjp(int i, Tensor g, Tensor[] in, Tensor out) {
             Tensor x = in[0];
-            if (kind == Kind.RELU && g.shape.length == x.shape.length && Arrays.equals(g.shape, x.shape)
-                    && !GradMode.current().enabled && g.dual == null && x.dual == null) {
+            if (kind == Kind.RELU && Arrays.equals(g.shape, x.shape) && unrecorded(g, in)) {
                 // nothing recorded: g times the mask in one pass, without making the mask
                 return new Tensor(Elementwise.reluGrad(g.data, x.data), x.shape);
             }
@@ -337,7 +336,7 @@ final class Primitives {
             Tensor x = in[i];
             boolean broadcast = g.rank() > 2 && Shapes.size(Arrays.copyOf(x.shape, x.rank() - 2)) == 1
                     && Shapes.size(Arrays.copyOf(g.shape, g.rank() - 2)) > 1;
-            if (broadcast && !GradMode.current().enabled && g.dual == null && a.dual == null && b.dual == null) {
+            if (broadcast && unrecorded(g, in)) {
                 // x (a layer's weight, say) was broadcast over the batch and nothing here would be recorded:
                 // sum the batch's products in one buffer instead of making one per batch index and reducing
                 double[] acc = new double[x.size()];

@@ -88,6 +88,8 @@ public final class Reductions {
             System.arraycopy(x, base, best, o, inner);
             for (int i = 1; i < n; i++) {
                 int row = base + i * inner;
+                // a lower bar than Elementwise's 64, so that the 25 lines of a 5 x 5 pooling grid also avoid
+                // the scalar loop's data-dependent branch
                 if (inner >= 16 && VectorSupport.MATH != null) {
                     VectorSupport.MATH.argStep(max, x, row, best, out, o, inner, i);
                     continue;
