@@ -72,13 +72,14 @@ final class VectorGemm implements Gemm.Multiplier {
                     int mcTask = Math.min(mcMax, roundUp(balanced(end - start, MC), MR));
                     // the A block buffer of the thread running this task (a thread runs one task at a time)
                     double[] aPack = scratch(PACK_A, mcMax * kcMax);
+                    double[] edge = new double[MR * NR];
                     for (int ic = start; ic < end; ic += mcTask) {
                         int mc = Math.min(mcTask, end - ic);
                         packA(a, ic, mc, pc0, kc, aPack);
                         for (int jr = 0; jr < nc; jr += NR) {
                             for (int ir = 0; ir < mc; ir += MR) {
-                                kernel(kc, aPack, ir * kc, bPack, jr * kc, c, cOff + (ic + ir) * ldc + jc0 + jr, ldc,
-                                        Math.min(MR, mc - ir), Math.min(NR, nc - jr), store);
+                                tile(kc, aPack, ir * kc, bPack, jr * kc, c, cOff + (ic + ir) * ldc + jc0 + jr, ldc,
+                                        Math.min(MR, mc - ir), Math.min(NR, nc - jr), store, edge);
                             }
                         }
                     }
@@ -190,10 +191,21 @@ final class VectorGemm implements Gemm.Multiplier {
         double[] aPack = scratch(PACK_A, roundUp(m, MR) * k);
         packA(a, 0, m, 0, k, aPack);
         int full = n - n % NR;
+        double[] edge = new double[MR * NR];
         for (int j = 0; j < full; j += NR) {
             for (int i = 0; i < m; i += MR) {
-                directKernel(k, aPack, i * k, b.data, b.off + j, b.ld, c, cOff + i * ldc + j, ldc, Math.min(MR, m - i),
-                        overwrite);
+                int co = cOff + i * ldc + j;
+                int rows = Math.min(MR, m - i);
+                if (rows == MR) {
+                    if (overwrite) {
+                        zeroTile(c, co, ldc);
+                    }
+                    directKernel(k, aPack, i * k, b.data, b.off + j, b.ld, c, co, ldc);
+                } else {
+                    java.util.Arrays.fill(edge, 0.0);
+                    directKernel(k, aPack, i * k, b.data, b.off + j, b.ld, edge, 0, NR);
+                    addEdge(edge, c, co, ldc, rows, NR, overwrite);
+                }
             }
         }
         if (full < n) {
@@ -202,8 +214,8 @@ final class VectorGemm implements Gemm.Multiplier {
             double[] bPack = scratch(PACK_B, k * NR);
             packB(b, 0, k, full, n - full, bPack);
             for (int i = 0; i < m; i += MR) {
-                kernel(k, aPack, i * k, bPack, 0, c, cOff + i * ldc + full, ldc, Math.min(MR, m - i), n - full,
-                        overwrite);
+                tile(k, aPack, i * k, bPack, 0, c, cOff + i * ldc + full, ldc, Math.min(MR, m - i), n - full,
+                        overwrite, edge);
             }
         }
     }
@@ -213,8 +225,7 @@ final class VectorGemm implements Gemm.Multiplier {
      * A copy on purpose: giving {@link #kernel} the stride as a parameter made both paths slower (JMH, same
      * run: 512 from 32-37 to 29-31 GFLOP/s, 6x25x784 from 22-23 to 16-19).
      */
-    private static void directKernel(int k, double[] ap, int ao, double[] bd, int bo, int ldb, double[] c, int co, int ldc,
-                                     int rows, boolean overwrite) {
+    private static void directKernel(int k, double[] ap, int ao, double[] bd, int bo, int ldb, double[] c, int co, int ldc) {
         DoubleVector c00 = DoubleVector.zero(S);
         DoubleVector c01 = DoubleVector.zero(S);
         DoubleVector c10 = DoubleVector.zero(S);
@@ -243,39 +254,14 @@ final class VectorGemm implements Gemm.Multiplier {
         }
         // written out rather than through a helper: a call C2 did not inline (no profile yet when the loop was
         // compiled on stack) made it box the accumulators and run the loop at ~1 GFLOP/s
-        if (!overwrite) {
-            c00 = c00.add(DoubleVector.fromArray(S, c, co));
-            c01 = c01.add(DoubleVector.fromArray(S, c, co + V));
-        }
-        c00.intoArray(c, co);
-        c01.intoArray(c, co + V);
-        if (rows > 1) {
-            int o = co + ldc;
-            if (!overwrite) {
-                c10 = c10.add(DoubleVector.fromArray(S, c, o));
-                c11 = c11.add(DoubleVector.fromArray(S, c, o + V));
-            }
-            c10.intoArray(c, o);
-            c11.intoArray(c, o + V);
-        }
-        if (rows > 2) {
-            int o = co + 2 * ldc;
-            if (!overwrite) {
-                c20 = c20.add(DoubleVector.fromArray(S, c, o));
-                c21 = c21.add(DoubleVector.fromArray(S, c, o + V));
-            }
-            c20.intoArray(c, o);
-            c21.intoArray(c, o + V);
-        }
-        if (rows > 3) {
-            int o = co + 3 * ldc;
-            if (!overwrite) {
-                c30 = c30.add(DoubleVector.fromArray(S, c, o));
-                c31 = c31.add(DoubleVector.fromArray(S, c, o + V));
-            }
-            c30.intoArray(c, o);
-            c31.intoArray(c, o + V);
-        }
+        DoubleVector.fromArray(S, c, co).add(c00).intoArray(c, co);
+        DoubleVector.fromArray(S, c, co + V).add(c01).intoArray(c, co + V);
+        DoubleVector.fromArray(S, c, co + ldc).add(c10).intoArray(c, co + ldc);
+        DoubleVector.fromArray(S, c, co + ldc + V).add(c11).intoArray(c, co + ldc + V);
+        DoubleVector.fromArray(S, c, co + 2 * ldc).add(c20).intoArray(c, co + 2 * ldc);
+        DoubleVector.fromArray(S, c, co + 2 * ldc + V).add(c21).intoArray(c, co + 2 * ldc + V);
+        DoubleVector.fromArray(S, c, co + 3 * ldc).add(c30).intoArray(c, co + 3 * ldc);
+        DoubleVector.fromArray(S, c, co + 3 * ldc + V).add(c31).intoArray(c, co + 3 * ldc + V);
     }
 
     /** Slivers of NR columns: element (p, j) of sliver s at [(s * kc + p) * NR + j], zero beyond n. */
@@ -359,11 +345,11 @@ final class VectorGemm implements Gemm.Multiplier {
     }
 
     /**
-     * C[0..mr, 0..nr) += (A sliver) (B sliver), an MR x NR tile accumulated in registers over kc; with
-     * {@code store}, = instead of += (C is not read, which matters when kc is small).
+     * C[0..MR, 0..NR) += (A sliver) (B sliver), the tile accumulated in registers over kc. One way out of the
+     * loop, whole tiles only: C2 (JDK 17 and 25) boxed accumulators inside the loop, one allocation per step,
+     * when the method also held the edge and store cases (on JDK 25, LeNet-5's step went from 17 to 43 ms).
      */
-    private static void kernel(int kc, double[] ap, int ao, double[] bp, int bo, double[] c, int co, int ldc,
-                               int mr, int nr, boolean store) {
+    private static void kernel(int kc, double[] ap, int ao, double[] bp, int bo, double[] c, int co, int ldc) {
         DoubleVector c00 = DoubleVector.zero(S);
         DoubleVector c01 = DoubleVector.zero(S);
         DoubleVector c10 = DoubleVector.zero(S);
@@ -390,43 +376,48 @@ final class VectorGemm implements Gemm.Multiplier {
             c30 = a3.fma(b0, c30);
             c31 = a3.fma(b1, c31);
         }
+        // written out, as in directKernel
+        DoubleVector.fromArray(S, c, co).add(c00).intoArray(c, co);
+        DoubleVector.fromArray(S, c, co + V).add(c01).intoArray(c, co + V);
+        DoubleVector.fromArray(S, c, co + ldc).add(c10).intoArray(c, co + ldc);
+        DoubleVector.fromArray(S, c, co + ldc + V).add(c11).intoArray(c, co + ldc + V);
+        DoubleVector.fromArray(S, c, co + 2 * ldc).add(c20).intoArray(c, co + 2 * ldc);
+        DoubleVector.fromArray(S, c, co + 2 * ldc + V).add(c21).intoArray(c, co + 2 * ldc + V);
+        DoubleVector.fromArray(S, c, co + 3 * ldc).add(c30).intoArray(c, co + 3 * ldc);
+        DoubleVector.fromArray(S, c, co + 3 * ldc + V).add(c31).intoArray(c, co + 3 * ldc + V);
+    }
+
+    /**
+     * C[0..mr, 0..nr) (+)= (A sliver) (B sliver) through {@link #kernel}: with {@code store} the tile is
+     * zeroed first (C's old values are never used), and an edge tile is computed in {@code edge} (MR x NR).
+     */
+    private static void tile(int kc, double[] ap, int ao, double[] bp, int bo, double[] c, int co, int ldc,
+                             int mr, int nr, boolean store, double[] edge) {
         if (mr == MR && nr == NR) {
             if (store) {
-                storeTo(c, co, c00, c01);
-                storeTo(c, co + ldc, c10, c11);
-                storeTo(c, co + 2 * ldc, c20, c21);
-                storeTo(c, co + 3 * ldc, c30, c31);
-            } else {
-                addTo(c, co, c00, c01);
-                addTo(c, co + ldc, c10, c11);
-                addTo(c, co + 2 * ldc, c20, c21);
-                addTo(c, co + 3 * ldc, c30, c31);
+                zeroTile(c, co, ldc);
             }
+            kernel(kc, ap, ao, bp, bo, c, co, ldc);
             return;
         }
-        double[] t = new double[MR * NR];
-        c00.intoArray(t, 0);
-        c01.intoArray(t, V);
-        c10.intoArray(t, NR);
-        c11.intoArray(t, NR + V);
-        c20.intoArray(t, 2 * NR);
-        c21.intoArray(t, 2 * NR + V);
-        c30.intoArray(t, 3 * NR);
-        c31.intoArray(t, 3 * NR + V);
-        for (int i = 0; i < mr; i++) {
-            for (int j = 0; j < nr; j++) {
-                c[co + i * ldc + j] = (store ? 0.0 : c[co + i * ldc + j]) + t[i * NR + j];
-            }
+        java.util.Arrays.fill(edge, 0.0);
+        kernel(kc, ap, ao, bp, bo, edge, 0, NR);
+        addEdge(edge, c, co, ldc, mr, nr, store);
+    }
+
+    private static void zeroTile(double[] c, int co, int ldc) {
+        for (int i = 0; i < MR; i++) {
+            java.util.Arrays.fill(c, co + i * ldc, co + i * ldc + NR, 0.0);
         }
     }
 
-    private static void storeTo(double[] c, int o, DoubleVector lo, DoubleVector hi) {
-        lo.intoArray(c, o);
-        hi.intoArray(c, o + V);
-    }
-
-    private static void addTo(double[] c, int o, DoubleVector lo, DoubleVector hi) {
-        DoubleVector.fromArray(S, c, o).add(lo).intoArray(c, o);
-        DoubleVector.fromArray(S, c, o + V).add(hi).intoArray(c, o + V);
+    /** C[0..mr, 0..nr) = (or +=) the top-left corner of an MR x NR tile. */
+    private static void addEdge(double[] edge, double[] c, int co, int ldc, int mr, int nr, boolean store) {
+        for (int i = 0; i < mr; i++) {
+            for (int j = 0; j < nr; j++) {
+                int ci = co + i * ldc + j;
+                c[ci] = (store ? 0.0 : c[ci]) + edge[i * NR + j];
+            }
+        }
     }
 }
