@@ -197,13 +197,9 @@ final class VectorGemm implements Gemm.Multiplier {
                 int co = cOff + i * ldc + j;
                 int rows = Math.min(MR, m - i);
                 if (rows == MR) {
-                    if (overwrite) {
-                        zeroTile(c, co, ldc);
-                    }
-                    directKernel(k, aPack, i * k, b.data, b.off + j, b.ld, c, co, ldc);
+                    directKernel(k, aPack, i * k, b.data, b.off + j, b.ld, c, co, ldc, overwrite);
                 } else {
-                    java.util.Arrays.fill(edge, 0.0);
-                    directKernel(k, aPack, i * k, b.data, b.off + j, b.ld, edge, 0, NR);
+                    directKernel(k, aPack, i * k, b.data, b.off + j, b.ld, edge, 0, NR, true);
                     addEdge(edge, c, co, ldc, rows, NR, overwrite);
                 }
             }
@@ -225,7 +221,8 @@ final class VectorGemm implements Gemm.Multiplier {
      * A copy on purpose: giving {@link #kernel} the stride as a parameter made both paths slower (JMH, same
      * run: 512 from 32-37 to 29-31 GFLOP/s, 6x25x784 from 22-23 to 16-19).
      */
-    private static void directKernel(int k, double[] ap, int ao, double[] bd, int bo, int ldb, double[] c, int co, int ldc) {
+    private static void directKernel(int k, double[] ap, int ao, double[] bd, int bo, int ldb, double[] c, int co, int ldc,
+                                     boolean store) {
         DoubleVector c00 = DoubleVector.zero(S);
         DoubleVector c01 = DoubleVector.zero(S);
         DoubleVector c10 = DoubleVector.zero(S);
@@ -254,14 +251,25 @@ final class VectorGemm implements Gemm.Multiplier {
         }
         // written out rather than through a helper: a call C2 did not inline (no profile yet when the loop was
         // compiled on stack) made it box the accumulators and run the loop at ~1 GFLOP/s
-        DoubleVector.fromArray(S, c, co).add(c00).intoArray(c, co);
-        DoubleVector.fromArray(S, c, co + V).add(c01).intoArray(c, co + V);
-        DoubleVector.fromArray(S, c, co + ldc).add(c10).intoArray(c, co + ldc);
-        DoubleVector.fromArray(S, c, co + ldc + V).add(c11).intoArray(c, co + ldc + V);
-        DoubleVector.fromArray(S, c, co + 2 * ldc).add(c20).intoArray(c, co + 2 * ldc);
-        DoubleVector.fromArray(S, c, co + 2 * ldc + V).add(c21).intoArray(c, co + 2 * ldc + V);
-        DoubleVector.fromArray(S, c, co + 3 * ldc).add(c30).intoArray(c, co + 3 * ldc);
-        DoubleVector.fromArray(S, c, co + 3 * ldc + V).add(c31).intoArray(c, co + 3 * ldc + V);
+        if (store) {
+            c00.intoArray(c, co);
+            c01.intoArray(c, co + V);
+            c10.intoArray(c, co + ldc);
+            c11.intoArray(c, co + ldc + V);
+            c20.intoArray(c, co + 2 * ldc);
+            c21.intoArray(c, co + 2 * ldc + V);
+            c30.intoArray(c, co + 3 * ldc);
+            c31.intoArray(c, co + 3 * ldc + V);
+        } else {
+            DoubleVector.fromArray(S, c, co).add(c00).intoArray(c, co);
+            DoubleVector.fromArray(S, c, co + V).add(c01).intoArray(c, co + V);
+            DoubleVector.fromArray(S, c, co + ldc).add(c10).intoArray(c, co + ldc);
+            DoubleVector.fromArray(S, c, co + ldc + V).add(c11).intoArray(c, co + ldc + V);
+            DoubleVector.fromArray(S, c, co + 2 * ldc).add(c20).intoArray(c, co + 2 * ldc);
+            DoubleVector.fromArray(S, c, co + 2 * ldc + V).add(c21).intoArray(c, co + 2 * ldc + V);
+            DoubleVector.fromArray(S, c, co + 3 * ldc).add(c30).intoArray(c, co + 3 * ldc);
+            DoubleVector.fromArray(S, c, co + 3 * ldc + V).add(c31).intoArray(c, co + 3 * ldc + V);
+        }
     }
 
     /** Slivers of NR columns: element (p, j) of sliver s at [(s * kc + p) * NR + j], zero beyond n. */
@@ -345,11 +353,12 @@ final class VectorGemm implements Gemm.Multiplier {
     }
 
     /**
-     * C[0..MR, 0..NR) += (A sliver) (B sliver), the tile accumulated in registers over kc. One way out of the
-     * loop, whole tiles only: C2 (JDK 17 and 25) boxed accumulators inside the loop, one allocation per step,
-     * when the method also held the edge and store cases (on JDK 25, LeNet-5's step went from 17 to 43 ms).
+     * C[0..MR, 0..NR) += (A sliver) (B sliver), the tile accumulated in registers over kc; with {@code store},
+     * = instead of +=. Whole tiles only: C2 (seen on JDK 25) boxed accumulators inside the loop, one
+     * allocation per step, when the method also held the edge case (LeNet-5's step went from 17 to 43 ms).
      */
-    private static void kernel(int kc, double[] ap, int ao, double[] bp, int bo, double[] c, int co, int ldc) {
+    private static void kernel(int kc, double[] ap, int ao, double[] bp, int bo, double[] c, int co, int ldc,
+                               boolean store) {
         DoubleVector c00 = DoubleVector.zero(S);
         DoubleVector c01 = DoubleVector.zero(S);
         DoubleVector c10 = DoubleVector.zero(S);
@@ -376,39 +385,38 @@ final class VectorGemm implements Gemm.Multiplier {
             c30 = a3.fma(b0, c30);
             c31 = a3.fma(b1, c31);
         }
-        // written out, as in directKernel
-        DoubleVector.fromArray(S, c, co).add(c00).intoArray(c, co);
-        DoubleVector.fromArray(S, c, co + V).add(c01).intoArray(c, co + V);
-        DoubleVector.fromArray(S, c, co + ldc).add(c10).intoArray(c, co + ldc);
-        DoubleVector.fromArray(S, c, co + ldc + V).add(c11).intoArray(c, co + ldc + V);
-        DoubleVector.fromArray(S, c, co + 2 * ldc).add(c20).intoArray(c, co + 2 * ldc);
-        DoubleVector.fromArray(S, c, co + 2 * ldc + V).add(c21).intoArray(c, co + 2 * ldc + V);
-        DoubleVector.fromArray(S, c, co + 3 * ldc).add(c30).intoArray(c, co + 3 * ldc);
-        DoubleVector.fromArray(S, c, co + 3 * ldc + V).add(c31).intoArray(c, co + 3 * ldc + V);
+        // written out, as in directKernel; with store, C is not read (it may not be in cache: for a small kc,
+        // zeroing the tile and adding cost 10-20%, 64x32x512:tn 28.5 -> 21.9-26.3 GFLOP/s)
+        if (store) {
+            c00.intoArray(c, co);
+            c01.intoArray(c, co + V);
+            c10.intoArray(c, co + ldc);
+            c11.intoArray(c, co + ldc + V);
+            c20.intoArray(c, co + 2 * ldc);
+            c21.intoArray(c, co + 2 * ldc + V);
+            c30.intoArray(c, co + 3 * ldc);
+            c31.intoArray(c, co + 3 * ldc + V);
+        } else {
+            DoubleVector.fromArray(S, c, co).add(c00).intoArray(c, co);
+            DoubleVector.fromArray(S, c, co + V).add(c01).intoArray(c, co + V);
+            DoubleVector.fromArray(S, c, co + ldc).add(c10).intoArray(c, co + ldc);
+            DoubleVector.fromArray(S, c, co + ldc + V).add(c11).intoArray(c, co + ldc + V);
+            DoubleVector.fromArray(S, c, co + 2 * ldc).add(c20).intoArray(c, co + 2 * ldc);
+            DoubleVector.fromArray(S, c, co + 2 * ldc + V).add(c21).intoArray(c, co + 2 * ldc + V);
+            DoubleVector.fromArray(S, c, co + 3 * ldc).add(c30).intoArray(c, co + 3 * ldc);
+            DoubleVector.fromArray(S, c, co + 3 * ldc + V).add(c31).intoArray(c, co + 3 * ldc + V);
+        }
     }
 
-    /**
-     * C[0..mr, 0..nr) (+)= (A sliver) (B sliver) through {@link #kernel}: with {@code store} the tile is
-     * zeroed first (C's old values are never used), and an edge tile is computed in {@code edge} (MR x NR).
-     */
+    /** C[0..mr, 0..nr) (+)= (A sliver) (B sliver) through {@link #kernel}, an edge tile via {@code edge} (MR x NR). */
     private static void tile(int kc, double[] ap, int ao, double[] bp, int bo, double[] c, int co, int ldc,
                              int mr, int nr, boolean store, double[] edge) {
         if (mr == MR && nr == NR) {
-            if (store) {
-                zeroTile(c, co, ldc);
-            }
-            kernel(kc, ap, ao, bp, bo, c, co, ldc);
+            kernel(kc, ap, ao, bp, bo, c, co, ldc, store);
             return;
         }
-        java.util.Arrays.fill(edge, 0.0);
-        kernel(kc, ap, ao, bp, bo, edge, 0, NR);
+        kernel(kc, ap, ao, bp, bo, edge, 0, NR, true);
         addEdge(edge, c, co, ldc, mr, nr, store);
-    }
-
-    private static void zeroTile(double[] c, int co, int ldc) {
-        for (int i = 0; i < MR; i++) {
-            java.util.Arrays.fill(c, co + i * ldc, co + i * ldc + NR, 0.0);
-        }
     }
 
     /** C[0..mr, 0..nr) = (or +=) the top-left corner of an MR x NR tile. */
