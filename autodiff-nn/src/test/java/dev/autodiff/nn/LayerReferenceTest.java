@@ -2,6 +2,7 @@ package dev.autodiff.nn;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import dev.autodiff.Autodiff;
 import dev.autodiff.Tensor;
@@ -18,7 +19,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
-/** Recurrent, convolution, pooling, normalisation and embedding layers against PyTorch, to 1e-10. */
+/** Recurrent, convolution, pooling, normalisation, embedding and composed layers against PyTorch, to 1e-10. */
 class LayerReferenceTest {
     private static final TorchFixtures F = new TorchFixtures();
 
@@ -143,5 +144,37 @@ class LayerReferenceTest {
         close("embedding.y", y);
         y.mul(F.get("embedding.r")).sum().backward();
         close("embedding.gradWeight", emb.weight().grad());
+    }
+
+    static Stream<Arguments> compositions() {
+        return Stream.of(
+                Arguments.of("maxout", new Maxout(5, 3, 4, 1)),
+                Arguments.of("residual", new Residual(new Sequential(new Linear(5, 5, 1), new Lambda("tanh", Tensor::tanh),
+                        new Linear(5, 5, 2)))),
+                Arguments.of("residualProjected", new Residual(new Sequential(new Linear(5, 3, 1),
+                        new Lambda("tanh", Tensor::tanh), new Linear(3, 3, 2)), new Linear(5, 3, 3))),
+                Arguments.of("mlp", new Mlp(new int[] {5, 6, 4, 2}, "relu", Tensor::relu, 1)));
+    }
+
+    /** Layers that are compositions of others, with PyTorch's values for every parameter, in registration order. */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("compositions")
+    void compositionsWithTheirParameters(String name, Module module) {
+        Tensor[] params = module.parameters().values().toArray(new Tensor[0]);
+        for (int i = 0; i < params.length; i++) {
+            params[i].assign(F.get("comp." + name + ".p" + i));
+        }
+        assertFalse(F.has("comp." + name + ".p" + params.length), name + ": PyTorch's module has more parameters");
+        Tensor x = F.get("comp.x").requiresGrad();
+        Tensor y = module.forward(x);
+        close("comp." + name + ".y", y);
+        Tensor[] wrt = new Tensor[params.length + 1];
+        wrt[0] = x;
+        System.arraycopy(params, 0, wrt, 1, params.length);
+        Tensor[] g = Autodiff.grad(y.mul(F.get("comp." + name + ".r")).sum(), wrt);
+        close("comp." + name + ".gradX", g[0]);
+        for (int i = 0; i < params.length; i++) {
+            close("comp." + name + ".gradP" + i, g[i + 1]);
+        }
     }
 }

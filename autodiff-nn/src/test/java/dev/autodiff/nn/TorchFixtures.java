@@ -50,6 +50,10 @@ final class TorchFixtures {
         return t;
     }
 
+    boolean has(String name) {
+        return arrays.containsKey(name);
+    }
+
     int[] labels(String name) {
         double[] d = get(name).toArray();
         int[] l = new int[d.length];
