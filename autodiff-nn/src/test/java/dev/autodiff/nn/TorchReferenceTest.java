@@ -85,6 +85,20 @@ class TorchReferenceTest {
     }
 
     @Test
+    void l1AndL2PenaltiesOverSeveralTensors() {
+        for (String name : new String[] {"l1", "l2"}) {
+            Tensor w0 = F.get("penalty.w0").requiresGrad();
+            Tensor w1 = F.get("penalty.w1").requiresGrad();
+            List<Tensor> ws = List.of(w0, w1);
+            Tensor v = name.equals("l1") ? Losses.l1Penalty(ws) : Losses.l2Penalty(ws);
+            close(F.get("penalty." + name + ".value"), v, name);
+            Tensor[] g = Autodiff.grad(v, w0, w1);
+            close(F.get("penalty." + name + ".grad0"), g[0], name + " gradient, first tensor (with a 0)");
+            close(F.get("penalty." + name + ".grad1"), g[1], name + " gradient, second tensor");
+        }
+    }
+
+    @Test
     void linearLayer() {
         Linear lin = new Linear(F.get("linear.weightInOut"), F.get("linear.bias"));
         Tensor y = lin.forward(F.get("linear.x"));
