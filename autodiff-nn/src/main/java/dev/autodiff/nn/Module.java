@@ -19,10 +19,14 @@ public abstract class Module {
 
     public abstract Tensor forward(Tensor x);
 
-    /** Registers a parameter: a copy of {@code init}, as a leaf that needs grad (the caller's tensor is never updated). */
+    /**
+     * Registers a parameter: a copy of {@code init} with its shape (a 0-dim init stays 0-dim), as a leaf that
+     * needs grad (the caller's tensor is never updated).
+     */
     protected final Tensor param(String name, Tensor init) {
         checkName(name);
-        Tensor p = Tensor.fromArray(init.toArray(), init.shape()).requiresGrad();
+        double[] v = init.toArray();
+        Tensor p = (init.rank() == 0 ? Tensor.scalar(v[0]) : Tensor.fromArray(v, init.shape())).requiresGrad();
         params.put(name, p);
         return p;
     }

@@ -10,7 +10,7 @@ public final class PRelu extends Module {
         if (channels < 1) {
             throw new IllegalArgumentException("PRelu: channels must be >= 1, got " + channels);
         }
-        slope = param("weight", channels == 1 ? Tensor.scalar(0.25) : Tensor.full(0.25, channels));
+        slope = param("weight", Tensor.full(0.25, channels)); // shape (channels), (1) when shared, as PyTorch's
     }
 
     @Override

@@ -153,10 +153,15 @@ class LayerReferenceTest {
                         new Linear(5, 5, 2)))),
                 Arguments.of("residualProjected", new Residual(new Sequential(new Linear(5, 3, 1),
                         new Lambda("tanh", Tensor::tanh), new Linear(3, 3, 2)), new Linear(5, 3, 3))),
-                Arguments.of("mlp", new Mlp(new int[] {5, 6, 4, 2}, "relu", Tensor::relu, 1)));
+                Arguments.of("mlp", new Mlp(new int[] {5, 6, 4, 2}, "relu", Tensor::relu, 1)),
+                Arguments.of("preluPerChannel", new PRelu(5)),
+                Arguments.of("swishLearnable", new Swish(1.2, true)));
     }
 
-    /** Layers that are compositions of others, with PyTorch's values for every parameter, in registration order. */
+    /**
+     * Layers that are compositions of others, and activations with learnable parameters, with PyTorch's values
+     * for every parameter, in registration order.
+     */
     @ParameterizedTest(name = "{0}")
     @MethodSource("compositions")
     void compositionsWithTheirParameters(String name, Module module) {

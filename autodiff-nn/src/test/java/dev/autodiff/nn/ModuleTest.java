@@ -1,5 +1,6 @@
 package dev.autodiff.nn;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -23,6 +24,14 @@ class ModuleTest {
         String summary = net.summary(5, 3);
         assertTrue(summary.contains("Linear(3 -> 4)") && summary.contains("[5, 4]") && summary.contains("[5, 2]")
                 && summary.contains("total parameters: 26"), summary);
+    }
+
+    @Test
+    void parametersKeepTheirInitialShape() {
+        // a 0-dim initial value stays 0-dim (it was once widened to (1)); PReLU's shared slope is (1), as PyTorch's
+        assertArrayEquals(new int[0], new Swish(1.2, true).parameters().get("beta").shape());
+        assertArrayEquals(new int[] {1}, new PRelu(1).parameters().get("weight").shape());
+        assertArrayEquals(new int[] {3}, new PRelu(3).parameters().get("weight").shape());
     }
 
     @Test
