@@ -23,6 +23,8 @@ class GemmTest {
         {130, 3, 7}, {2, 300, 5}, {3, 2, 1500}, {64, 64, 64}, {129, 67, 300}, {31, 2053, 9},
         // a B panel (k x n within the blocks) above VectorGemm.CACHED_PANEL, packed row by row
         {20, 300, 130},
+        // three k-blocks of an odd depth (367) with the packed path
+        {40, 24, 1100},
         // up to 16 rows (B read in place): last row groups of 3 and 2 rows, full column tiles and a tail
         {3, 17, 11}, {6, 16, 9}, {7, 25, 33}, {16, 100, 150}, {11, 13, 40}};
 
