@@ -25,18 +25,22 @@ final class VectorGemm implements Gemm.Multiplier {
     static final int NC = 2048;
     /** A B panel of at most this many elements (256 KiB, half of L2) is taken to be in cache when packed. */
     static final int CACHED_PANEL = 32 * 1024;
+    /** The largest B (k x ldb elements, 1 MiB) read in place by products of up to 16 rows. */
+    static final long DIRECT_B = 128 * 1024;
 
     @Override
     public void multiply(Gemm.Operand a, Gemm.Operand b, double[] c, int cOff, int m, int n, int k, int tasks,
                          boolean overwrite) {
         // up to 16 rows no product is split over threads (Gemm gives it one task per 16 rows)
-        if (!b.trans && m <= 4 * MR) {
+        if (!b.trans && m <= 4 * MR && (long) k * b.ld <= DIRECT_B) {
             // each element of B would serve at most 16 rows: packing it costs more than reading B in place
-            // (a convolution's per-image product 16x150x100: 24.6 -> 28.3 GFLOP/s, same-run A/B)
+            // (a convolution's per-image product 16x150x100: 24.6 -> 28.3 GFLOP/s, same-run A/B). Only for a
+            // small B: read in place, each row of B is another page for the TLB and the prefetcher, and a large
+            // one ran at half the packed speed (16x1024x1024: 10.3 against 20.2, 6x2048x2048: 3.8 against 10.0)
             direct(a, b, c, cOff, n, m, n, k, overwrite);
             return;
         }
-        if (m < 2 * MR) {
+        if (b.trans && m < 2 * MR) {
             if (overwrite) {
                 java.util.Arrays.fill(c, cOff, cOff + m * n, 0.0);
             }

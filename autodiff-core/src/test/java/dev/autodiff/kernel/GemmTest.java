@@ -25,6 +25,8 @@ class GemmTest {
         {20, 300, 130},
         // three k-blocks of an odd depth (367) with the packed path
         {40, 24, 1100},
+        // few rows and a B above VectorGemm.DIRECT_B: packed, every row group an edge (3) or whole (16)
+        {3, 600, 300}, {16, 400, 400},
         // up to 16 rows (B read in place): last row groups of 3 and 2 rows, full column tiles and a tail
         {3, 17, 11}, {6, 16, 9}, {7, 25, 33}, {16, 100, 150}, {11, 13, 40}};
 
