@@ -43,6 +43,9 @@ public final class Reductions {
                         double s = 0;
                         for (int j = 0; j < inner; j++) s += x[i + j];
                         out[off] += s;
+                    } else if (inner >= Elementwise.VECTOR_ELEMENTS && VectorSupport.MATH != null) {
+                        // a bias gradient (128 x 512 summed over the batch): the scalar loop took 45 us
+                        VectorSupport.MATH.addInto(x, i, out, off, inner);
                     } else {
                         for (int j = 0; j < inner; j++) out[off + j] += x[i + j];
                     }

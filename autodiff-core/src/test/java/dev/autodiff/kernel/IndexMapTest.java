@@ -12,7 +12,9 @@ import org.junit.jupiter.api.Test;
  * builder, take, scatterAdd and the tangent-batched form.
  */
 class IndexMapTest {
-    private final Random rnd = new Random(17);
+    /** JUnit makes an instance per repetition: without a new seed each time every repetition is the same case. */
+    private static final java.util.concurrent.atomic.AtomicInteger INSTANCES = new java.util.concurrent.atomic.AtomicInteger();
+    private final Random rnd = new Random(17 + INSTANCES.getAndIncrement());
 
     @RepeatedTest(20)
     void permuteReadsThePermutedCoordinate() {

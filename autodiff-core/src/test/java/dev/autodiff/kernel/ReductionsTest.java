@@ -4,11 +4,19 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.util.Random;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.RepeatedTest;
+import org.junit.jupiter.api.RepetitionInfo;
 
-/** Max, min, argmax and argmin against groups gathered coordinate by coordinate in this test. */
+/** Sum, max, min, argmax and argmin against groups gathered coordinate by coordinate in this test. */
 class ReductionsTest {
-    private final Random rnd = new Random(5);
+    private Random rnd;
+
+    /** JUnit makes a new instance per repetition: a seed per repetition, or every repetition is the same case. */
+    @BeforeEach
+    void seed(RepetitionInfo repetition) {
+        rnd = new Random(5 + repetition.getCurrentRepetition());
+    }
 
     @RepeatedTest(40)
     void maxAndMinMatchTheirGroups() {
@@ -35,6 +43,49 @@ class ReductionsTest {
             }
             assertArrayEquals(want, Reductions.reduce(op, x, shape, mask), 0.0, op.toString());
         }
+    }
+
+    /**
+     * Sums over random axes, the last axis sometimes 64 and longer with a tail (the vector row-add when it is
+     * kept), against the groups gathered coordinate by coordinate and added in the same order.
+     */
+    @RepeatedTest(40)
+    void sumMatchesItsGroups() {
+        int rank = 1 + rnd.nextInt(3);
+        int[] shape = randomShape(rank);
+        if (rnd.nextBoolean()) {
+            shape[rank - 1] = 64 + rnd.nextInt(70);
+        }
+        boolean[] mask = new boolean[rank];
+        for (int d = 0; d < rank; d++) {
+            mask[d] = rnd.nextBoolean();
+        }
+        double[] x = new double[Shapes.size(shape)];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = rnd.nextGaussian();
+        }
+        int[] outStrides = Shapes.strides(Shapes.reduced(shape, mask, true));
+        double[] want = new double[Shapes.size(Shapes.reduced(shape, mask, true))];
+        double[] run = new double[x.length]; // a reduced last axis is summed along its line first, as the kernel does
+        for (int i = 0; i < x.length; i++) {
+            int[] c = IndexMapTest.unravel(i, shape);
+            int o = 0;
+            for (int d = 0; d < rank; d++) {
+                o += mask[d] ? 0 : c[d] * outStrides[d];
+            }
+            if (mask[rank - 1]) {
+                run[o] += x[i];
+                if (c[rank - 1] == shape[rank - 1] - 1) {
+                    want[o] += run[o];
+                    run[o] = 0;
+                }
+            } else {
+                want[o] += x[i];
+            }
+        }
+        // exact but for a single sum, which adds all elements in one run
+        assertArrayEquals(want, Reductions.reduce(Reductions.Op.SUM, x, shape, mask), 1e-12,
+                java.util.Arrays.toString(shape) + " " + java.util.Arrays.toString(mask));
     }
 
     @RepeatedTest(40)
