@@ -62,6 +62,7 @@ final class Backprop {
             for (int k = order.length - 1; k >= 0; k--) {
                 Tensor t = order[k];
                 Tensor g = t.pending;
+                boolean gOwned = t.pendingOwned; // a buffer this pass made and nobody else holds
                 t.pending = null;
                 t.pendingOwned = false;
                 Tensor[] in = t.inputs;
@@ -78,9 +79,11 @@ final class Backprop {
                     Integer slot = targets.get(t);
                     if (slot != null) {
                         results[slot] = g;
+                        gOwned = false;
                     }
                 } else if (t.retainsGrad) {
                     t.grad = t.grad == null ? g : t.grad.add(g);
+                    gOwned = false;
                 }
                 for (int i = 0; i < in.length; i++) {
                     Tensor c = in[i];
@@ -93,7 +96,9 @@ final class Backprop {
                         // e.g. a slice's gradient scattered, or a matmul's multiplied, straight into c's buffer
                         continue;
                     }
-                    Tensor gi = t.op.vjp(i, g, in, t);
+                    // g's buffer, when only this pass holds it and this op has one input, may become the input's
+                    boolean overwritten = direct && gOwned && in.length == 1 && t.op.vjpOverwrite(g, in, t);
+                    Tensor gi = overwritten ? g : t.op.vjp(i, g, in, t);
                     if (gi.shape != c.shape && !Arrays.equals(gi.shape, c.shape)) {
                         throw new IllegalStateException("internal error: vjp of '" + t.op.name + "' for input " + i
                                 + " has shape " + Shapes.str(gi.shape) + ", expected " + Shapes.str(c.shape));
@@ -103,7 +108,7 @@ final class Backprop {
                     }
                     if (c.pending == null) {
                         c.pending = gi;
-                        c.pendingOwned = direct && t.op.freshVjp(); // a new buffer nobody else holds
+                        c.pendingOwned = direct && (overwritten || t.op.freshVjp()); // a buffer nobody else holds
                         if (c.op == null) {
                             if (nLeaves == leaves.length) {
                                 leaves = Arrays.copyOf(leaves, nLeaves * 2);

@@ -47,6 +47,17 @@ abstract class Primitive {
     }
 
     /**
+     * The vjp of a one-input op written over {@code g.data}, which the running backward pass holds alone and
+     * will not read again (it is a buffer that pass made, not delivered to the caller), when nothing is
+     * recorded: returns true and g then holds the gradient with respect to {@code in[0]} (of the same shape);
+     * or returns false, g untouched, when this op has no such path (the pass then calls {@link #vjp}).
+     * It saves a ReLU's backward a new array per call.
+     */
+    boolean vjpOverwrite(Tensor g, Tensor[] in, Tensor out) {
+        return false;
+    }
+
+    /**
      * Whether a rule may compute its result on plain arrays with a kernel: nothing is being recorded on this
      * thread (a backward pass without createGraph) and neither g nor any input carries a tangent.
      */

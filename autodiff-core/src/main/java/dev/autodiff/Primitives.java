@@ -47,9 +47,21 @@ final class Primitives {
             Tensor x = in[0];
             if (kind == Kind.RELU && Arrays.equals(g.shape, x.shape) && unrecorded(g, in)) {
                 // nothing recorded: g times the mask in one pass, without making the mask
-                return new Tensor(Elementwise.reluGrad(g.data, x.data), x.shape);
+                double[] gx = new double[x.size()];
+                Elementwise.reluGrad(g.data, x.data, gx);
+                return new Tensor(gx, x.shape);
             }
             return d == null ? apply(g) : g.mul(d.of(x, out));
+        }
+
+        @Override
+        boolean vjpOverwrite(Tensor g, Tensor[] in, Tensor out) {
+            Tensor x = in[0];
+            if (kind != Kind.RELU || !Arrays.equals(g.shape, x.shape) || !unrecorded(g, in)) {
+                return false;
+            }
+            Elementwise.reluGrad(g.data, x.data, g.data);
+            return true;
         }
 
         @Override

@@ -413,4 +413,39 @@ class BackwardTest {
         Tensor hGrad = h.grad();
         assertArrayEquals(new double[] {3, 3}, hGrad.toArray());
     }
+    /**
+     * ReLU's backward writes over its incoming gradient when the pass alone holds that buffer. Where the
+     * buffer is also delivered (grad of the ReLU's output, retainGrad) or handed to a second input (an add's
+     * two operands share its g), it must not: every gradient here is derived by hand.
+     */
+    @Test
+    void reluBackwardOverwritesOnlyABufferNobodyElseSees() {
+        Tensor u = Tensor.fromArray(new double[] {1, -2, 3, -4, 5, -6}, 2, 3).requiresGrad();
+        Tensor v = Tensor.fromArray(new double[] {-1, 2, -3, 4, 5, 6}, 2, 3).requiresGrad();
+        Tensor w = Tensor.fromArray(new double[] {1, 2, 3, 4, 5, 6}, 3, 2);
+        // f = sum((relu(u) + relu(v)) W): dz = 1 W^T, each row (3, 7, 11); du = dz [u > 0], dv = dz [v > 0]
+        Tensor ru = u.relu();
+        Tensor rv = v.relu();
+        Tensor f = ru.add(rv).matmul(w).sum();
+        Tensor[] g = Autodiff.grad(f, u, v, ru);
+        assertArrayEquals(new double[] {3, 0, 11, 0, 7, 0}, g[0].toArray());
+        assertArrayEquals(new double[] {0, 7, 0, 3, 7, 11}, g[1].toArray());
+        assertArrayEquals(new double[] {3, 7, 11, 3, 7, 11}, g[2].toArray(), "the ReLU's output gradient, unmasked");
+
+        // a matmul's fresh gradient into a ReLU whose output is also asked for, or retained
+        Tensor r = u.relu();
+        Tensor[] gr = Autodiff.grad(r.matmul(w).sum(), u, r);
+        assertArrayEquals(new double[] {3, 0, 11, 0, 7, 0}, gr[0].toArray());
+        assertArrayEquals(new double[] {3, 7, 11, 3, 7, 11}, gr[1].toArray());
+
+        Tensor h = u.relu().retainGrad();
+        h.matmul(w).sum().backward();
+        assertArrayEquals(new double[] {3, 7, 11, 3, 7, 11}, h.grad().toArray());
+        assertArrayEquals(new double[] {3, 0, 11, 0, 7, 0}, u.grad().toArray());
+
+        // ReLU of a ReLU, and a ReLU whose input reaches the output by a second path: buffers summed in place
+        Tensor x = Tensor.fromArray(new double[] {2, -1, 0.5, -3, 4, 1}, 2, 3).requiresGrad();
+        Tensor y = x.relu().relu().matmul(w).sum().add(x.matmul(w).sum());
+        assertArrayEquals(new double[] {6, 7, 22, 3, 14, 22}, Autodiff.grad(y, x)[0].toArray());
+    }
 }

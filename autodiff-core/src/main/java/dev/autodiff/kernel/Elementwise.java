@@ -26,11 +26,10 @@ public final class Elementwise {
     }
 
     /**
-     * ReLU's vjp in one pass: {@code g[i] * (x[i] > 0 ? 1 : 0)}, the same values (NaN and infinities
-     * included) as multiplying g by the mask, without making the mask.
+     * ReLU's vjp in one pass: {@code out[i] = g[i] * (x[i] > 0 ? 1 : 0)}, the same values (NaN and
+     * infinities included) as multiplying g by the mask, without making the mask. {@code out} may be g.
      */
-    public static double[] reluGrad(double[] g, double[] x) {
-        double[] out = new double[x.length];
+    public static void reluGrad(double[] g, double[] x, double[] out) {
         int tasks = x.length >= PARALLEL_ELEMENTS ? Threads.COUNT : 1;
         Gemm.splitRows(x.length, 1024, tasks, (task, from, to) -> {
             int i = from;
@@ -41,7 +40,6 @@ public final class Elementwise {
                 out[i] = g[i] * (x[i] > 0 ? 1.0 : 0.0);
             }
         });
-        return out;
     }
 
     /** y[i] = op(x[i]) for i in [from, to): the Vector API's math where it is faster, plain loops otherwise. */

@@ -77,7 +77,7 @@ class ElementwiseKernelTest {
         check(op, outWide, i -> Elementwise.binary(op, col[i / 300], wide[i % 300]));
     }
 
-    /** g * (x > 0 ? 1 : 0), bit for bit (NaN, infinities, signed zeros), on the vector, tail and threaded paths. */
+    /** g * (x > 0 ? 1 : 0), bit for bit (NaN, infinities, signed zeros), on the vector, tail and threaded paths, also over g. */
     @org.junit.jupiter.api.Test
     void reluGradIsTheGradientTimesTheMask() {
         java.util.SplittableRandom r = new java.util.SplittableRandom(9);
@@ -89,11 +89,16 @@ class ElementwiseKernelTest {
                 g[i] = r.nextInt(8) == 0 ? special[r.nextInt(special.length)] : r.nextDouble(-2, 2);
                 x[i] = r.nextInt(8) == 0 ? special[r.nextInt(special.length)] : r.nextDouble(-2, 2);
             }
-            double[] got = Elementwise.reluGrad(g, x);
+            double[] got = new double[n];
+            Elementwise.reluGrad(g, x, got);
+            double[] inPlace = g.clone(); // the backward pass writes over a gradient buffer it holds alone
+            Elementwise.reluGrad(inPlace, x, inPlace);
             for (int i = 0; i < n; i++) {
                 double want = g[i] * (x[i] > 0 ? 1.0 : 0.0);
                 org.junit.jupiter.api.Assertions.assertEquals(Double.doubleToLongBits(want), Double.doubleToLongBits(got[i]),
                         "n=" + n + " at " + i + ": g=" + g[i] + " x=" + x[i]);
+                org.junit.jupiter.api.Assertions.assertEquals(Double.doubleToLongBits(want), Double.doubleToLongBits(inPlace[i]),
+                        "in place, n=" + n + " at " + i);
             }
         }
     }
