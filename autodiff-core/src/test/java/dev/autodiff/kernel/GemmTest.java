@@ -28,7 +28,11 @@ class GemmTest {
         // few rows and a B above VectorGemm.DIRECT_B: packed, every row group an edge (3) or whole (16)
         {3, 600, 300}, {16, 400, 400},
         // up to 16 rows (B read in place): last row groups of 3 and 2 rows, full column tiles and a tail
-        {3, 17, 11}, {6, 16, 9}, {7, 25, 33}, {16, 100, 150}, {11, 13, 40}};
+        {3, 17, 11}, {6, 16, 9}, {7, 25, 33}, {16, 100, 150}, {11, 13, 40},
+        // few columns: dot products (2 x 4 blocks, an odd last row, column groups of 4 + 2 or + 3, a k tail) or,
+        // with A transposed, C^T = op(B)^T op(A)^T transposed back; rows split over threads in either; n = 16 (two
+        // whole slivers) takes the usual packed path
+        {37, 10, 70}, {21, 11, 64}, {19, 5, 201}, {50, 16, 40}, {8, 1, 33}};
 
     static Stream<Arguments> variants() {
         Stream.Builder<Arguments> b = Stream.builder();
