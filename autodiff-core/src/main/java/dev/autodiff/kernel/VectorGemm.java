@@ -9,11 +9,13 @@ import jdk.incubator.vector.VectorSpecies;
  * wide, A an MC x KC block at a time into slivers MR rows tall; the micro-kernel keeps an MR x NR tile of
  * C in registers (4 x 8 on AVX2: 8 accumulators, 2 B vectors and 1 broadcast, within the 16 ymm
  * registers; larger tiles spilled and ran at half speed in the prototype) and walks the two slivers with
- * fused multiply-adds. Sizes: a B sliver (512 x 8 x 8 B) fills the 32 KiB L1 and an A block (128 x 512 x 8 B)
- * the 512 KiB L2. KC = 256 kept both slivers in L1, but each k-block is one more pass of loads and stores
- * over C, and KC = 512 measured faster (same-JVM A/B, 1 thread, JDK 17: 512 from 34-38.6 to 38.5-40.6
- * GFLOP/s, 128x784x512 34.3 -> 38.5; JDK 25 +1-4%; 2 threads +0-5%). Loaded by name, only with the
- * incubator module.
+ * fused multiply-adds. Sizes: a B sliver (512 x 8 x 8 B) fills the 32 KiB L1 and an A block (64 x 512 x 8 B)
+ * half the 512 KiB L2, leaving the other half to the B slivers streaming through. KC = 256 kept both slivers
+ * in L1, but each k-block is one more pass of loads and stores over C, and KC = 512 measured faster (same-JVM
+ * A/B, 1 thread, JDK 17: 512 from 34-38.6 to 38.5-40.6 GFLOP/s, 128x784x512 34.3 -> 38.5; JDK 25 +1-4%;
+ * 2 threads +0-5%). With it, MC = 128 filled L2 with the A block alone; MC = 64 gained 0-5% on every shape
+ * tried (MLP layers and their backward products, 512, 1024; both JDKs; 1 and 2 threads), and 32 or 96 did
+ * no better. Loaded by name, only with the incubator module.
  */
 final class VectorGemm implements Gemm.Multiplier {
     private static final VectorSpecies<Double> S = DoubleVector.SPECIES_PREFERRED;
@@ -21,7 +23,7 @@ final class VectorGemm implements Gemm.Multiplier {
     static final int MR = 4;
     static final int NR = 2 * V;
     static final int KC = 512;
-    static final int MC = 128;
+    static final int MC = 64;
     static final int NC = 2048;
     /** A B panel of at most this many elements (256 KiB, half of L2) is taken to be in cache when packed. */
     static final int CACHED_PANEL = 32 * 1024;
