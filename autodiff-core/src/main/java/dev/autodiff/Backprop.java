@@ -108,7 +108,7 @@ final class Backprop {
                     }
                     if (c.pending == null) {
                         c.pending = gi;
-                        c.pendingOwned = direct && (overwritten || t.op.freshVjp()); // a buffer nobody else holds
+                        c.pendingOwned = direct && (overwritten || t.op.freshVjp(i)); // a buffer nobody else holds
                         if (c.op == null) {
                             if (nLeaves == leaves.length) {
                                 leaves = Arrays.copyOf(leaves, nLeaves * 2);

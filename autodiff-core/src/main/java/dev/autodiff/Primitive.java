@@ -15,7 +15,7 @@ abstract class Primitive {
     enum Kind {
         NEG, EXP, LOG, RECIPROCAL, SQRT, TANH, SIGMOID, RELU, ABS, ERF,
         ADD, SUB, MUL, DIV, POW, MAXIMUM, MINIMUM, WHERE,
-        MATMUL, SUM, MAX, MIN, RESHAPE, BROADCAST_TO, TAKE, SCATTER_ADD, CONCAT, CUSTOM
+        MATMUL, ADDMM, SUM, MAX, MIN, RESHAPE, BROADCAST_TO, TAKE, SCATTER_ADD, CONCAT, CUSTOM
     }
 
     final Kind kind;
@@ -73,8 +73,11 @@ abstract class Primitive {
         return true;
     }
 
-    /** Whether {@link #vjp} always returns a new tensor nothing else holds, which the pass may then add into. */
-    boolean freshVjp() {
+    /**
+     * Whether {@link #vjp} for {@code in[i]} always returns a new tensor nothing else holds, which the pass may
+     * then add into.
+     */
+    boolean freshVjp(int i) {
         return false;
     }
 

@@ -336,7 +336,7 @@ final class Primitives {
         }
 
         @Override
-        boolean freshVjp() {
+        boolean freshVjp(int i) {
             return true;
         }
 
@@ -375,6 +375,61 @@ final class Primitives {
             return r;
         }
     }
+
+    /**
+     * {@code bias + a @ b} (PyTorch's addmm, a layer's x W + b): the product's array takes the bias in place,
+     * saving the separate add its output array and pass. The rules are add's and matmul's: the bias gets g
+     * summed to its shape, the operands matmul's vjps of g, and the tangent is the sum of both ops' tangents.
+     */
+    static final class AddMatMul extends Primitive {
+        private static final MatMul PRODUCT = new MatMul(false, false);
+
+        AddMatMul() {
+            super(Kind.ADDMM, "addmm");
+        }
+
+        @Override
+        Tensor forward(Tensor[] in) {
+            Tensor bias = in[0];
+            Tensor y = PRODUCT.forward(new Tensor[] {in[1], in[2]});
+            int[] shape = Shapes.broadcast(name, bias.shape, y.shape);
+            if (!Arrays.equals(shape, y.shape)) {
+                throw new IllegalArgumentException("addmm: the bias of shape " + Shapes.str(bias.shape)
+                        + " does not broadcast to the product's shape " + Shapes.str(y.shape) + " (" + Shapes.str(in[1].shape)
+                        + " @ " + Shapes.str(in[2].shape) + ")");
+            }
+            Elementwise.binaryInto(Elementwise.Binary.ADD, y.data, y.shape, bias.data, bias.shape, y.data, y.shape);
+            return y;
+        }
+
+        @Override
+        Tensor vjp(int i, Tensor g, Tensor[] in, Tensor out) {
+            return i == 0 ? ADD.vjp(0, g, new Tensor[] {in[0], out}, out) : PRODUCT.vjp(i - 1, g, operands(in), out);
+        }
+
+        @Override
+        boolean vjpInto(int i, Tensor g, Tensor[] in, Tensor out, double[] acc) {
+            return i > 0 && PRODUCT.vjpInto(i - 1, g, operands(in), out, acc);
+        }
+
+        @Override
+        boolean freshVjp(int i) {
+            return i > 0; // the bias's g.sumTo(shape) is g itself when nothing is summed
+        }
+
+        @Override
+        Tensor jvp(Tensor[] in, Tensor[] t, Tensor out) {
+            Tensor product = t[1] == null && t[2] == null ? null : PRODUCT.jvp(operands(in), new Tensor[] {t[1], t[2]}, out);
+            // out stands for the product's primal in add's rule: it has the product's shape
+            return ADD.jvp(new Tensor[] {in[0], out}, new Tensor[] {t[0], product}, out);
+        }
+
+        private static Tensor[] operands(Tensor[] in) {
+            return new Tensor[] {in[1], in[2]};
+        }
+    }
+
+    static final AddMatMul ADDMM = new AddMatMul();
 
     private static final MatMul[] MATMULS = {
         new MatMul(false, false), new MatMul(false, true), new MatMul(true, false), new MatMul(true, true)};
@@ -530,7 +585,7 @@ final class Primitives {
         }
 
         @Override
-        boolean freshVjp() {
+        boolean freshVjp(int i) {
             return true;
         }
 
@@ -569,7 +624,7 @@ final class Primitives {
         }
 
         @Override
-        boolean freshVjp() {
+        boolean freshVjp(int i) {
             return true;
         }
 

@@ -637,6 +637,23 @@ public final class Tensor {
         return c.reshape(out);
     }
 
+    /**
+     * {@code this + a @ b}, as PyTorch's addmm: a layer's {@code x W + b} in one op, the product's array taking
+     * this bias in place instead of a second array and pass. a and b are matrices or stacks of them (rank >= 2,
+     * batch dimensions broadcast as in {@link #matmul}); this must broadcast to the product's shape.
+     */
+    public Tensor addmm(Tensor a, Tensor b) {
+        if (a.rank() < 2 || b.rank() < 2) {
+            throw new IllegalArgumentException("addmm: a and b must be matrices or stacks of them (rank >= 2), got shapes "
+                    + Shapes.str(a.shape) + " @ " + Shapes.str(b.shape) + "; use add(a.matmul(b)) for vectors");
+        }
+        if (a.shape[a.rank() - 1] != b.shape[b.rank() - 2]) {
+            throw new IllegalArgumentException("addmm: inner dimensions differ: " + Shapes.str(a.shape) + " @ "
+                    + Shapes.str(b.shape));
+        }
+        return Primitives.ADDMM.apply(this, a, b);
+    }
+
     /** {@code this^T @ other} for matrices (or stacks of them), without materialising the transpose. */
     public Tensor matmulTransA(Tensor other) {
         return Primitives.matmul(this, true, other, false);

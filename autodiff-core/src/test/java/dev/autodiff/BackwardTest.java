@@ -448,4 +448,31 @@ class BackwardTest {
         Tensor y = x.relu().relu().matmul(w).sum().add(x.matmul(w).sum());
         assertArrayEquals(new double[] {6, 7, 22, 3, 14, 22}, Autodiff.grad(y, x)[0].toArray());
     }
+    /**
+     * addmm is matmul then add: the same values bit for bit (addition commutes), and the same gradients and
+     * tangents, through a two-layer ReLU network whose hidden gradient is addmm's fresh buffer (which the
+     * ReLU's backward then writes over).
+     */
+    @Test
+    void addmmMatchesMatmulThenAdd() {
+        Tensor x = Tensor.randn(30, 6, 5).requiresGrad();
+        Tensor w1 = Tensor.randn(31, 5, 7).requiresGrad();
+        Tensor b1 = Tensor.randn(32, 7).requiresGrad();
+        Tensor w2 = Tensor.randn(33, 7, 3).requiresGrad();
+        Tensor b2 = Tensor.randn(34, 6, 1).requiresGrad();
+        Tensor r = Tensor.randn(35, 6, 3);
+        Tensor fused = b2.addmm(b1.addmm(x, w1).relu(), w2);
+        Tensor plain = x.matmul(w1).add(b1).relu().matmul(w2).add(b2);
+        assertArrayEquals(plain.toArray(), fused.toArray(), 0.0);
+        Tensor[] gf = Autodiff.grad(fused.mul(r).sum(), x, w1, b1, w2, b2);
+        Tensor[] gp = Autodiff.grad(plain.mul(r).sum(), x, w1, b1, w2, b2);
+        for (int i = 0; i < gf.length; i++) {
+            assertArrayEquals(gp[i].toArray(), gf[i].toArray(), 0.0, "gradient " + i);
+        }
+        Tensor dx = Tensor.randn(36, 6, 5);
+        Tensor db = Tensor.randn(37, 7);
+        Autodiff.Jvp tf = Autodiff.jvp(v -> v[2].addmm(v[0], v[1]), new Tensor[] {x, w1, b1}, new Tensor[] {dx, null, db});
+        Autodiff.Jvp tp = Autodiff.jvp(v -> v[0].matmul(v[1]).add(v[2]), new Tensor[] {x, w1, b1}, new Tensor[] {dx, null, db});
+        assertArrayEquals(tp.tangent().toArray(), tf.tangent().toArray(), 0.0);
+    }
 }

@@ -101,6 +101,13 @@ class PrimitiveGradTest {
         c.add(new Case("matmulTransA", xs -> xs[0].matmulTransA(xs[1]), normal(66, 4, 3), normal(67, 4, 5)));
         c.add(new Case("matmulTransB", xs -> xs[0].matmulTransB(xs[1]), normal(68, 3, 4), normal(69, 5, 4)));
         c.add(new Case("matmul 1x1", xs -> xs[0].matmul(xs[1]), normal(70, 1, 1), normal(71, 1, 1)));
+        // addmm: a bias per column, per row, scalar, of the whole product, and against a broadcast batch
+        c.add(new Case("addmm row bias", xs -> xs[0].addmm(xs[1], xs[2]), normal(72, 5), normal(73, 3, 4), normal(74, 4, 5)));
+        c.add(new Case("addmm column bias", xs -> xs[0].addmm(xs[1], xs[2]), normal(75, 3, 1), normal(76, 3, 4), normal(77, 4, 5)));
+        c.add(new Case("addmm scalar bias", xs -> xs[0].addmm(xs[1], xs[2]), normal(78), normal(79, 2, 3), normal(150, 3, 2)));
+        c.add(new Case("addmm batched", xs -> xs[0].addmm(xs[1], xs[2]), normal(151, 3, 2), normal(152, 2, 3, 4), normal(153, 4, 2)));
+        c.add(new Case("addmm full bias, broadcast batch", xs -> xs[0].addmm(xs[1], xs[2]), normal(154, 2, 2, 3, 2),
+                normal(155, 2, 1, 3, 4), normal(156, 2, 4, 2)));
         // reductions
         c.add(new Case("sum all", xs -> xs[0].sum(), normal(80, 3, 4)));
         c.add(new Case("sum axis", xs -> xs[0].sum(1), normal(81, 3, 4)));

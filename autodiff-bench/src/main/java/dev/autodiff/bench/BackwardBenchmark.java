@@ -64,11 +64,14 @@ public class BackwardBenchmark {
             labels = Tensor.fromArray(l, BATCH, 1);
         }
 
-        /** Mean softmax cross-entropy of the logits against the integer labels. */
+        /**
+         * Mean softmax cross-entropy of the logits against the integer labels. Each layer is x W + b in one op
+         * (addmm), as PyTorch's nn.Linear computes it.
+         */
         Tensor loss() {
-            Tensor h1 = images.matmul(w1).add(b1).relu();
-            Tensor h2 = h1.matmul(w2).add(b2).relu();
-            Tensor logits = h2.matmul(w3).add(b3);
+            Tensor h1 = b1.addmm(images, w1).relu();
+            Tensor h2 = b2.addmm(h1, w2).relu();
+            Tensor logits = b3.addmm(h2, w3);
             return logits.logSoftmax(1).gather(1, labels).mean().neg();
         }
 

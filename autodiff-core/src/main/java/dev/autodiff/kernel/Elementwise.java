@@ -118,8 +118,18 @@ public final class Elementwise {
     /** {@code out = a op b} where a and b broadcast to {@code outShape}. */
     public static double[] binary(Binary op, double[] a, int[] aShape, double[] b, int[] bShape, int[] outShape) {
         double[] out = new double[Shapes.size(outShape)];
+        binaryInto(op, a, aShape, b, bShape, out, outShape);
+        return out;
+    }
+
+    /**
+     * {@code out = a op b} into an existing array of {@code outShape}; out may be a or b when that operand has
+     * the whole output shape (each element is read before it is written, at the same index).
+     */
+    public static void binaryInto(Binary op, double[] a, int[] aShape, double[] b, int[] bShape, double[] out,
+                                  int[] outShape) {
         if (out.length == 0) {
-            return out;
+            return;
         }
         if ((a.length == out.length || a.length == 1) && (b.length == out.length || b.length == 1)) {
             // contiguous operands or scalars: unit-stride loops, split over threads when large
@@ -128,7 +138,7 @@ public final class Elementwise {
             int tasks = out.length >= PARALLEL_ELEMENTS ? Threads.COUNT : 1;
             Gemm.splitRows(out.length, 1024, tasks, (task, from, to) ->
                     run(op, a, from * sa, sa, b, from * sb, sb, out, from, to - from));
-            return out;
+            return;
         }
         int r = outShape.length;
         int[] as = Shapes.broadcastStrides(aShape, outShape);
@@ -150,7 +160,6 @@ public final class Elementwise {
                 idx[d] = 0;
             }
         }
-        return out;
     }
 
     private static void run(Binary op, double[] a, int ia, int sa, double[] b, int ib, int sb, double[] out, int o, int n) {

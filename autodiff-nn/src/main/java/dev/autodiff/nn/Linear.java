@@ -40,6 +40,9 @@ public final class Linear extends Module {
             throw new IllegalArgumentException("Linear(" + in + " -> " + out + "): input must end in dimension " + in
                     + ", got shape " + java.util.Arrays.toString(x.shape()));
         }
+        if (bias != null && x.rank() >= 2) {
+            return bias.addmm(x, weight); // x W + b in one array
+        }
         Tensor y = x.matmul(weight);
         return bias == null ? y : y.add(bias);
     }
