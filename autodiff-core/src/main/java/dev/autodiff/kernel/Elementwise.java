@@ -167,7 +167,11 @@ public final class Elementwise {
                 && VectorSupport.MATH.compare(op, a, ia, sa, b, ib, sb, out, o, n)) {
             return;
         }
-        if (sa == 1 && sb == 1) {
+        if (op == Binary.ADD && out == a && ia == o && sa == 1 && sb == 1 && n >= VECTOR_ELEMENTS
+                && VectorSupport.MATH != null) {
+            // b added into a in place (addmm's bias): C2 leaves the plain loop scalar, as out and a may overlap
+            VectorSupport.MATH.addInto(b, ib, out, o, n);
+        } else if (sa == 1 && sb == 1) {
             vv(op, a, ia, b, ib, out, o, n);
         } else if (sa == 1 && sb == 0) {
             vs(op, a, ia, b[ib], out, o, n);

@@ -77,6 +77,30 @@ class ElementwiseKernelTest {
         check(op, outWide, i -> Elementwise.binary(op, col[i / 300], wide[i % 300]));
     }
 
+    /** binaryInto over its first operand (addmm's bias, in place): rows of 70 (vector path and tail), b broadcast. */
+    @org.junit.jupiter.api.Test
+    void binaryIntoTheFirstOperandMatchesTheElementwiseOp() {
+        java.util.SplittableRandom r = new java.util.SplittableRandom(11);
+        int[] shape = {5, 70};
+        double[] a = new double[350];
+        for (int i = 0; i < a.length; i++) {
+            a[i] = r.nextDouble(-2, 2);
+        }
+        int[][] bShapes = {{70}, {5, 1}, {5, 70}, {}};
+        for (Elementwise.Binary op : new Elementwise.Binary[] {Elementwise.Binary.ADD, Elementwise.Binary.SUB, Elementwise.Binary.MUL}) {
+            for (int[] bs : bShapes) {
+                double[] b = new double[Shapes.size(bs)];
+                for (int i = 0; i < b.length; i++) {
+                    b[i] = r.nextDouble(-2, 2);
+                }
+                double[] out = a.clone();
+                Elementwise.binaryInto(op, out, shape, b, bs, out, shape);
+                int[] bStrides = Shapes.broadcastStrides(bs, shape);
+                check(op, out, i -> Elementwise.binary(op, a[i], b[(i / 70) * bStrides[0] + (i % 70) * bStrides[1]]));
+            }
+        }
+    }
+
     /** g * (x > 0 ? 1 : 0), bit for bit (NaN, infinities, signed zeros), on the vector, tail and threaded paths, also over g. */
     @org.junit.jupiter.api.Test
     void reluGradIsTheGradientTimesTheMask() {
