@@ -29,6 +29,8 @@ final class VectorGemm implements Gemm.Multiplier {
     static final int NC = 2048;
     /** A B panel of at most this many elements (256 KiB, half of L2) is taken to be in cache when packed. */
     static final int CACHED_PANEL = 32 * 1024;
+    /** Rows of B (or of A stored transposed) copied per pass over the slivers when packing. */
+    static final int PACK_ROWS = 8;
     /** The largest B (k x ldb elements, 1 MiB) read in place by products of up to 16 rows. */
     static final long DIRECT_B = 128 * 1024;
 
@@ -369,16 +371,24 @@ final class VectorGemm implements Gemm.Multiplier {
             return;
         }
         if (!b.trans) {
-            // Row by row: each row of B is read in order and dealt out to the slivers, two vector copies per
-            // sliver. Walking one sliver down all kc rows instead touched a new 4 KiB page per row, which the
-            // hardware prefetcher does not follow: for a weight not in cache it was 1.6x slower (784 x 512).
+            // PACK_ROWS rows at a time: each row of B is read in order and dealt out to the slivers, two vector
+            // copies per sliver per row. Walking one sliver down all kc rows touched a new 4 KiB page per row,
+            // which the hardware prefetcher does not follow (for a weight not in cache, 1.6x slower at 784 x 512);
+            // one row at a time wrote 64 bytes to each sliver in turn, each store on another page (the MLP step's
+            // packing of B: 560-600 us row by row, 415-430 in blocks of 8 rows; 4, 16 and 32 did worse)
+            for (int p0 = 0; p0 < kc; p0 += PACK_ROWS) {
+                int p1 = Math.min(kc, p0 + PACK_ROWS);
+                for (int jr = 0; jr < full; jr += NR) {
+                    for (int p = p0; p < p1; p++) {
+                        int src = b.off + (pc + p) * b.ld + jc + jr;
+                        int o = jr * kc + p * NR;
+                        DoubleVector.fromArray(S, d, src).intoArray(out, o);
+                        DoubleVector.fromArray(S, d, src + V).intoArray(out, o + V);
+                    }
+                }
+            }
             for (int p = 0; p < kc; p++) {
                 int src = b.off + (pc + p) * b.ld + jc;
-                for (int jr = 0; jr < full; jr += NR) {
-                    int o = jr * kc + p * NR;
-                    DoubleVector.fromArray(S, d, src + jr).intoArray(out, o);
-                    DoubleVector.fromArray(S, d, src + jr + V).intoArray(out, o + V);
-                }
                 if (full < nc) {
                     int o = full * kc + p * NR;
                     System.arraycopy(d, src + full, out, o, nc - full);
@@ -455,17 +465,24 @@ final class VectorGemm implements Gemm.Multiplier {
             // A stored k x m: row p of the array holds element p of every row of op(A). Read it in order and
             // deal it out to the slivers (per sliver, it was a new page per p; see packB), a vector of MR at a
             // time where the vectors are that long (AVX2): the element loop cost 1.2 ns per element
-            for (int p = 0; p < kc; p++) {
-                int src = a.off + (pc + p) * a.ld + ic;
+            // (PACK_ROWS rows at a time, as in packB)
+            for (int p0 = 0; p0 < kc; p0 += PACK_ROWS) {
+                int p1 = Math.min(kc, p0 + PACK_ROWS);
                 for (int ir = 0; ir < full; ir += MR) {
-                    if (V == MR) {
-                        DoubleVector.fromArray(S, d, src + ir).intoArray(out, ir * kc + p * MR);
-                    } else {
-                        for (int i = 0; i < MR; i++) {
-                            out[ir * kc + p * MR + i] = d[src + ir + i];
+                    for (int p = p0; p < p1; p++) {
+                        int src = a.off + (pc + p) * a.ld + ic + ir;
+                        if (V == MR) {
+                            DoubleVector.fromArray(S, d, src).intoArray(out, ir * kc + p * MR);
+                        } else {
+                            for (int i = 0; i < MR; i++) {
+                                out[ir * kc + p * MR + i] = d[src + i];
+                            }
                         }
                     }
                 }
+            }
+            for (int p = 0; p < kc; p++) {
+                int src = a.off + (pc + p) * a.ld + ic;
                 for (int i = full; i < mc; i++) {
                     out[full * kc + p * MR + i - full] = d[src + i];
                 }
