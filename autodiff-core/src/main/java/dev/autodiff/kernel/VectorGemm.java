@@ -27,8 +27,6 @@ final class VectorGemm implements Gemm.Multiplier {
     static final int KC = 512;
     static final int MC = 64;
     static final int NC = 2048;
-    /** A B panel of at most this many elements (256 KiB, half of L2) is taken to be in cache when packed. */
-    static final int CACHED_PANEL = 32 * 1024;
     /** Rows of B (or of A stored transposed) copied per pass over the slivers when packing. */
     static final int PACK_ROWS = 8;
     /** The largest B (k x ldb elements, 1 MiB) read in place by products of up to 16 rows. */
@@ -351,31 +349,14 @@ final class VectorGemm implements Gemm.Multiplier {
     private static void packB(Gemm.Operand b, int pc, int kc, int jc, int nc, double[] out) {
         double[] d = b.data;
         int full = nc - nc % NR;
-        if (!b.trans && (long) kc * nc <= CACHED_PANEL) {
-            // a panel this small was most likely just used (an LSTM's weight, step after step): one sliver at a
-            // time, each written in order, was 6% faster than dealing rows out (32x64x512)
-            for (int jr = 0; jr < nc; jr += NR) {
-                int w = Math.min(NR, nc - jr);
-                int src = b.off + pc * b.ld + jc + jr;
-                for (int p = 0; p < kc; p++, src += b.ld) {
-                    int o = jr * kc + p * NR;
-                    if (w == NR) {
-                        DoubleVector.fromArray(S, d, src).intoArray(out, o);
-                        DoubleVector.fromArray(S, d, src + V).intoArray(out, o + V);
-                    } else {
-                        System.arraycopy(d, src, out, o, w);
-                        java.util.Arrays.fill(out, o + w, o + NR, 0.0);
-                    }
-                }
-            }
-            return;
-        }
         if (!b.trans) {
             // PACK_ROWS rows at a time: each row of B is read in order and dealt out to the slivers, two vector
             // copies per sliver per row. Walking one sliver down all kc rows touched a new 4 KiB page per row,
             // which the hardware prefetcher does not follow (for a weight not in cache, 1.6x slower at 784 x 512);
             // one row at a time wrote 64 bytes to each sliver in turn, each store on another page (the MLP step's
-            // packing of B: 560-600 us row by row, 415-430 in blocks of 8 rows; 4, 16 and 32 did worse)
+            // packing of B: 560-600 us row by row, 415-430 in blocks of 8 rows; 4, 16 and 32 did worse). Small
+            // panels recently used (an LSTM's weight) packed a sliver at a time were no faster than this
+            // (32x64x512 JDK 25: 28.3 GFLOP/s against 31.6)
             for (int p0 = 0; p0 < kc; p0 += PACK_ROWS) {
                 int p1 = Math.min(kc, p0 + PACK_ROWS);
                 for (int jr = 0; jr < full; jr += NR) {

@@ -21,7 +21,7 @@ class GemmTest {
     private static final int[][] SHAPES = {
         {1, 1, 1}, {1, 7, 1}, {7, 1, 13}, {3, 5, 2}, {4, 8, 256}, {5, 9, 257}, {13, 17, 19},
         {130, 3, 7}, {2, 300, 5}, {3, 2, 1500}, {64, 64, 64}, {129, 67, 300}, {31, 2053, 9},
-        // a B panel (k x n within the blocks) above VectorGemm.CACHED_PANEL, packed row by row
+        // B packed in blocks of VectorGemm.PACK_ROWS rows with a last partial block (130 = 16 x 8 + 2)
         {20, 300, 130},
         // three k-blocks of an odd depth (367) with the packed path
         {40, 24, 1100},
