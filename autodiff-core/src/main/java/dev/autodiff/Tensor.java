@@ -376,10 +376,7 @@ public final class Tensor {
     /** {@code this += alpha * x} in place (x of the same shape), with the same rules as {@link #assign}. */
     public Tensor addInPlace(Tensor x, double alpha) {
         checkInPlace("addInPlace", x);
-        double[] d = x.data;
-        for (int i = 0; i < data.length; i++) {
-            data[i] += alpha * d[i];
-        }
+        Elementwise.axpy(alpha, x.data, data);
         version.value++;
         return this;
     }

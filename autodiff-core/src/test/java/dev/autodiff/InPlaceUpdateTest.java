@@ -20,6 +20,21 @@ class InPlaceUpdateTest {
                 && e.getMessage().contains("recorded version 0"), e.getMessage());
     }
 
+    /** w += alpha x, checked element by element on a weight large enough to be split over threads. */
+    @Test
+    void addInPlaceAddsTheScaledTensorEverywhere() {
+        int n = 300_001;
+        Tensor w = Tensor.randn(40, n);
+        Tensor x = Tensor.randn(41, n);
+        double[] before = w.toArray();
+        double[] xs = x.toArray();
+        w.addInPlace(x, -0.25);
+        double[] after = w.toArray();
+        for (int i = 0; i < n; i++) {
+            assertEquals(before[i] - 0.25 * xs[i], after[i], 0.0, "element " + i);
+        }
+    }
+
     @Test
     void updatesThroughViewsAreCaughtToo() {
         Tensor w = Tensor.fromArray(new double[] {1, 2, 3, 4}).requiresGrad();

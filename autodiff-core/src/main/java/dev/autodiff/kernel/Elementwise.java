@@ -25,6 +25,16 @@ public final class Elementwise {
         return y;
     }
 
+    /** {@code y[i] += alpha * x[i]} (an SGD step), over both cores for large arrays. */
+    public static void axpy(double alpha, double[] x, double[] y) {
+        int tasks = y.length >= PARALLEL_ELEMENTS ? Threads.COUNT : 1;
+        Gemm.splitRows(y.length, 1024, tasks, (task, from, to) -> {
+            for (int i = from; i < to; i++) {
+                y[i] += alpha * x[i];
+            }
+        });
+    }
+
     /**
      * ReLU's vjp in one pass: {@code out[i] = g[i] * (x[i] > 0 ? 1 : 0)}, the same values (NaN and
      * infinities included) as multiplying g by the mask, without making the mask. {@code out} may be g.

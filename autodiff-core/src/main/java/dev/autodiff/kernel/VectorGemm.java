@@ -44,14 +44,16 @@ final class VectorGemm implements Gemm.Multiplier {
             direct(a, b, c, cOff, n, m, n, k, overwrite);
             return;
         }
-        if (a.trans && n <= 4 * MR && n % NR != 0 && m > 4 * MR) {
-            // few columns and A stored k x m (a weight gradient h^T g for a 10-way layer): C^T = op(B)^T op(A)^T
+        if (n <= 4 * MR && n % NR != 0 && m > 4 * MR) {
+            // Few columns (a 10-way output layer h W and its weight gradient h^T g): C^T = op(B)^T op(A)^T
             // computed into a scratch and transposed. Its tiles are MR = 4 rows of C^T tall instead of NR = 8
-            // columns of C wide, so less of each is padding (n = 10: 1/6 instead of 3/8), and A's array is packed
-            // in row order (same-JVM A/B, JDK 25, 1 thread: 512x128x10 10.3 -> 12.0 GFLOP/s, 128x64x4 6.9 -> 14.0;
-            // reading A's array in place was slower, a 4 KiB stride per k-step)
+            // columns of C wide, so less of each is padding (n = 10: 1/6 instead of 3/8). Same-JVM A/B, JDK 25,
+            // 1 thread: 512x128x10:tn 10.3 -> 12.0 GFLOP/s, 128x64x4:tn 6.9 -> 14.0; 128x512x10 in the MLP step
+            // 85 -> 75 us. Reading A's array in place was slower (a 4 KiB stride per k-step); dot products of A's
+            // rows and B's columns were as fast at their best, but C2 unrolls their loop and spills, on JDK 25
+            // in some runs down to 130 us.
             Gemm.Operand bt = new Gemm.Operand(b.data, b.off, b.ld, !b.trans);
-            Gemm.Operand at = new Gemm.Operand(a.data, a.off, a.ld, false);
+            Gemm.Operand at = new Gemm.Operand(a.data, a.off, a.ld, !a.trans);
             double[] ct = new double[n * m];
             Gemm.splitRows(m, NR, tasks, (task, start, end) -> blocked(bt, at.columns(start), ct, start, m, n, end - start, k, 1, true));
             for (int i = 0; i < m; i++) {
@@ -62,10 +64,7 @@ final class VectorGemm implements Gemm.Multiplier {
             }
             return;
         }
-        // Few columns with a row-major A: dot products, with B's columns copied to rows, beat both the packed
-        // tiles (8 + 2 columns for n = 10) and the transposed product (A's array would be packed as a transposed
-        // B, one element at a time): same-JVM A/B, JDK 25, 1 thread, 128x512x10 15.9 -> 20.6 GFLOP/s
-        if (b.trans && m < 2 * MR || !a.trans && n < NR + MR && m >= 2 * MR && k >= 8 * V) {
+        if (b.trans && m < 2 * MR) {
             if (overwrite) {
                 java.util.Arrays.fill(c, cOff, cOff + m * n, 0.0);
             }
@@ -146,18 +145,15 @@ final class VectorGemm implements Gemm.Multiplier {
     }
 
     /**
-     * Products where each element of C is best computed as a dot product of a row of op(A) and a column of
-     * op(B), both copied to contiguous rows where they are not: few rows with transposed B (a gradient times a
-     * layer's weight transposed), or few columns with a row-major A (a batch times a 10-way output layer, where
-     * packed tiles would be 8 + 2 columns wide and A's packing would cost one copy per 10 multiply-adds).
-     * C is added to.
+     * Few-row products with transposed B (B stored n x k, as a gradient times a layer's weight transposed):
+     * each element of C is a dot product of a row of op(A) (copied to a row first when A is stored
+     * transposed) and a row of B's array. C is added to.
      */
     private static void byDots(Gemm.Operand a, Gemm.Operand b, double[] c, int cOff, int ldc, int m, int n, int k,
                                int tasks) {
         Gemm.Operand ar = a.trans ? rows(a, m, k, scratch(PACK_A, m * k)) : a;
-        Gemm.Operand br = b.trans ? b : rows(new Gemm.Operand(b.data, b.off, b.ld, true), n, k, scratch(PACK_B, n * k));
-        Gemm.splitRows(m, 2, tasks, (task, start, end) -> dots(ar.data, ar.off + start * ar.ld, ar.ld, br.data, br.off,
-                br.ld, c, cOff + start * ldc, ldc, end - start, n, k));
+        Gemm.splitRows(m, 2, tasks, (task, start, end) -> dots(ar.data, ar.off + start * ar.ld, ar.ld, b.data, b.off,
+                b.ld, c, cOff + start * ldc, ldc, end - start, n, k));
     }
 
     /** The rows x cols matrix x copied into {@code out} row-major, as an operand. */
@@ -172,8 +168,10 @@ final class VectorGemm implements Gemm.Multiplier {
 
     /**
      * {@code C[i][j] += sum_p A[ao + i*lda + p] B[bo + j*ldb + p]}: blocks of 2 rows x 4 columns, eight
-     * independent FMA chains (one row's four were bound by the FMA latency), each A vector loaded once for
-     * four columns. A last odd row or short column group repeats a row or column and drops its results.
+     * independent FMA chains (one row's four were bound by the FMA latency: 4x512x512:nt 15.5 -> 22.7 GFLOP/s,
+     * same-JVM A/B, JDK 25), each A vector loaded once for four columns. A last odd row or short column group
+     * repeats a row or column and drops its results. C2 unrolls the loop four times and spills some
+     * accumulators there; still the faster of the two.
      */
     private static void dots(double[] ad, int ao, int lda, double[] bd, int bo, int ldb, double[] c, int cOff, int ldc,
                              int m, int n, int k) {

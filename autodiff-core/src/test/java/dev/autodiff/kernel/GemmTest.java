@@ -29,9 +29,9 @@ class GemmTest {
         {3, 600, 300}, {16, 400, 400},
         // up to 16 rows (B read in place): last row groups of 3 and 2 rows, full column tiles and a tail
         {3, 17, 11}, {6, 16, 9}, {7, 25, 33}, {16, 100, 150}, {11, 13, 40},
-        // few columns: dot products (2 x 4 blocks, an odd last row, column groups of 4 + 2 or + 3, a k tail) or,
-        // with A transposed, C^T = op(B)^T op(A)^T transposed back; rows split over threads in either; n = 16 (two
-        // whole slivers) takes the usual packed path
+        // few columns: C^T = op(B)^T op(A)^T transposed back, rows split over threads; n = 16 (two whole slivers)
+        // takes the usual packed path. (Few rows with B transposed, the dot products in 2 x 4 blocks with an odd
+        // last row, column groups of 1 to 4 and a k tail, are the shapes above with m < 8.)
         {37, 10, 70}, {21, 11, 64}, {19, 5, 201}, {50, 16, 40}, {8, 1, 33}};
 
     static Stream<Arguments> variants() {
