@@ -376,13 +376,20 @@ final class Primitives {
         }
     }
 
+    private static final MatMul[] MATMULS = {
+        new MatMul(false, false), new MatMul(false, true), new MatMul(true, false), new MatMul(true, true)};
+
+    static Tensor matmul(Tensor a, boolean transA, Tensor b, boolean transB) {
+        return MATMULS[(transA ? 2 : 0) + (transB ? 1 : 0)].apply(a, b);
+    }
+
     /**
      * {@code bias + a @ b} (PyTorch's addmm, a layer's x W + b): the product's array takes the bias in place,
      * saving the separate add its output array and pass. The rules are add's and matmul's: the bias gets g
      * summed to its shape, the operands matmul's vjps of g, and the tangent is the sum of both ops' tangents.
      */
     static final class AddMatMul extends Primitive {
-        private static final MatMul PRODUCT = new MatMul(false, false);
+        private static final MatMul PRODUCT = MATMULS[0];
 
         AddMatMul() {
             super(Kind.ADDMM, "addmm");
@@ -430,13 +437,6 @@ final class Primitives {
     }
 
     static final AddMatMul ADDMM = new AddMatMul();
-
-    private static final MatMul[] MATMULS = {
-        new MatMul(false, false), new MatMul(false, true), new MatMul(true, false), new MatMul(true, true)};
-
-    static Tensor matmul(Tensor a, boolean transA, Tensor b, boolean transB) {
-        return MATMULS[(transA ? 2 : 0) + (transB ? 1 : 0)].apply(a, b);
-    }
 
     // ---- reductions ---------------------------------------------------------------------------------
 

@@ -104,6 +104,11 @@ public final class Gemm {
             return trans ? data[off + j * ld + i] : data[off + i * ld + j];
         }
 
+        /** The same array read as op(X)^T. */
+        Operand transposed() {
+            return new Operand(data, off, ld, !trans);
+        }
+
         /** The same matrix from column {@code j} on. */
         Operand columns(int j) {
             return new Operand(data, trans ? off + j * ld : off + j, ld, trans);

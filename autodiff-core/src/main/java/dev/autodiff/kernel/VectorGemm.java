@@ -52,8 +52,8 @@ final class VectorGemm implements Gemm.Multiplier {
             // 85 -> 75 us. Reading A's array in place was slower (a 4 KiB stride per k-step); dot products of A's
             // rows and B's columns were as fast at their best, but C2 unrolls their loop and spills, on JDK 25
             // in some runs down to 130 us.
-            Gemm.Operand bt = new Gemm.Operand(b.data, b.off, b.ld, !b.trans);
-            Gemm.Operand at = new Gemm.Operand(a.data, a.off, a.ld, !a.trans);
+            Gemm.Operand bt = b.transposed();
+            Gemm.Operand at = a.transposed();
             double[] ct = new double[n * m];
             Gemm.splitRows(m, NR, tasks, (task, start, end) -> blocked(bt, at.columns(start), ct, start, m, n, end - start, k, 1, true));
             for (int i = 0; i < m; i++) {
