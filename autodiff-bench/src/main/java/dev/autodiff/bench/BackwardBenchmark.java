@@ -18,7 +18,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * What a backward pass costs against its forward: a matmul 128x784 @ 784x512 (forward alone vs forward
  * + backward to both operands), and a training step of the MLP 784-512-512-10 with ReLU and softmax
  * cross-entropy on a batch of 128 (forward + backward + in-place SGD update vs the recording forward alone).
- * Threads: the kernels use the calling thread and the common fork/join pool; for one thread pass
+ * Threads: the kernels use the calling thread and the library's worker threads; for one thread pass
  * {@code -jvmArgs "-XX:+UseParallelGC --add-modules jdk.incubator.vector -Dautodiff.threads=1"} (a
  * command-line -jvmArgs replaces the annotation's, so it repeats them).
  *

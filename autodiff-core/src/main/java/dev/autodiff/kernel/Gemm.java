@@ -1,9 +1,6 @@
 package dev.autodiff.kernel;
 
 import java.util.Arrays;
-import java.util.concurrent.ForkJoinPool;
-import java.util.concurrent.ForkJoinTask;
-import java.util.concurrent.RecursiveAction;
 
 /**
  * General matrix multiply {@code C = op(A) op(B)} on row-major arrays with offsets, op the identity or
@@ -14,8 +11,7 @@ import java.util.concurrent.RecursiveAction;
  * saves; and for the rest a blocked engine that packs panels of A and B (GotoBLAS) for the cache sizes
  * of the target machine (L1 32 KiB, L2 512 KiB per core): the Vector API micro-kernel when
  * {@code jdk.incubator.vector} is present at run time, else a scalar form that C2 auto-vectorizes.
- * Large products split their rows over {@link ForkJoinPool#commonPool()}, the calling thread taking a
- * share; fork/join never oversubscribes a caller that is itself running in the pool.
+ * Large products split their rows over the kernels' {@link Workers}, the calling thread taking a share.
  */
 public final class Gemm {
     private Gemm() {}
@@ -129,23 +125,8 @@ public final class Gemm {
         }
         int blocks = (m + step - 1) / step;
         int per = (blocks + tasks - 1) / tasks;
-        RecursiveAction[] parts = new RecursiveAction[tasks];
-        int count = 0;
-        for (int t = 0; t < tasks; t++) {
-            int start = t * per * step;
-            int end = Math.min(m, (t + 1) * per * step);
-            if (start >= end) {
-                break;
-            }
-            int task = count;
-            parts[count++] = new RecursiveAction() {
-                @Override
-                protected void compute() {
-                    body.run(task, start, end);
-                }
-            };
-        }
-        ForkJoinTask.invokeAll(Arrays.copyOf(parts, count));
+        int rows = per * step;
+        Workers.run((m + rows - 1) / rows, task -> body.run(task, task * rows, Math.min(m, (task + 1) * rows)));
     }
 
     interface RowBody {

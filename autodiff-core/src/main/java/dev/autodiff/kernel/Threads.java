@@ -1,14 +1,10 @@
 package dev.autodiff.kernel;
 
-import java.util.concurrent.ForkJoinPool;
-
 /**
- * How many threads a kernel may split its work over: the calling thread plus the workers of
- * {@link ForkJoinPool#commonPool()}. Read once at start-up, never changed afterwards (no global mutable
- * state): {@code -Dautodiff.threads=N} sets it (1 = never split, as {@code torch.set_num_threads(1)});
- * otherwise a common pool started with {@code -Djava.util.concurrent.ForkJoinPool.common.parallelism=0}
- * has no workers at all (although it reports a parallelism of 1), so the count is 1; else the pool's
- * parallelism plus the caller.
+ * How many threads a kernel may split its work over: the calling thread plus the {@link Workers}. Read
+ * once at start-up, never changed afterwards (no global mutable state): {@code -Dautodiff.threads=N} sets
+ * it (1 = never split, as {@code torch.set_num_threads(1)}); otherwise it is the number of processors the
+ * JVM sees.
  */
 public final class Threads {
     private Threads() {}
@@ -24,9 +20,6 @@ public final class Threads {
             }
             return configured;
         }
-        if ("0".equals(System.getProperty("java.util.concurrent.ForkJoinPool.common.parallelism", "").trim())) {
-            return 1;
-        }
-        return ForkJoinPool.getCommonPoolParallelism() + 1;
+        return Runtime.getRuntime().availableProcessors();
     }
 }

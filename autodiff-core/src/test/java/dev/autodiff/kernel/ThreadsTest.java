@@ -8,7 +8,6 @@ import java.io.File;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ForkJoinPool;
 import org.junit.jupiter.api.Test;
 
 /** The thread count is read once at start-up, so each setting runs in a JVM of its own. */
@@ -31,13 +30,11 @@ class ThreadsTest {
     }
 
     @Test
-    void oneThreadWhenAskedOrWhenThePoolHasNoWorkers() throws Exception {
+    void theCountIsTheProcessorsUnlessSet() throws Exception {
         assertTrue(run("-Dautodiff.threads=1").contains("threads=1"));
         assertTrue(run("-Dautodiff.threads=3").contains("threads=3"));
-        // the pool reports parallelism 1 here although it has no worker at all
-        assertTrue(run("-Djava.util.concurrent.ForkJoinPool.common.parallelism=0").contains("threads=1"));
-        assertTrue(run("-Djava.util.concurrent.ForkJoinPool.common.parallelism=3").contains("threads=4"));
-        assertTrue(run().contains("threads=" + (ForkJoinPool.getCommonPoolParallelism() + 1)));
+        assertTrue(run("-XX:ActiveProcessorCount=3").contains("threads=3"));
+        assertTrue(run().contains("threads=" + Runtime.getRuntime().availableProcessors()));
     }
 
     @Test
