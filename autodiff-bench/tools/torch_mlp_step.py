@@ -35,6 +35,7 @@ def main():
     ap.add_argument("--warmup", type=int, default=4)
     ap.add_argument("--iterations", type=int, default=5)
     ap.add_argument("--seconds", type=float, default=2.0)
+    ap.add_argument("--only", choices=("step", "forward"), help="measure one of the two")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(3)
@@ -57,6 +58,8 @@ def main():
         return F.cross_entropy(model(images), labels)
 
     for name, fn in (("step", step), ("forward", forward)):
+        if args.only not in (None, name):
+            continue
         for i in range(args.warmup):
             print(f"{name} warm-up {i + 1}: {iteration_ms(fn, args.seconds):.3f} ms", flush=True)
         runs = [iteration_ms(fn, args.seconds) for _ in range(args.iterations)]
