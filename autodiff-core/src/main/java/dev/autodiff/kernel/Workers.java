@@ -14,8 +14,9 @@ import java.util.function.IntConsumer;
  * waking a parked thread is slow on virtual machines such as this project's (measured: {@code unpark}
  * takes 15 us of the caller's time and the woken thread starts 25-30 us later). A training step runs
  * 20 or more split kernels back to back, each of a few hundred microseconds. So a worker here spins for
- * {@link #SPIN_NANOS} after its last part before it parks, as OpenMP's threads do, and a kernel that
- * follows within that time starts on both cores at once; the caller unparks only workers that parked.
+ * {@link #SPIN_NANOS} after its last part before it parks (yielding the core meanwhile to any other
+ * runnable thread), as OpenMP's threads do, and a kernel that follows within that time starts on both
+ * cores at once; the caller unparks only workers that parked.
  *
  * <p>Never oversubscribing: the slot holds one kernel at a time. A caller that finds it taken (another
  * thread's kernel is being split, so the workers are busy) runs all its parts itself, and a part that
@@ -151,7 +152,9 @@ final class Workers {
                     job.work();
                     idleSince = System.nanoTime();
                 } else if (System.nanoTime() - idleSince < SPIN_NANOS) {
-                    Thread.onSpinWait();
+                    // yield, not onSpinWait: when other threads are runnable (two models trained at once on
+                    // two cores) an idle worker gives them the core; alone, yield returns at once
+                    Thread.yield();
                 } else {
                     // parked (volatile write) before the slot (volatile read); run does the reverse
                     parked = true;
