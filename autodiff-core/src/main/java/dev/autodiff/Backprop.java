@@ -1,5 +1,6 @@
 package dev.autodiff;
 
+import dev.autodiff.kernel.Elementwise;
 import dev.autodiff.kernel.Shapes;
 import java.util.Arrays;
 import java.util.IdentityHashMap;
@@ -174,11 +175,7 @@ final class Backprop {
             c.pending = c.pending.add(gi);
             c.pendingOwned = !createGraph && c.pending.dual == null;
         } else {
-            double[] acc = c.pending.data;
-            double[] d = gi.data;
-            for (int j = 0; j < acc.length; j++) {
-                acc[j] += d[j];
-            }
+            Elementwise.axpy(1.0, gi.data, c.pending.data);
         }
     }
 

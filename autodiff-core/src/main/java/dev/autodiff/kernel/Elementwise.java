@@ -20,15 +20,18 @@ public final class Elementwise {
 
     public static double[] unary(Unary op, double[] x) {
         double[] y = new double[x.length];
-        int tasks = x.length >= PARALLEL_ELEMENTS ? Threads.COUNT : 1;
-        Gemm.splitRows(x.length, 1024, tasks, (task, from, to) -> unary(op, x, y, from, to));
+        overElements(x.length, (task, from, to) -> unary(op, x, y, from, to));
         return y;
     }
 
-    /** {@code y[i] += alpha * x[i]} (an SGD step), over both cores for large arrays. */
+    /** Runs {@code body} over [0, n) in ranges of whole 1024-element blocks, over all threads when n is large. */
+    private static void overElements(int n, Gemm.RowBody body) {
+        Gemm.splitRows(n, 1024, n >= PARALLEL_ELEMENTS ? Threads.COUNT : 1, body);
+    }
+
+    /** {@code y[i] += alpha * x[i]} (an SGD step, a gradient summed over paths), over all threads for large arrays. */
     public static void axpy(double alpha, double[] x, double[] y) {
-        int tasks = y.length >= PARALLEL_ELEMENTS ? Threads.COUNT : 1;
-        Gemm.splitRows(y.length, 1024, tasks, (task, from, to) -> {
+        overElements(y.length, (task, from, to) -> {
             for (int i = from; i < to; i++) {
                 y[i] += alpha * x[i];
             }
@@ -40,8 +43,7 @@ public final class Elementwise {
      * infinities included) as multiplying g by the mask, without making the mask. {@code out} may be g.
      */
     public static void reluGrad(double[] g, double[] x, double[] out) {
-        int tasks = x.length >= PARALLEL_ELEMENTS ? Threads.COUNT : 1;
-        Gemm.splitRows(x.length, 1024, tasks, (task, from, to) -> {
+        overElements(x.length, (task, from, to) -> {
             int i = from;
             if (to - from >= VECTOR_ELEMENTS && VectorSupport.MATH != null) {
                 i = VectorSupport.MATH.reluGrad(g, x, out, from, to);
@@ -145,9 +147,7 @@ public final class Elementwise {
             // contiguous operands or scalars: unit-stride loops, split over threads when large
             int sa = a.length == 1 ? 0 : 1;
             int sb = b.length == 1 ? 0 : 1;
-            int tasks = out.length >= PARALLEL_ELEMENTS ? Threads.COUNT : 1;
-            Gemm.splitRows(out.length, 1024, tasks, (task, from, to) ->
-                    run(op, a, from * sa, sa, b, from * sb, sb, out, from, to - from));
+            overElements(out.length, (task, from, to) -> run(op, a, from * sa, sa, b, from * sb, sb, out, from, to - from));
             return;
         }
         int r = outShape.length;
