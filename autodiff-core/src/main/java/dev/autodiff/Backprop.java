@@ -86,13 +86,14 @@ final class Backprop {
                     t.grad = t.grad == null ? g : t.grad.add(g);
                     gOwned = false;
                 }
+                // the fast paths (vjpInto, vjpOverwrite, buffers summed in place) read plain arrays: only when
+                // nothing is recorded and neither g nor any saved input carries a tangent, and no per-op check runs
+                boolean direct = Primitive.unrecorded(g, in) && t.createdAt == null && !mode.anomaly;
                 for (int i = 0; i < in.length; i++) {
                     Tensor c = in[i];
                     if (!c.requiresGrad) {
                         continue;
                     }
-                    // plain arrays only: no recording, no tangents, no per-op checks
-                    boolean direct = !createGraph && g.dual == null && t.createdAt == null && !mode.anomaly;
                     if (direct && c.pendingOwned && t.op.vjpInto(i, g, in, t, c.pending.data)) {
                         // e.g. a slice's gradient scattered, or a matmul's multiplied, straight into c's buffer
                         continue;

@@ -40,7 +40,8 @@ abstract class Primitive {
      * Adds the vjp for {@code in[i]} into {@code acc}, a gradient buffer of that input's shape held by the
      * running backward pass alone, without recording anything, and returns true; or returns false and
      * leaves acc alone when this op has no such path for these shapes (the pass then calls {@link #vjp}).
-     * A weight used at every step of a recurrence thus sums its gradient in one buffer.
+     * A weight used at every step of a recurrence thus sums its gradient in one buffer. The pass calls it
+     * only when {@link #unrecorded} holds for g and the inputs.
      */
     boolean vjpInto(int i, Tensor g, Tensor[] in, Tensor out, double[] acc) {
         return false;
@@ -51,15 +52,17 @@ abstract class Primitive {
      * will not read again (it is a buffer that pass made, not delivered to the caller), when nothing is
      * recorded: returns true and g then holds the gradient with respect to {@code in[0]} (of the same shape);
      * or returns false, g untouched, when this op has no such path (the pass then calls {@link #vjp}).
-     * It saves a ReLU's backward a new array per call.
+     * It saves a ReLU's backward a new array per call. The pass calls it only when {@link #unrecorded} holds.
      */
     boolean vjpOverwrite(Tensor g, Tensor[] in, Tensor out) {
         return false;
     }
 
     /**
-     * Whether a rule may compute its result on plain arrays with a kernel: nothing is being recorded on this
-     * thread (a backward pass without createGraph) and neither g nor any input carries a tangent.
+     * The one answer to "may a rule read plain arrays?", asked by every fast path of the backward pass
+     * ({@link #vjpInto}, {@link #vjpOverwrite}, buffers summed in place) and by rules that call a kernel: only
+     * when nothing is being recorded on this thread (a backward pass without createGraph) and neither g nor
+     * any saved input carries a forward-mode tangent, which a plain array would drop.
      */
     static boolean unrecorded(Tensor g, Tensor[] in) {
         if (GradMode.current().enabled || g.dual != null) {
