@@ -168,10 +168,15 @@ final class Primitives {
     // d(a/b)/da = 1/b; d(a/b)/db = -a/b^2 = -y/b
     static final Binary DIV = new Binary(Kind.DIV, Elementwise.Binary.DIV,
             (a, b, y) -> b.reciprocal(), (a, b, y) -> y.div(b), true);
-    // d(a^b)/da = b a^(b-1), taken as 0 where b = 0; d(a^b)/db = a^b log a, taken as 0 where a = 0 and b >= 0
+    // d(a^b)/da = b a^(b-1), which is 0 where b = 0 (a^0 = 1 for every a, as PyTorch); d(a^b)/db = a^b log a,
+    // taken as 0 where a = 0 and b >= 0 (as PyTorch). Both partials are written so that no branch holds
+    // 0 * inf, at any order: where a^(b-1) or log a would be infinite or NaN at those points, the base is
+    // replaced by 1 (a where whose discarded side is a constant), which gives the value 0 there and keeps every
+    // derivative of the rule finite. Elsewhere the rule is the plain formula, so its derivative in b is right
+    // at b = 0 too (d/db of b a^(b-1) is 1/a there; PyTorch's mask gives 0).
     static final Binary POW = new Binary(Kind.POW, Elementwise.Binary.POW,
-            (a, b, y) -> Tensor.where(b.eq(0.0), Tensor.scalar(0.0), b.mul(a.pow(b.sub(1.0)))),
-            (a, b, y) -> Tensor.where(a.eq(0.0).mul(b.ge(0.0)), Tensor.scalar(0.0), y.mul(a.log())), false);
+            (a, b, y) -> b.mul(Tensor.where(b.eq(0.0).mul(a.eq(0.0).add(a.ne(a))), Tensor.scalar(1.0), a).pow(b.sub(1.0))),
+            (a, b, y) -> y.mul(Tensor.where(a.eq(0.0).mul(b.ge(0.0)), Tensor.scalar(1.0), a).log()), false);
     // the larger input gets the gradient; on a tie each gets half, as PyTorch's maximum
     static final Binary MAXIMUM = new Binary(Kind.MAXIMUM, Elementwise.Binary.MAXIMUM,
             (a, b, y) -> winner(a, b), (a, b, y) -> winner(b, a), false);
