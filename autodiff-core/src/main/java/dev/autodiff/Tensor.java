@@ -472,12 +472,15 @@ public final class Tensor {
         return Primitives.MINIMUM.apply(this, scalar(c));
     }
 
-    /** Limits every element to [min, max]. */
+    /**
+     * Limits every element to [min, max] (NaN stays NaN). The derivative is 1 on the closed interval, bounds
+     * included, and 0 outside, as PyTorch's clamp (maximum and minimum would give 1/2 at a bound).
+     */
     public Tensor clamp(double min, double max) {
         if (!(min <= max)) {
             throw new IllegalArgumentException("clamp: need min <= max, got min=" + min + ", max=" + max);
         }
-        return maximum(min).minimum(max);
+        return where(lt(min), scalar(min), where(gt(max), scalar(max), this));
     }
 
     public Tensor neg() {
@@ -726,6 +729,10 @@ public final class Tensor {
     }
 
     private Tensor argExtremum(String op, boolean max, int axis, boolean keepDims) {
+        if (rank() == 0) {
+            Shapes.axis(op, axis, 1); // axis 0 or -1 names a rank-0 tensor's one element, as in PyTorch
+            return scalar(0.0);
+        }
         int a = Shapes.axis(op, axis, rank());
         if (shape[a] == 0) {
             throw new IllegalArgumentException(op + ": axis " + a + " of shape " + Shapes.str(shape)
@@ -741,31 +748,65 @@ public final class Tensor {
     }
 
     /**
-     * log(sum(exp(x))) over the axes, computed as m + log(sum(exp(x - m))) with m the (constant) maximum,
-     * so that it neither overflows nor underflows; m is replaced by 0 where it is infinite.
+     * log(sum(exp(x))) over the axes (all when none), as torch.logsumexp: computed as
+     * {@code m + log(sum(exp(x - m)))} with m the maximum taken as a constant, so that it is exact at any
+     * magnitude; an infinite m is replaced by 0 (so a line of -infinity gives -infinity), and an empty line
+     * gives -infinity.
      */
     public Tensor logSumExp(boolean keepDims, int... axes) {
-        Tensor m;
-        try (GradScope ignored = Autodiff.noGrad()) {
-            Tensor mx = max(true, axes);
-            double[] md = mx.data.clone();
-            for (int i = 0; i < md.length; i++) {
-                md[i] = Double.isInfinite(md[i]) ? 0.0 : md[i];
-            }
-            m = new Tensor(md, mx.shape);
-        }
-        Tensor lse = sub(m).exp().sum(true, axes).log().add(m);
-        return keepDims ? lse : lse.reshape(Shapes.reduced(shape, Shapes.axesMask("logSumExp", axes, rank()), false));
+        boolean[] mask = Shapes.axesMask("logSumExp", axes, rank());
+        Tensor m = maxShift(mask, true);
+        int[] ax = axesOf(mask);
+        Tensor lse = sub(m).exp().sum(true, ax).log().add(m);
+        return keepDims ? lse : lse.reshape(Shapes.reduced(shape, mask, false));
     }
 
-    /** exp(x - logSumExp(x)) along the axis: numerically stable. */
+    /**
+     * exp(x) / sum(exp(x)) along the axis, as torch.softmax: the maximum (a constant) is subtracted first, so
+     * that {@code x - max} is exact and the result is right at any magnitude. A line holding +infinity, or only
+     * -infinity, gives NaN, as PyTorch's.
+     */
     public Tensor softmax(int axis) {
-        return sub(logSumExp(true, axis)).exp();
+        boolean[] mask = Shapes.axesMask("softmax", new int[] {axis}, rank());
+        Tensor e = sub(maxShift(mask, false)).exp();
+        return e.div(e.sum(true, axesOf(mask)));
     }
 
-    /** x - logSumExp(x) along the axis: numerically stable. */
+    /** x - logSumExp(x) along the axis, as torch.log_softmax: (x - max) - log(sum(exp(x - max))), exact at any magnitude. */
     public Tensor logSoftmax(int axis) {
-        return sub(logSumExp(true, axis));
+        boolean[] mask = Shapes.axesMask("logSoftmax", new int[] {axis}, rank());
+        Tensor z = sub(maxShift(mask, false));
+        return z.sub(z.exp().sum(true, axesOf(mask)).log());
+    }
+
+    /**
+     * The maximum over the masked axes in the kept-dims shape, as a constant (no graph, no tangent): the shift
+     * that keeps exp from overflowing. 0 where a line is empty, and with {@code finite} also where it is infinite.
+     */
+    private Tensor maxShift(boolean[] mask, boolean finite) {
+        int[] kept = Shapes.reduced(shape, mask, true);
+        if (data.length == 0) {
+            return zeros(kept);
+        }
+        double[] m = Reductions.reduce(Reductions.Op.MAX, data, shape, mask);
+        if (finite) {
+            for (int i = 0; i < m.length; i++) {
+                m[i] = Double.isInfinite(m[i]) ? 0.0 : m[i];
+            }
+        }
+        return new Tensor(m, kept);
+    }
+
+    /** The axes flagged in a mask, in order. */
+    private static int[] axesOf(boolean[] mask) {
+        int n = 0;
+        int[] axes = new int[mask.length];
+        for (int d = 0; d < mask.length; d++) {
+            if (mask[d]) {
+                axes[n++] = d;
+            }
+        }
+        return Arrays.copyOf(axes, n);
     }
 
     /** Sums over the dimensions that broadcasting would have added or stretched, giving {@code shape}. */
@@ -840,6 +881,10 @@ public final class Tensor {
 
     /** Removes dimension {@code axis}, which must have size 1. */
     public Tensor squeeze(int axis) {
+        if (rank() == 0) {
+            Shapes.axis("squeeze", axis, 1); // axis 0 or -1 of a rank-0 tensor, as in PyTorch
+            return this;
+        }
         int a = Shapes.axis("squeeze", axis, rank());
         if (shape[a] != 1) {
             throw new IllegalArgumentException("squeeze: axis " + axis + " has size " + shape[a] + ", not 1, in shape "
@@ -878,6 +923,11 @@ public final class Tensor {
 
     /** Swaps two dimensions. */
     public Tensor transpose(int axis0, int axis1) {
+        if (rank() == 0) {
+            Shapes.axis("transpose", axis0, 1); // axes 0 and -1 of a rank-0 tensor, as in PyTorch
+            Shapes.axis("transpose", axis1, 1);
+            return this;
+        }
         int a = Shapes.axis("transpose", axis0, rank());
         int b = Shapes.axis("transpose", axis1, rank());
         int[] perm = new int[rank()];

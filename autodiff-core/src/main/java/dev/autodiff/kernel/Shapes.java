@@ -94,14 +94,28 @@ public final class Shapes {
         return a;
     }
 
-    /** A boolean mask of the given axes (all axes when {@code axes} is empty), rejecting duplicates. */
+    /**
+     * A boolean mask of the given axes (all axes when {@code axes} is empty), rejecting duplicates. A rank-0
+     * tensor accepts axis 0 or -1, as PyTorch's reductions do: it names the tensor's one element, and the
+     * mask (of length 0) reduces nothing.
+     */
     public static boolean[] axesMask(String op, int[] axes, int rank) {
         boolean[] mask = new boolean[rank];
         if (axes.length == 0) {
             Arrays.fill(mask, true);
             return mask;
         }
+        boolean scalarAxis = false;
         for (int a : axes) {
+            if (rank == 0) {
+                axis(op, a, 1);
+                if (scalarAxis) {
+                    throw new IllegalArgumentException(op + ": axis " + a + " appears twice in " + Arrays.toString(axes)
+                            + " (a rank-0 tensor has one axis, 0 or -1)");
+                }
+                scalarAxis = true;
+                continue;
+            }
             int n = axis(op, a, rank);
             if (mask[n]) {
                 throw new IllegalArgumentException(op + ": axis " + a + " appears twice in " + Arrays.toString(axes));
