@@ -8,28 +8,40 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Objects;
 import java.util.TreeSet;
 
 /**
  * A module's parameters and, optionally, its optimizer's state, in one safetensors file: parameters as
- * "model.NAME", optimizer state as "optimizer.SLOT.I", and the optimizer's class, step count and learning
- * rate in the metadata. Saving is atomic (see {@link SafeTensors}); loading checks every name, shape and
- * the optimizer's kind before changing anything, and says exactly what does not match.
+ * "model.NAME", optimizer state as "optimizer.SLOT.I", and the optimizer's class, parameter count, step
+ * count and learning rate in the metadata. Saving is atomic and leaves no temporary file (see
+ * {@link SafeTensors}); a file that is not valid safetensors gives an IOException. Loading checks every
+ * name and shape, and the optimizer's kind, parameter count and state, before changing anything, and an
+ * IllegalArgumentException says exactly what does not match.
+ *
+ * <p>Loading with an optimizer replaces its whole state, as PyTorch's {@code load_state_dict} does:
+ * moment buffers, step count and learning rate all come from the file, and a parameter without state in
+ * the file has none after the load (as it had none when the file was saved). Loading with a null
+ * optimizer loads the model only.
  */
 public final class Checkpoints {
     private Checkpoints() {}
 
     private static final String MODEL = "model.";
     private static final String OPTIM = "optimizer.";
+    private static final String FORMAT = "autodiff-checkpoint-1";
 
     public static void save(Path path, Module model, Optimizer optimizer) throws IOException {
+        Objects.requireNonNull(path, "Checkpoints.save: path is null");
+        Objects.requireNonNull(model, "Checkpoints.save: model is null");
         Map<String, Tensor> tensors = new LinkedHashMap<>();
         model.parameters().forEach((n, p) -> tensors.put(MODEL + n, p));
         Map<String, String> meta = new LinkedHashMap<>();
-        meta.put("format", "autodiff-checkpoint-1");
+        meta.put("format", FORMAT);
         if (optimizer != null) {
             optimizer.state().forEach((n, t) -> tensors.put(OPTIM + n, t));
             meta.put("optimizer", optimizer.getClass().getSimpleName());
+            meta.put("optimizer.params", Integer.toString(optimizer.paramCount()));
             meta.put("optimizer.steps", Integer.toString(optimizer.stepCount()));
             meta.put("optimizer.lr", Double.toString(optimizer.lr()));
         }
@@ -37,7 +49,14 @@ public final class Checkpoints {
     }
 
     public static void load(Path path, Module model, Optimizer optimizer) throws IOException {
+        Objects.requireNonNull(path, "Checkpoints.load: path is null");
+        Objects.requireNonNull(model, "Checkpoints.load: model is null");
         SafeTensors.Contents c = SafeTensors.load(path);
+        String where = "Checkpoints.load: " + path + ": ";
+        String format = c.metadata().get("format");
+        if (format != null && !format.equals(FORMAT)) {
+            throw new IllegalArgumentException(where + "format '" + format + "' is not " + FORMAT + ", the one this library reads");
+        }
         Map<String, Tensor> params = model.parameters();
         Map<String, Tensor> state = new LinkedHashMap<>();
         TreeSet<String> missing = new TreeSet<>(params.keySet());
@@ -53,38 +72,66 @@ public final class Checkpoints {
                     shapes.append(String.format("%n  '%s': checkpoint %s, model %s", name, Arrays.toString(e.getValue().shape()),
                             Arrays.toString(want)));
                 }
-            } else if (k.startsWith(OPTIM) && optimizer != null) {
+            } else if (k.startsWith(OPTIM)) {
                 state.put(k.substring(OPTIM.length()), e.getValue());
-            } else if (!k.startsWith(OPTIM)) {
+            } else {
                 unexpected.add(k);
             }
         }
         if (!missing.isEmpty() || !unexpected.isEmpty() || shapes.length() > 0) {
-            throw new IllegalArgumentException("checkpoint " + path + " does not match the model:"
+            throw new IllegalArgumentException(where + "does not match the model:"
                     + (missing.isEmpty() ? "" : "\n  missing parameters: " + missing)
                     + (unexpected.isEmpty() ? "" : "\n  unexpected tensors: " + unexpected)
                     + (shapes.length() == 0 ? "" : "\n  shape mismatches:" + shapes));
         }
-        int steps = 0;
         if (optimizer != null) {
+            String mine = optimizer.getClass().getSimpleName();
             String kind = c.metadata().get("optimizer");
-            if (!optimizer.getClass().getSimpleName().equals(kind)) {
-                throw new IllegalArgumentException("checkpoint " + path + " holds the state of optimizer " + kind
-                        + ", not " + optimizer.getClass().getSimpleName());
+            if (kind == null) {
+                throw new IllegalArgumentException(where + "holds no optimizer state (it was saved without an optimizer); "
+                        + "load it with a null optimizer to load only the model");
             }
+            if (!mine.equals(kind)) {
+                throw new IllegalArgumentException(where + "holds the state of optimizer " + kind + ", not " + mine);
+            }
+            String count = c.metadata().get("optimizer.params");
+            if (count != null && !count.equals(Integer.toString(optimizer.paramCount()))) {
+                throw new IllegalArgumentException(where + "holds the state of an optimizer over " + count
+                        + " parameters; this " + mine + " has " + optimizer.paramCount());
+            }
+            int steps = (int) integer(where, c.metadata(), "optimizer.steps", Integer.MAX_VALUE);
+            double lr = learningRate(where, c.metadata().get("optimizer.lr"));
             try {
-                steps = Integer.parseInt(c.metadata().getOrDefault("optimizer.steps", "0"));
-            } catch (NumberFormatException e) {
-                throw new IllegalArgumentException("checkpoint " + path + ": bad optimizer.steps "
-                        + c.metadata().get("optimizer.steps"));
+                optimizer.loadState(state, steps); // checks everything before it changes anything
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(where + "the optimizer state does not fit: " + e.getMessage(), e);
             }
-        }
-        // everything matched: now change the model (and the optimizer, which validates its own entries first)
-        if (optimizer != null) {
-            optimizer.loadState(state, steps);
+            optimizer.setLr(lr);
         }
         for (Map.Entry<String, Tensor> e : params.entrySet()) {
             e.getValue().assign(c.tensors().get(MODEL + e.getKey()));
         }
+    }
+
+    private static long integer(String where, Map<String, String> meta, String key, long max) {
+        String v = meta.get(key);
+        if (v == null) {
+            throw new IllegalArgumentException(where + "has optimizer state but no " + key);
+        }
+        if (!v.matches("0|[1-9][0-9]{0,18}") || Long.parseLong(v) > max) {
+            throw new IllegalArgumentException(where + key + " is '" + v + "', expected an integer in [0, " + max + "]");
+        }
+        return Long.parseLong(v);
+    }
+
+    private static double learningRate(String where, String v) {
+        if (v == null) {
+            throw new IllegalArgumentException(where + "has optimizer state but no optimizer.lr");
+        }
+        double lr = v.matches("[0-9]+(\\.[0-9]+)?([eE]-?[0-9]+)?") ? Double.parseDouble(v) : Double.NaN;
+        if (!(lr >= 0 && lr < Double.POSITIVE_INFINITY)) {
+            throw new IllegalArgumentException(where + "optimizer.lr is '" + v + "', expected a finite number >= 0");
+        }
+        return lr;
     }
 }

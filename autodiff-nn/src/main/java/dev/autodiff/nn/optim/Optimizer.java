@@ -4,10 +4,13 @@ import dev.autodiff.Autodiff;
 import dev.autodiff.GradScope;
 import dev.autodiff.Tensor;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
 
 /**
  * Updates parameters from their accumulated {@code grad()}, in place through {@link Tensor#assign} and
@@ -73,13 +76,21 @@ public abstract class Optimizer {
         this.lr = lr;
     }
 
-    /** The optimizer's per-parameter state by slot name (such as "m" and "v" for Adam), one list entry per parameter. */
+    /**
+     * The optimizer's per-parameter state by slot name (such as "m" and "v" for Adam), one list entry per
+     * parameter (null, or missing at the end, for a parameter not updated yet). A parameter's entries in all
+     * slots are created together, in its first update: {@link #loadState} relies on it.
+     */
     protected abstract Map<String, List<Tensor>> slots();
 
-    /** The state to checkpoint: "slot.i" for parameter i's entry of each slot that exists yet. */
+    /**
+     * The state to checkpoint: "slot.i" for parameter i's entry of each slot, for every parameter updated so
+     * far (in the order of slot name, then parameter). With {@link #stepCount()} and {@link #lr()} it is the
+     * whole of the optimizer's changing state.
+     */
     public final Map<String, Tensor> state() {
         Map<String, Tensor> out = new LinkedHashMap<>();
-        slots().forEach((slot, list) -> {
+        new TreeMap<>(slots()).forEach((slot, list) -> {
             for (int i = 0; i < list.size(); i++) {
                 if (list.get(i) != null) {
                     out.put(slot + "." + i, list.get(i).detach());
@@ -94,32 +105,73 @@ public abstract class Optimizer {
         return steps;
     }
 
+    /** The number of parameters this optimizer updates (the i of the "slot.i" keys of {@link #state()}). */
+    public final int paramCount() {
+        return params.size();
+    }
+
     /**
-     * Restores {@link #state()} and the step count, checking every entry first (slot, index, shape) so that a
-     * mismatch changes nothing.
+     * Replaces the whole state with {@code state} (as from {@link #state()}) and the step count, as
+     * PyTorch's {@code load_state_dict}: afterwards each parameter has exactly the entries in {@code state},
+     * and a parameter with none has no state, as if it had never been updated. So nothing from before the
+     * load survives, and loading what {@link #state()} gave restores the optimizer exactly. The values are
+     * copied. Everything is checked first, and a refused load changes nothing: it refuses a key that is not
+     * "slot.i" of this optimizer, a shape that is not parameter i's, a parameter with some of its slots but
+     * not all (they exist together), state with a step count of 0 (state exists only after a step), and a
+     * negative step count.
      */
     public final void loadState(Map<String, Tensor> state, int stepCount) {
-        Map<String, List<Tensor>> slots = slots();
-        for (Map.Entry<String, Tensor> e : state.entrySet()) {
-            String[] parts = e.getKey().split("\\.");
-            int i = parts.length == 2 && parts[1].matches("[0-9]+") ? Integer.parseInt(parts[1]) : -1;
-            if (!slots.containsKey(parts[0]) || i < 0 || i >= params.size()) {
-                throw new IllegalArgumentException(getClass().getSimpleName() + ": unexpected optimizer state '" + e.getKey()
-                        + "' (slots " + slots.keySet() + ", " + params.size() + " parameters)");
-            }
-            if (!java.util.Arrays.equals(e.getValue().shape(), params.get(i).shape())) {
-                throw new IllegalArgumentException(getClass().getSimpleName() + ": state '" + e.getKey() + "' has shape "
-                        + java.util.Arrays.toString(e.getValue().shape()) + " but parameter " + i + " has "
-                        + java.util.Arrays.toString(params.get(i).shape()));
-            }
-        }
+        String op = getClass().getSimpleName() + ".loadState";
+        Objects.requireNonNull(state, op + ": state is null");
         if (stepCount < 0) {
-            throw new IllegalArgumentException("loadState: negative step count " + stepCount);
+            throw new IllegalArgumentException(op + ": negative step count " + stepCount);
         }
+        Map<String, List<Tensor>> slots = new TreeMap<>(slots());
+        Map<String, Tensor[]> loaded = new TreeMap<>();
+        slots.keySet().forEach(slot -> loaded.put(slot, new Tensor[params.size()]));
         for (Map.Entry<String, Tensor> e : state.entrySet()) {
-            String[] parts = e.getKey().split("\\.");
-            int i = Integer.parseInt(parts[1]);
-            state(slots.get(parts[0]), i, params.get(i)).assign(e.getValue());
+            String key = Objects.requireNonNull(e.getKey(), op + ": a key is null");
+            Tensor value = Objects.requireNonNull(e.getValue(), () -> op + ": state '" + key + "' is null");
+            int dot = key.lastIndexOf('.');
+            String slot = dot < 0 ? key : key.substring(0, dot);
+            String index = dot < 0 ? "" : key.substring(dot + 1);
+            int i = index.matches("0|[1-9][0-9]{0,9}") && Long.parseLong(index) < params.size() ? Integer.parseInt(index) : -1;
+            if (!slots.containsKey(slot) || i < 0) {
+                throw new IllegalArgumentException(op + ": unexpected state '" + key + "'; " + getClass().getSimpleName()
+                        + " has slots " + slots.keySet() + " and " + params.size() + " parameters; keys are 'slot.i' with 0 <= i < "
+                        + params.size());
+            }
+            if (!Arrays.equals(value.shape(), params.get(i).shape())) {
+                throw new IllegalArgumentException(op + ": state '" + key + "' has shape " + Arrays.toString(value.shape())
+                        + " but parameter " + i + " has shape " + Arrays.toString(params.get(i).shape()));
+            }
+            if (value.isDual()) {
+                throw new IllegalArgumentException(op + ": state '" + key + "' is a dual number (inside jvp); pass its value");
+            }
+            loaded.get(slot)[i] = value;
+        }
+        for (int i = 0; i < params.size(); i++) {
+            List<String> have = new ArrayList<>();
+            List<String> lack = new ArrayList<>();
+            for (Map.Entry<String, Tensor[]> e : loaded.entrySet()) {
+                (e.getValue()[i] != null ? have : lack).add(e.getKey() + "." + i);
+            }
+            if (!have.isEmpty() && !lack.isEmpty()) {
+                throw new IllegalArgumentException(op + ": parameter " + i + " has state " + have + " but not " + lack
+                        + "; a parameter's slots exist together, so this state is incomplete");
+            }
+            if (!have.isEmpty() && stepCount == 0) {
+                throw new IllegalArgumentException(op + ": state " + have + " with a step count of 0; state exists only "
+                        + "after a step, so the step count is missing or wrong");
+            }
+        }
+        // all checked: replace everything
+        for (Map.Entry<String, List<Tensor>> e : slots.entrySet()) {
+            List<Tensor> list = e.getValue();
+            list.clear();
+            for (Tensor v : loaded.get(e.getKey())) {
+                list.add(v == null ? null : Tensor.zeros(v.shape()).assign(v.detach()));
+            }
         }
         steps = stepCount;
     }

@@ -50,26 +50,6 @@ class CheckpointTest {
     }
 
     @Test
-    void resumingFromACheckpointContinuesExactlyAsWithoutStopping() throws IOException {
-        Sequential a = model(1);
-        Adam optA = new Adam(a.parameters().values(), 0.01);
-        trainSteps(a, optA, 5);
-        Path ckpt = dir.resolve("run.safetensors");
-        Checkpoints.save(ckpt, a, optA);
-        double straight = trainSteps(a, optA, 5);
-
-        Sequential b = model(99); // different initial values, overwritten by the load
-        Adam optB = new Adam(b.parameters().values(), 0.01);
-        Checkpoints.load(ckpt, b, optB);
-        assertEquals(5, optB.stepCount());
-        double resumed = trainSteps(b, optB, 5);
-        assertEquals(straight, resumed, 0.0);
-        for (String name : a.parameters().keySet()) {
-            assertArrayEquals(a.parameters().get(name).toArray(), b.parameters().get(name).toArray(), name);
-        }
-    }
-
-    @Test
     void aFailedSaveLeavesThePreviousCheckpointIntact() throws IOException {
         Path ckpt = dir.resolve("model.safetensors");
         Map<String, Tensor> first = Map.of("w", Tensor.fromArray(new double[] {1, 2, 3}));
@@ -85,25 +65,6 @@ class CheckpointTest {
         }
         SafeTensors.save(ckpt, second, Map.of());
         assertArrayEquals(new double[] {7, 8, 9, 10}, SafeTensors.load(ckpt).tensors().get("w").toArray());
-    }
-
-    @Test
-    void mismatchesAreReportedExactlyAndNothingIsLoaded() throws IOException {
-        Path ckpt = dir.resolve("m.safetensors");
-        Checkpoints.save(ckpt, model(1), null);
-        Sequential other = new Sequential(new Linear(3, 4, 5), new Lambda("tanh", Tensor::tanh), new Linear(4, 2, 6),
-                new Linear(2, 2, 7));
-        double[] before = other.parameters().get("0.weight").toArray();
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Checkpoints.load(ckpt, other, null));
-        assertTrue(e.getMessage().contains("missing parameters: [3.bias, 3.weight]"), e.getMessage());
-        assertTrue(e.getMessage().contains("'0.weight': checkpoint [3, 5], model [3, 4]"), e.getMessage());
-        assertArrayEquals(before, other.parameters().get("0.weight").toArray(), "nothing loaded");
-
-        Sequential same = model(3);
-        Sgd sgd = new Sgd(same.parameters().values(), 0.1);
-        Checkpoints.save(ckpt, model(1), new Adam(model(1).parameters().values(), 0.1));
-        IllegalArgumentException e2 = assertThrows(IllegalArgumentException.class, () -> Checkpoints.load(ckpt, same, sgd));
-        assertTrue(e2.getMessage().contains("Adam") && e2.getMessage().contains("Sgd"), e2.getMessage());
     }
 
     @Test
