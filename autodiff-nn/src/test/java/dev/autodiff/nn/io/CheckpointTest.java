@@ -4,68 +4,43 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.autodiff.Tensor;
-import dev.autodiff.nn.Lambda;
-import dev.autodiff.nn.Linear;
-import dev.autodiff.nn.Losses;
-import dev.autodiff.nn.Sequential;
-import dev.autodiff.nn.optim.Adam;
-import dev.autodiff.nn.optim.Sgd;
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.function.Predicate;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.Arguments;
-import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
+/** The safetensors file: round trips, failed saves, litter, tensors beyond 2 GiB. */
 class CheckpointTest {
     @TempDir
     Path dir;
 
-    private static Sequential model(long seed) {
-        return new Sequential(new Linear(3, 5, seed), new Lambda("tanh", Tensor::tanh), new Linear(5, 2, seed + 2));
+    private List<Path> files() throws IOException {
+        try (Stream<Path> f = Files.list(dir)) {
+            return f.sorted().collect(Collectors.toList());
+        }
     }
 
-    private static double trainSteps(Sequential m, Adam opt, int steps) {
-        Tensor x = Tensor.randn(1, 8, 3);
-        Tensor y = Tensor.randn(2, 8, 2);
-        double loss = 0;
-        for (int i = 0; i < steps; i++) {
-            opt.zeroGrad();
-            Tensor l = Losses.mse(m.forward(x), y);
-            l.backward();
-            opt.step();
-            loss = l.item();
-        }
-        return loss;
-    }
-
-    @Test
-    void aFailedSaveLeavesThePreviousCheckpointIntact() throws IOException {
-        Path ckpt = dir.resolve("model.safetensors");
-        Map<String, Tensor> first = Map.of("w", Tensor.fromArray(new double[] {1, 2, 3}));
-        SafeTensors.save(ckpt, first, Map.of());
-        byte[] before = Files.readAllBytes(ckpt);
-        Map<String, Tensor> second = Map.of("w", Tensor.fromArray(new double[] {7, 8, 9, 10}));
-        for (long failAfter : new long[] {0, 5, 40, 70}) { // in the length, the header and the data (96 bytes in all)
-            assertThrows(IOException.class, () -> SafeTensors.save(ckpt, second, Map.of(), failAfter));
-            assertArrayEquals(before, Files.readAllBytes(ckpt), "after a failure at byte " + failAfter);
-        }
-        try (Stream<Path> files = Files.list(dir)) {
-            assertEquals(1, files.count(), "no temporary files are left behind");
-        }
-        SafeTensors.save(ckpt, second, Map.of());
-        assertArrayEquals(new double[] {7, 8, 9, 10}, SafeTensors.load(ckpt).tensors().get("w").toArray());
-    }
+    // ------------------------------------------------------------------------------------------- round trips
 
     @Test
     void readsAFileWrittenByAnIndependentWriter() throws Exception {
@@ -73,7 +48,8 @@ class CheckpointTest {
         SafeTensors.Contents c = SafeTensors.load(p);
         assertArrayEquals(new int[] {2, 3}, c.tensors().get("weights").shape());
         assertArrayEquals(new double[] {0.5, -1.25, 3.0, 1e-300, -0.0, 123456.789}, c.tensors().get("weights").toArray());
-        assertArrayEquals(new double[] {1.5, -2.25, (double) 0.1f, (double) 3.0e38f}, c.tensors().get("halfway").toArray());
+        assertArrayEquals(new double[] {1.5, -2.25, (double) 0.1f, (double) 3.0e38f}, c.tensors().get("halfway").toArray(),
+                "F32");
         assertEquals(Math.PI, c.tensors().get("scalar").item());
         assertEquals(0, c.tensors().get("scalar").rank());
         assertEquals("python struct", c.metadata().get("source"));
@@ -89,53 +65,226 @@ class CheckpointTest {
         assertTrue(new String(raw, 8, (int) n, StandardCharsets.UTF_8).contains("\"dtype\":\"F64\""));
     }
 
-    /** Builds a file from a raw header and a data length. */
-    private Path file(String header, int dataBytes, long declaredHeaderLength) throws IOException {
-        byte[] h = header.getBytes(StandardCharsets.UTF_8);
-        ByteBuffer b = ByteBuffer.allocate(8 + h.length + dataBytes).order(ByteOrder.LITTLE_ENDIAN);
-        b.putLong(declaredHeaderLength < 0 ? h.length : declaredHeaderLength).put(h);
-        Path p = Files.createTempFile(dir, "bad", ".safetensors");
-        Files.write(p, b.array());
-        return p;
+    @ParameterizedTest(name = "seed {0}")
+    @ValueSource(longs = {1, 2, 3})
+    void randomTensorsRoundTripBitForBit(long seed) throws IOException {
+        SplittableRandom r = new SplittableRandom(seed);
+        Map<String, Tensor> tensors = new LinkedHashMap<>();
+        for (int k = 0; k < 6; k++) {
+            int[] shape = r.ints(r.nextInt(4), 0, 5).toArray();
+            double[] d = new double[Arrays.stream(shape).reduce(1, (x, y) -> x * y)];
+            for (int i = 0; i < d.length; i++) {
+                d[i] = Double.longBitsToDouble(r.nextLong()); // every bit pattern, NaNs and infinities included
+            }
+            tensors.put("t" + k + "\u00e9\"\\\n\ud83d\ude00", shape.length == 0 ? Tensor.scalar(d[0]) : Tensor.fromArray(d, shape));
+        }
+        Path p = dir.resolve("random.safetensors");
+        SafeTensors.save(p, tensors, Map.of("seed", Long.toString(seed), "k\u0001", "\u0000\u2028"));
+        SafeTensors.Contents c = SafeTensors.load(p);
+        assertEquals(List.copyOf(tensors.keySet()), List.copyOf(c.tensors().keySet()), "seed " + seed);
+        tensors.forEach((n, t) -> {
+            assertArrayEquals(t.shape(), c.tensors().get(n).shape(), "seed " + seed + ", " + n);
+            assertArrayEquals(Arrays.stream(t.toArray()).mapToLong(Double::doubleToRawLongBits).toArray(),
+                    Arrays.stream(c.tensors().get(n).toArray()).mapToLong(Double::doubleToRawLongBits).toArray(),
+                    "seed " + seed + ", " + n);
+        });
+        assertEquals("\u0000\u2028", c.metadata().get("k\u0001"));
     }
 
-    static Stream<Arguments> hostileFiles() {
-        String ok = "{\"a\":{\"dtype\":\"F64\",\"shape\":[2],\"data_offsets\":[0,16]}}";
-        return Stream.of(
-                Arguments.of("truncated data", ok, 8, -1L, "cover 16 bytes"),
-                Arguments.of("trailing bytes", ok, 24, -1L, "cover 16 bytes"),
-                Arguments.of("huge header length", ok, 16, Long.MAX_VALUE, "impossible"),
-                Arguments.of("header past the end", ok, 16, 4000L, "impossible"),
-                Arguments.of("huge shape", "{\"a\":{\"dtype\":\"F64\",\"shape\":[2147483647,2147483647,4],\"data_offsets\":[0,16]}}",
-                        16, -1L, "too large"),
-                Arguments.of("offsets disagree with shape", "{\"a\":{\"dtype\":\"F64\",\"shape\":[3],\"data_offsets\":[0,16]}}",
-                        16, -1L, "data_offsets"),
-                Arguments.of("overlap", "{\"a\":{\"dtype\":\"F64\",\"shape\":[2],\"data_offsets\":[0,16]},"
-                        + "\"b\":{\"dtype\":\"F64\",\"shape\":[1],\"data_offsets\":[8,16]}}", 16, -1L, "overlap"),
-                Arguments.of("hole", "{\"a\":{\"dtype\":\"F64\",\"shape\":[1],\"data_offsets\":[8,16]}}", 16, -1L, "holes"),
-                Arguments.of("bad JSON", "{\"a\":{\"dtype\":\"F64\",", 16, -1L, "JSON"),
-                Arguments.of("duplicate key", "{\"a\":{},\"a\":{}}", 0, -1L, "duplicate"),
-                Arguments.of("deep nesting", "[".repeat(5000) + "]".repeat(5000), 0, -1L, "nested"),
-                Arguments.of("unsupported dtype", "{\"a\":{\"dtype\":\"I64\",\"shape\":[2],\"data_offsets\":[0,16]}}", 16, -1L, "I64"),
-                Arguments.of("negative dimension", "{\"a\":{\"dtype\":\"F64\",\"shape\":[-2],\"data_offsets\":[0,16]}}", 16, -1L, "shape"),
-                Arguments.of("metadata not strings", "{\"__metadata__\":{\"k\":1}}", 0, -1L, "not a string"),
-                Arguments.of("not an object", "[1,2]", 0, -1L, "not a JSON object"));
-    }
+    // ------------------------------------------------------------------------------------------- failed saves
 
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("hostileFiles")
-    void corruptTruncatedOrHostileFilesGiveClearErrors(String name, String header, int dataBytes, long declared, String mention)
-            throws IOException {
-        Path p = file(header, dataBytes, declared);
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> SafeTensors.load(p));
-        assertTrue(e.getMessage().contains(mention), name + ": " + e.getMessage());
+    @Test
+    void aFailedSaveLeavesThePreviousCheckpointIntactAndNoTemporaryFile() throws IOException {
+        Path ckpt = dir.resolve("model.safetensors");
+        SafeTensors.save(ckpt, Map.of("w", Tensor.fromArray(new double[] {1, 2, 3})), Map.of());
+        byte[] before = Files.readAllBytes(ckpt);
+        Map<String, Tensor> second = Map.of("w", Tensor.fromArray(new double[] {7, 8, 9, 10}));
+        for (long failAfter : new long[] {0, 5, 8, 40, 70, 95}) { // in the length, the header and the data (96 bytes in all)
+            assertThrows(IOException.class, () -> SafeTensors.save(ckpt, second, Map.of(), failAfter));
+            assertArrayEquals(before, Files.readAllBytes(ckpt), "after a failure at byte " + failAfter);
+            assertEquals(List.of(ckpt), files(), "no temporary file is left behind, failure at byte " + failAfter);
+        }
+        SafeTensors.save(ckpt, second, Map.of());
+        assertArrayEquals(new double[] {7, 8, 9, 10}, SafeTensors.load(ckpt).tensors().get("w").toArray());
     }
 
     @Test
-    void aFileShorterThanItsHeaderLength() throws IOException {
-        Path p = dir.resolve("short.safetensors");
-        Files.write(p, new byte[] {1, 2, 3});
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> SafeTensors.load(p));
-        assertTrue(e.getMessage().contains("fewer than the 8"), e.getMessage());
+    void aRefusedSaveTouchesNothing() throws IOException {
+        Path ckpt = dir.resolve("model.safetensors");
+        SafeTensors.save(ckpt, Map.of("w", Tensor.fromArray(new double[] {1, 2, 3})), Map.of("k", "v"));
+        byte[] before = Files.readAllBytes(ckpt);
+        Map<String, Tensor> nullTensor = new LinkedHashMap<>();
+        nullTensor.put("w", null);
+        Map<String, String> nullValue = new LinkedHashMap<>();
+        nullValue.put("k", null);
+        Tensor w = Tensor.ones(2);
+        assertThrows(NullPointerException.class, () -> SafeTensors.save(ckpt, nullTensor, null));
+        assertThrows(NullPointerException.class, () -> SafeTensors.save(ckpt, Map.of("w", w), nullValue));
+        IllegalArgumentException reserved = assertThrows(IllegalArgumentException.class,
+                () -> SafeTensors.save(ckpt, Map.of("__metadata__", w), null));
+        assertTrue(reserved.getMessage().contains("'__metadata__' is reserved"), reserved.getMessage());
+        IllegalArgumentException surrogate = assertThrows(IllegalArgumentException.class,
+                () -> SafeTensors.save(ckpt, Map.of("w\ud800", w), null));
+        assertTrue(surrogate.getMessage().contains("tensor name \"w\ud800\" has an unpaired surrogate U+D800 at index 1"),
+                surrogate.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> SafeTensors.save(ckpt, Map.of("w", w), Map.of("k", "\udc00")));
+        IllegalArgumentException tooBig = assertThrows(IllegalArgumentException.class,
+                () -> SafeTensors.save(ckpt, Map.of("x".repeat(100_000_001), Tensor.ones(1)), null));
+        assertTrue(tooBig.getMessage().contains("over the format's limit of 100000000"), tooBig.getMessage());
+        assertArrayEquals(before, Files.readAllBytes(ckpt));
+        assertEquals(List.of(ckpt), files());
+
+        Path sub = Files.createDirectory(dir.resolve("sub.safetensors"));
+        IOException e = assertThrows(IOException.class, () -> SafeTensors.save(sub, Map.of("w", w), null));
+        assertTrue(e.getMessage().contains("is a directory"), e.getMessage());
+        assertEquals(List.of(ckpt, sub), files());
+    }
+
+    // ------------------------------------------------------------------------------------------- litter
+
+    @Test
+    void aDeadWritersPartialFileIsRemovedByTheNextLoadOrSave() throws IOException {
+        Path ckpt = dir.resolve("m.safetensors");
+        SafeTensors.save(ckpt, Map.of("w", Tensor.ones(2)), null);
+        // as a killed process leaves them: named as ours, by another process, and locked by nobody
+        Path other = dir.resolve(".other.safetensors.autodiff-4242-kx2v1c3-00ff00ff00ff00ff.partial");
+        Path mine = dir.resolve(".m.safetensors.autodiff-1-abc-0123456789abcdef.partial");
+        Files.write(other, new byte[1000]);
+        Files.write(mine, new byte[10]);
+        // and files that only look similar, which are not ours to delete
+        List<Path> keep = Stream.of(".m.safetensors.tmp", ".m.safetensors.123.tmp", "m.partial",
+                ".m.safetensors.autodiff-1-abc-0123456789abcdef.partial.bak", "x.autodiff-1-abc-0123456789abcdef.partial")
+                .map(dir::resolve).collect(Collectors.toList());
+        for (Path k : keep) {
+            Files.write(k, new byte[1]);
+        }
+        SafeTensors.load(ckpt);
+        Predicate<Path> gone = p -> !Files.exists(p);
+        assertTrue(gone.test(other) && gone.test(mine), "stale partial files removed by a load: " + files());
+        assertTrue(keep.stream().allMatch(Files::exists), "other files kept: " + files());
+
+        Files.write(mine, new byte[10]);
+        SafeTensors.save(ckpt, Map.of("w", Tensor.ones(3)), null);
+        assertTrue(gone.test(mine), "stale partial files removed by a save: " + files());
+        assertTrue(keep.stream().allMatch(Files::exists), "other files kept: " + files());
+    }
+
+    @Test
+    void aPartialFileOfThisProcessIsLeftToItsSave() throws IOException {
+        Path ckpt = dir.resolve("m.safetensors");
+        SafeTensors.save(ckpt, Map.of("w", Tensor.ones(2)), null);
+        PartialFiles.Partial live = PartialFiles.create(ckpt); // as a save on another thread holds it
+        try (FileChannel ch = live.channel()) {
+            assertTrue(PartialFiles.isPartial(live.path()), live.path().toString());
+            SafeTensors.load(ckpt);
+            SafeTensors.save(ckpt, Map.of("w", Tensor.ones(3)), null);
+            assertTrue(Files.exists(live.path()), "a live save's file is not removed");
+            Files.delete(live.path());
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------- beyond 2 GiB
+
+    /** A sparse file holding a header for tensor "a" of the given dtype and shape, and its (unwritten) data. */
+    private Path sparse(String name, String dtype, long[] shape, long bytes) throws IOException {
+        String h = "{\"a\":{\"dtype\":\"" + dtype + "\",\"shape\":" + Arrays.toString(shape).replace(" ", "")
+                + ",\"data_offsets\":[0," + bytes + "]}}";
+        h += " ".repeat((8 - h.length() % 8) % 8);
+        Path p = dir.resolve(name);
+        try (FileChannel ch = FileChannel.open(p, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            ch.write(ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(h.length()).flip());
+            ch.write(ByteBuffer.wrap(h.getBytes(StandardCharsets.US_ASCII)));
+            ch.write(ByteBuffer.allocate(1), 8 + h.length() + bytes - 1); // the file's full size, without writing it
+        }
+        return p;
+    }
+
+    @Test
+    void aTensorTooLargeForATensorIsRefusedBeforeAnyAllocation() throws IOException {
+        Runtime rt = Runtime.getRuntime();
+        Object[][] cases = {
+            {"F32", new long[] {1L << 31}, 4L << 31, "has 2147483648 elements; a Tensor here holds at most 2147483639"},
+            {"F64", new long[] {3, 1L << 30}, 24L << 30, "has 3221225472 elements"},
+            {"F64", new long[] {Integer.MAX_VALUE - 7}, 8L * (Integer.MAX_VALUE - 7), "has 2147483640 elements"},
+        };
+        for (Object[] c : cases) {
+            Path p = sparse("huge-" + c[0] + ".safetensors", (String) c[0], (long[]) c[1], (long) c[2]);
+            long used = rt.totalMemory() - rt.freeMemory();
+            IOException e = assertThrows(IOException.class, () -> SafeTensors.load(p));
+            assertTrue(e.getMessage().startsWith("safetensors: " + p + ": tensor 'a' of shape ")
+                    && e.getMessage().contains((String) c[3]), e.getMessage());
+            assertTrue(rt.totalMemory() - rt.freeMemory() - used < 64 << 20, "refused without allocating the tensor");
+            Files.delete(p);
+        }
+    }
+
+    @Test
+    void dataIsReadAtPositionsBeyondFourGiB() throws IOException {
+        Path p = dir.resolve("far.bin");
+        long far = (5L << 30) + 4; // past 2^32: an int position would wrap
+        double[] want = {1.5, -2.25, Math.PI, Double.MIN_VALUE};
+        try (FileChannel ch = FileChannel.open(p, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
+                StandardOpenOption.WRITE)) {
+            ByteBuffer b = ByteBuffer.allocate(48).order(ByteOrder.LITTLE_ENDIAN);
+            for (double v : want) {
+                b.putDouble(v);
+            }
+            for (double v : want) {
+                b.putFloat((float) v);
+            }
+            ch.write(b.flip(), far);
+            double[] d = new double[4];
+            SafeTensors.readInto(p, ch, far, d, false);
+            assertArrayEquals(want, d);
+            SafeTensors.readInto(p, ch, far + 32, d, true);
+            assertArrayEquals(Arrays.stream(want).map(v -> (float) v).toArray(), d);
+        }
+    }
+
+    /** The values at some indices of a tensor of 2^28 + 2 doubles (2 GiB + 16 bytes), around the 2 GiB mark. */
+    private static final long N = (1L << 28) + 2;
+    private static final long[] AT = {0, (1L << 28) - 1, 1L << 28, N - 1};
+
+    private Path overTwoGiB() throws IOException {
+        Path p = sparse("over2GiB.safetensors", "F64", new long[] {N}, 8 * N);
+        try (FileChannel ch = FileChannel.open(p, StandardOpenOption.WRITE)) {
+            long start = ch.size() - 8 * N;
+            for (long i : AT) {
+                ch.write(ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putDouble(i + 0.5).flip(), start + 8 * i);
+            }
+        }
+        return p;
+    }
+
+    private static String loadInChild(Path p, String heap) throws IOException, InterruptedException {
+        String[] args = Stream.concat(Stream.of("load", p.toString()), Arrays.stream(AT).mapToObj(Long::toString))
+                .toArray(String[]::new);
+        Process child = CheckpointChild.jvm(heap, args).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        String out = new String(child.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+        assertEquals(0, child.waitFor(), out);
+        return out;
+    }
+
+    @Test
+    void aTensorOverTwoGiBThatTheHeapCannotHoldIsRefusedClearly() throws Exception {
+        Path p = overTwoGiB();
+        String out = loadInChild(p, "512m");
+        assertTrue(out.startsWith("refused: safetensors: " + p + ": tensor 'a' has 268435458 elements (2147483664 bytes as "
+                + "doubles), more than this JVM's heap can give"), out);
+    }
+
+    /**
+     * Opt-in (-Dautodiff.largeFiles=true): a child JVM with a 6 GiB heap reads 2 GiB from a sparse file, about
+     * 6 s and 4.5 GiB of memory, too much for every CI run. The refusal above and the reads beyond 4 GiB run
+     * always.
+     */
+    @Test
+    void aTensorOverTwoGiBIsReadCorrectly() throws Exception {
+        assumeTrue(Boolean.getBoolean("autodiff.largeFiles"), "set -Dautodiff.largeFiles=true to run");
+        long free = ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+                .getFreeMemorySize();
+        assumeTrue(free > 8L << 30, "needs 8 GiB of free memory for a child JVM with two 2 GiB arrays; " + free + " free");
+        String out = loadInChild(overTwoGiB(), "6g");
+        assertEquals("shape [" + N + "] 0.5 " + ((1L << 28) - 0.5) + " " + ((1L << 28) + 0.5) + " " + (N - 0.5), out);
     }
 }
