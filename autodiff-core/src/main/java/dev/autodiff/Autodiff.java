@@ -81,6 +81,7 @@ public final class Autodiff {
 
         /** The cotangent {@code u} (shape of the value) pulled back to each input. */
         public Tensor[] pullback(Tensor u) {
+            Tensor.nonNull(u, "pullback", "the cotangent");
             if (!value.needsGrad()) {
                 Tensor[] z = new Tensor[inputs.length];
                 for (int i = 0; i < z.length; i++) {
@@ -98,11 +99,17 @@ public final class Autodiff {
      * tangent may have one extra leading dimension of size n to push n tangents in one pass.
      */
     public static Jvp jvp(java.util.function.Function<Tensor, Tensor> f, Tensor x, Tensor v) {
+        Tensor.nonNull(f, "jvp", "the function");
+        Tensor.nonNull(x, "jvp", "x");
+        Tensor.nonNull(v, "jvp", "the tangent");
         return jvp(xs -> f.apply(xs[0]), new Tensor[] {x}, new Tensor[] {v});
     }
 
     /** Forward mode with several inputs, one tangent each (null for none); see {@link #jvp(java.util.function.Function, Tensor, Tensor)}. */
     public static Jvp jvp(Fn f, Tensor[] xs, Tensor[] vs) {
+        Tensor.nonNull(f, "jvp", "the function");
+        checkInputs("jvp", xs);
+        Tensor.nonNull(vs, "jvp", "the tangents");
         if (xs.length != vs.length) {
             throw new IllegalArgumentException("jvp: " + xs.length + " inputs but " + vs.length + " tangents");
         }
@@ -127,7 +134,7 @@ public final class Autodiff {
             refPrimal = xs[i];
             duals[i] = Tensor.dual(level, xs[i], vs[i]);
         }
-        Tensor y = f.apply(duals);
+        Tensor y = result("jvp", f.apply(duals));
         if (y.level() == level) {
             return new Jvp(y.dual.primal, y.dual.tangent);
         }
@@ -156,8 +163,10 @@ public final class Autodiff {
 
     /** The value of a one-element function and its gradient with respect to every input. */
     public static ValueAndGrad valueAndGrad(Fn f, Tensor... xs) {
+        Tensor.nonNull(f, "valueAndGrad", "the function");
+        checkInputs("valueAndGrad", xs);
         Tensor[] in = targets(xs);
-        Tensor y = f.apply(in);
+        Tensor y = result("valueAndGrad", f.apply(in));
         if (!y.needsGrad()) {
             Tensor[] z = new Tensor[xs.length];
             for (int i = 0; i < z.length; i++) {
@@ -171,17 +180,22 @@ public final class Autodiff {
 
     /** The value of f and its pullback, for vector-Jacobian products with any cotangent. */
     public static Vjp vjp(Fn f, Tensor... xs) {
+        Tensor.nonNull(f, "vjp", "the function");
+        checkInputs("vjp", xs);
         Tensor[] in = targets(xs);
-        return new Vjp(f.apply(in), in, outerNeedsGrad(xs));
+        return new Vjp(result("vjp", f.apply(in)), in, outerNeedsGrad(xs));
     }
 
     /** The gradient of a one-element function as a function, to compose: {@code jacfwd(gradient(f), x)}. */
     public static java.util.function.Function<Tensor, Tensor> gradient(java.util.function.Function<Tensor, Tensor> f) {
+        Tensor.nonNull(f, "gradient", "the function");
         return x -> valueAndGrad(xs -> f.apply(xs[0]), x).grads()[0];
     }
 
     /** The Jacobian, shape {@code f(x).shape + x.shape}, by reverse mode: one vjp per output element. */
     public static Tensor jacrev(java.util.function.Function<Tensor, Tensor> f, Tensor x) {
+        Tensor.nonNull(f, "jacrev", "the function");
+        Tensor.nonNull(x, "jacrev", "x");
         Vjp v = vjp(xs -> f.apply(xs[0]), x);
         Tensor y = v.value();
         int m = y.size();
@@ -204,6 +218,8 @@ public final class Autodiff {
      * not (one jvp per input element, as a baseline).
      */
     public static Tensor jacfwd(java.util.function.Function<Tensor, Tensor> f, Tensor x, boolean batched) {
+        Tensor.nonNull(f, "jacfwd", "the function");
+        Tensor.nonNull(x, "jacfwd", "x");
         int n = x.size();
         if (batched) {
             int[] vShape = new int[x.rank() + 1];
@@ -234,12 +250,32 @@ public final class Autodiff {
 
     /** The Hessian of a one-element function, shape {@code x.shape + x.shape}: forward over reverse. */
     public static Tensor hessian(java.util.function.Function<Tensor, Tensor> f, Tensor x) {
+        Tensor.nonNull(f, "hessian", "the function");
+        Tensor.nonNull(x, "hessian", "x");
         return jacfwd(gradient(f), x);
     }
 
     /** The Hessian-vector product H v of a one-element function, by forward over reverse (no Hessian is formed). */
     public static Tensor hvp(java.util.function.Function<Tensor, Tensor> f, Tensor x, Tensor v) {
+        Tensor.nonNull(f, "hvp", "the function");
+        Tensor.nonNull(x, "hvp", "x");
+        Tensor.nonNull(v, "hvp", "v");
         return jvp(gradient(f), x, v).tangent();
+    }
+
+    private static void checkInputs(String op, Tensor[] xs) {
+        Tensor.nonNull(xs, op, "the inputs");
+        for (int i = 0; i < xs.length; i++) {
+            Tensor.nonNull(xs[i], op, "input " + i);
+        }
+    }
+
+    /** A transformed function's result, which must be a tensor. */
+    private static Tensor result(String op, Tensor y) {
+        if (y == null) {
+            throw new NullPointerException(op + ": the function returned null");
+        }
+        return y;
     }
 
     private static Tensor stackJacobian(Tensor[] rows, int[] yShape, int[] xShape) {

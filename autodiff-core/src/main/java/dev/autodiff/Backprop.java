@@ -21,6 +21,11 @@ final class Backprop {
 
     /** Returns the gradients with respect to {@code inputs} (zeros for one the output does not depend on). */
     static Tensor[] grad(Tensor root, Tensor seed, boolean retainGraph, boolean createGraph, Tensor[] inputs) {
+        Tensor.nonNull(root, "grad", "the output");
+        Tensor.nonNull(inputs, "grad", "the inputs");
+        for (int i = 0; i < inputs.length; i++) {
+            Tensor.nonNull(inputs[i], "grad", "input " + i);
+        }
         IdentityHashMap<Tensor, Integer> targets = new IdentityHashMap<>();
         for (int i = 0; i < inputs.length; i++) {
             if (!inputs[i].requiresGrad) {

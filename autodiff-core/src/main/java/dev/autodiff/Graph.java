@@ -124,11 +124,13 @@ public final class Graph {
 
     /** Snapshots the recorded graph behind {@code output}, in an order where inputs come before their uses. */
     public static Graph of(Tensor output) {
-        return new Graph(output);
+        return new Graph(Tensor.nonNull(output, "Graph.of", "the output"));
     }
 
     /** Gives a tensor of this graph a display name, such as "w". */
     public Graph name(Tensor t, String name) {
+        Tensor.nonNull(t, "Graph.name", "the tensor");
+        Tensor.nonNull(name, "Graph.name", "the name");
         if (!names.containsKey(t)) {
             throw new IllegalArgumentException("Graph.name: the tensor " + Shapes.str(t.shape) + " is not part of this graph");
         }

@@ -94,7 +94,11 @@ abstract class Primitive {
     final Tensor apply(Tensor... in) {
         int level = 0;
         boolean grad = false;
-        for (Tensor t : in) {
+        for (int i = 0; i < in.length; i++) {
+            Tensor t = in[i];
+            if (t == null) {
+                throw new NullPointerException(name + ": input " + i + " is null");
+            }
             if (t.dual != null) {
                 level = Math.max(level, t.dual.level);
             }

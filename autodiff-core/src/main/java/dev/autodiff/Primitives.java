@@ -235,7 +235,7 @@ final class Primitives {
         final boolean tb;
 
         MatMul(boolean ta, boolean tb) {
-            super(Kind.MATMUL, "matmul" + (ta || tb ? (ta ? "T" : "N") + (tb ? "T" : "N") : ""));
+            super(Kind.MATMUL, ta && tb ? "matmulTransAB" : ta ? "matmulTransA" : tb ? "matmulTransB" : "matmul");
             this.ta = ta;
             this.tb = tb;
         }
@@ -255,16 +255,16 @@ final class Primitives {
             int kb = tb ? b.shape[rb - 1] : b.shape[rb - 2];
             int n = tb ? b.shape[rb - 2] : b.shape[rb - 1];
             if (ka != kb) {
-                throw new IllegalArgumentException("matmul: inner dimensions differ: " + Shapes.str(a.shape)
+                throw new IllegalArgumentException(name + ": inner dimensions differ: " + Shapes.str(a.shape)
                         + (ta ? "^T" : "") + " @ " + Shapes.str(b.shape) + (tb ? "^T" : "") + " (" + ka + " vs " + kb + ")");
             }
             int[] aBatch = Arrays.copyOf(a.shape, ra - 2);
             int[] bBatch = Arrays.copyOf(b.shape, rb - 2);
-            int[] batch = Shapes.broadcast("matmul (batch dimensions)", aBatch, bBatch);
+            int[] batch = Shapes.broadcast(name + ": batch dimensions", aBatch, bBatch);
             int[] shape = Arrays.copyOf(batch, batch.length + 2);
             shape[batch.length] = m;
             shape[batch.length + 1] = n;
-            double[] c = new double[Shapes.size(shape)];
+            double[] c = new double[Shapes.size(name, shape)];
             if (rb == 2 && !ta && ra > 2) {
                 // a stack of matrices times one matrix is one product: (batch * m, k) @ op(B)
                 Gemm.gemm(false, tb, a.size() / Math.max(1, ka), n, ka, a.data, 0, b.data, 0, c, 0);
@@ -664,9 +664,10 @@ final class Primitives {
                                 + ", got " + Shapes.str(xs[0].shape) + " and " + Shapes.str(x.shape));
                     }
                 }
-                total += x.shape[axis];
+                total = Shapes.add(name, total, x.shape[axis], "dimension " + axis + " of the result");
             }
             shape[axis] = total;
+            Shapes.size(name, shape);
             int outer = 1;
             for (int d = 0; d < axis; d++) {
                 outer *= shape[d];

@@ -109,9 +109,8 @@ public final class Tensor {
 
     /** A tensor holding a copy of {@code data} in the given shape; with no shape, a 1-D tensor. */
     public static Tensor fromArray(double[] data, int... shape) {
-        if (data == null) {
-            throw new IllegalArgumentException("fromArray: data is null");
-        }
+        nonNull(data, "fromArray", "data");
+        nonNull(shape, "fromArray", "shape");
         int[] s = shape.length == 0 ? new int[] {data.length} : checkShape("fromArray", shape);
         if (Shapes.size(s) != data.length) {
             throw new IllegalArgumentException("fromArray: " + data.length + " values do not fill shape "
@@ -121,15 +120,19 @@ public final class Tensor {
     }
 
     public static Tensor zeros(int... shape) {
-        return full(0.0, shape);
+        return full("zeros", 0.0, shape);
     }
 
     public static Tensor ones(int... shape) {
-        return full(1.0, shape);
+        return full("ones", 1.0, shape);
     }
 
     public static Tensor full(double value, int... shape) {
-        int[] s = checkShape("full", shape);
+        return full("full", value, shape);
+    }
+
+    private static Tensor full(String op, double value, int[] shape) {
+        int[] s = checkShape(op, shape);
         double[] d = new double[Shapes.size(s)];
         if (value != 0.0) {
             Arrays.fill(d, value);
@@ -148,7 +151,12 @@ public final class Tensor {
             throw new IllegalArgumentException("arange: need finite start, end and a non-zero step, got start=" + start
                     + ", end=" + end + ", step=" + step);
         }
-        int n = (int) Math.max(0, Math.ceil((end - start) / step));
+        double count = Math.max(0, Math.ceil((end - start) / step));
+        if (count > Shapes.MAX_ELEMENTS) {
+            throw new IllegalArgumentException("arange: start=" + start + ", end=" + end + ", step=" + step + " gives "
+                    + count + " elements, more than the " + Shapes.MAX_ELEMENTS + " a tensor can hold");
+        }
+        int n = (int) count;
         double[] d = new double[n];
         for (int i = 0; i < n; i++) {
             d[i] = start + i * step;
@@ -158,7 +166,10 @@ public final class Tensor {
 
     /** The n x n identity matrix. */
     public static Tensor eye(int n) {
-        Tensor t = zeros(n, n);
+        if (n < 0) {
+            throw new IllegalArgumentException("eye: n must be >= 0, got " + n);
+        }
+        Tensor t = full("eye", 0.0, new int[] {n, n});
         for (int i = 0; i < n; i++) {
             t.data[i * n + i] = 1.0;
         }
@@ -187,14 +198,30 @@ public final class Tensor {
         return new Tensor(d, s);
     }
 
+    /** A user's shape, checked (no negative dimension, not too many elements) and copied. */
     private static int[] checkShape(String op, int[] shape) {
-        for (int d : shape) {
-            if (d < 0) {
-                throw new IllegalArgumentException(op + ": negative dimension in shape " + Shapes.str(shape));
+        nonNull(shape, op, "shape");
+        Shapes.size(op, shape);
+        return shape.length == 0 ? Shapes.SCALAR : shape.clone();
+    }
+
+    /** The NullPointerException a null argument gets: it names the op the user called and the argument. */
+    static <T> T nonNull(T value, String op, String argument) {
+        if (value == null) {
+            throw new NullPointerException(op + ": " + argument + " is null");
+        }
+        return value;
+    }
+
+    /** A non-null array of non-null tensors. */
+    private static Tensor[] nonNullAll(Tensor[] tensors, String op) {
+        nonNull(tensors, op, "the tensor array");
+        for (int i = 0; i < tensors.length; i++) {
+            if (tensors[i] == null) {
+                throw new NullPointerException(op + ": tensor " + i + " is null");
             }
         }
-        Shapes.size(shape);
-        return shape.length == 0 ? Shapes.SCALAR : shape.clone();
+        return tensors;
     }
 
     // ================================================================================ accessors
@@ -232,6 +259,7 @@ public final class Tensor {
     }
 
     public double get(int... index) {
+        nonNull(index, "get", "index");
         if (index.length != shape.length) {
             throw new IllegalArgumentException("get: index " + Arrays.toString(index) + " has " + index.length
                     + " coordinates but the tensor has rank " + shape.length + " (shape " + Shapes.str(shape) + ")");
@@ -249,6 +277,7 @@ public final class Tensor {
 
     /** Whether every element differs from {@code other}'s by at most {@code atol + rtol * |other|} (NaN equal to NaN). */
     public boolean allClose(Tensor other, double rtol, double atol) {
+        nonNull(other, "allClose", "other");
         if (!Arrays.equals(shape, other.shape)) {
             return false;
         }
@@ -387,6 +416,7 @@ public final class Tensor {
     }
 
     private void checkInPlace(String what, Tensor x) {
+        nonNull(x, what, "the value");
         if (op != null) {
             throw new IllegalStateException(what + ": only a leaf can be updated in place, but this tensor was computed by '"
                     + op.name + "'");
@@ -590,12 +620,16 @@ public final class Tensor {
     }
 
     private Tensor compare(Elementwise.Binary code, String name, Tensor other) {
+        nonNull(other, name, "other");
         int[] s = Shapes.broadcast(name, shape, other.shape);
         return new Tensor(Elementwise.binary(code, data, shape, other.data, other.shape, s), s);
     }
 
     /** Elementwise {@code cond != 0 ? a : b} with broadcasting; the condition is treated as a constant. */
     public static Tensor where(Tensor cond, Tensor a, Tensor b) {
+        nonNull(cond, "where", "cond");
+        nonNull(a, "where", "a");
+        nonNull(b, "where", "b");
         return Primitives.WHERE.apply(cond.detach(), a, b);
     }
 
@@ -607,6 +641,7 @@ public final class Tensor {
      * of rank > 2 are stacks of matrices whose batch dimensions broadcast.
      */
     public Tensor matmul(Tensor other) {
+        nonNull(other, "matmul", "other");
         if (rank() == 0 || other.rank() == 0) {
             throw new IllegalArgumentException("matmul: both operands need rank >= 1, got shapes " + Shapes.str(shape)
                     + " @ " + Shapes.str(other.shape));
@@ -643,6 +678,8 @@ public final class Tensor {
      * batch dimensions broadcast as in {@link #matmul}); this must broadcast to the product's shape.
      */
     public Tensor addmm(Tensor a, Tensor b) {
+        nonNull(a, "addmm", "a");
+        nonNull(b, "addmm", "b");
         if (a.rank() < 2 || b.rank() < 2) {
             throw new IllegalArgumentException("addmm: a and b must be matrices or stacks of them (rank >= 2), got shapes "
                     + Shapes.str(a.shape) + " @ " + Shapes.str(b.shape) + "; use add(a.matmul(b)) for vectors");
@@ -811,6 +848,7 @@ public final class Tensor {
 
     /** Sums over the dimensions that broadcasting would have added or stretched, giving {@code shape}. */
     public Tensor sumTo(int... target) {
+        nonNull(target, "sumTo", "the shape");
         if (shape == target || Arrays.equals(shape, target)) {
             return this;
         }
@@ -833,7 +871,7 @@ public final class Tensor {
 
     /** Same values in a new shape of the same size; one dimension may be -1 and is then inferred. */
     public Tensor reshape(int... newShape) {
-        int[] s = newShape.clone();
+        int[] s = nonNull(newShape, "reshape", "the shape").clone();
         int infer = -1;
         long known = 1;
         for (int d = 0; d < s.length; d++) {
@@ -842,8 +880,10 @@ public final class Tensor {
             } else if (s[d] < 0) {
                 throw new IllegalArgumentException("reshape: invalid shape " + Arrays.toString(newShape)
                         + " (at most one -1, no other negative dimension)");
-            } else {
-                known *= s[d];
+            } else if (s[d] == 0) {
+                known = 0;
+            } else if (known > 0 && known <= Integer.MAX_VALUE) {
+                known *= s[d]; // exact (below 2^62); once past 2^31 it stays past, so it can only mismatch
             }
         }
         if (infer >= 0) {
@@ -856,7 +896,8 @@ public final class Tensor {
         }
         if (known != data.length) {
             throw new IllegalArgumentException("reshape: cannot reshape " + Shapes.str(shape) + " (" + data.length
-                    + " elements) to " + Arrays.toString(newShape) + " (" + known + " elements)");
+                    + " elements) to " + Arrays.toString(newShape) + " ("
+                    + (known > Integer.MAX_VALUE ? "more than " + Integer.MAX_VALUE : Long.toString(known)) + " elements)");
         }
         if (Arrays.equals(s, shape)) {
             return this;
@@ -895,6 +936,7 @@ public final class Tensor {
 
     /** Reorders the dimensions: output dimension d is input dimension perm[d]. */
     public Tensor permute(int... perm) {
+        nonNull(perm, "permute", "the permutation");
         if (perm.length != rank()) {
             throw new IllegalArgumentException("permute: " + Arrays.toString(perm) + " has " + perm.length
                     + " entries but the tensor has rank " + rank() + " (shape " + Shapes.str(shape) + ")");
@@ -939,6 +981,8 @@ public final class Tensor {
 
     /** Copies the values broadcast to {@code target}, as NumPy's broadcast_to. */
     public Tensor broadcastTo(int... target) {
+        nonNull(target, "broadcastTo", "the shape");
+        Shapes.size("broadcastTo", target);
         if (!Shapes.broadcastsTo(shape, target)) {
             throw new IllegalArgumentException("broadcastTo: shape " + Shapes.str(shape) + " cannot be broadcast to "
                     + Arrays.toString(target));
@@ -969,6 +1013,9 @@ public final class Tensor {
 
     /** Slices every axis at once: start[d], end[d], step[d] per axis, with Python's index rules. */
     public Tensor slice(int[] start, int[] end, int[] step) {
+        nonNull(start, "slice", "start");
+        nonNull(end, "slice", "end");
+        nonNull(step, "slice", "step");
         if (start.length != rank() || end.length != rank() || step.length != rank()) {
             throw new IllegalArgumentException("slice: start, end and step need one entry per axis (" + rank()
                     + " for shape " + Shapes.str(shape) + "), got " + start.length + ", " + end.length + ", " + step.length);
@@ -984,7 +1031,7 @@ public final class Tensor {
             int lo = clampIndex(start[d], n);
             int hi = clampIndex(end[d], n);
             s0[d] = lo;
-            out[d] = hi > lo ? (hi - lo + step[d] - 1) / step[d] : 0;
+            out[d] = hi > lo ? (int) (((long) hi - lo + step[d] - 1) / step[d]) : 0;
             whole &= lo == 0 && out[d] == n && (step[d] == 1 || n <= 1);
         }
         if (whole) {
@@ -1001,6 +1048,7 @@ public final class Tensor {
 
     /** Joins tensors of equal shape (except along {@code axis}) along {@code axis}. */
     public static Tensor concat(int axis, Tensor... tensors) {
+        nonNullAll(tensors, "concat");
         if (tensors.length == 0) {
             throw new IllegalArgumentException("concat: need at least one tensor");
         }
@@ -1020,6 +1068,7 @@ public final class Tensor {
 
     /** Stacks tensors of equal shape along a new dimension {@code axis}. */
     public static Tensor stack(int axis, Tensor... tensors) {
+        nonNullAll(tensors, "stack");
         if (tensors.length == 0) {
             throw new IllegalArgumentException("stack: need at least one tensor");
         }
@@ -1037,6 +1086,8 @@ public final class Tensor {
 
     /** Pads every axis d with before[d] and after[d] elements of {@code value}. */
     public Tensor pad(int[] before, int[] after, double value) {
+        nonNull(before, "pad", "before");
+        nonNull(after, "pad", "after");
         if (before.length != rank() || after.length != rank()) {
             throw new IllegalArgumentException("pad: before and after need one entry per axis (" + rank() + " for shape "
                     + Shapes.str(shape) + "), got " + before.length + " and " + after.length);
@@ -1048,9 +1099,10 @@ public final class Tensor {
                 throw new IllegalArgumentException("pad: widths must be >= 0, got before " + Arrays.toString(before)
                         + " after " + Arrays.toString(after));
             }
-            out[d] = shape[d] + before[d] + after[d];
+            out[d] = Shapes.add("pad", (long) shape[d] + before[d], after[d], "dimension " + d + " of the result");
             step[d] = 1;
         }
+        Shapes.size("pad", out);
         // where each input element lands in the padded output
         IndexMap map = IndexMaps.slice(out, before, step, shape);
         Tensor padded = new Primitives.ScatterAdd("pad", "slice", map, out).apply(this);
@@ -1067,15 +1119,19 @@ public final class Tensor {
 
     /** Picks positions {@code indices} along {@code axis} (repeats allowed), as torch.index_select. */
     public Tensor indexSelect(int axis, int... indices) {
+        nonNull(indices, "indexSelect", "indices");
         int a = Shapes.axis("indexSelect", axis, rank());
         checkIndices("indexSelect", indices, shape[a], a);
         int[] out = shape.clone();
         out[a] = indices.length;
+        Shapes.size("indexSelect", out);
         return new Primitives.Take("indexSelect", "indexAdd", IndexMaps.indexSelect(shape, a, indices), out).apply(this);
     }
 
     /** This tensor plus {@code source} added at positions {@code indices} along {@code axis}, as torch.index_add. */
     public Tensor indexAdd(int axis, int[] indices, Tensor source) {
+        nonNull(indices, "indexAdd", "indices");
+        nonNull(source, "indexAdd", "source");
         int a = Shapes.axis("indexAdd", axis, rank());
         checkIndices("indexAdd", indices, shape[a], a);
         int[] expected = shape.clone();
@@ -1091,6 +1147,7 @@ public final class Tensor {
 
     /** torch.gather: out[p] = this[p with coordinate {@code axis} replaced by index[p]]; index holds whole numbers. */
     public Tensor gather(int axis, Tensor index) {
+        nonNull(index, "gather", "index");
         int a = Shapes.axis("gather", axis, rank());
         int[] idx = gatherIndex("gather", a, index);
         return new Primitives.Take("gather", "scatterAdd", IndexMaps.gather(shape, a, idx, index.shape), index.shape)
@@ -1099,6 +1156,8 @@ public final class Tensor {
 
     /** This tensor plus {@code src} added at the positions gather would read, as torch.scatter_add. */
     public Tensor scatterAdd(int axis, Tensor index, Tensor src) {
+        nonNull(index, "scatterAdd", "index");
+        nonNull(src, "scatterAdd", "src");
         int a = Shapes.axis("scatterAdd", axis, rank());
         int[] idx = gatherIndex("scatterAdd", a, index);
         if (!Arrays.equals(src.shape, index.shape)) {
@@ -1146,19 +1205,33 @@ public final class Tensor {
      * d = 2 case). A convolution is {@code weight.reshape(out, -1) @ unfold(x)}.
      */
     public Tensor unfold(int[] kernel, int[] stride, int[] padding, int[] dilation) {
+        checkConvArgs("unfold", kernel, stride, padding, dilation);
+        if (rank() != kernel.length + 2) {
+            throw new IllegalArgumentException("unfold: input must be (N, C, " + kernel.length + " spatial dimension"
+                    + (kernel.length == 1 ? "" : "s") + ") for kernel " + Arrays.toString(kernel) + ", got shape "
+                    + Shapes.str(shape));
+        }
         int[] outSpatial = convOutput("unfold", shape, kernel, stride, padding, dilation);
+        int[] out = {shape[0], Shapes.size("unfold", new int[] {shape[1], Shapes.size("unfold", kernel)}),
+            Shapes.size("unfold", outSpatial)};
+        Shapes.size("unfold", out);
         IndexMap map = IndexMaps.unfold(shape, kernel, stride, padding, dilation, outSpatial);
-        int[] out = {shape[0], shape[1] * Shapes.size(kernel), Shapes.size(outSpatial)};
         return new Primitives.Take("unfold", "fold", map, out).apply(this);
     }
 
     /** col2im, the transpose of {@link #unfold}: sums the blocks of {@code (N, C * prod(kernel), L)} back into {@code (N, C, outputSize...)}. */
     public Tensor fold(int[] outputSize, int[] kernel, int[] stride, int[] padding, int[] dilation) {
+        nonNull(outputSize, "fold", "outputSize");
+        checkConvArgs("fold", kernel, stride, padding, dilation);
         if (rank() != 3) {
             throw new IllegalArgumentException("fold: input must be (N, C * prod(kernel), L), got shape " + Shapes.str(shape));
         }
-        int kSize = Shapes.size(kernel);
-        if (kernel.length == 0 || kSize == 0 || shape[1] % kSize != 0) {
+        if (outputSize.length != kernel.length) {
+            throw new IllegalArgumentException("fold: outputSize " + Arrays.toString(outputSize) + " needs one entry per "
+                    + "kernel dimension (kernel " + Arrays.toString(kernel) + ")");
+        }
+        int kSize = Shapes.size("fold", kernel);
+        if (kSize == 0 || shape[1] % kSize != 0) {
             throw new IllegalArgumentException("fold: dimension 1 of " + Shapes.str(shape) + " is not a multiple of the kernel size "
                     + Arrays.toString(kernel));
         }
@@ -1166,39 +1239,67 @@ public final class Tensor {
         image[0] = shape[0];
         image[1] = shape[1] / kSize;
         System.arraycopy(outputSize, 0, image, 2, outputSize.length);
+        Shapes.size("fold", image);
         int[] outSpatial = convOutput("fold", image, kernel, stride, padding, dilation);
-        if (Shapes.size(outSpatial) != shape[2]) {
+        long blocks = 1;
+        for (int o : outSpatial) {
+            blocks *= o; // each o < 2^31 and the product is checked before it could overflow
+            if (blocks > Shapes.MAX_ELEMENTS) {
+                break;
+            }
+        }
+        if (blocks != shape[2]) {
             throw new IllegalArgumentException("fold: " + shape[2] + " blocks given but output size "
-                    + Arrays.toString(outputSize) + " with kernel " + Arrays.toString(kernel) + " has "
-                    + Shapes.size(outSpatial));
+                    + Arrays.toString(outputSize) + " with kernel " + Arrays.toString(kernel) + ", stride "
+                    + Arrays.toString(stride) + ", padding " + Arrays.toString(padding) + " and dilation "
+                    + Arrays.toString(dilation) + " has " + (blocks > Shapes.MAX_ELEMENTS ? "more than " + Shapes.MAX_ELEMENTS : blocks));
         }
         IndexMap map = IndexMaps.unfold(image, kernel, stride, padding, dilation, outSpatial);
         return new Primitives.ScatterAdd("fold", "unfold", map, image).apply(this);
     }
 
-    private static int[] convOutput(String op, int[] in, int[] kernel, int[] stride, int[] padding, int[] dilation) {
+    private static void checkConvArgs(String op, int[] kernel, int[] stride, int[] padding, int[] dilation) {
+        nonNull(kernel, op, "kernel");
+        nonNull(stride, op, "stride");
+        nonNull(padding, op, "padding");
+        nonNull(dilation, op, "dilation");
         int sd = kernel.length;
-        if (in.length != sd + 2 || stride.length != sd || padding.length != sd || dilation.length != sd || sd == 0) {
-            throw new IllegalArgumentException(op + ": input " + Shapes.str(in) + " must be (N, C, spatial...) with one kernel, "
-                    + "stride, padding and dilation entry per spatial dimension; got kernel " + Arrays.toString(kernel)
-                    + ", stride " + Arrays.toString(stride) + ", padding " + Arrays.toString(padding) + ", dilation "
-                    + Arrays.toString(dilation));
+        if (sd == 0 || stride.length != sd || padding.length != sd || dilation.length != sd) {
+            throw new IllegalArgumentException(op + ": need one kernel, stride, padding and dilation entry per spatial "
+                    + "dimension (at least one), got kernel " + Arrays.toString(kernel) + ", stride " + Arrays.toString(stride)
+                    + ", padding " + Arrays.toString(padding) + ", dilation " + Arrays.toString(dilation));
         }
-        int[] out = new int[sd];
         for (int d = 0; d < sd; d++) {
             if (kernel[d] <= 0 || stride[d] <= 0 || padding[d] < 0 || dilation[d] <= 0) {
                 throw new IllegalArgumentException(op + ": need kernel, stride, dilation > 0 and padding >= 0, got kernel "
                         + Arrays.toString(kernel) + ", stride " + Arrays.toString(stride) + ", padding "
                         + Arrays.toString(padding) + ", dilation " + Arrays.toString(dilation));
             }
-            int span = dilation[d] * (kernel[d] - 1) + 1;
-            int room = in[d + 2] + 2 * padding[d] - span;
-            if (room < 0) {
-                throw new IllegalArgumentException(op + ": kernel " + Arrays.toString(kernel) + " with dilation "
-                        + Arrays.toString(dilation) + " does not fit spatial size " + Shapes.str(in) + " padded by "
-                        + Arrays.toString(padding));
+        }
+    }
+
+    /**
+     * The output's spatial size for input {@code (N, C, spatial...)}. Worked in long: a padded size or kernel span
+     * past {@link Shapes#MAX_ELEMENTS} is refused, so that every coordinate the index maps compute fits an int.
+     */
+    private static int[] convOutput(String op, int[] in, int[] kernel, int[] stride, int[] padding, int[] dilation) {
+        int sd = kernel.length;
+        int[] spatial = Arrays.copyOfRange(in, 2, in.length);
+        int[] out = new int[sd];
+        for (int d = 0; d < sd; d++) {
+            long span = (long) dilation[d] * (kernel[d] - 1) + 1;
+            long padded = in[d + 2] + 2L * padding[d];
+            if (padded > Shapes.MAX_ELEMENTS || span > Shapes.MAX_ELEMENTS) {
+                throw new IllegalArgumentException(op + ": spatial size " + Arrays.toString(spatial) + " padded by "
+                        + Arrays.toString(padding) + ", or kernel " + Arrays.toString(kernel) + " with dilation "
+                        + Arrays.toString(dilation) + ", spans more than " + Shapes.MAX_ELEMENTS + " positions");
             }
-            out[d] = room / stride[d] + 1;
+            if (padded < span) {
+                throw new IllegalArgumentException(op + ": kernel " + Arrays.toString(kernel) + " with dilation "
+                        + Arrays.toString(dilation) + " (span " + span + " in dimension " + d + ") does not fit spatial size "
+                        + Arrays.toString(spatial) + " padded by " + Arrays.toString(padding));
+            }
+            out[d] = (int) ((padded - span) / stride[d] + 1);
         }
         return out;
     }

@@ -54,11 +54,37 @@ class ErrorMessageTest {
                 bad("get out of bounds", () -> A23.get(2, 0), "get", "[2, 0]", "[2, 3]"),
                 bad("get wrong rank", () -> A23.get(0), "get", "rank 2"),
                 bad("fromArray size", () -> Tensor.fromArray(new double[] {1, 2, 3}, 2, 2), "fromArray", "[2, 2]"),
-                bad("negative dimension", () -> Tensor.zeros(2, -1), "full", "[2, -1]"),
+                bad("negative dimension", () -> Tensor.zeros(2, -1), "zeros", "[2, -1]"),
                 bad("clamp", () -> A23.clamp(1, 0), "clamp"),
                 bad("sumTo", () -> A23.sumTo(4), "sumTo", "[2, 3]", "[4]"),
                 bad("squeeze", () -> A23.squeeze(0), "squeeze", "size 2"),
-                bad("arange", () -> Tensor.arange(0, 1, 0), "arange", "step"));
+                bad("arange", () -> Tensor.arange(0, 1, 0), "arange", "step"),
+                // size arithmetic is exact: the overflows, each refused naming the op
+                bad("slice step overflow", () -> Tensor.ones(3).slice(0, 0, 3, Integer.MAX_VALUE).add(1).slice(0, 0, 3, 0),
+                        "slice", "step"),
+                bad("broadcastTo negative", () -> Tensor.ones(1).broadcastTo(-3), "broadcastTo", "negative", "[-3]"),
+                bad("broadcastTo MIN_VALUE", () -> Tensor.ones(1).broadcastTo(Integer.MIN_VALUE), "broadcastTo", "negative"),
+                bad("reshape wrapping to 0", () -> Tensor.zeros(0).reshape(65536, 65536, 65536, 65536), "reshape",
+                        "[65536, 65536, 65536, 65536]"),
+                bad("reshape MIN_VALUE", () -> A23.reshape(Integer.MIN_VALUE, -1), "reshape"),
+                bad("concat past 2^31", () -> Tensor.concat(0, Tensor.zeros(Integer.MAX_VALUE - 9, 0),
+                        Tensor.zeros(Integer.MAX_VALUE - 9, 0)), "concat", "dimension 0"),
+                bad("pad huge", () -> A23.pad(new int[] {0, Integer.MAX_VALUE}, new int[] {0, Integer.MAX_VALUE}, 0), "pad"),
+                bad("indexSelect past 2^31 elements", () -> Tensor.zeros(1 << 16, 2).indexSelect(1, new int[1 << 16]),
+                        "indexSelect", "elements"),
+                bad("arange past 2^31 elements", () -> Tensor.arange(0, 3e9, 1), "arange", "3.0E9"),
+                bad("unfold huge kernel", () -> Tensor.ones(1, 1, 3, 3).unfold(new int[] {Integer.MAX_VALUE, 1},
+                        new int[] {1, 1}, new int[] {Integer.MAX_VALUE / 2, 0}, new int[] {1, 1}), "unfold"),
+                bad("unfold huge dilation", () -> Tensor.ones(1, 1, 3, 3).unfold(new int[] {3, 1},
+                        new int[] {1, 1}, new int[] {0, 0}, new int[] {Integer.MAX_VALUE, 1}), "unfold", "dilation"),
+                bad("unfold huge output", () -> Tensor.ones(1, 1, 3, 3).unfold(new int[] {1, 1},
+                        new int[] {1, 1}, new int[] {1 << 20, 1 << 20}, new int[] {1, 1}), "unfold", "elements"),
+                bad("unfold names the spatial size, not the whole shape", () -> Tensor.ones(2, 5, 3, 3).unfold(
+                        new int[] {4, 4}, new int[] {1, 1}, new int[] {0, 0}, new int[] {1, 1}), "unfold", "spatial size [3, 3]"),
+                bad("softmax names itself", () -> A23.softmax(2), "softmax", "axis 2"),
+                bad("matmulTransA names itself", () -> A23.matmulTransA(B43), "matmulTransA", "inner"),
+                bad("zeros past 2^31 elements", () -> Tensor.zeros(65536, 65536), "zeros", "elements"),
+                bad("eye negative", () -> Tensor.eye(-2), "eye", "-2"));
     }
 
     private static Arguments bad(String name, Executable call, String... mustMention) {

@@ -45,6 +45,9 @@ public final class GradCheck {
     }
 
     public static GradCheck of(Fn f) {
+        if (f == null) {
+            throw new NullPointerException("GradCheck.of: the function is null");
+        }
         return new GradCheck(f);
     }
 
@@ -90,6 +93,9 @@ public final class GradCheck {
 
     /** The modes to check (default both). */
     public GradCheck modes(Mode... modes) {
+        if (modes == null || Arrays.asList(modes).contains(null)) {
+            throw new NullPointerException("GradCheck.modes: a mode is null");
+        }
         if (modes.length == 0) {
             throw new IllegalArgumentException("GradCheck.modes: name at least one mode");
         }
@@ -140,6 +146,10 @@ public final class GradCheck {
     }
 
     private void run(Fn fn, Tensor[] inputs, String what) {
+        if (inputs == null || Arrays.asList(inputs).contains(null)) {
+            throw new NullPointerException("GradCheck." + (what.startsWith("gradgrad") ? "checkSecondOrder" : "check")
+                    + ": an input is null");
+        }
         double[][] x = new double[inputs.length][];
         for (int i = 0; i < inputs.length; i++) {
             x[i] = inputs[i].toArray();

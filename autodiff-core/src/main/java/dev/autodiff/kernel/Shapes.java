@@ -9,13 +9,45 @@ public final class Shapes {
 
     private Shapes() {}
 
+    /** The most elements a tensor holds: the longest {@code double[]} a JVM allocates. */
+    public static final int MAX_ELEMENTS = Integer.MAX_VALUE - 8;
+
+    /** The number of elements of a shape (see {@link #size(String, int[])}). */
     public static int size(int[] shape) {
+        return size("shape", shape);
+    }
+
+    /**
+     * The number of elements of {@code shape}, computed exactly: throws naming {@code op} when a dimension is
+     * negative or the product exceeds {@link #MAX_ELEMENTS} (a dimension of 0 makes it 0, whatever the others).
+     */
+    public static int size(String op, int[] shape) {
+        boolean empty = false;
+        for (int d : shape) {
+            if (d < 0) {
+                throw new IllegalArgumentException(op + ": negative dimension in shape " + Arrays.toString(shape));
+            }
+            empty |= d == 0;
+        }
+        if (empty) {
+            return 0;
+        }
         long n = 1;
         for (int d : shape) {
-            n *= d;
-            if (n > Integer.MAX_VALUE) {
-                throw new IllegalArgumentException("shape " + Arrays.toString(shape) + " has more than 2^31-1 elements");
+            n *= d; // each factor < 2^31 and n <= MAX_ELEMENTS before it: no long overflow
+            if (n > MAX_ELEMENTS) {
+                throw new IllegalArgumentException(op + ": shape " + Arrays.toString(shape) + " has more than "
+                        + MAX_ELEMENTS + " elements, the most a tensor can hold");
             }
+        }
+        return (int) n;
+    }
+
+    /** {@code a + b} (a dimension or element count), throwing naming {@code op} past {@link #MAX_ELEMENTS}. */
+    public static int add(String op, long a, long b, String what) {
+        long n = a + b;
+        if (n < 0 || n > MAX_ELEMENTS) {
+            throw new IllegalArgumentException(op + ": " + what + " would be " + n + ", outside [0, " + MAX_ELEMENTS + "]");
         }
         return (int) n;
     }
@@ -53,6 +85,7 @@ public final class Shapes {
             }
             out[i] = da == 1 ? db : da;
         }
+        size(op, out);
         return out;
     }
 
@@ -100,6 +133,9 @@ public final class Shapes {
      * mask (of length 0) reduces nothing.
      */
     public static boolean[] axesMask(String op, int[] axes, int rank) {
+        if (axes == null) {
+            throw new NullPointerException(op + ": axes is null");
+        }
         boolean[] mask = new boolean[rank];
         if (axes.length == 0) {
             Arrays.fill(mask, true);

@@ -1,0 +1,212 @@
+package dev.autodiff;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+import java.lang.reflect.Modifier;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.TreeMap;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Random calls of every public {@link Tensor} method with hostile arguments: negative, huge and
+ * {@code Integer.MIN_VALUE} sizes, axes and indices, NaN and infinite scalars, shapes that do not broadcast,
+ * empty and rank-0 tensors, non-integer indices, and nulls. Every call must either return a well-formed
+ * tensor or throw IllegalArgumentException / IllegalStateException whose message starts with the name of
+ * the method called ("slice: ..."), or a NullPointerException for a null argument whose message names the
+ * method; never an exception from deep inside (index out of bounds, negative array size, arithmetic,
+ * out of memory) or a JVM text.
+ */
+class BadInputFuzzTest {
+    private static final int CALLS = Integer.getInteger("autodiff.fuzzCalls", 30_000);
+    // no value that is valid but needs more memory than a test JVM has: 2^20 alone is 8 MB, 65536^2 overflows
+    private static final int[] INTS = {0, 1, 2, 3, -1, -2, -3, 5, 65536, Integer.MAX_VALUE, Integer.MIN_VALUE,
+        Integer.MIN_VALUE / 2, 1 << 20};
+    private static final double[] DOUBLES = {0, 1, -1, 0.5, 2, -0.0, 3e9, 1e300, -1e300, Double.NaN,
+        Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY, Double.MIN_VALUE};
+
+    /** Public methods of Tensor, excluding Object's and the ones that only print or read state. */
+    private static List<Method> methods() {
+        List<Method> out = new ArrayList<>();
+        for (Method m : Tensor.class.getDeclaredMethods()) {
+            if (Modifier.isPublic(m.getModifiers()) && !m.isSynthetic()
+                    && !List.of("toString", "equals", "hashCode").contains(m.getName())) {
+                out.add(m);
+            }
+        }
+        out.sort(Comparator.comparing(Method::toString)); // reflection's order is unspecified: fix it for the seed
+        return out;
+    }
+
+    private static int anInt(SplittableRandom r) {
+        return r.nextInt(3) == 0 ? INTS[r.nextInt(INTS.length)] : r.nextInt(-2, 4);
+    }
+
+    private static int[] ints(SplittableRandom r) {
+        int[] a = new int[r.nextInt(5)];
+        for (int i = 0; i < a.length; i++) {
+            a[i] = anInt(r);
+        }
+        return a;
+    }
+
+    private static double aDouble(SplittableRandom r) {
+        return r.nextBoolean() ? DOUBLES[r.nextInt(DOUBLES.length)] : r.nextGaussian();
+    }
+
+    private static final int[][] SHAPES = {{}, {1}, {3}, {0}, {2, 3}, {3, 1}, {1, 3}, {0, 2}, {2, 0}, {2, 1, 3},
+        {1, 2, 2, 3}, {2, 2, 3, 3}, {3, 3}, {1, 1}};
+
+    /** A fresh tensor (the call may mark or update it): normal values, whole numbers for index use, or specials. */
+    private static Tensor aTensor(SplittableRandom r) {
+        int[] s = SHAPES[r.nextInt(SHAPES.length)];
+        double[] v = new double[Arrays.stream(s).reduce(1, (x, y) -> x * y)];
+        int kind = r.nextInt(3);
+        for (int i = 0; i < v.length; i++) {
+            v[i] = kind == 0 ? r.nextInt(-1, 4) + (r.nextInt(6) == 0 ? 0.5 : 0) : kind == 1 ? aDouble(r) : r.nextGaussian();
+        }
+        Tensor t = s.length == 0 ? Tensor.scalar(v[0]) : Tensor.fromArray(v, s);
+        return r.nextInt(4) == 0 ? t.requiresGrad() : t;
+    }
+
+    private static Object arg(Class<?> type, SplittableRandom r) {
+        boolean nul = !type.isPrimitive() && r.nextInt(12) == 0;
+        if (nul) {
+            return null;
+        }
+        if (type == int.class) {
+            return anInt(r);
+        } else if (type == long.class) {
+            return r.nextLong();
+        } else if (type == double.class) {
+            return aDouble(r);
+        } else if (type == boolean.class) {
+            return r.nextBoolean();
+        } else if (type == int[].class) {
+            return ints(r);
+        } else if (type == double[].class) {
+            double[] d = new double[r.nextInt(7)];
+            for (int i = 0; i < d.length; i++) {
+                d[i] = aDouble(r);
+            }
+            return d;
+        } else if (type == Tensor.class) {
+            return aTensor(r);
+        } else if (type == Tensor[].class) {
+            Tensor[] ts = new Tensor[r.nextInt(4)];
+            for (int i = 0; i < ts.length; i++) {
+                ts[i] = r.nextInt(15) == 0 ? null : aTensor(r);
+            }
+            return ts;
+        }
+        throw new AssertionError("no generator for " + type);
+    }
+
+    private static String describe(Object o) {
+        if (o instanceof int[]) {
+            return Arrays.toString((int[]) o);
+        } else if (o instanceof double[]) {
+            return Arrays.toString((double[]) o);
+        } else if (o instanceof Tensor[]) {
+            return Arrays.toString((Tensor[]) o);
+        }
+        return String.valueOf(o);
+    }
+
+    @Test
+    void everyCallReturnsOrThrowsAClearError() throws IllegalAccessException {
+        List<Method> methods = methods();
+        assertTrue(methods.size() > 100, "found Tensor's public methods: " + methods.size());
+        SplittableRandom root = new SplittableRandom(Long.getLong("autodiff.fuzzSeed", 20261202L));
+        List<String> failures = new ArrayList<>();
+        TreeMap<String, Integer> thrown = new TreeMap<>();
+        for (int call = 0; call < CALLS && failures.size() < 20; call++) {
+            long seed = root.nextLong();
+            SplittableRandom r = new SplittableRandom(seed);
+            Method m = methods.get(r.nextInt(methods.size()));
+            Object[] args = new Object[m.getParameterCount()];
+            Class<?>[] types = m.getParameterTypes();
+            for (int i = 0; i < args.length; i++) {
+                args[i] = arg(types[i], r);
+            }
+            Tensor self = Modifier.isStatic(m.getModifiers()) ? null : aTensor(r);
+            String what = "call " + call + " (seed " + seed + "): " + (self == null ? "Tensor" : self) + "." + m.getName()
+                    + Arrays.stream(args).map(BadInputFuzzTest::describe).toList();
+            try {
+                Object result = m.invoke(self, args);
+                if (result instanceof Tensor) {
+                    Tensor t = (Tensor) result;
+                    long n = 1;
+                    for (int d : t.shape()) {
+                        n *= d;
+                    }
+                    if (Arrays.stream(t.shape()).anyMatch(d -> d < 0) || n != t.size()) {
+                        failures.add(what + "\n    returned a tensor of shape " + Arrays.toString(t.shape()) + " and size " + t.size());
+                    }
+                }
+            } catch (InvocationTargetException e) {
+                Throwable c = e.getCause();
+                String msg = String.valueOf(c.getMessage());
+                boolean typeOk = c instanceof IllegalArgumentException || c instanceof IllegalStateException
+                        || c instanceof NullPointerException;
+                boolean named = msg.startsWith(m.getName() + ":")
+                        || (c instanceof NullPointerException && msg.contains(m.getName()));
+                boolean nullGiven = Arrays.stream(args).anyMatch(a -> a == null
+                        || (a instanceof Tensor[] && Arrays.asList((Tensor[]) a).contains(null)));
+                if (!typeOk || !named || (c instanceof NullPointerException && !nullGiven)) {
+                    failures.add(what + "\n    threw " + c);
+                }
+                thrown.merge(c.getClass().getSimpleName(), 1, Integer::sum);
+            } catch (OutOfMemoryError e) {
+                failures.add(what + "\n    threw " + e);
+            }
+        }
+        if (!failures.isEmpty()) {
+            fail(failures.size() + " bad outcomes (first ones listed):\n" + String.join("\n", failures));
+        }
+        assertTrue(thrown.getOrDefault("IllegalArgumentException", 0) > CALLS / 10,
+                "the fuzzer reaches the argument checks: " + thrown);
+    }
+
+    /** The transforms and tools name themselves for a null function, input, tangent, or a function returning null. */
+    @Test
+    void nullsToTheTransformsNameTheEntryPoint() {
+        Tensor x = Tensor.scalar(1.0);
+        java.util.function.Function<Tensor, Tensor> id = t -> t;
+        Fn fn = xs -> xs[0];
+        Object[][] calls = {
+            {"jvp", (Runnable) () -> Autodiff.jvp(null, x, x)},
+            {"jvp", (Runnable) () -> Autodiff.jvp(id, null, x)},
+            {"jvp", (Runnable) () -> Autodiff.jvp(id, x, null)},
+            {"jvp", (Runnable) () -> Autodiff.jvp(fn, new Tensor[] {null}, new Tensor[] {x})},
+            {"jvp", (Runnable) () -> Autodiff.jvp(t -> null, x, x)},
+            {"valueAndGrad", (Runnable) () -> Autodiff.valueAndGrad(null, x)},
+            {"valueAndGrad", (Runnable) () -> Autodiff.valueAndGrad(fn, (Tensor) null)},
+            {"valueAndGrad", (Runnable) () -> Autodiff.valueAndGrad(xs -> null, x)},
+            {"vjp", (Runnable) () -> Autodiff.vjp(fn, (Tensor[]) null)},
+            {"pullback", (Runnable) () -> Autodiff.vjp(fn, x).pullback(null)},
+            {"gradient", (Runnable) () -> Autodiff.gradient(null)},
+            {"jacrev", (Runnable) () -> Autodiff.jacrev(id, null)},
+            {"jacfwd", (Runnable) () -> Autodiff.jacfwd(null, x)},
+            {"hessian", (Runnable) () -> Autodiff.hessian(id, null)},
+            {"hvp", (Runnable) () -> Autodiff.hvp(id, x, null)},
+            {"grad", (Runnable) () -> Autodiff.grad(null, x)},
+            {"grad", (Runnable) () -> Autodiff.grad(x.requiresGrad().mul(2), (Tensor) null)},
+            {"Graph.of", (Runnable) () -> Graph.of(null)},
+            {"GradCheck.of", (Runnable) () -> dev.autodiff.check.GradCheck.of(null)},
+            {"GradCheck.check", (Runnable) () -> dev.autodiff.check.GradCheck.of(fn).check((Tensor) null)},
+        };
+        for (Object[] c : calls) {
+            String op = (String) c[0];
+            NullPointerException e = org.junit.jupiter.api.Assertions.assertThrows(NullPointerException.class,
+                    ((Runnable) c[1])::run, op);
+            assertTrue(e.getMessage() != null && e.getMessage().startsWith(op + ":"), op + ": " + e.getMessage());
+        }
+    }
+}
