@@ -1,19 +1,25 @@
 package dev.autodiff.nn;
 
+import dev.autodiff.Autodiff;
+import dev.autodiff.GradScope;
 import dev.autodiff.Tensor;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 
 /**
- * A layer or a model: named, ordered parameters (leaves that need grad) and named submodules, a
- * train/eval mode, and {@link #forward}. Parameter names are paths, as PyTorch's
- * {@code named_parameters}: {@code "0.weight"}, {@code "encoder.1.bias"}.
+ * A layer or a model: named, ordered parameters (leaves that need grad), buffers (state that is not
+ * trained, such as batch norm's running statistics) and named submodules, a train/eval mode, and
+ * {@link #forward}. Names are paths, as PyTorch's {@code named_parameters}: {@code "0.weight"},
+ * {@code "encoder.1.bias"}.
  */
 public abstract class Module {
     private final Map<String, Tensor> params = new LinkedHashMap<>();
+    private final Map<String, Tensor> buffers = new LinkedHashMap<>();
     private final Map<String, Module> children = new LinkedHashMap<>();
     private boolean training = true;
 
@@ -25,21 +31,35 @@ public abstract class Module {
      */
     protected final Tensor param(String name, Tensor init) {
         checkName(name);
-        double[] v = init.toArray();
-        Tensor p = (init.rank() == 0 ? Tensor.scalar(v[0]) : Tensor.fromArray(v, init.shape())).requiresGrad();
+        Objects.requireNonNull(init, () -> getClass().getSimpleName() + ": the initial value of parameter '" + name + "' is null");
+        Tensor p = Values.of(init.toArray(), init.shape()).requiresGrad();
         params.put(name, p);
         return p;
+    }
+
+    /**
+     * Registers a buffer: a copy of {@code init} that the module updates itself (in place, through
+     * {@link Tensor#assign}) and that is not trained, as PyTorch's {@code register_buffer}.
+     */
+    protected final Tensor buffer(String name, Tensor init) {
+        checkName(name);
+        Objects.requireNonNull(init, () -> getClass().getSimpleName() + ": the initial value of buffer '" + name + "' is null");
+        Tensor b = Values.of(init.toArray(), init.shape());
+        buffers.put(name, b);
+        return b;
     }
 
     /** Registers a submodule. */
     protected final <M extends Module> M child(String name, M module) {
         checkName(name);
+        Objects.requireNonNull(module, () -> getClass().getSimpleName() + ": submodule '" + name + "' is null");
         children.put(name, module);
         return module;
     }
 
     private void checkName(String name) {
-        if (name == null || name.isEmpty() || name.contains(".") || params.containsKey(name) || children.containsKey(name)) {
+        if (name == null || name.isEmpty() || name.contains(".") || params.containsKey(name) || buffers.containsKey(name)
+                || children.containsKey(name)) {
             throw new IllegalArgumentException(getClass().getSimpleName() + ": invalid or duplicate name '" + name + "'");
         }
     }
@@ -54,6 +74,18 @@ public abstract class Module {
     private void collect(String prefix, Map<String, Tensor> out) {
         params.forEach((n, p) -> out.put(prefix + n, p));
         children.forEach((n, m) -> m.collect(prefix + n + ".", out));
+    }
+
+    /** Every buffer of this module and its submodules, by path, in registration order (the tensors themselves). */
+    public final Map<String, Tensor> buffers() {
+        Map<String, Tensor> out = new LinkedHashMap<>();
+        collectBuffers("", out);
+        return Collections.unmodifiableMap(out);
+    }
+
+    private void collectBuffers(String prefix, Map<String, Tensor> out) {
+        buffers.forEach((n, b) -> out.put(prefix + n, b));
+        children.forEach((n, m) -> m.collectBuffers(prefix + n + ".", out));
     }
 
     /** The direct submodules, by name. */
@@ -101,25 +133,55 @@ public abstract class Module {
     /**
      * A table in the manner of Keras' {@code model.summary()}: each submodule with its output shape
      * for an input of {@code inputShape} (computed by running the model once on zeros) and its parameter count.
+     * It changes nothing: the run is in evaluation mode (so batch norm uses, and does not update, its running
+     * statistics, and dropout draws no mask) and records no graph; every module's mode is restored after it,
+     * and so is every parameter and buffer, should a module's forward have changed one.
      */
     public final String summary(int... inputShape) {
-        List<String[]> rows = new ArrayList<>();
-        Tensor x = Tensor.zeros(inputShape);
-        if (this instanceof Sequential) {
-            for (Map.Entry<String, Module> e : children.entrySet()) {
-                x = e.getValue().forward(x);
-                rows.add(new String[] {e.getKey() + " (" + e.getValue().describe() + ")",
-                        java.util.Arrays.toString(x.shape()), Long.toString(e.getValue().parameterCount())});
+        Objects.requireNonNull(inputShape, "summary: inputShape is null");
+        for (int d : inputShape) {
+            if (d < 0) {
+                throw new IllegalArgumentException("summary: negative dimension in inputShape " + java.util.Arrays.toString(inputShape));
             }
-        } else {
-            x = forward(x);
-            rows.add(new String[] {describe(), java.util.Arrays.toString(x.shape()), Long.toString(parameterCount())});
+        }
+        List<String[]> rows = new ArrayList<>();
+        Map<Module, Boolean> modes = new IdentityHashMap<>();
+        saveModes(modes);
+        Map<Tensor, double[]> state = new IdentityHashMap<>();
+        parameters().values().forEach(t -> state.put(t, t.toArray()));
+        buffers().values().forEach(t -> state.put(t, t.toArray()));
+        try (GradScope s = Autodiff.noGrad()) {
+            eval();
+            Tensor x = Tensor.zeros(inputShape);
+            if (this instanceof Sequential) {
+                for (Map.Entry<String, Module> e : children.entrySet()) {
+                    x = e.getValue().forward(x);
+                    rows.add(new String[] {e.getKey() + " (" + e.getValue().describe() + ")",
+                            java.util.Arrays.toString(x.shape()), Long.toString(e.getValue().parameterCount())});
+                }
+            } else {
+                x = forward(x);
+                rows.add(new String[] {describe(), java.util.Arrays.toString(x.shape()), Long.toString(parameterCount())});
+            }
+        } finally {
+            modes.forEach((m, training) -> m.training = training);
+            state.forEach((t, v) -> {
+                if (!java.util.Arrays.equals(t.toArray(), v)) {
+                    t.assign(Values.of(v, t.shape()));
+                }
+            });
         }
         StringBuilder sb = new StringBuilder(String.format("%-36s %-18s %12s%n", "layer", "output shape", "parameters"));
         for (String[] r : rows) {
             sb.append(String.format("%-36s %-18s %12s%n", r[0], r[1], r[2]));
         }
         return sb.append(String.format("total parameters: %d%n", parameterCount())).toString();
+    }
+
+    private void saveModes(Map<Module, Boolean> modes) {
+        if (modes.put(this, training) == null) {
+            children.values().forEach(m -> m.saveModes(modes));
+        }
     }
 
     /** A short description for summaries, such as {@code Linear(784 -> 512)}. */
