@@ -172,6 +172,33 @@ class KinkTest {
     }
 
     @Test
+    void infinitiesAsPyTorch() {
+        // value and derivative at +inf and -inf, as PyTorch 1.13 gives them (gelu and swish are NaN at -inf there too)
+        double inf = Double.POSITIVE_INFINITY;
+        Object[][] rows = {
+                {"elu", (UnaryOperator<Tensor>) v -> Activations.elu(v, 1.0), new double[] {inf, -1}, new double[] {1, 0}},
+                {"selu", (UnaryOperator<Tensor>) Activations::selu, new double[] {inf, -Activations.SELU_SCALE * Activations.SELU_ALPHA},
+                        new double[] {Activations.SELU_SCALE, 0}},
+                {"softplus", (UnaryOperator<Tensor>) Activations::softplus, new double[] {inf, 0}, new double[] {1, 0}},
+                {"leakyRelu", (UnaryOperator<Tensor>) v -> Activations.leakyRelu(v, 0.1), new double[] {inf, -inf}, new double[] {1, 0.1}},
+                {"prelu", (UnaryOperator<Tensor>) v -> Activations.prelu(v, Tensor.scalar(0.25)), new double[] {inf, -inf},
+                        new double[] {1, 0.25}},
+                {"hardTanh", (UnaryOperator<Tensor>) Activations::hardTanh, new double[] {1, -1}, new double[] {0, 0}},
+                {"hardSigmoid", (UnaryOperator<Tensor>) Activations::hardSigmoid, new double[] {1, 0}, new double[] {0, 0}},
+                {"relu", (UnaryOperator<Tensor>) Activations::relu, new double[] {inf, 0}, new double[] {1, 0}},
+                {"sigmoid", (UnaryOperator<Tensor>) Activations::sigmoid, new double[] {1, 0}, new double[] {0, 0}},
+                {"tanh", (UnaryOperator<Tensor>) Activations::tanh, new double[] {1, -1}, new double[] {0, 0}}};
+        for (Object[] r : rows) {
+            @SuppressWarnings("unchecked")
+            UnaryOperator<Tensor> f = (UnaryOperator<Tensor>) r[1];
+            Tensor x = Tensor.fromArray(new double[] {inf, -inf}).requiresGrad();
+            Tensor y = f.apply(x);
+            close((double[]) r[2], y, r[0] + " at +-inf");
+            close((double[]) r[3], Autodiff.grad(y.sum(), x)[0], r[0] + "' at +-inf");
+        }
+    }
+
+    @Test
     void nanStaysNaN() {
         Tensor nan = Tensor.scalar(Double.NaN);
         for (UnaryOperator<Tensor> f : List.<UnaryOperator<Tensor>>of(Activations::relu, v -> Activations.elu(v, 1.0),
