@@ -1,57 +1,107 @@
 package dev.autodiff.nn;
 
 import dev.autodiff.Tensor;
+import java.util.Arrays;
+import java.util.Objects;
 
 /**
  * Initialisers, always from an explicit seed. For a weight of shape (fanIn, fanOut) as {@link Linear}
  * stores it (or (out, in, k...) for convolutions, where fanIn = in * prod(k)): Xavier/Glorot keeps the
- * variance 2 / (fanIn + fanOut), He/MSRA 2 / fanIn (for ReLU), as in PyTorch's torch.nn.init.
+ * variance 2 / (fanIn + fanOut), He/MSRA 2 / fanIn (for ReLU), as in PyTorch's torch.nn.init. Fans are
+ * >= 0; a fan that makes the variance infinite (fanIn = 0 for He, fanIn + fanOut = 0 for Xavier) is an
+ * error unless the shape has no elements (then, as PyTorch, there is nothing to initialise).
  */
 public final class Init {
     private Init() {}
 
     public static Tensor zeros(int... shape) {
-        return Tensor.zeros(shape);
+        return Tensor.zeros(checkShape("Init.zeros", shape));
     }
 
+    /** Every element {@code value} (any double, NaN included). */
     public static Tensor constant(double value, int... shape) {
-        return Tensor.full(value, shape);
+        return Tensor.full(value, checkShape("Init.constant", shape));
     }
 
-    /** Uniform on [low, high). */
+    /** Uniform on [low, high), for finite low &lt;= high (low = high gives the constant low, as PyTorch's uniform_). */
     public static Tensor uniform(long seed, double low, double high, int... shape) {
-        if (!(low < high)) {
-            throw new IllegalArgumentException("Init.uniform: need low < high, got " + low + ", " + high);
+        return uniformOf("Init.uniform", seed, low, high, shape);
+    }
+
+    private static Tensor uniformOf(String who, long seed, double low, double high, int[] shape) {
+        checkShape(who, shape);
+        if (!(low <= high) || !Double.isFinite(high - low)) {
+            throw new IllegalArgumentException(who + ": need finite low <= high, got low " + low + ", high " + high);
         }
         return Tensor.rand(seed, shape).mul(high - low).add(low);
     }
 
+    /** Normal with a finite mean and a finite std >= 0. */
     public static Tensor normal(long seed, double mean, double std, int... shape) {
-        if (!(std >= 0)) {
-            throw new IllegalArgumentException("Init.normal: need std >= 0, got " + std);
+        return normalOf("Init.normal", seed, mean, std, shape);
+    }
+
+    private static Tensor normalOf(String who, long seed, double mean, double std, int[] shape) {
+        checkShape(who, shape);
+        if (!Double.isFinite(mean) || !(std >= 0 && std < Double.POSITIVE_INFINITY)) {
+            throw new IllegalArgumentException(who + ": need a finite mean and a finite std >= 0, got mean " + mean
+                    + ", std " + std);
         }
         return Tensor.randn(seed, shape).mul(std).add(mean);
     }
 
     /** U(-a, a) with a = sqrt(6 / (fanIn + fanOut)). */
     public static Tensor xavierUniform(long seed, int fanIn, int fanOut, int... shape) {
-        double a = Math.sqrt(6.0 / (fanIn + fanOut));
-        return uniform(seed, -a, a, shape);
+        double a = Math.sqrt(6.0 / fans("Init.xavierUniform", fanIn, fanOut, shape));
+        return uniformOf("Init.xavierUniform", seed, -a, a, shape);
     }
 
     /** N(0, 2 / (fanIn + fanOut)). */
     public static Tensor xavierNormal(long seed, int fanIn, int fanOut, int... shape) {
-        return normal(seed, 0, Math.sqrt(2.0 / (fanIn + fanOut)), shape);
+        return normalOf("Init.xavierNormal", seed, 0, Math.sqrt(2.0 / fans("Init.xavierNormal", fanIn, fanOut, shape)), shape);
     }
 
     /** U(-a, a) with a = sqrt(6 / fanIn): He/Kaiming uniform for ReLU. */
     public static Tensor heUniform(long seed, int fanIn, int... shape) {
-        double a = Math.sqrt(6.0 / fanIn);
-        return uniform(seed, -a, a, shape);
+        double a = Math.sqrt(6.0 / fans("Init.heUniform", fanIn, 0, shape));
+        return uniformOf("Init.heUniform", seed, -a, a, shape);
     }
 
     /** N(0, 2 / fanIn): He/Kaiming normal for ReLU. */
     public static Tensor heNormal(long seed, int fanIn, int... shape) {
-        return normal(seed, 0, Math.sqrt(2.0 / fanIn), shape);
+        return normalOf("Init.heNormal", seed, 0, Math.sqrt(2.0 / fans("Init.heNormal", fanIn, 0, shape)), shape);
+    }
+
+    /** fanIn + fanOut (no int overflow), checked; 1 for an empty shape, which needs no scale. */
+    private static double fans(String who, int fanIn, int fanOut, int[] shape) {
+        checkShape(who, shape);
+        if (fanIn < 0 || fanOut < 0) {
+            throw new IllegalArgumentException(who + ": fans must be >= 0, got fanIn " + fanIn + ", fanOut " + fanOut);
+        }
+        double sum = (double) fanIn + fanOut;
+        if (Arrays.stream(shape).anyMatch(d -> d == 0)) {
+            return 1.0;
+        }
+        if (sum == 0) {
+            throw new IllegalArgumentException(who + ": " + (who.startsWith("Init.he") ? "fanIn" : "fanIn + fanOut")
+                    + " is 0, so the variance would be infinite (shape " + Arrays.toString(shape) + ")");
+        }
+        return sum;
+    }
+
+    /** The shape, checked: non-null, dimensions >= 0, at most 2^31 - 1 elements. */
+    static int[] checkShape(String who, int[] shape) {
+        Objects.requireNonNull(shape, () -> who + ": shape is null");
+        long n = 1;
+        for (int d : shape) {
+            if (d < 0) {
+                throw new IllegalArgumentException(who + ": negative dimension in shape " + Arrays.toString(shape));
+            }
+            n *= d;
+            if (n > Integer.MAX_VALUE) {
+                throw new IllegalArgumentException(who + ": shape " + Arrays.toString(shape) + " has more than 2^31 - 1 elements");
+            }
+        }
+        return shape;
     }
 }

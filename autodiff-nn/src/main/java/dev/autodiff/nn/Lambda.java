@@ -9,13 +9,17 @@ public final class Lambda extends Module {
     private final UnaryOperator<Tensor> f;
 
     public Lambda(String name, UnaryOperator<Tensor> f) {
-        this.name = name;
-        this.f = f;
+        this.name = java.util.Objects.requireNonNull(name, "Lambda: name is null");
+        this.f = java.util.Objects.requireNonNull(f, () -> "Lambda '" + name + "': the function is null");
     }
 
     @Override
     public Tensor forward(Tensor x) {
-        return f.apply(x);
+        Tensor y = f.apply(x);
+        if (y == null) {
+            throw new IllegalStateException("Lambda '" + name + "': the function returned null");
+        }
+        return y;
     }
 
     @Override

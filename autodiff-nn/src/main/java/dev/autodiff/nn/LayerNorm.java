@@ -2,7 +2,10 @@ package dev.autodiff.nn;
 
 import dev.autodiff.Tensor;
 
-/** Layer normalisation over the last {@code shape.length} axes, biased variance, eps 1e-5, with affine weight and bias, as PyTorch. */
+/**
+ * Layer normalisation over the last {@code shape.length} axes (at least one), biased variance, eps 1e-5,
+ * with affine weight and bias, as PyTorch.
+ */
 public final class LayerNorm extends Module {
     private final int[] shape;
     private final double eps;
@@ -10,7 +13,11 @@ public final class LayerNorm extends Module {
     private final Tensor bias;
 
     public LayerNorm(int... normalizedShape) {
-        this.shape = normalizedShape.clone();
+        java.util.Objects.requireNonNull(normalizedShape, "LayerNorm: normalizedShape is null");
+        if (normalizedShape.length == 0) {
+            throw new IllegalArgumentException("LayerNorm: normalizedShape needs at least one dimension, got []");
+        }
+        this.shape = Init.checkShape("LayerNorm", normalizedShape).clone();
         this.eps = 1e-5;
         weight = param("weight", Tensor.ones(shape));
         bias = param("bias", Tensor.zeros(shape));
@@ -18,6 +25,7 @@ public final class LayerNorm extends Module {
 
     @Override
     public Tensor forward(Tensor x) {
+        java.util.Objects.requireNonNull(x, () -> describe() + ": the input x is null");
         int r = x.rank();
         int k = shape.length;
         int[] tail = java.util.Arrays.copyOfRange(x.shape(), Math.max(0, r - k), r);

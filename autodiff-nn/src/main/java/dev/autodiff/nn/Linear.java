@@ -4,7 +4,8 @@ import dev.autodiff.Tensor;
 
 /**
  * y = x W + b, with W of shape (in, out) so that a batch (N, in) needs no transpose. Default
- * initialisation as PyTorch's nn.Linear: W and b uniform on +-1/sqrt(in).
+ * initialisation as PyTorch's nn.Linear: W and b uniform on +-1/sqrt(in), and b = 0 when in = 0 (then
+ * W is empty and the output is the bias: zeros).
  */
 public final class Linear extends Module {
     private final int in;
@@ -17,12 +18,24 @@ public final class Linear extends Module {
     }
 
     public Linear(int in, int out, boolean bias, long seed) {
-        this(Init.uniform(seed, -1 / Math.sqrt(in), 1 / Math.sqrt(in), in, out),
-                bias ? Init.uniform(seed + 1, -1 / Math.sqrt(in), 1 / Math.sqrt(in), out) : null);
+        this(Init.uniform(seed, -bound(in, out), bound(in, out), in, out),
+                bias ? Init.uniform(seed + 1, -bound(in, out), bound(in, out), out) : null);
+    }
+
+    /** PyTorch's 1/sqrt(fan in), 0 for no inputs (its reset_parameters); checks the sizes first. */
+    private static double bound(int in, int out) {
+        if (in < 0 || out < 0) {
+            throw new IllegalArgumentException("Linear: sizes must be >= 0, got in " + in + ", out " + out);
+        }
+        if ((long) in * out > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("Linear: a weight of " + in + " x " + out + " has more than 2^31 - 1 elements");
+        }
+        return in > 0 ? 1 / Math.sqrt(in) : 0.0;
     }
 
     /** With given initial values: weight (in, out), bias (out) or null for none. */
     public Linear(Tensor weight, Tensor bias) {
+        java.util.Objects.requireNonNull(weight, "Linear: weight is null");
         int[] w = weight.shape();
         if (w.length != 2 || (bias != null && (bias.rank() != 1 || bias.dim(0) != w[1]))) {
             throw new IllegalArgumentException("Linear: weight must be (in, out) and bias (out), got "
@@ -36,6 +49,7 @@ public final class Linear extends Module {
 
     @Override
     public Tensor forward(Tensor x) {
+        java.util.Objects.requireNonNull(x, () -> describe() + ": the input x is null");
         if (x.rank() < 1 || x.dim(-1) != in) {
             throw new IllegalArgumentException("Linear(" + in + " -> " + out + "): input must end in dimension " + in
                     + ", got shape " + java.util.Arrays.toString(x.shape()));

@@ -2,15 +2,19 @@ package dev.autodiff.nn;
 
 import dev.autodiff.Tensor;
 
-/** Maxout: a linear map to out * k units, then the maximum over each group of k pieces. */
+/**
+ * Maxout: a linear map to out * k units, then the maximum over each group of k pieces. Where pieces tie for
+ * the maximum, the gradient is shared equally among them (the core max's rule, as PyTorch's amax).
+ */
 public final class Maxout extends Module {
     private final Linear linear;
     private final int out;
     private final int k;
 
     public Maxout(int in, int out, int k, long seed) {
-        if (k < 1) {
-            throw new IllegalArgumentException("Maxout: need k >= 1 pieces, got " + k);
+        if (in < 0 || out < 0 || k < 1 || (long) out * k > Integer.MAX_VALUE || (long) in * out * k > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("Maxout: need in, out >= 0 and k >= 1 pieces with in * out * k <= 2^31 - 1, "
+                    + "got in " + in + ", out " + out + ", k " + k);
         }
         this.out = out;
         this.k = k;
@@ -19,6 +23,7 @@ public final class Maxout extends Module {
 
     @Override
     public Tensor forward(Tensor x) {
+        java.util.Objects.requireNonNull(x, "Maxout: the input x is null");
         Tensor z = linear.forward(x);
         int[] s = z.shape();
         int[] grouped = java.util.Arrays.copyOf(s, s.length + 1);

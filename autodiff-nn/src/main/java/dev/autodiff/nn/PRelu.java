@@ -2,7 +2,11 @@ package dev.autodiff.nn;
 
 import dev.autodiff.Tensor;
 
-/** PReLU with a learnable slope, shared (channels = 1) or one per channel (axis 1); initial slope 0.25 as PyTorch. */
+/**
+ * PReLU with a learnable slope, shared (channels = 1: any input, 0-d included, keeps its shape) or one per
+ * channel (an input of rank >= 2 with that many channels along axis 1); initial slope 0.25 as PyTorch. The
+ * derivatives at the kink x = 0 are those of {@link Activations#prelu}.
+ */
 public final class PRelu extends Module {
     private final Tensor slope;
 
@@ -15,6 +19,12 @@ public final class PRelu extends Module {
 
     @Override
     public Tensor forward(Tensor x) {
-        return Activations.prelu(x, slope);
+        java.util.Objects.requireNonNull(x, () -> describe() + ": the input x is null");
+        return Activations.preluOf(describe(), x, slope);
+    }
+
+    @Override
+    public String describe() {
+        return "PRelu(" + slope.size() + ")";
     }
 }

@@ -12,12 +12,14 @@ public final class Residual extends Module {
     }
 
     public Residual(Module f, Module projection) {
+        java.util.Objects.requireNonNull(f, "Residual: f is null");
         this.f = child("f", f);
         this.projection = projection == null ? null : child("projection", projection);
     }
 
     @Override
     public Tensor forward(Tensor x) {
+        java.util.Objects.requireNonNull(x, "Residual: the input x is null");
         Tensor fx = f.forward(x);
         Tensor skip = projection == null ? x : projection.forward(x);
         if (!java.util.Arrays.equals(fx.shape(), skip.shape())) {

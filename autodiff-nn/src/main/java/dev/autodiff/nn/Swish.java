@@ -7,11 +7,13 @@ public final class Swish extends Module {
     private final Tensor beta;
 
     public Swish(double beta, boolean learnable) {
+        Activations.finite("Swish", "beta", beta);
         this.beta = learnable ? param("beta", Tensor.scalar(beta)) : Tensor.scalar(beta);
     }
 
     @Override
     public Tensor forward(Tensor x) {
+        java.util.Objects.requireNonNull(x, "Swish: the input x is null");
         return Activations.swish(x, beta);
     }
 }

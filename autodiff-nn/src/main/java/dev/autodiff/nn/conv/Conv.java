@@ -4,11 +4,13 @@ import dev.autodiff.Tensor;
 import dev.autodiff.nn.Init;
 import dev.autodiff.nn.Module;
 import java.util.Arrays;
+import java.util.Objects;
 
 /**
  * N-dimensional convolution (cross-correlation, as PyTorch) as unfold + matmul: input (N, C, s...),
  * weight (O, C / groups, k...), output (N, O, o...). Groups fall out of matmul's batch broadcasting:
- * (G, O/G, K) @ (N, G, K, L). Default initialisation as PyTorch: uniform on +-1/sqrt(C/groups * prod(k)).
+ * (G, O/G, K) @ (N, G, K, L). Default initialisation as PyTorch: uniform on +-1/sqrt(C/groups * prod(k)),
+ * and a zero bias when that fan is 0. An unbatched input (C, s...) gives an unbatched output, as PyTorch.
  */
 public class Conv extends Module {
     private final int in;
@@ -22,15 +24,35 @@ public class Conv extends Module {
     private final Tensor bias;
 
     public Conv(int in, int out, int[] kernel, int[] stride, int[] padding, int[] dilation, int groups, boolean bias, long seed) {
+        String who = getClass().getSimpleName();
+        Objects.requireNonNull(kernel, () -> who + ": kernel is null");
+        Objects.requireNonNull(stride, () -> who + ": stride is null");
+        Objects.requireNonNull(padding, () -> who + ": padding is null");
+        Objects.requireNonNull(dilation, () -> who + ": dilation is null");
         int d = kernel.length;
         if (d == 0 || stride.length != d || padding.length != d || dilation.length != d) {
-            throw new IllegalArgumentException("Conv: kernel, stride, padding and dilation need one entry per spatial dimension, got "
+            throw new IllegalArgumentException(who + ": kernel, stride, padding and dilation need one entry per spatial dimension, got "
                     + Arrays.toString(kernel) + ", " + Arrays.toString(stride) + ", " + Arrays.toString(padding) + ", "
                     + Arrays.toString(dilation));
         }
-        if (groups < 1 || in % groups != 0 || out % groups != 0) {
-            throw new IllegalArgumentException("Conv: in (" + in + ") and out (" + out + ") channels must be multiples of groups ("
-                    + groups + ")");
+        for (int i = 0; i < d; i++) {
+            if (kernel[i] < 1 || stride[i] < 1 || padding[i] < 0 || dilation[i] < 1) {
+                throw new IllegalArgumentException(who + ": need kernel, stride, dilation >= 1 and padding >= 0, got kernel "
+                        + Arrays.toString(kernel) + ", stride " + Arrays.toString(stride) + ", padding "
+                        + Arrays.toString(padding) + ", dilation " + Arrays.toString(dilation));
+            }
+        }
+        if (in < 0 || out < 1 || groups < 1 || in % groups != 0 || out % groups != 0) {
+            throw new IllegalArgumentException(who + ": need in >= 0 and out >= 1 channels, both multiples of groups >= 1, got in "
+                    + in + ", out " + out + ", groups " + groups);
+        }
+        long fan = in / groups;
+        for (int k : kernel) {
+            fan *= k;
+            if (fan * out > Integer.MAX_VALUE) {
+                throw new IllegalArgumentException(who + ": a weight of " + out + " x " + in / groups + " x "
+                        + Arrays.toString(kernel) + " has more than 2^31 - 1 elements");
+            }
         }
         this.in = in;
         this.out = out;
@@ -43,18 +65,44 @@ public class Conv extends Module {
         wShape[0] = out;
         wShape[1] = in / groups;
         System.arraycopy(kernel, 0, wShape, 2, d);
-        int fanIn = in / groups * Arrays.stream(kernel).reduce(1, (a, b) -> a * b);
-        double a = 1 / Math.sqrt(fanIn);
+        double a = fan > 0 ? 1 / Math.sqrt(fan) : 0.0;
         this.weight = param("weight", Init.uniform(seed, -a, a, wShape));
         this.bias = bias ? param("bias", Init.uniform(seed + 1, -a, a, out)) : null;
     }
 
     @Override
     public Tensor forward(Tensor x) {
+        Objects.requireNonNull(x, () -> describe() + ": the input x is null");
         int d = kernel.length;
+        if (x.rank() == d + 1) {
+            return forward(x.unsqueeze(0)).squeeze(0); // unbatched (C, s...), as PyTorch
+        }
         if (x.rank() != d + 2 || x.dim(1) != in) {
-            throw new IllegalArgumentException(describe() + ": input must be (N, " + in + ", " + d + " spatial dims), got "
-                    + Arrays.toString(x.shape()));
+            throw new IllegalArgumentException(describe() + ": input must be (N, " + in + ", " + d + " spatial dims) or ("
+                    + in + ", " + d + " spatial dims), got " + Arrays.toString(x.shape()));
+        }
+        double positions = 1; // output positions per example, L (a double: the product is only compared)
+        for (int i = 0; i < d; i++) {
+            long padded = (long) x.dim(i + 2) + 2L * padding[i];
+            long span = (long) dilation[i] * (kernel[i] - 1) + 1;
+            if (padded < span) {
+                int[] spatial = Arrays.copyOfRange(x.shape(), 2, d + 2);
+                throw new IllegalArgumentException(describe() + ": the input's spatial size " + Arrays.toString(spatial)
+                        + " padded by " + Arrays.toString(padding) + " is smaller than the kernel " + Arrays.toString(kernel)
+                        + " with dilation " + Arrays.toString(dilation) + " (input shape " + Arrays.toString(x.shape()) + ")");
+            }
+            if (padded > Integer.MAX_VALUE) {
+                throw new IllegalArgumentException(describe() + ": padding " + Arrays.toString(padding) + " makes the input "
+                        + Arrays.toString(x.shape()) + " larger than 2^31 - 1 along a spatial dimension");
+            }
+            positions *= (padded - span) / stride[i] + 1;
+        }
+        // the unfolded input (N, C k, L) and the output (N, O, L) must be arrays Java can hold
+        double batch = x.dim(0);
+        if (batch * in * kernelSize() * positions > Integer.MAX_VALUE || batch * out * positions > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException(describe() + ": with padding " + Arrays.toString(padding) + ", stride "
+                    + Arrays.toString(stride) + " and dilation " + Arrays.toString(dilation) + " the input "
+                    + Arrays.toString(x.shape()) + " would unfold to more than 2^31 - 1 elements");
         }
         int n = x.dim(0);
         Tensor cols = x.unfold(kernel, stride, padding, dilation); // (N, C k, L)
@@ -73,6 +121,14 @@ public class Conv extends Module {
             shape[i + 2] = (spatial[i + 2] + 2 * padding[i] - span) / stride[i] + 1;
         }
         return y.reshape(shape);
+    }
+
+    private double kernelSize() {
+        double k = 1;
+        for (int v : kernel) {
+            k *= v;
+        }
+        return k;
     }
 
     public Tensor weight() {

@@ -6,8 +6,8 @@ import dev.autodiff.Tensor;
 import dev.autodiff.nn.Module;
 
 /**
- * 2-D max or average pooling over (N, C, H, W), by unfolding each channel's windows. Average pooling pads
- * with zeros counted in the average, as PyTorch's default. Max pooling finds each window's first maximum
+ * 2-D max or average pooling over (N, C, H, W) or unbatched (C, H, W), by unfolding each channel's
+ * windows. Average pooling pads with zeros counted in the average, as PyTorch's default. Max pooling finds each window's first maximum
  * (a NaN counts as the maximum) and then picks those input elements with {@code indexSelect}, so, as in
  * PyTorch's max_pool2d, the whole gradient of a window goes to that one element, and the backward pass is
  * a scatter of the output's gradient rather than a pass over every window.
@@ -39,8 +39,18 @@ public class Pool2d extends Module {
 
     @Override
     public Tensor forward(Tensor x) {
+        java.util.Objects.requireNonNull(x, () -> describe() + ": the input x is null");
+        if (x.rank() == 3) {
+            return forward(x.unsqueeze(0)).squeeze(0); // unbatched (C, H, W), as PyTorch
+        }
         if (x.rank() != 4) {
-            throw new IllegalArgumentException(describe() + ": input must be (N, C, H, W), got " + java.util.Arrays.toString(x.shape()));
+            throw new IllegalArgumentException(describe() + ": input must be (N, C, H, W) or (C, H, W), got "
+                    + java.util.Arrays.toString(x.shape()));
+        }
+        if (x.dim(2) == 0 || x.dim(3) == 0 || (long) x.dim(2) + 2L * padding < kernel || (long) x.dim(3) + 2L * padding < kernel) {
+            throw new IllegalArgumentException(describe() + ": the input's spatial size [" + x.dim(2) + ", " + x.dim(3)
+                    + "] padded by " + padding + " is empty or smaller than the kernel " + kernel + " (input shape "
+                    + java.util.Arrays.toString(x.shape()) + ")");
         }
         int n = x.dim(0);
         int c = x.dim(1);

@@ -15,8 +15,8 @@ public final class Adagrad extends Optimizer {
     }
 
     public Adagrad(Collection<Tensor> params, double lr, double eps) {
-        super(params, lr);
-        this.eps = eps;
+        super(Hyper.params("Adagrad", params), lr);
+        this.eps = Hyper.nonNegative("Adagrad", "eps", eps);
     }
 
     @Override

@@ -30,15 +30,12 @@ public final class Adam extends Optimizer {
 
     public Adam(Collection<Tensor> params, double lr, double beta1, double beta2, double eps, double weightDecay,
                 boolean decoupled) {
-        super(params, lr);
-        if (!(beta1 >= 0 && beta1 < 1 && beta2 >= 0 && beta2 < 1 && eps >= 0 && weightDecay >= 0)) {
-            throw new IllegalArgumentException("Adam: need 0 <= beta1, beta2 < 1 and eps, weightDecay >= 0, got "
-                    + beta1 + ", " + beta2 + ", " + eps + ", " + weightDecay);
-        }
-        this.beta1 = beta1;
-        this.beta2 = beta2;
-        this.eps = eps;
-        this.weightDecay = weightDecay;
+        super(Hyper.params(decoupled ? "AdamW" : "Adam", params), lr);
+        String who = decoupled ? "AdamW" : "Adam";
+        this.beta1 = Hyper.fraction(who, "beta1", beta1);
+        this.beta2 = Hyper.fraction(who, "beta2", beta2);
+        this.eps = Hyper.nonNegative(who, "eps", eps);
+        this.weightDecay = Hyper.nonNegative(who, "weightDecay", weightDecay);
         this.decoupled = decoupled;
     }
 

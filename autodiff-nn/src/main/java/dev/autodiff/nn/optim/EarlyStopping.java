@@ -1,6 +1,9 @@
 package dev.autodiff.nn.optim;
 
-/** Stops when a validation metric has not improved by more than minDelta for {@code patience} checks. */
+/**
+ * Stops when a validation metric has not improved by more than minDelta for {@code patience} checks. A NaN
+ * metric never counts as an improvement.
+ */
 public final class EarlyStopping {
     private final int patience;
     private final double minDelta;
@@ -10,8 +13,8 @@ public final class EarlyStopping {
 
     /** For a loss (lower is better) pass maximize = false; for an accuracy, true. */
     public EarlyStopping(int patience, double minDelta, boolean maximize) {
-        if (patience < 1 || minDelta < 0) {
-            throw new IllegalArgumentException("EarlyStopping: need patience >= 1 and minDelta >= 0, got " + patience + ", " + minDelta);
+        if (patience < 1 || !(minDelta >= 0 && minDelta < Double.POSITIVE_INFINITY)) {
+            throw new IllegalArgumentException("EarlyStopping: need patience >= 1 and a finite minDelta >= 0, got " + patience + ", " + minDelta);
         }
         this.patience = patience;
         this.minDelta = minDelta;

@@ -5,7 +5,10 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 
-/** RMSProp as torch.optim.RMSprop (not centred, no momentum): v = a v + (1 - a) g^2, p = p - lr g / (sqrt(v) + eps). */
+/**
+ * RMSProp as torch.optim.RMSprop (not centred, no momentum): v = a v + (1 - a) g^2, p = p - lr g / (sqrt(v) + eps),
+ * with 0 &lt;= a &lt;= 1 (PyTorch also takes a > 1, which can make v negative and the step NaN).
+ */
 public final class RmsProp extends Optimizer {
     private final double alpha;
     private final double eps;
@@ -16,12 +19,12 @@ public final class RmsProp extends Optimizer {
     }
 
     public RmsProp(Collection<Tensor> params, double lr, double alpha, double eps) {
-        super(params, lr);
-        if (!(alpha >= 0 && alpha < 1 && eps >= 0)) {
-            throw new IllegalArgumentException("RmsProp: need 0 <= alpha < 1 and eps >= 0, got " + alpha + ", " + eps);
+        super(Hyper.params("RmsProp", params), lr);
+        if (!(alpha >= 0 && alpha <= 1)) {
+            throw new IllegalArgumentException("RmsProp: alpha must be in [0, 1], got " + alpha);
         }
         this.alpha = alpha;
-        this.eps = eps;
+        this.eps = Hyper.nonNegative("RmsProp", "eps", eps);
     }
 
     @Override

@@ -20,10 +20,11 @@ public final class Sgd extends Optimizer {
     }
 
     public Sgd(Collection<Tensor> params, double lr, double momentum, boolean nesterov, double weightDecay) {
-        super(params, lr);
-        if (momentum < 0 || weightDecay < 0 || (nesterov && momentum == 0)) {
-            throw new IllegalArgumentException("Sgd: need momentum >= 0, weightDecay >= 0 and momentum > 0 for Nesterov, got "
-                    + momentum + ", " + weightDecay + ", nesterov=" + nesterov);
+        super(Hyper.params("Sgd", params), lr);
+        Hyper.nonNegative("Sgd", "momentum", momentum);
+        Hyper.nonNegative("Sgd", "weightDecay", weightDecay);
+        if (nesterov && momentum == 0) {
+            throw new IllegalArgumentException("Sgd: Nesterov momentum needs momentum > 0, got " + momentum);
         }
         this.momentum = momentum;
         this.nesterov = nesterov;

@@ -13,8 +13,7 @@ public final class GruCell extends Cell {
     }
 
     @Override
-    public State step(Tensor x, State s) {
-        checkInput(x, s);
+    protected State stepBatched(Tensor x, State s) {
         Tensor xi = inputPart(x);
         Tensor hh = hiddenPart(s.h());
         Tensor r = gate(xi, 0).add(gate(hh, 0)).sigmoid();

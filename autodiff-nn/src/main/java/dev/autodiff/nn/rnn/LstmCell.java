@@ -14,15 +14,17 @@ public final class LstmCell extends Cell {
 
     @Override
     public State initialState(int n) {
+        checkBatch(n);
         return new State(Tensor.zeros(n, hiddenSize), Tensor.zeros(n, hiddenSize));
     }
 
     @Override
-    public State step(Tensor x, State s) {
-        checkInput(x, s);
-        if (s.c() == null) {
-            throw new IllegalArgumentException(describe() + ": the state needs a cell state c");
-        }
+    protected boolean hasCellState() {
+        return true;
+    }
+
+    @Override
+    protected State stepBatched(Tensor x, State s) {
         Tensor pre = preActivation(x, s.h());
         Tensor i = gate(pre, 0).sigmoid();
         Tensor f = gate(pre, 1).sigmoid();

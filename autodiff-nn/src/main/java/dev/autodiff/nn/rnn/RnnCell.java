@@ -9,8 +9,7 @@ public final class RnnCell extends Cell {
     }
 
     @Override
-    public State step(Tensor x, State s) {
-        checkInput(x, s);
+    protected State stepBatched(Tensor x, State s) {
         return State.of(preActivation(x, s.h()).tanh());
     }
 }

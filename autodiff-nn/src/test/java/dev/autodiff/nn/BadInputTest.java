@@ -1,0 +1,310 @@
+package dev.autodiff.nn;
+
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.autodiff.Tensor;
+import dev.autodiff.nn.conv.AvgPool2d;
+import dev.autodiff.nn.conv.Conv;
+import dev.autodiff.nn.conv.Conv1d;
+import dev.autodiff.nn.conv.Conv2d;
+import dev.autodiff.nn.conv.MaxPool2d;
+import dev.autodiff.nn.optim.Adagrad;
+import dev.autodiff.nn.optim.Adam;
+import dev.autodiff.nn.optim.Clipping;
+import dev.autodiff.nn.optim.EarlyStopping;
+import dev.autodiff.nn.optim.RmsProp;
+import dev.autodiff.nn.optim.Schedules;
+import dev.autodiff.nn.optim.Sgd;
+import dev.autodiff.nn.rnn.GruCell;
+import dev.autodiff.nn.rnn.LstmCell;
+import dev.autodiff.nn.rnn.Recurrent;
+import dev.autodiff.nn.rnn.RnnCell;
+import dev.autodiff.nn.rnn.State;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.function.UnaryOperator;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.function.Executable;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Bad input to every public nn entry point: each call throws IllegalArgumentException (or
+ * IllegalStateException, or NullPointerException for a null) whose message begins with the entry point the
+ * user called (the layer, the function, the optimiser) and is ours, not the JVM's or a core op's. One row
+ * per case; the classes of defect are in the comments.
+ */
+class BadInputTest {
+    private static final double NAN = Double.NaN;
+    private static final double INF = Double.POSITIVE_INFINITY;
+
+    record Case(String what, Class<? extends Throwable> type, String names, Executable call) {
+        @Override
+        public String toString() {
+            return what;
+        }
+    }
+
+    private static final List<Case> CASES = new ArrayList<>();
+
+    private static void iae(String what, String names, Executable call) {
+        CASES.add(new Case(what, IllegalArgumentException.class, names, call));
+    }
+
+    private static void npe(String what, String names, Executable call) {
+        CASES.add(new Case(what, NullPointerException.class, names, call));
+    }
+
+    private static List<Tensor> params() {
+        return List.of(Tensor.ones(2).requiresGrad());
+    }
+
+    static {
+        Tensor x23 = Tensor.ones(2, 3);
+        // ---- sizes that used to fail deep inside (Init.uniform, rand, unfold, randn, full) or give NaN
+        iae("Linear, negative in", "Linear:", () -> new Linear(-5, 1, 1));
+        iae("Linear, negative out", "Linear:", () -> new Linear(5, -1, 1));
+        iae("Linear, too many weights", "Linear:", () -> new Linear(100_000, 100_000, 1));
+        iae("Linear, input of the wrong width", "Linear(2 -> 3)", () -> new Linear(2, 3, 1).forward(Tensor.ones(2, 4)));
+        iae("Linear, weights of the wrong rank", "Linear:", () -> new Linear(Tensor.ones(3), null));
+        iae("Conv2d, input smaller than the kernel", "Conv2d(1 -> 1", () -> new Conv2d(1, 1, 3, 1).forward(Tensor.zeros(1, 1, 2, 2)));
+        iae("Conv2d, wrong channels", "Conv2d(1 -> 1", () -> new Conv2d(1, 1, 3, 1).forward(Tensor.zeros(1, 2, 5, 5)));
+        iae("Conv2d, wrong rank", "Conv2d(1 -> 1", () -> new Conv2d(1, 1, 3, 1).forward(Tensor.zeros(5, 5)));
+        iae("Conv2d, negative kernel", "Conv2d:", () -> new Conv2d(1, 1, -3, 1));
+        iae("Conv2d, stride 0", "Conv2d:", () -> new Conv2d(1, 1, 3, 0, 0, 1, 1, true, 1));
+        iae("Conv2d, dilation 0", "Conv2d:", () -> new Conv2d(1, 1, 3, 1, 0, 0, 1, true, 1));
+        iae("Conv1d, negative padding", "Conv1d:", () -> new Conv1d(1, 1, 3, 1, -1, 1, 1, true, 1));
+        iae("Conv2d, groups do not divide", "Conv2d:", () -> new Conv2d(4, 6, 3, 1, 0, 1, 4, true, 1));
+        iae("Conv2d, groups 0", "Conv2d:", () -> new Conv2d(4, 6, 3, 1, 0, 1, 0, true, 1));
+        iae("Conv2d, no outputs", "Conv2d:", () -> new Conv2d(1, 0, 3, 1));
+        iae("Conv2d, too many weights", "Conv2d:", () -> new Conv2d(46_341, 46_341, 1, 1));
+        iae("Conv, one entry per dimension", "Conv:", () -> new Conv(1, 1, new int[] {3, 3}, new int[] {1}, new int[] {0},
+                new int[] {1}, 1, true, 1));
+        iae("Conv2d, huge padding", "Conv2d(1 -> 1", () -> new Conv2d(1, 1, 3, 1, Integer.MAX_VALUE, 1, 1, true, 1)
+                .forward(Tensor.zeros(1, 1, 2, 2)));
+        iae("MaxPool2d, input smaller than the kernel", "MaxPool2d(5", () -> new MaxPool2d(5).forward(Tensor.zeros(1, 1, 3, 3)));
+        iae("AvgPool2d, input smaller than the kernel", "AvgPool2d(5", () -> new AvgPool2d(5).forward(Tensor.zeros(1, 1, 3, 3)));
+        iae("AvgPool2d, empty spatial size", "AvgPool2d(2", () -> new AvgPool2d(2).forward(Tensor.zeros(1, 1, 0, 4)));
+        iae("MaxPool2d, wrong rank", "MaxPool2d(2", () -> new MaxPool2d(2).forward(Tensor.zeros(4, 4)));
+        iae("MaxPool2d, negative padding", "MaxPool2d:", () -> new MaxPool2d(3, 1, -1));
+        iae("Embedding, negative size", "Embedding:", () -> new Embedding(-1, 3, 1));
+        iae("Embedding, too many weights", "Embedding:", () -> new Embedding(100_000, 100_000, 1));
+        iae("Embedding, huge index", "Embedding(4, 3)", () -> new Embedding(4, 3, 1).forward(Tensor.scalar(1e300)));
+        iae("Embedding, NaN index", "Embedding(4, 3)", () -> new Embedding(4, 3, 1).forward(Tensor.scalar(NAN)));
+        iae("Embedding, shape does not hold the indices", "Embedding(4, 3)", () -> new Embedding(4, 3, 1).lookup(new int[] {1, 2}, 3));
+        iae("Embedding, negative index", "Embedding(4, 3)", () -> new Embedding(4, 3, 1).lookup(new int[] {-1}));
+        iae("LayerNorm, no dimensions", "LayerNorm:", LayerNorm::new);
+        iae("LayerNorm, negative dimension", "LayerNorm:", () -> new LayerNorm(-2));
+        iae("LayerNorm, wrong input", "LayerNorm([3])", () -> new LayerNorm(3).forward(Tensor.ones(2, 4)));
+        iae("Maxout, no pieces", "Maxout:", () -> new Maxout(2, 1, 0, 1));
+        iae("Maxout, negative in", "Maxout:", () -> new Maxout(-1, 2, 2, 1));
+        iae("Maxout, out * k overflows", "Maxout:", () -> new Maxout(1, 65_536, 65_536, 1));
+        iae("Mlp, one size", "Mlp:", () -> new Mlp(new int[] {2}, "tanh", Tensor::tanh, 1));
+        iae("Mlp, negative size", "Mlp:", () -> new Mlp(new int[] {2, -1}, "tanh", Tensor::tanh, 1));
+        iae("RnnCell, negative size", "RnnCell:", () -> new RnnCell(-1, 3, 1));
+        iae("LstmCell, too many weights", "LstmCell:", () -> new LstmCell(1, 40_000, 1));
+        iae("GruCell.step, h of the wrong batch", "GruCell(3 -> 4).step", () -> new GruCell(3, 4, 1)
+                .step(Tensor.zeros(2, 3), State.of(Tensor.zeros(3, 4))));
+        iae("LstmCell.step, c that would broadcast", "LstmCell(3 -> 4).step", () -> new LstmCell(3, 4, 1)
+                .step(Tensor.zeros(2, 3), new State(Tensor.zeros(2, 4), Tensor.zeros(1, 4))));
+        iae("LstmCell.step, no c", "LstmCell(3 -> 4).step", () -> new LstmCell(3, 4, 1)
+                .step(Tensor.zeros(2, 3), State.of(Tensor.zeros(2, 4))));
+        iae("RnnCell.step, x of the wrong width", "RnnCell(3 -> 4).step", () -> new RnnCell(3, 4, 1)
+                .step(Tensor.zeros(2, 5), State.of(Tensor.zeros(2, 4))));
+        iae("RnnCell.forward, 0-d input", "RnnCell(3 -> 4)", () -> new RnnCell(3, 4, 1).forward(Tensor.scalar(1)));
+        iae("RnnCell.load, wrong shape", "RnnCell(3 -> 4).load", () -> new RnnCell(3, 4, 1)
+                .load(Tensor.zeros(4, 3), Tensor.zeros(4, 4), Tensor.zeros(4), Tensor.zeros(4)));
+        iae("RnnCell.initialState, negative batch", "RnnCell(3 -> 4).initialState", () -> new RnnCell(3, 4, 1).initialState(-1));
+        iae("Recurrent.unroll, wrong input size over no steps", "Recurrent.unroll", () -> Recurrent.unroll(new RnnCell(3, 4, 1),
+                Tensor.zeros(0, 2, 5), null));
+        iae("Recurrent.unroll, wrong initial state over no steps", "Recurrent.unroll", () -> Recurrent.unroll(new RnnCell(3, 4, 1),
+                Tensor.zeros(0, 2, 3), State.of(Tensor.zeros(3, 4))));
+        iae("Recurrent.unroll, rank 2", "Recurrent.unroll", () -> Recurrent.unroll(new RnnCell(3, 4, 1), Tensor.zeros(2, 3), null));
+        // ---- PReLU and Dropout
+        iae("PRelu(3), 631 channels", "PRelu(3)", () -> new PRelu(3).forward(Tensor.zeros(2, 631)));
+        iae("PRelu(3), 1-D input", "PRelu(3)", () -> new PRelu(3).forward(Tensor.zeros(3)));
+        iae("PRelu(3), 0-d input", "PRelu(3)", () -> new PRelu(3).forward(Tensor.scalar(1)));
+        iae("PRelu, no channels", "PRelu:", () -> new PRelu(0));
+        iae("prelu, 2-D slope", "prelu:", () -> Activations.prelu(x23, Tensor.ones(1, 3)));
+        iae("prelu, slopes for other channels", "prelu:", () -> Activations.prelu(x23, Tensor.ones(2)));
+        iae("Dropout, p > 1", "Dropout:", () -> new Dropout(1.5, 1));
+        iae("Dropout, NaN p", "Dropout:", () -> new Dropout(NAN, 1));
+        // ---- normalisation
+        iae("BatchNorm1d, one value per channel in training", "BatchNorm1d(3)", () -> new BatchNorm1d(3).forward(Tensor.ones(1, 3)));
+        iae("BatchNorm2d, one value per channel in training", "BatchNorm2d(3)", () -> new BatchNorm2d(3).forward(Tensor.ones(1, 3, 1, 1)));
+        iae("BatchNorm2d, wrong rank", "BatchNorm2d(3)", () -> new BatchNorm2d(3).forward(x23));
+        iae("BatchNorm, wrong channels", "BatchNorm(2)", () -> new BatchNorm(2).forward(x23));
+        iae("BatchNorm, negative eps", "BatchNorm:", () -> new BatchNorm(3, -1, 0.1));
+        iae("BatchNorm, infinite eps", "BatchNorm:", () -> new BatchNorm(3, INF, 0.1));
+        iae("BatchNorm, NaN momentum", "BatchNorm:", () -> new BatchNorm(3, 1e-5, NAN));
+        iae("BatchNorm, no channels", "BatchNorm:", () -> new BatchNorm(0));
+        // ---- activations: hyper-parameters and axes
+        iae("leakyRelu, NaN slope", "leakyRelu:", () -> Activations.leakyRelu(x23, NAN));
+        iae("LeakyReLU module, NaN slope", "LeakyReLU:", () -> Activations.leakyRelu(NAN));
+        iae("elu, infinite alpha", "elu:", () -> Activations.elu(x23, INF));
+        iae("ELU module, NaN alpha", "ELU:", () -> Activations.elu(NAN));
+        iae("Swish, NaN beta", "Swish:", () -> new Swish(NAN, false));
+        iae("softmax, axis out of range", "softmax:", () -> Activations.softmax(Tensor.ones(2), 3));
+        iae("logSoftmax, axis out of range", "logSoftmax:", () -> Activations.logSoftmax(Tensor.ones(2), -2));
+        // ---- losses
+        iae("binaryCrossEntropy, p > 1", "binaryCrossEntropy:", () -> Losses.binaryCrossEntropy(Tensor.scalar(1.5), Tensor.scalar(1)));
+        iae("binaryCrossEntropy, p < 0", "binaryCrossEntropy:", () -> Losses.binaryCrossEntropy(Tensor.scalar(-0.1), Tensor.scalar(1)));
+        iae("binaryCrossEntropy, NaN p", "binaryCrossEntropy:", () -> Losses.binaryCrossEntropy(Tensor.scalar(NAN), Tensor.scalar(1)));
+        iae("binaryCrossEntropy, shapes differ", "binaryCrossEntropy:", () -> Losses.binaryCrossEntropy(Tensor.full(0.5, 3, 1),
+                Tensor.ones(3)));
+        iae("binaryCrossEntropyWithLogits, shapes differ", "binaryCrossEntropyWithLogits:",
+                () -> Losses.binaryCrossEntropyWithLogits(Tensor.zeros(3, 1), Tensor.ones(3)));
+        iae("mse, shapes that would broadcast", "mse:", () -> Losses.mse(Tensor.zeros(3, 1), Tensor.ones(3)));
+        iae("crossEntropy, 1-D logits and two labels", "crossEntropy:", () -> Losses.crossEntropy(Tensor.ones(3), new int[] {0, 1}));
+        iae("crossEntropy, label out of range", "crossEntropy:", () -> Losses.crossEntropy(x23, new int[] {0, 3}));
+        iae("nll, label out of range", "nll:", () -> Losses.nll(x23, new int[] {0, -1}));
+        // ---- Init: fans and bounds
+        iae("Init.heUniform, negative fan", "Init.heUniform:", () -> Init.heUniform(1, -3, 2));
+        iae("Init.heUniform, zero fan", "Init.heUniform:", () -> Init.heUniform(1, 0, 2));
+        iae("Init.heNormal, zero fan", "Init.heNormal:", () -> Init.heNormal(1, 0, 2));
+        iae("Init.xavierUniform, zero fans", "Init.xavierUniform:", () -> Init.xavierUniform(1, 0, 0, 2));
+        iae("Init.xavierNormal, negative fan", "Init.xavierNormal:", () -> Init.xavierNormal(1, -1, 2, 2));
+        iae("Init.xavierUniform, fans overflowing int", "Init.xavierUniform:", () -> Init.xavierUniform(1, -1, Integer.MAX_VALUE, 2));
+        iae("Init.uniform, low > high", "Init.uniform:", () -> Init.uniform(1, 1, 0, 2));
+        iae("Init.uniform, infinite bound", "Init.uniform:", () -> Init.uniform(1, -INF, 0, 2));
+        iae("Init.uniform, infinite width", "Init.uniform:", () -> Init.uniform(1, -1e308, 1e308, 2));
+        iae("Init.uniform, too many elements", "Init.uniform:", () -> Init.uniform(1, 0, 1, 65_536, 65_536));
+        iae("Init.normal, infinite std", "Init.normal:", () -> Init.normal(1, 0, INF, 2));
+        iae("Init.normal, NaN mean", "Init.normal:", () -> Init.normal(1, NAN, 1, 2));
+        iae("Init.zeros, negative dimension", "Init.zeros:", () -> Init.zeros(-1));
+        iae("Init.constant, negative dimension", "Init.constant:", () -> Init.constant(1, 2, -1));
+        // ---- optimisers: every hyper-parameter, named by the optimiser
+        iae("Sgd, NaN momentum", "Sgd:", () -> new Sgd(params(), 0.1, NAN, false, 0));
+        iae("Sgd, negative momentum", "Sgd:", () -> new Sgd(params(), 0.1, -0.5, false, 0));
+        iae("Sgd, NaN weight decay", "Sgd:", () -> new Sgd(params(), 0.1, 0.9, false, NAN));
+        iae("Sgd, infinite weight decay", "Sgd:", () -> new Sgd(params(), 0.1, 0.9, false, INF));
+        iae("Sgd, Nesterov without momentum", "Sgd:", () -> new Sgd(params(), 0.1, 0, true, 0));
+        iae("Sgd, NaN learning rate", "Sgd:", () -> new Sgd(params(), NAN));
+        iae("Sgd, no parameters", "Sgd:", () -> new Sgd(List.of(), 0.1));
+        iae("Sgd, a parameter twice", "Sgd:", () -> {
+            Tensor p = Tensor.ones(1).requiresGrad();
+            new Sgd(List.of(p, p), 0.1);
+        });
+        iae("Adam, negative eps", "Adam:", () -> new Adam(params(), 0.1, 0.9, 0.999, -1e-8, 0, false));
+        iae("Adam, NaN eps", "Adam:", () -> new Adam(params(), 0.1, 0.9, 0.999, NAN, 0, false));
+        iae("Adam, infinite eps", "Adam:", () -> new Adam(params(), 0.1, 0.9, 0.999, INF, 0, false));
+        iae("Adam, beta1 = 1", "Adam:", () -> new Adam(params(), 0.1, 1, 0.999, 1e-8, 0, false));
+        iae("Adam, NaN beta2", "Adam:", () -> new Adam(params(), 0.1, 0.9, NAN, 1e-8, 0, false));
+        iae("Adam, negative weight decay", "Adam:", () -> new Adam(params(), 0.1, 0.9, 0.999, 1e-8, -1, false));
+        iae("AdamW, NaN weight decay", "AdamW:", () -> Adam.adamW(params(), 0.1, NAN));
+        iae("RmsProp, alpha > 1", "RmsProp:", () -> new RmsProp(params(), 0.1, 1.5, 1e-8));
+        iae("RmsProp, negative eps", "RmsProp:", () -> new RmsProp(params(), 0.1, 0.99, -1));
+        iae("Adagrad, negative eps", "Adagrad:", () -> new Adagrad(params(), 0.1, -1));
+        iae("Adagrad, NaN eps", "Adagrad:", () -> new Adagrad(params(), 0.1, NAN));
+        iae("Adagrad, no parameters", "Adagrad:", () -> new Adagrad(List.of(), 0.1));
+        iae("clipGradNorm, NaN maxNorm", "clipGradNorm:", () -> Clipping.clipGradNorm(params(), NAN));
+        iae("EarlyStopping, NaN minDelta", "EarlyStopping:", () -> new EarlyStopping(1, NAN, false));
+        iae("EarlyStopping, infinite minDelta", "EarlyStopping:", () -> new EarlyStopping(1, INF, false));
+        iae("EarlyStopping, patience 0", "EarlyStopping:", () -> new EarlyStopping(0, 0.1, false));
+        iae("Schedules.step, NaN lr0", "Schedules.step:", () -> Schedules.step(NAN, 1, 0.5));
+        iae("Schedules.step, stepSize 0", "Schedules.step:", () -> Schedules.step(0.1, 0, 0.5));
+        iae("Schedules.step, negative epoch", "Schedules.step:", () -> Schedules.step(0.1, 1, 0.5).lr(-1));
+        iae("Schedules.exponential, negative gamma", "Schedules.exponential:", () -> Schedules.exponential(0.1, -1));
+        iae("Schedules.inverseTime, NaN rate", "Schedules.inverseTime:", () -> Schedules.inverseTime(0.1, NAN));
+        iae("Schedules.cosine, tMax 0", "Schedules.cosine:", () -> Schedules.cosine(0.1, 0, 0));
+        iae("Schedules.cosine, NaN etaMin", "Schedules.cosine:", () -> Schedules.cosine(0.1, 10, NAN));
+        // ---- Module
+        iae("summary, negative dimension", "summary:", () -> new Linear(3, 2, 1).summary(-1, 3));
+        CASES.add(new Case("Lambda returning null", IllegalStateException.class, "Lambda 'nothing'",
+                () -> new Lambda("nothing", t -> null).forward(x23)));
+
+        // ---- nulls: a NullPointerException of ours, naming the entry point and the argument
+        npe("Linear(weight null)", "Linear:", () -> new Linear(null, null));
+        npe("Linear.forward(null)", "Linear(2 -> 3)", () -> new Linear(2, 3, 1).forward(null));
+        npe("Conv2d.forward(null)", "Conv2d(1 -> 1", () -> new Conv2d(1, 1, 3, 1).forward(null));
+        npe("Conv(kernel null)", "Conv:", () -> new Conv(1, 1, null, new int[] {1}, new int[] {0}, new int[] {1}, 1, true, 1));
+        npe("MaxPool2d.forward(null)", "MaxPool2d(2", () -> new MaxPool2d(2).forward(null));
+        npe("BatchNorm1d.forward(null)", "BatchNorm1d(3)", () -> new BatchNorm1d(3).forward(null));
+        npe("LayerNorm.forward(null)", "LayerNorm([3])", () -> new LayerNorm(3).forward(null));
+        npe("LayerNorm(null)", "LayerNorm:", () -> new LayerNorm((int[]) null));
+        npe("Dropout.forward(null)", "Dropout(0.5)", () -> new Dropout(0.5, 1).forward(null));
+        npe("PRelu.forward(null)", "PRelu(1)", () -> new PRelu(1).forward(null));
+        npe("Embedding.forward(null)", "Embedding(4, 3)", () -> new Embedding(4, 3, 1).forward(null));
+        npe("Embedding.lookup(null)", "Embedding(4, 3)", () -> new Embedding(4, 3, 1).lookup(null));
+        npe("Maxout.forward(null)", "Maxout:", () -> new Maxout(2, 1, 2, 1).forward(null));
+        npe("Mlp(sizes null)", "Mlp:", () -> new Mlp(null, "tanh", Tensor::tanh, 1));
+        npe("Mlp(activation null)", "Mlp:", () -> new Mlp(new int[] {2, 1}, "tanh", null, 1));
+        npe("Residual(null)", "Residual:", () -> new Residual(null));
+        npe("Residual.forward(null)", "Residual:", () -> new Residual(new Linear(2, 2, 1)).forward(null));
+        npe("Sequential(a null layer)", "Sequential:", () -> new Sequential(new Linear(2, 2, 1), null));
+        npe("Sequential.forward(null)", "Sequential:", () -> new Sequential().forward(null));
+        npe("Lambda(name null)", "Lambda:", () -> new Lambda(null, Tensor::relu));
+        npe("Lambda(function null)", "Lambda 'f'", () -> new Lambda("f", null));
+        npe("Swish.forward(null)", "Swish:", () -> new Swish(1, false).forward(null));
+        npe("swish(x, null)", "swish:", () -> Activations.swish(x23, null));
+        npe("prelu(x, null)", "prelu:", () -> Activations.prelu(x23, null));
+        npe("RnnCell.forward(null)", "RnnCell(3 -> 4)", () -> new RnnCell(3, 4, 1).forward(null));
+        npe("RnnCell.step(x, null)", "RnnCell(3 -> 4).step", () -> new RnnCell(3, 4, 1).step(Tensor.zeros(2, 3), null));
+        npe("GruCell.step(null, state)", "GruCell(3 -> 4).step", () -> new GruCell(3, 4, 1).step(null, State.of(Tensor.zeros(2, 4))));
+        npe("RnnCell.load(null, ...)", "RnnCell(3 -> 4).load", () -> new RnnCell(3, 4, 1).load(null, null, null, null));
+        npe("State.of(null)", "State:", () -> State.of(null));
+        npe("Recurrent.unroll(null cell)", "Recurrent.unroll:", () -> Recurrent.unroll(null, Tensor.zeros(1, 1, 1), null));
+        npe("Recurrent.unroll(null sequence)", "Recurrent.unroll:", () -> Recurrent.unroll(new RnnCell(1, 1, 1), null, null));
+        npe("mse(null, t)", "mse:", () -> Losses.mse(null, x23));
+        npe("mse(p, null)", "mse:", () -> Losses.mse(x23, null));
+        npe("binaryCrossEntropy(null, t)", "binaryCrossEntropy:", () -> Losses.binaryCrossEntropy(null, x23));
+        npe("binaryCrossEntropyWithLogits(z, null)", "binaryCrossEntropyWithLogits:",
+                () -> Losses.binaryCrossEntropyWithLogits(x23, null));
+        npe("crossEntropy(logits, null)", "crossEntropy:", () -> Losses.crossEntropy(x23, null));
+        npe("crossEntropy(null, labels)", "crossEntropy:", () -> Losses.crossEntropy(null, new int[] {0, 1}));
+        npe("nll(null, labels)", "nll:", () -> Losses.nll(null, new int[] {0}));
+        npe("l1Penalty(null)", "l1Penalty:", () -> Losses.l1Penalty(null));
+        npe("l2Penalty(a null weight)", "l2Penalty:", () -> Losses.l2Penalty(Arrays.asList(x23, null)));
+        npe("Init.uniform(shape null)", "Init.uniform:", () -> Init.uniform(1, 0, 1, (int[]) null));
+        npe("Init.heNormal(shape null)", "Init.heNormal:", () -> Init.heNormal(1, 3, (int[]) null));
+        npe("Sgd(null)", "Sgd:", () -> new Sgd(null, 0.1));
+        npe("Adam(a null parameter)", "Adam:", () -> new Adam(Arrays.asList(Tensor.ones(1).requiresGrad(), null), 0.1));
+        npe("RmsProp(null)", "RmsProp:", () -> new RmsProp(null, 0.1));
+        npe("Adagrad(null)", "Adagrad:", () -> new Adagrad(null, 0.1));
+        npe("clipGradNorm(null)", "clipGradNorm:", () -> Clipping.clipGradNorm(null, 1));
+        npe("clipGradNorm(a null parameter)", "clipGradNorm:", () -> Clipping.clipGradNorm(Arrays.asList((Tensor) null), 1));
+        npe("summary(null)", "summary:", () -> new Linear(3, 2, 1).summary((int[]) null));
+        for (String name : List.of("sigmoid", "tanh", "relu", "gelu", "selu", "softplus", "hardSigmoid", "hardTanh")) {
+            UnaryOperator<Tensor> f = activation(name);
+            npe(name + "(null)", name + ":", () -> f.apply(null));
+        }
+        npe("leakyRelu(null)", "leakyRelu:", () -> Activations.leakyRelu(null, 0.1));
+        npe("elu(null)", "elu:", () -> Activations.elu(null, 1));
+        npe("softmax(null)", "softmax:", () -> Activations.softmax(null, 0));
+        npe("logSoftmax(null)", "logSoftmax:", () -> Activations.logSoftmax(null, 0));
+    }
+
+    private static UnaryOperator<Tensor> activation(String name) {
+        switch (name) {
+            case "sigmoid": return Activations::sigmoid;
+            case "tanh": return Activations::tanh;
+            case "relu": return Activations::relu;
+            case "gelu": return Activations::gelu;
+            case "selu": return Activations::selu;
+            case "softplus": return Activations::softplus;
+            case "hardSigmoid": return Activations::hardSigmoid;
+            case "hardTanh": return Activations::hardTanh;
+            default: throw new IllegalArgumentException(name);
+        }
+    }
+
+    static Stream<Case> cases() {
+        return CASES.stream();
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("cases")
+    void throwsOurErrorNamingTheEntryPoint(Case c) {
+        Throwable e = assertThrows(c.type, c.call, c.what);
+        assertTrue(e.getClass() == c.type, c.what + ": threw " + e);
+        String m = e.getMessage();
+        assertNotNull(m, c.what + ": no message");
+        assertTrue(m.startsWith(c.names), c.what + ": the message should begin with '" + c.names + "': " + m);
+        assertFalse(m.contains("because \"") || m.contains("Cannot invoke") || m.contains("Cannot read"),
+                c.what + ": the JVM's text, not ours: " + m);
+    }
+}
