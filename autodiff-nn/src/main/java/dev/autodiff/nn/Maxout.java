@@ -8,6 +8,7 @@ import dev.autodiff.Tensor;
  */
 public final class Maxout extends Module {
     private final Linear linear;
+    private final int in;
     private final int out;
     private final int k;
 
@@ -16,6 +17,7 @@ public final class Maxout extends Module {
             throw new IllegalArgumentException("Maxout: need in, out >= 0 and k >= 1 pieces with in * out * k <= 2^31 - 1, "
                     + "got in " + in + ", out " + out + ", k " + k);
         }
+        this.in = in;
         this.out = out;
         this.k = k;
         this.linear = child("linear", new Linear(in, out * k, seed));
@@ -23,12 +25,21 @@ public final class Maxout extends Module {
 
     @Override
     public Tensor forward(Tensor x) {
-        java.util.Objects.requireNonNull(x, "Maxout: the input x is null");
+        java.util.Objects.requireNonNull(x, () -> describe() + ": the input x is null");
+        if (x.rank() < 1 || x.dim(-1) != in) {
+            throw new IllegalArgumentException(describe() + ": input must end in dimension " + in + ", got shape "
+                    + java.util.Arrays.toString(x.shape()));
+        }
         Tensor z = linear.forward(x);
         int[] s = z.shape();
         int[] grouped = java.util.Arrays.copyOf(s, s.length + 1);
         grouped[s.length - 1] = out;
         grouped[s.length] = k;
         return z.reshape(grouped).max(-1);
+    }
+
+    @Override
+    public String describe() {
+        return "Maxout(" + in + " -> " + out + ", " + k + " pieces)";
     }
 }

@@ -64,7 +64,10 @@ public abstract class Module {
         }
     }
 
-    /** Every parameter of this module and its submodules, by path, in registration order. */
+    /**
+     * Every parameter of this module and its submodules, by path, in registration order; a module used in two
+     * places (shared weights) lists its parameters under both paths, the same tensors.
+     */
     public final Map<String, Tensor> parameters() {
         Map<String, Tensor> out = new LinkedHashMap<>();
         collect("", out);
@@ -93,10 +96,14 @@ public abstract class Module {
         return Collections.unmodifiableMap(children);
     }
 
+    /** The number of trainable numbers: each distinct parameter tensor counted once, shared ones included. */
     public final long parameterCount() {
         long n = 0;
+        java.util.Set<Tensor> seen = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
         for (Tensor p : parameters().values()) {
-            n += p.size();
+            if (seen.add(p)) {
+                n += p.size();
+            }
         }
         return n;
     }

@@ -131,6 +131,20 @@ class EdgeCaseTest {
     }
 
     @Test
+    void sharedWeightsAreCountedAndSteppedOnce() {
+        // one Linear used twice: parameters() lists it under both paths; PyTorch counts and steps it once
+        Linear shared = new Linear(2, 2, 4);
+        Sequential net = new Sequential(shared, shared);
+        assertEquals(List.of("0.weight", "0.bias", "1.weight", "1.bias"), List.copyOf(net.parameters().keySet()));
+        assertEquals(2 * 2 + 2, net.parameterCount(), "each distinct tensor counted once");
+        Tensor w0 = shared.weight().detach().mul(1.0);
+        net.forward(Tensor.ones(3, 2)).sum().backward();
+        Tensor g = shared.weight().grad();
+        new dev.autodiff.nn.optim.Sgd(net.parameters().values(), 0.1).step();
+        same(w0.sub(g.mul(0.1)), shared.weight(), "one SGD step with the summed gradient, not two");
+    }
+
+    @Test
     void otherEdgesPyTorchAccepts() {
         assertArrayEquals(new int[] {1, 0}, new Embedding(3, 0, 1).forward(Tensor.fromArray(new double[] {1})).shape());
         assertArrayEquals(new int[] {0, 3}, new Embedding(0, 3, 1).weight().shape());

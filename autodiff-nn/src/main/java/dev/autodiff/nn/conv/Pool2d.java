@@ -56,8 +56,13 @@ public class Pool2d extends Module {
         int c = x.dim(1);
         int h = x.dim(2);
         int w = x.dim(3);
-        int oh = (h + 2 * padding - kernel) / stride + 1;
-        int ow = (w + 2 * padding - kernel) / stride + 1;
+        int oh = (int) (((long) h + 2L * padding - kernel) / stride + 1);
+        int ow = (int) (((long) w + 2L * padding - kernel) / stride + 1);
+        // the windows, unfolded to (N C, k k, oh ow), must be an array Java can hold
+        if ((double) n * c * kernel * kernel * oh * ow > Integer.MAX_VALUE || (long) h + 2L * padding > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException(describe() + ": the input " + java.util.Arrays.toString(x.shape())
+                    + " would unfold to more than 2^31 - 1 elements");
+        }
         int[] k = {kernel, kernel};
         int[] s = {stride, stride};
         Tensor planes = x.reshape(n * c, 1, h, w);

@@ -1,9 +1,11 @@
 package dev.autodiff.nn.optim;
 
 import dev.autodiff.Tensor;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.IdentityHashMap;
+import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 
@@ -13,25 +15,28 @@ final class Hyper {
 
     /**
      * The parameters, checked before Optimizer's constructor sees them: not null, none null, not empty (as
-     * PyTorch: "optimizer got an empty parameter list") and no tensor twice (it would be stepped twice).
+     * PyTorch: "optimizer got an empty parameter list"), and each tensor once, in order of first appearance:
+     * a weight shared by two layers is listed by Module.parameters() under both paths, and must be stepped
+     * once per step, not twice (PyTorch's parameters() lists it once).
      */
-    static Collection<Tensor> params(String who, Collection<Tensor> params) {
+    static List<Tensor> params(String who, Collection<Tensor> params) {
         Objects.requireNonNull(params, () -> who + ": params is null");
         if (params.isEmpty()) {
             throw new IllegalArgumentException(who + ": got an empty parameter list");
         }
         Set<Tensor> seen = Collections.newSetFromMap(new IdentityHashMap<>());
+        List<Tensor> unique = new ArrayList<>();
         int i = 0;
         for (Tensor p : params) {
             if (p == null) {
                 throw new NullPointerException(who + ": parameter " + i + " is null");
             }
-            if (!seen.add(p)) {
-                throw new IllegalArgumentException(who + ": parameter " + i + " appears more than once in the list");
+            if (seen.add(p)) {
+                unique.add(p);
             }
             i++;
         }
-        return params;
+        return unique;
     }
 
     /** A finite value >= 0 (NaN and infinity refused: they can only make every update NaN or nothing). */
