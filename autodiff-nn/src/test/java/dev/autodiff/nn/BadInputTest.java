@@ -248,6 +248,8 @@ class BadInputTest {
         npe("RnnCell.load(null, ...)", "RnnCell(3 -> 4).load", () -> new RnnCell(3, 4, 1).load(null, null, null, null));
         npe("State.of(null)", "State:", () -> State.of(null));
         npe("Recurrent.unroll(null cell)", "Recurrent.unroll:", () -> Recurrent.unroll(null, Tensor.zeros(1, 1, 1), null));
+        npe("Recurrent.last(null cell)", "Recurrent.last:", () -> Recurrent.last(null, Tensor.zeros(1, 1, 1)));
+        iae("Recurrent.last, wrong input size", "Recurrent.last:", () -> Recurrent.last(new RnnCell(3, 4, 1), Tensor.zeros(2, 1, 5)));
         npe("Recurrent.unroll(null sequence)", "Recurrent.unroll:", () -> Recurrent.unroll(new RnnCell(1, 1, 1), null, null));
         npe("mse(null, t)", "mse:", () -> Losses.mse(null, x23));
         npe("mse(p, null)", "mse:", () -> Losses.mse(x23, null));

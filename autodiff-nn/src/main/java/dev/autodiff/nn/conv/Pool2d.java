@@ -58,8 +58,10 @@ public class Pool2d extends Module {
         int w = x.dim(3);
         int oh = (int) (((long) h + 2L * padding - kernel) / stride + 1);
         int ow = (int) (((long) w + 2L * padding - kernel) / stride + 1);
-        // the windows, unfolded to (N C, k k, oh ow), must be an array Java can hold
-        if ((double) n * c * kernel * kernel * oh * ow > Integer.MAX_VALUE || (long) h + 2L * padding > Integer.MAX_VALUE) {
+        // the padded planes and the windows unfolded to (N C, k k, oh ow) must be arrays Java can hold
+        double planesSize = (double) n * c;
+        if (planesSize * kernel * kernel * oh * ow > Integer.MAX_VALUE
+                || planesSize * ((double) h + 2 * padding) * ((double) w + 2 * padding) > Integer.MAX_VALUE) {
             throw new IllegalArgumentException(describe() + ": the input " + java.util.Arrays.toString(x.shape())
                     + " would unfold to more than 2^31 - 1 elements");
         }

@@ -35,14 +35,18 @@ public final class Recurrent {
 
     /** Runs the cell from {@code initial} (null for zeros) over the T steps of {@code xs}. */
     public static Result unroll(Cell cell, Tensor xs, State initial) {
-        Objects.requireNonNull(cell, "Recurrent.unroll: cell is null");
-        Objects.requireNonNull(xs, "Recurrent.unroll: the sequence xs is null");
+        return unroll("Recurrent.unroll", cell, xs, initial);
+    }
+
+    private static Result unroll(String who, Cell cell, Tensor xs, State initial) {
+        Objects.requireNonNull(cell, () -> who + ": cell is null");
+        Objects.requireNonNull(xs, () -> who + ": the sequence xs is null");
         if (xs.rank() != 3 || xs.dim(2) != cell.inputSize()) {
-            throw new IllegalArgumentException("Recurrent.unroll: the sequence must be (T, N, " + cell.inputSize() + ") for "
+            throw new IllegalArgumentException(who + ": the sequence must be (T, N, " + cell.inputSize() + ") for "
                     + cell.describe() + ", got shape " + java.util.Arrays.toString(xs.shape()));
         }
         State s = initial != null ? initial : cell.initialState(xs.dim(1));
-        cell.checkState("Recurrent.unroll (" + cell.describe() + ")", xs.dim(1), s);
+        cell.checkState(who + " (" + cell.describe() + ")", xs.dim(1), s);
         List<Tensor> outs = new ArrayList<>(xs.dim(0));
         for (int t = 0; t < xs.dim(0); t++) {
             s = cell.step(xs.slice(0, t, t + 1).squeeze(0), s);
@@ -53,6 +57,6 @@ public final class Recurrent {
 
     /** Many-to-one: the final hidden state (the initial one, zeros, for T = 0). */
     public static Tensor last(Cell cell, Tensor xs) {
-        return unroll(cell, xs, null).last().h();
+        return unroll("Recurrent.last", cell, xs, null).last().h();
     }
 }
