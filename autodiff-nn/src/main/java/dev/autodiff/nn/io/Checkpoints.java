@@ -12,8 +12,8 @@ import java.util.Objects;
 import java.util.TreeSet;
 
 /**
- * A module's parameters and, optionally, its optimizer's state, in one safetensors file: parameters as
- * "model.NAME", optimizer state as "optimizer.SLOT.I", and the optimizer's class, parameter count, step
+ * A module's parameters and buffers (such as batch norm's running statistics) and, optionally, its optimizer's
+ * state, in one safetensors file: parameters and buffers as "model.NAME" (as in PyTorch's state_dict), optimizer state as "optimizer.SLOT.I", and the optimizer's class, parameter count, step
  * count and learning rate in the metadata. Saving is atomic and leaves no temporary file (see
  * {@link SafeTensors}); a file that is not valid safetensors gives an IOException. Loading checks every
  * name and shape, and the optimizer's kind, parameter count and state, before changing anything, and an
@@ -35,7 +35,7 @@ public final class Checkpoints {
         Objects.requireNonNull(path, "Checkpoints.save: path is null");
         Objects.requireNonNull(model, "Checkpoints.save: model is null");
         Map<String, Tensor> tensors = new LinkedHashMap<>();
-        model.parameters().forEach((n, p) -> tensors.put(MODEL + n, p));
+        modelState(model).forEach((n, p) -> tensors.put(MODEL + n, p));
         Map<String, String> meta = new LinkedHashMap<>();
         meta.put("format", FORMAT);
         if (optimizer != null) {
@@ -57,7 +57,7 @@ public final class Checkpoints {
         if (format != null && !format.equals(FORMAT)) {
             throw new IllegalArgumentException(where + "format '" + format + "' is not " + FORMAT + ", the one this library reads");
         }
-        Map<String, Tensor> params = model.parameters();
+        Map<String, Tensor> params = modelState(model);
         Map<String, Tensor> state = new LinkedHashMap<>();
         TreeSet<String> missing = new TreeSet<>(params.keySet());
         TreeSet<String> unexpected = new TreeSet<>();
@@ -80,7 +80,7 @@ public final class Checkpoints {
         }
         if (!missing.isEmpty() || !unexpected.isEmpty() || shapes.length() > 0) {
             throw new IllegalArgumentException(where + "does not match the model:"
-                    + (missing.isEmpty() ? "" : "\n  missing parameters: " + missing)
+                    + (missing.isEmpty() ? "" : "\n  missing parameters or buffers: " + missing)
                     + (unexpected.isEmpty() ? "" : "\n  unexpected tensors: " + unexpected)
                     + (shapes.length() == 0 ? "" : "\n  shape mismatches:" + shapes));
         }
@@ -111,6 +111,13 @@ public final class Checkpoints {
         for (Map.Entry<String, Tensor> e : params.entrySet()) {
             e.getValue().assign(c.tensors().get(MODEL + e.getKey()));
         }
+    }
+
+    /** The parameters and buffers, by path: what a checkpoint holds of the model. */
+    private static Map<String, Tensor> modelState(Module model) {
+        Map<String, Tensor> all = new LinkedHashMap<>(model.parameters());
+        all.putAll(model.buffers());
+        return all;
     }
 
     private static long integer(String where, Map<String, String> meta, String key, long max) {

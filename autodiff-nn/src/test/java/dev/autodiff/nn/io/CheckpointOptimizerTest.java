@@ -199,7 +199,7 @@ class CheckpointOptimizerTest {
         String before = snapshot(other, null);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Checkpoints.load(ckpt, other, null));
         assertTrue(e.getMessage().startsWith("Checkpoints.load: " + ckpt + ": does not match the model"), e.getMessage());
-        assertTrue(e.getMessage().contains("missing parameters: [3.bias, 3.weight]"), e.getMessage());
+        assertTrue(e.getMessage().contains("missing parameters or buffers: [3.bias, 3.weight]"), e.getMessage());
         assertTrue(e.getMessage().contains("'0.weight': checkpoint [3, 5], model [3, 4]"), e.getMessage());
         assertEquals(before, snapshot(other, null), "nothing loaded");
 
@@ -258,4 +258,34 @@ class CheckpointOptimizerTest {
         }
     }
 
+
+    /** Buffers are model state: batch norm's running statistics survive a checkpoint, so eval gives the same output. */
+    @Test
+    void buffersAreSavedAndLoaded() throws IOException {
+        Sequential a = new Sequential(new Linear(3, 4, 1), new dev.autodiff.nn.BatchNorm1d(4));
+        Sequential b = new Sequential(new Linear(3, 4, 1), new dev.autodiff.nn.BatchNorm1d(4));
+        Tensor x = Tensor.randn(5, 6, 3);
+        for (int i = 0; i < 3; i++) {
+            a.forward(x.mul(i + 1.0)); // training mode: the running statistics move
+        }
+        Path ckpt = dir.resolve("bn.safetensors");
+        Checkpoints.save(ckpt, a, null);
+        Checkpoints.load(ckpt, b, null);
+        a.buffers().forEach((n, t) -> assertArrayEquals(t.toArray(), b.buffers().get(n).toArray(), 0.0, n));
+        assertEquals(2, a.buffers().size(), "running mean and variance: " + a.buffers().keySet());
+        a.eval();
+        b.eval();
+        assertArrayEquals(a.forward(x).toArray(), b.forward(x).toArray(), 0.0);
+        // a file without the buffers does not fit the model
+        Path paramsOnly = dir.resolve("params.safetensors");
+        SafeTensors.save(paramsOnly, new LinkedHashMap<>(prefixed(a.parameters())), Map.of("format", "autodiff-checkpoint-1"));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Checkpoints.load(paramsOnly, b, null));
+        assertTrue(e.getMessage().contains("running"), e.getMessage());
+    }
+
+    private static Map<String, Tensor> prefixed(Map<String, Tensor> m) {
+        Map<String, Tensor> out = new LinkedHashMap<>();
+        m.forEach((n, t) -> out.put("model." + n, t));
+        return out;
+    }
 }
