@@ -107,11 +107,19 @@ public final class Tensor {
         return new Tensor(new double[] {value}, Shapes.SCALAR);
     }
 
-    /** A tensor holding a copy of {@code data} in the given shape; with no shape, a 1-D tensor. */
+    /** A 1-D tensor holding a copy of {@code data}. */
+    public static Tensor fromArray(double[] data) {
+        return fromArray(data, new int[] {nonNull(data, "fromArray", "data").length});
+    }
+
+    /**
+     * A tensor holding a copy of {@code data} in the given shape; an empty shape is rank 0 (one value), so that
+     * {@code fromArray(t.toArray(), t.shape())} gives back t's shape whatever its rank.
+     */
     public static Tensor fromArray(double[] data, int... shape) {
         nonNull(data, "fromArray", "data");
         nonNull(shape, "fromArray", "shape");
-        int[] s = shape.length == 0 ? new int[] {data.length} : checkShape("fromArray", shape);
+        int[] s = checkShape("fromArray", shape);
         if (Shapes.size(s) != data.length) {
             throw new IllegalArgumentException("fromArray: " + data.length + " values do not fill shape "
                     + Shapes.str(s) + " (" + Shapes.size(s) + " elements)");
