@@ -55,7 +55,7 @@ public final class Adam extends Optimizer {
         Tensor vi = state(v, i, p);
         mi.assign(mi.mul(beta1).add(g.mul(1 - beta1)));
         vi.assign(vi.mul(beta2).add(g.square().mul(1 - beta2)));
-        int t = steps();
+        int t = steps(i);
         double c1 = 1 - Math.pow(beta1, t);
         double c2 = 1 - Math.pow(beta2, t);
         Tensor denom = vi.div(c2).sqrt().add(eps);

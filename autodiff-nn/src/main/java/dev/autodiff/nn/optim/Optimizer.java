@@ -22,6 +22,8 @@ public abstract class Optimizer {
     protected final List<Tensor> params;
     protected double lr;
     private int steps;
+    /** How many updates each parameter has had: its own step count, as PyTorch's state['step']. */
+    private int[] paramSteps;
 
     protected Optimizer(Collection<Tensor> params, double lr) {
         if (!(lr >= 0)) {
@@ -29,6 +31,7 @@ public abstract class Optimizer {
         }
         this.params = new ArrayList<>(params);
         this.lr = lr;
+        this.paramSteps = new int[this.params.size()];
         for (Tensor p : this.params) {
             if (!p.needsGrad() || !p.isLeaf()) {
                 throw new IllegalArgumentException(getClass().getSimpleName()
@@ -44,6 +47,7 @@ public abstract class Optimizer {
             for (int i = 0; i < params.size(); i++) {
                 Tensor p = params.get(i);
                 if (p.grad() != null) {
+                    paramSteps[i]++;
                     update(i, p, p.grad());
                 }
             }
@@ -53,9 +57,13 @@ public abstract class Optimizer {
     /** Updates parameter i (in place) from its gradient g; called inside noGrad. */
     protected abstract void update(int i, Tensor p, Tensor g);
 
-    /** The number of steps taken, counting the one in progress during {@link #update}. */
-    protected final int steps() {
-        return steps;
+    /**
+     * How many updates parameter i has had, counting the one in progress during {@link #update}: its own step,
+     * as PyTorch's per-parameter {@code state['step']}, so a parameter that first gets a gradient late (it was
+     * frozen, or its branch unused) starts with step 1 and Adam's bias correction for step 1.
+     */
+    protected final int steps(int i) {
+        return paramSteps[i];
     }
 
     public final void zeroGrad() {
@@ -84,13 +92,13 @@ public abstract class Optimizer {
     protected abstract Map<String, List<Tensor>> slots();
 
     /**
-     * The state to checkpoint: "slot.i" for parameter i's entry of each slot, for every parameter updated so
-     * far (in the order of slot name, then parameter). With {@link #stepCount()} and {@link #lr()} it is the
-     * whole of the optimizer's changing state.
+     * The state to checkpoint: "slot.i" for parameter i's entry of each slot, and "step.i" (a 0-dim tensor) for
+     * its own step count, for every parameter updated so far (in the order of slot name, then parameter). With
+     * {@link #stepCount()} and {@link #lr()} it is the whole of the optimizer's changing state.
      */
     public final Map<String, Tensor> state() {
         Map<String, Tensor> out = new LinkedHashMap<>();
-        new TreeMap<>(slots()).forEach((slot, list) -> {
+        allSlots().forEach((slot, list) -> {
             for (int i = 0; i < list.size(); i++) {
                 if (list.get(i) != null) {
                     out.put(slot + "." + i, list.get(i).detach());
@@ -100,7 +108,22 @@ public abstract class Optimizer {
         return out;
     }
 
-    /** The number of steps taken so far. */
+    /** The optimizer's slots and the per-parameter step counts as slot "step", in name order. */
+    private Map<String, List<Tensor>> allSlots() {
+        Map<String, List<Tensor>> all = new TreeMap<>(slots());
+        List<Tensor> step = new ArrayList<>();
+        for (int n : paramSteps) {
+            step.add(n == 0 ? null : Tensor.scalar(n));
+        }
+        if (all.put(STEP, step) != null) {
+            throw new IllegalStateException(getClass().getSimpleName() + ": a slot may not be named '" + STEP + "'");
+        }
+        return all;
+    }
+
+    private static final String STEP = "step";
+
+    /** The number of calls of {@link #step()} so far. */
     public final int stepCount() {
         return steps;
     }
@@ -126,7 +149,7 @@ public abstract class Optimizer {
         if (stepCount < 0) {
             throw new IllegalArgumentException(op + ": negative step count " + stepCount);
         }
-        Map<String, List<Tensor>> slots = new TreeMap<>(slots());
+        Map<String, List<Tensor>> slots = allSlots();
         Map<String, Tensor[]> loaded = new TreeMap<>();
         slots.keySet().forEach(slot -> loaded.put(slot, new Tensor[params.size()]));
         for (Map.Entry<String, Tensor> e : state.entrySet()) {
@@ -141,7 +164,13 @@ public abstract class Optimizer {
                         + " has slots " + slots.keySet() + " and " + params.size() + " parameters; keys are 'slot.i' with 0 <= i < "
                         + params.size());
             }
-            if (!Arrays.equals(value.shape(), params.get(i).shape())) {
+            if (slot.equals(STEP)) {
+                double n = value.rank() == 0 ? value.item() : Double.NaN;
+                if (!(n >= 1 && n <= Integer.MAX_VALUE && n == Math.rint(n))) {
+                    throw new IllegalArgumentException(op + ": state '" + key + "' must be a 0-dim whole number >= 1 "
+                            + "(parameter " + i + "'s own step count), got " + value);
+                }
+            } else if (!Arrays.equals(value.shape(), params.get(i).shape())) {
                 throw new IllegalArgumentException(op + ": state '" + key + "' has shape " + Arrays.toString(value.shape())
                         + " but parameter " + i + " has shape " + Arrays.toString(params.get(i).shape()));
             }
@@ -154,19 +183,39 @@ public abstract class Optimizer {
             List<String> have = new ArrayList<>();
             List<String> lack = new ArrayList<>();
             for (Map.Entry<String, Tensor[]> e : loaded.entrySet()) {
-                (e.getValue()[i] != null ? have : lack).add(e.getKey() + "." + i);
+                if (!e.getKey().equals(STEP)) {
+                    (e.getValue()[i] != null ? have : lack).add(e.getKey() + "." + i);
+                }
             }
             if (!have.isEmpty() && !lack.isEmpty()) {
                 throw new IllegalArgumentException(op + ": parameter " + i + " has state " + have + " but not " + lack
                         + "; a parameter's slots exist together, so this state is incomplete");
             }
+            if (!have.isEmpty() && loaded.get(STEP)[i] == null) {
+                throw new IllegalArgumentException(op + ": parameter " + i + " has state " + have + " but no step." + i
+                        + " (its own step count), so this state is incomplete");
+            }
+            if (loaded.get(STEP)[i] != null) {
+                have.add(STEP + "." + i);
+            }
             if (!have.isEmpty() && stepCount == 0) {
                 throw new IllegalArgumentException(op + ": state " + have + " with a step count of 0; state exists only "
                         + "after a step, so the step count is missing or wrong");
             }
+            if (loaded.get(STEP)[i] != null && loaded.get(STEP)[i].item() > stepCount) {
+                throw new IllegalArgumentException(op + ": step." + i + " is " + (long) loaded.get(STEP)[i].item()
+                        + ", more than the step count " + stepCount + ": a parameter has at most one update per step");
+            }
         }
         // all checked: replace everything
         for (Map.Entry<String, List<Tensor>> e : slots.entrySet()) {
+            if (e.getKey().equals(STEP)) {
+                Tensor[] n = loaded.get(STEP);
+                for (int i = 0; i < paramSteps.length; i++) {
+                    paramSteps[i] = n[i] == null ? 0 : (int) n[i].item();
+                }
+                continue;
+            }
             List<Tensor> list = e.getValue();
             list.clear();
             for (Tensor v : loaded.get(e.getKey())) {

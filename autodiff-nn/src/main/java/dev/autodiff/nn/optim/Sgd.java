@@ -41,7 +41,7 @@ public final class Sgd extends Optimizer {
         Tensor d = weightDecay == 0 ? g : g.add(p.mul(weightDecay));
         if (momentum != 0) {
             Tensor b = state(buffers, i, p);
-            if (steps() == 1) {
+            if (steps(i) == 1) {
                 b.assign(d);
             } else {
                 b.assign(b.mul(momentum).add(d));

@@ -99,7 +99,7 @@ class CheckpointOptimizerTest {
         Sequential a = model(1);
         Adam optA = new Adam(a.parameters().values(), 0.01);
         train(a, optA, 3, "2.");
-        assertEquals(List.of("m.0", "m.1", "v.0", "v.1"), List.copyOf(optA.state().keySet()));
+        assertEquals(List.of("m.0", "m.1", "step.0", "step.1", "v.0", "v.1"), List.copyOf(optA.state().keySet()));
         Path ckpt = dir.resolve("frozen.safetensors");
         Checkpoints.save(ckpt, a, optA);
 
@@ -147,12 +147,16 @@ class CheckpointOptimizerTest {
         Tensor w = Tensor.zeros(m.parameters().get("0.weight").shape());
         Object[][] bad = {
             {without(good, "v.1"), 2, "parameter 1 has state [m.1] but not [v.1]; a parameter's slots exist together"},
+            {without(good, "step.1"), 2, "parameter 1 has state [m.1, v.1] but no step.1"},
+            {with(good, "step.0", Tensor.scalar(3)), 2, "step.0 is 3, more than the step count 2"},
+            {with(good, "step.0", Tensor.scalar(1.5)), 2, "state 'step.0' must be a 0-dim whole number >= 1"},
+            {with(good, "step.0", Tensor.ones(1)), 2, "state 'step.0' must be a 0-dim whole number >= 1"},
             {good, 0, "with a step count of 0; state exists only after a step"},
             {good, -1, "negative step count -1"},
             {with(good, "m.01", w), 2, "unexpected state 'm.01'"},
             {with(good, "m.-1", w), 2, "unexpected state 'm.-1'"},
             {with(good, "m.99999999999", w), 2, "unexpected state 'm.99999999999'"},
-            {with(good, "m.4", w), 2, "unexpected state 'm.4'; Adam has slots [m, v] and 4 parameters"},
+            {with(good, "m.4", w), 2, "unexpected state 'm.4'; Adam has slots [m, step, v] and 4 parameters"},
             {with(good, "momentum.0", w), 2, "unexpected state 'momentum.0'"},
             {with(good, "m", w), 2, "unexpected state 'm'"},
             {with(good, "m.0.0", w), 2, "unexpected state 'm.0.0'"},
