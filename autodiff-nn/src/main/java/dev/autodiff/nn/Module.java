@@ -32,7 +32,7 @@ public abstract class Module {
     protected final Tensor param(String name, Tensor init) {
         checkName(name);
         Objects.requireNonNull(init, () -> getClass().getSimpleName() + ": the initial value of parameter '" + name + "' is null");
-        Tensor p = Values.of(init.toArray(), init.shape()).requiresGrad();
+        Tensor p = Tensor.fromArray(init.toArray(), init.shape()).requiresGrad();
         params.put(name, p);
         return p;
     }
@@ -44,7 +44,7 @@ public abstract class Module {
     protected final Tensor buffer(String name, Tensor init) {
         checkName(name);
         Objects.requireNonNull(init, () -> getClass().getSimpleName() + ": the initial value of buffer '" + name + "' is null");
-        Tensor b = Values.of(init.toArray(), init.shape());
+        Tensor b = Tensor.fromArray(init.toArray(), init.shape());
         buffers.put(name, b);
         return b;
     }
@@ -174,7 +174,7 @@ public abstract class Module {
             modes.forEach((m, training) -> m.training = training);
             state.forEach((t, v) -> {
                 if (!java.util.Arrays.equals(t.toArray(), v)) {
-                    t.assign(Values.of(v, t.shape()));
+                    t.assign(Tensor.fromArray(v, t.shape()));
                 }
             });
         }
