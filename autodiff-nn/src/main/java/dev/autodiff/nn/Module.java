@@ -70,25 +70,21 @@ public abstract class Module {
      */
     public final Map<String, Tensor> parameters() {
         Map<String, Tensor> out = new LinkedHashMap<>();
-        collect("", out);
+        collect("", m -> m.params, out);
         return Collections.unmodifiableMap(out);
-    }
-
-    private void collect(String prefix, Map<String, Tensor> out) {
-        params.forEach((n, p) -> out.put(prefix + n, p));
-        children.forEach((n, m) -> m.collect(prefix + n + ".", out));
     }
 
     /** Every buffer of this module and its submodules, by path, in registration order (the tensors themselves). */
     public final Map<String, Tensor> buffers() {
         Map<String, Tensor> out = new LinkedHashMap<>();
-        collectBuffers("", out);
+        collect("", m -> m.buffers, out);
         return Collections.unmodifiableMap(out);
     }
 
-    private void collectBuffers(String prefix, Map<String, Tensor> out) {
-        buffers.forEach((n, b) -> out.put(prefix + n, b));
-        children.forEach((n, m) -> m.collectBuffers(prefix + n + ".", out));
+    /** The tensors {@code own} picks from this module and each submodule, under their paths. */
+    private void collect(String prefix, java.util.function.Function<Module, Map<String, Tensor>> own, Map<String, Tensor> out) {
+        own.apply(this).forEach((n, t) -> out.put(prefix + n, t));
+        children.forEach((n, m) -> m.collect(prefix + n + ".", own, out));
     }
 
     /** The direct submodules, by name. */
