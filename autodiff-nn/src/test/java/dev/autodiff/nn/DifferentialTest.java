@@ -1,0 +1,736 @@
+package dev.autodiff.nn;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import dev.autodiff.Autodiff;
+import dev.autodiff.Tensor;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.function.Function;
+import java.util.stream.Stream;
+import java.util.zip.GZIPInputStream;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestFactory;
+
+/**
+ * The differential test against PyTorch 1.13 (float64): random small programs written, with their expected
+ * numbers, by {@code autodiff-nn/fixtures/differential.py} into {@code differential/programs.txt.gz}, and
+ * replayed here through the public API only (no Python at test time). Each program is its own test case,
+ * named by its id, family, ops and seed.
+ *
+ * <p>A program is a DAG of 1-8 ops (plus, where a node would otherwise be unread, a {@code sum} and
+ * {@code add} folding it into the output) over 1-3 inputs of rank 0-4, dims 0-5, operands broadcasting. For
+ * each one this checks, against the fixture:
+ * <ul>
+ *   <li>the value y, by plain evaluation and as the value of {@link Autodiff#jvp};
+ *   <li>the gradient of L = sum(y r) for the recorded cotangent r, by {@link Autodiff#grad} and by
+ *       {@link Tensor#backward()};
+ *   <li>J v by {@link Autodiff#jvp}, and J v for 2-3 tangents at once (a tangent with one extra leading
+ *       dimension);
+ *   <li>the Hessian-vector product of L along v, reverse-over-reverse ({@code grad(..., createGraph)} then grad
+ *       of the dot product with v) and forward-over-reverse (jvp of a function computing the gradient by
+ *       {@link Autodiff#valueAndGrad}), and, for one-input programs, by {@link Autodiff#hvp};
+ *   <li>when the inputs hold at most 12 numbers: the full Hessian ({@link Autodiff#hessian}) of L and the
+ *       Jacobian of y by {@link Autodiff#jacrev} and {@link Autodiff#jacfwd}, all with respect to the inputs
+ *       flattened and concatenated in order.
+ * </ul>
+ * Tolerance: |a - b| <= 1e-10 + 1e-9 |b| (NaN equals NaN, equal infinities are equal). The generator only
+ * keeps a random ("generic") program if every recorded number moves by less than 1e-7 + 1e-6 |b| when the
+ * inputs move by 1e-11 relative, and keeps operands of kinks, ties and comparisons either exactly on them or
+ * clearly away, so that this tolerance is a fair demand of any correct float64 implementation.
+ *
+ * <p>Where PyTorch is wrong, the fixture holds finite differences instead (tol=fd: hvp and Hessian within
+ * 1e-6 + 1e-6 |b|, the rest as usual):
+ * <ul>
+ *   <li>{@code pow(a, b)} with exponents exactly 0 (the "powzero" family): PyTorch masks the gradient of the
+ *       base with {@code where(b == 0, 0, ...)}, which loses the cross derivative d/db (d/da a^b) = 1/a at
+ *       b = 0 (its reverse-over-reverse and forward-over-reverse Hessians even differ). The generator checks
+ *       for each such program that PyTorch's value does differ from the finite differences (Richardson
+ *       extrapolated central differences of PyTorch's correct first derivative, converged to 1e-9).
+ *   <li>{@code prelu} and {@code binary_cross_entropy} double backward, said to be wrong in PyTorch, agree
+ *       with finite differences (and gradgradcheck) in this build on every generated program containing them;
+ *       the generator checks each and would record finite differences for any that disagreed.
+ * </ul>
+ * The "bce01" family (binaryCrossEntropy with p exactly 0 or 1) records first order only, at 1e-8 relative:
+ * PyTorch's clamp in (p - t) / max(p (1 - p), eps) uses eps = 1e-12f = 9.99999996e-13, 4e-9 away from the
+ * documented double 1e-12.
+ *
+ * <p>Besides the programs: the number loaded must be the header's count and at least {@value #MIN_PROGRAMS},
+ * and every op this replayer knows (every public Tensor op and nn functional) must occur in some program.
+ */
+class DifferentialTest {
+    static final int MIN_PROGRAMS = 2000;
+    static final String RESOURCE = "/differential/programs.txt.gz";
+
+    /** The ops this replayer maps onto the library, by the fixture's names. */
+    static final Set<String> OPS = new TreeSet<>(List.of(
+            "add", "sub", "mul", "div", "pow", "maximum", "minimum",
+            "addScalar", "subScalar", "mulScalar", "divScalar", "powScalar", "maximumScalar", "minimumScalar", "rsub",
+            "neg", "exp", "log", "reciprocal", "sqrt", "square", "tanh", "sigmoid", "relu", "abs", "erf", "softplus",
+            "sign", "detach", "clamp",
+            "gt", "ge", "lt", "le", "eq", "ne", "gtScalar", "geScalar", "ltScalar", "leScalar", "eqScalar", "neScalar",
+            "where", "matmul", "matmulTransA", "matmulTransB", "addmm",
+            "sum", "mean", "max", "min", "logSumExp", "argmax", "argmin", "softmax", "logSoftmax", "sumTo",
+            "reshape", "flatten", "unsqueeze", "squeeze", "permute", "transpose", "broadcastTo", "slice", "sliceAll",
+            "concat", "stack", "pad", "indexSelect", "indexAdd", "gather", "scatterAdd", "unfold", "fold",
+            "act.sigmoid", "act.tanh", "act.relu", "act.leakyRelu", "act.elu", "act.selu", "act.softplus", "act.swish",
+            "act.gelu", "act.hardSigmoid", "act.hardTanh", "act.softmax", "act.logSoftmax", "act.prelu",
+            "loss.mse", "loss.bce", "loss.bceWithLogits", "loss.crossEntropy", "loss.nll", "loss.l1Penalty",
+            "loss.l2Penalty"));
+
+    private static final Fixture FIXTURE = Fixture.load();
+
+    // ============================================================================== the tests
+
+    @TestFactory
+    Stream<DynamicTest> programs() {
+        return FIXTURE.programs.stream().map(p -> DynamicTest.dynamicTest(p.title(), () -> replay(p)));
+    }
+
+    @Test
+    void everyProgramIsLoaded() {
+        assertEquals(FIXTURE.count, FIXTURE.programs.size(), "programs in " + RESOURCE + " vs its header's count");
+        assertTrue(FIXTURE.programs.size() >= MIN_PROGRAMS,
+                "only " + FIXTURE.programs.size() + " programs, expected at least " + MIN_PROGRAMS);
+    }
+
+    @Test
+    void everyOpIsCovered() {
+        Set<String> used = new TreeSet<>();
+        for (Program p : FIXTURE.programs) {
+            for (Node n : p.nodes) {
+                used.add(n.op);
+            }
+        }
+        Set<String> never = new TreeSet<>(OPS);
+        never.removeAll(used);
+        assertTrue(never.isEmpty(), "ops never covered by any program: " + never);
+        Set<String> unknown = new TreeSet<>(used);
+        unknown.removeAll(OPS);
+        assertTrue(unknown.isEmpty(), "ops in the fixture this replayer does not know: " + unknown);
+        assertEquals(OPS, new TreeSet<>(FIXTURE.headerOps), "the generator's op list vs the replayer's");
+    }
+
+    // ============================================================================== replaying one program
+
+    private static final double ATOL = 1e-10;
+    private static final double RTOL = 1e-9;
+
+    private static void replay(Program p) {
+        List<String> failures = new ArrayList<>();
+        double atol = ATOL;
+        double rtol = "bce01".equals(p.tol) ? 1e-8 : RTOL;
+        double atol2 = "fd".equals(p.tol) ? 1e-6 : atol; // second order
+        double rtol2 = "fd".equals(p.tol) ? 1e-6 : rtol;
+        int n = p.inputs.size();
+        Tensor r = p.r.tensor();
+
+        attempt(failures, "value and Autodiff.grad", () -> {
+            Tensor[] xs = p.leaves();
+            Tensor y = p.run(xs);
+            compare(failures, "y", p.y, y, atol, rtol);
+            Tensor loss = y.mul(r).sum();
+            Tensor[] g = loss.needsGrad() ? Autodiff.grad(loss, xs) : p.zerosLikeInputs();
+            for (int i = 0; i < n; i++) {
+                compare(failures, "grad[" + i + "]", p.grads.get(i), g[i], atol, rtol);
+            }
+        });
+        attempt(failures, "backward()", () -> {
+            Tensor[] xs = p.leaves();
+            Tensor loss = p.run(xs).mul(r).sum();
+            if (!loss.needsGrad()) {
+                return;
+            }
+            loss.backward();
+            for (int i = 0; i < n; i++) {
+                Tensor g = xs[i].grad() == null ? Tensor.zeros(p.inputs.get(i).shape) : xs[i].grad();
+                compare(failures, "backward grad[" + i + "]", p.grads.get(i), g, atol, rtol);
+            }
+        });
+        attempt(failures, "Autodiff.jvp", () -> {
+            Autodiff.Jvp j = Autodiff.jvp(xs -> p.run(xs), p.plain(), tensors(p.vs));
+            compare(failures, "jvp value", p.y, j.value(), atol, rtol);
+            compare(failures, "jvp", p.jvp, j.tangent(), atol, rtol);
+        });
+        attempt(failures, "Autodiff.jvp batched", () -> {
+            Autodiff.Jvp j = Autodiff.jvp(xs -> p.run(xs), p.plain(), tensors(p.vbs));
+            compare(failures, "batched jvp", p.jvpb, j.tangent(), atol, rtol);
+        });
+        if (p.hvps != null) {
+            attempt(failures, "hvp reverse-over-reverse", () -> {
+                Tensor[] xs = p.leaves();
+                Tensor loss = p.run(xs).mul(r).sum();
+                Tensor[] hv = p.zerosLikeInputs();
+                if (loss.needsGrad()) {
+                    Tensor[] g = Autodiff.grad(loss, true, xs);
+                    Tensor s = null;
+                    for (int i = 0; i < n; i++) {
+                        if (g[i].needsGrad()) {
+                            Tensor t = g[i].mul(p.vs.get(i).tensor()).sum();
+                            s = s == null ? t : s.add(t);
+                        }
+                    }
+                    if (s != null && s.needsGrad()) {
+                        hv = Autodiff.grad(s, xs);
+                    }
+                }
+                for (int i = 0; i < n; i++) {
+                    compare(failures, "hvp RoR[" + i + "]", p.hvps.get(i), hv[i], atol2, rtol2);
+                }
+            });
+            attempt(failures, "hvp forward-over-reverse", () -> {
+                Tensor flat = Autodiff.jvp(xs -> flatConcat(
+                        Autodiff.valueAndGrad(ws -> p.run(ws).mul(r).sum(), xs).grads()), p.plain(), tensors(p.vs)).tangent();
+                compareFlat(failures, "hvp FoR", p.hvps, flat, atol2, rtol2);
+            });
+            if (n == 1) {
+                attempt(failures, "Autodiff.hvp", () -> {
+                    Tensor hv = Autodiff.hvp(x -> p.run(x).mul(r).sum(), p.plain()[0], p.vs.get(0).tensor());
+                    compare(failures, "Autodiff.hvp", p.hvps.get(0), hv, atol2, rtol2);
+                });
+            }
+        }
+        if (p.hess != null) {
+            attempt(failures, "Autodiff.hessian", () -> {
+                Tensor h = Autodiff.hessian(z -> p.run(p.split(z)).mul(r).sum(), p.flatInputs());
+                compare(failures, "hessian", p.hess, h, atol2, rtol2);
+            });
+        }
+        if (p.jac != null) {
+            int[] jShape = concat(p.y.shape, new int[] {p.totalInputSize()});
+            Arr expected = new Arr(jShape, p.jac.data);
+            Function<Tensor, Tensor> f = z -> p.run(p.split(z));
+            attempt(failures, "Autodiff.jacrev", () -> compare(failures, "jacrev", expected,
+                    Autodiff.jacrev(f, p.flatInputs()), atol, rtol));
+            attempt(failures, "Autodiff.jacfwd", () -> compare(failures, "jacfwd", expected,
+                    Autodiff.jacfwd(f, p.flatInputs()), atol, rtol));
+        }
+        if (!failures.isEmpty()) {
+            fail(p.title() + ": " + failures.size() + " mismatch(es)\n  " + String.join("\n  ", failures)
+                    + "\nprogram:\n" + p.listing());
+        }
+    }
+
+    private interface Check {
+        void run();
+    }
+
+    private static void attempt(List<String> failures, String what, Check c) {
+        try {
+            c.run();
+        } catch (RuntimeException | AssertionError e) {
+            failures.add(what + " threw " + e.getClass().getSimpleName() + ": " + e.getMessage());
+        }
+    }
+
+    private static Tensor[] tensors(List<Arr> arrs) {
+        Tensor[] t = new Tensor[arrs.size()];
+        for (int i = 0; i < t.length; i++) {
+            t[i] = arrs.get(i).tensor();
+        }
+        return t;
+    }
+
+    private static Tensor flatConcat(Tensor[] ts) {
+        Tensor[] flat = new Tensor[ts.length];
+        for (int i = 0; i < ts.length; i++) {
+            flat[i] = ts[i].reshape(ts[i].size());
+        }
+        return Tensor.concat(0, flat);
+    }
+
+    private static boolean close(double e, double a, double atol, double rtol) {
+        if (Double.isNaN(e) && Double.isNaN(a)) {
+            return true;
+        }
+        if (e == a) {
+            return true;
+        }
+        return Math.abs(a - e) <= atol + rtol * Math.abs(e);
+    }
+
+    private static void compare(List<String> failures, String what, Arr expected, Tensor actual, double atol, double rtol) {
+        if (!Arrays.equals(expected.shape, actual.shape())) {
+            failures.add(what + ": shape " + Arrays.toString(actual.shape()) + ", expected " + Arrays.toString(expected.shape));
+            return;
+        }
+        compareData(failures, what, expected.data, actual.toArray(), atol, rtol);
+    }
+
+    private static void compareFlat(List<String> failures, String what, List<Arr> expected, Tensor actual, double atol, double rtol) {
+        int total = 0;
+        for (Arr a : expected) {
+            total += a.data.length;
+        }
+        double[] e = new double[total];
+        int off = 0;
+        for (Arr a : expected) {
+            System.arraycopy(a.data, 0, e, off, a.data.length);
+            off += a.data.length;
+        }
+        if (!Arrays.equals(new int[] {total}, actual.shape())) {
+            failures.add(what + ": shape " + Arrays.toString(actual.shape()) + ", expected [" + total + "]");
+            return;
+        }
+        compareData(failures, what + " (inputs flattened and concatenated)", e, actual.toArray(), atol, rtol);
+    }
+
+    private static void compareData(List<String> failures, String what, double[] e, double[] a, double atol, double rtol) {
+        int bad = 0;
+        StringBuilder sb = new StringBuilder();
+        double worst = 0;
+        for (int i = 0; i < e.length; i++) {
+            if (!close(e[i], a[i], atol, rtol)) {
+                if (bad < 4) {
+                    sb.append(bad == 0 ? "" : ", ").append('[').append(i).append("] expected ").append(e[i])
+                            .append(" got ").append(a[i]);
+                }
+                double d = Math.abs(a[i] - e[i]) / (atol + rtol * Math.abs(e[i]));
+                worst = Double.isNaN(d) ? Double.POSITIVE_INFINITY : Math.max(worst, d);
+                bad++;
+            }
+        }
+        if (bad > 0) {
+            failures.add(what + ": " + bad + " of " + e.length + " elements differ (worst " + String.format("%.3g", worst)
+                    + "x the tolerance): " + sb + (bad > 4 ? ", ..." : ""));
+        }
+    }
+
+    private static int[] concat(int[] a, int[] b) {
+        int[] s = Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, s, a.length, b.length);
+        return s;
+    }
+
+    // ============================================================================== the fixture
+
+    /** An array of the fixture: a shape and its values in row-major order. */
+    record Arr(int[] shape, double[] data) {
+        Tensor tensor() {
+            return shape.length == 0 ? Tensor.scalar(data[0]) : Tensor.fromArray(data, shape);
+        }
+
+        static Arr parse(String[] f, int from) {
+            int[] shape = parseShape(f[from]);
+            int n = 1;
+            for (int d : shape) {
+                n *= d;
+            }
+            if (f.length - from - 1 != n) {
+                throw new IllegalStateException("array of shape " + Arrays.toString(shape) + " has " + (f.length - from - 1)
+                        + " values");
+            }
+            double[] v = new double[n];
+            for (int i = 0; i < n; i++) {
+                v[i] = Double.parseDouble(f[from + 1 + i]);
+            }
+            return new Arr(shape, v);
+        }
+
+        static int[] parseShape(String s) {
+            if (s.equals("_")) {
+                return new int[0];
+            }
+            return ints(s);
+        }
+    }
+
+    static int[] ints(String s) {
+        if (s.isEmpty()) {
+            return new int[0];
+        }
+        String[] p = s.split(",");
+        int[] out = new int[p.length];
+        for (int i = 0; i < p.length; i++) {
+            out[i] = Integer.parseInt(p[i]);
+        }
+        return out;
+    }
+
+    record Node(String ref, String op, List<String> args, Map<String, String> params) {
+        double d(String k) {
+            return Double.parseDouble(need(k));
+        }
+
+        int i(String k) {
+            return Integer.parseInt(need(k));
+        }
+
+        int[] is(String k) {
+            return ints(need(k));
+        }
+
+        boolean b(String k) {
+            return i(k) != 0;
+        }
+
+        private String need(String k) {
+            String v = params.get(k);
+            if (v == null) {
+                throw new IllegalStateException("node " + ref + " (" + op + ") lacks parameter " + k);
+            }
+            return v;
+        }
+
+        @Override
+        public String toString() {
+            StringBuilder sb = new StringBuilder(ref).append(" = ").append(op).append('(').append(String.join(", ", args));
+            params.forEach((k, v) -> sb.append(", ").append(k).append('=').append(v));
+            return sb.append(')').toString();
+        }
+    }
+
+    static final class Program {
+        int id;
+        String family;
+        String tol;
+        String seed;
+        String ops;
+        final List<Arr> inputs = new ArrayList<>();
+        final List<Arr> consts = new ArrayList<>();
+        final List<Node> nodes = new ArrayList<>();
+        Arr y;
+        Arr r;
+        final List<Arr> grads = new ArrayList<>();
+        final List<Arr> vs = new ArrayList<>();
+        Arr jvp;
+        final List<Arr> vbs = new ArrayList<>();
+        Arr jvpb;
+        List<Arr> hvps;
+        Arr hess;
+        Arr jac;
+
+        String title() {
+            return String.format("p%04d %s [%s] seed=%s%s", id, family, ops, seed, "strict".equals(tol) ? "" : " tol=" + tol);
+        }
+
+        String listing() {
+            StringBuilder sb = new StringBuilder();
+            for (int i = 0; i < inputs.size(); i++) {
+                sb.append("  x").append(i).append(" = ").append(show(inputs.get(i))).append('\n');
+            }
+            for (int i = 0; i < consts.size(); i++) {
+                sb.append("  c").append(i).append(" = ").append(show(consts.get(i))).append('\n');
+            }
+            for (Node n : nodes) {
+                sb.append("  ").append(n).append('\n');
+            }
+            sb.append("  r = ").append(show(r)).append('\n');
+            for (int i = 0; i < vs.size(); i++) {
+                sb.append("  v").append(i).append(" = ").append(show(vs.get(i))).append('\n');
+            }
+            return sb.toString();
+        }
+
+        private static String show(Arr a) {
+            String vals = Arrays.toString(a.data);
+            if (vals.length() > 600) {
+                vals = vals.substring(0, 600) + "...";
+            }
+            return "shape " + Arrays.toString(a.shape) + " " + vals;
+        }
+
+        Tensor[] leaves() {
+            Tensor[] xs = new Tensor[inputs.size()];
+            for (int i = 0; i < xs.length; i++) {
+                xs[i] = inputs.get(i).tensor().requiresGrad();
+            }
+            return xs;
+        }
+
+        Tensor[] plain() {
+            Tensor[] xs = new Tensor[inputs.size()];
+            for (int i = 0; i < xs.length; i++) {
+                xs[i] = inputs.get(i).tensor();
+            }
+            return xs;
+        }
+
+        Tensor[] zerosLikeInputs() {
+            Tensor[] z = new Tensor[inputs.size()];
+            for (int i = 0; i < z.length; i++) {
+                z[i] = Tensor.zeros(inputs.get(i).shape);
+            }
+            return z;
+        }
+
+        int totalInputSize() {
+            int n = 0;
+            for (Arr a : inputs) {
+                n += a.data.length;
+            }
+            return n;
+        }
+
+        Tensor flatInputs() {
+            double[] z = new double[totalInputSize()];
+            int off = 0;
+            for (Arr a : inputs) {
+                System.arraycopy(a.data, 0, z, off, a.data.length);
+                off += a.data.length;
+            }
+            return Tensor.fromArray(z, z.length);
+        }
+
+        /** The inputs as slices of one flat vector (for the Hessian and the Jacobians). */
+        Tensor[] split(Tensor z) {
+            Tensor[] xs = new Tensor[inputs.size()];
+            int off = 0;
+            for (int i = 0; i < xs.length; i++) {
+                int n = inputs.get(i).data.length;
+                xs[i] = z.slice(0, off, off + n).reshape(inputs.get(i).shape);
+                off += n;
+            }
+            return xs;
+        }
+
+        /** Evaluates the program on the given inputs. */
+        Tensor run(Tensor... xs) {
+            Map<String, Tensor> env = new HashMap<>();
+            for (int i = 0; i < xs.length; i++) {
+                env.put("x" + i, xs[i]);
+            }
+            for (int i = 0; i < consts.size(); i++) {
+                env.put("c" + i, consts.get(i).tensor());
+            }
+            Tensor last = null;
+            for (Node n : nodes) {
+                Tensor[] a = new Tensor[n.args.size()];
+                for (int i = 0; i < a.length; i++) {
+                    a[i] = env.get(n.args.get(i));
+                }
+                try {
+                    last = apply(n, a);
+                } catch (RuntimeException e) {
+                    throw new IllegalStateException(n + ": " + e, e);
+                }
+                env.put(n.ref, last);
+            }
+            return last;
+        }
+    }
+
+    /** One op of a program, through the library's public API. */
+    static Tensor apply(Node n, Tensor[] a) {
+        switch (n.op) {
+            case "add": return a[0].add(a[1]);
+            case "sub": return a[0].sub(a[1]);
+            case "mul": return a[0].mul(a[1]);
+            case "div": return a[0].div(a[1]);
+            case "pow": return a[0].pow(a[1]);
+            case "maximum": return a[0].maximum(a[1]);
+            case "minimum": return a[0].minimum(a[1]);
+            case "addScalar": return a[0].add(n.d("c"));
+            case "subScalar": return a[0].sub(n.d("c"));
+            case "mulScalar": return a[0].mul(n.d("c"));
+            case "divScalar": return a[0].div(n.d("c"));
+            case "powScalar": return a[0].pow(n.d("c"));
+            case "maximumScalar": return a[0].maximum(n.d("c"));
+            case "minimumScalar": return a[0].minimum(n.d("c"));
+            case "rsub": return a[0].rsub(n.d("c"));
+            case "neg": return a[0].neg();
+            case "exp": return a[0].exp();
+            case "log": return a[0].log();
+            case "reciprocal": return a[0].reciprocal();
+            case "sqrt": return a[0].sqrt();
+            case "square": return a[0].square();
+            case "tanh": return a[0].tanh();
+            case "sigmoid": return a[0].sigmoid();
+            case "relu": return a[0].relu();
+            case "abs": return a[0].abs();
+            case "erf": return a[0].erf();
+            case "softplus": return a[0].softplus();
+            case "sign": return a[0].sign();
+            case "detach": return a[0].detach();
+            case "clamp": return a[0].clamp(n.d("lo"), n.d("hi"));
+            case "gt": return a[0].gt(a[1]);
+            case "ge": return a[0].ge(a[1]);
+            case "lt": return a[0].lt(a[1]);
+            case "le": return a[0].le(a[1]);
+            case "eq": return a[0].eq(a[1]);
+            case "ne": return a[0].ne(a[1]);
+            case "gtScalar": return a[0].gt(n.d("c"));
+            case "geScalar": return a[0].ge(n.d("c"));
+            case "ltScalar": return a[0].lt(n.d("c"));
+            case "leScalar": return a[0].le(n.d("c"));
+            case "eqScalar": return a[0].eq(n.d("c"));
+            case "neScalar": return a[0].ne(n.d("c"));
+            case "where": return Tensor.where(a[0], a[1], a[2]);
+            case "matmul": return a[0].matmul(a[1]);
+            case "matmulTransA": return a[0].matmulTransA(a[1]);
+            case "matmulTransB": return a[0].matmulTransB(a[1]);
+            case "addmm": return a[0].addmm(a[1], a[2]);
+            case "sum": return a[0].sum(n.b("keep"), n.is("axes"));
+            case "mean": return a[0].mean(n.b("keep"), n.is("axes"));
+            case "max": return a[0].max(n.b("keep"), n.is("axes"));
+            case "min": return a[0].min(n.b("keep"), n.is("axes"));
+            case "logSumExp": return a[0].logSumExp(n.b("keep"), n.is("axes"));
+            case "argmax": return a[0].argmax(n.i("axis"), n.b("keep"));
+            case "argmin": return a[0].argmin(n.i("axis"), n.b("keep"));
+            case "softmax": return a[0].softmax(n.i("axis"));
+            case "logSoftmax": return a[0].logSoftmax(n.i("axis"));
+            case "sumTo": return a[0].sumTo(n.is("shape"));
+            case "reshape": return a[0].reshape(n.is("shape"));
+            case "flatten": return a[0].flatten();
+            case "unsqueeze": return a[0].unsqueeze(n.i("axis"));
+            case "squeeze": return a[0].squeeze(n.i("axis"));
+            case "permute": return a[0].permute(n.is("perm"));
+            case "transpose": return a[0].transpose(n.i("a0"), n.i("a1"));
+            case "broadcastTo": return a[0].broadcastTo(n.is("shape"));
+            case "slice": return a[0].slice(n.i("axis"), n.i("start"), n.i("end"), n.i("step"));
+            case "sliceAll": return a[0].slice(n.is("start"), n.is("end"), n.is("step"));
+            case "concat": return Tensor.concat(n.i("axis"), a);
+            case "stack": return Tensor.stack(n.i("axis"), a);
+            case "pad": return a[0].pad(n.is("before"), n.is("after"), n.d("value"));
+            case "indexSelect": return a[0].indexSelect(n.i("axis"), n.is("indices"));
+            case "indexAdd": return a[0].indexAdd(n.i("axis"), n.is("indices"), a[1]);
+            case "gather": return a[0].gather(n.i("axis"), a[1]);
+            case "scatterAdd": return a[0].scatterAdd(n.i("axis"), a[1], a[2]);
+            case "unfold": return a[0].unfold(n.is("kernel"), n.is("stride"), n.is("padding"), n.is("dilation"));
+            case "fold": return a[0].fold(n.is("output"), n.is("kernel"), n.is("stride"), n.is("padding"), n.is("dilation"));
+            case "act.sigmoid": return Activations.sigmoid(a[0]);
+            case "act.tanh": return Activations.tanh(a[0]);
+            case "act.relu": return Activations.relu(a[0]);
+            case "act.leakyRelu": return Activations.leakyRelu(a[0], n.d("slope"));
+            case "act.elu": return Activations.elu(a[0], n.d("alpha"));
+            case "act.selu": return Activations.selu(a[0]);
+            case "act.softplus": return Activations.softplus(a[0]);
+            case "act.swish": return Activations.swish(a[0], a[1]);
+            case "act.gelu": return Activations.gelu(a[0]);
+            case "act.hardSigmoid": return Activations.hardSigmoid(a[0]);
+            case "act.hardTanh": return Activations.hardTanh(a[0]);
+            case "act.softmax": return Activations.softmax(a[0], n.i("axis"));
+            case "act.logSoftmax": return Activations.logSoftmax(a[0], n.i("axis"));
+            case "act.prelu": return Activations.prelu(a[0], a[1]);
+            case "loss.mse": return Losses.mse(a[0], a[1]);
+            case "loss.bce": return Losses.binaryCrossEntropy(a[0], a[1]);
+            case "loss.bceWithLogits": return Losses.binaryCrossEntropyWithLogits(a[0], a[1]);
+            case "loss.crossEntropy": return Losses.crossEntropy(a[0], n.is("labels"));
+            case "loss.nll": return Losses.nll(a[0], n.is("labels"));
+            case "loss.l1Penalty": return Losses.l1Penalty(List.of(a));
+            case "loss.l2Penalty": return Losses.l2Penalty(List.of(a));
+            default: throw new IllegalStateException("unknown op " + n.op);
+        }
+    }
+
+    static final class Fixture {
+        int count = -1;
+        final List<String> headerOps = new ArrayList<>();
+        final List<Program> programs = new ArrayList<>();
+
+        static Fixture load() {
+            Fixture fx = new Fixture();
+            try (InputStream raw = DifferentialTest.class.getResourceAsStream(RESOURCE)) {
+                if (raw == null) {
+                    throw new IllegalStateException(RESOURCE + " is missing from the test resources; run "
+                            + "autodiff-nn/fixtures/differential.py");
+                }
+                BufferedReader in = new BufferedReader(new InputStreamReader(new GZIPInputStream(raw), StandardCharsets.UTF_8));
+                Program p = null;
+                int lineNo = 0;
+                for (String line; (line = in.readLine()) != null; ) {
+                    lineNo++;
+                    if (line.isBlank() || line.startsWith("#")) {
+                        continue;
+                    }
+                    String[] f = line.split(" ");
+                    try {
+                        p = fx.parse(p, f);
+                    } catch (RuntimeException e) {
+                        throw new IllegalStateException(RESOURCE + " line " + lineNo + ": " + e.getMessage(), e);
+                    }
+                }
+                if (p != null) {
+                    throw new IllegalStateException(RESOURCE + ": the last program has no 'end'");
+                }
+            } catch (IOException e) {
+                throw new IllegalStateException(e);
+            }
+            return fx;
+        }
+
+        private Program parse(Program p, String[] f) {
+            switch (f[0]) {
+                case "count":
+                    count = Integer.parseInt(f[1]);
+                    return p;
+                case "ops":
+                    headerOps.addAll(new LinkedHashSet<>(Arrays.asList(f[1].split(","))));
+                    return p;
+                case "program":
+                    Program q = new Program();
+                    q.id = Integer.parseInt(f[1]);
+                    Map<String, String> kv = keyValues(f, 2);
+                    q.family = kv.get("family");
+                    q.tol = kv.get("tol");
+                    q.seed = kv.get("seed");
+                    q.ops = kv.get("ops");
+                    return q;
+                case "in": p.inputs.add(Arr.parse(f, 1)); return p;
+                case "const": p.consts.add(Arr.parse(f, 1)); return p;
+                case "node": {
+                    List<String> args = new ArrayList<>();
+                    Map<String, String> prm = new java.util.LinkedHashMap<>();
+                    for (int i = 3; i < f.length; i++) {
+                        int eq = f[i].indexOf('=');
+                        if (eq < 0) {
+                            args.add(f[i]);
+                        } else {
+                            prm.put(f[i].substring(0, eq), f[i].substring(eq + 1));
+                        }
+                    }
+                    p.nodes.add(new Node(f[1], f[2], args, prm));
+                    return p;
+                }
+                case "y": p.y = Arr.parse(f, 1); return p;
+                case "r": p.r = Arr.parse(f, 1); return p;
+                case "grad": p.grads.add(Arr.parse(f, 1)); return p;
+                case "v": p.vs.add(Arr.parse(f, 1)); return p;
+                case "jvp": p.jvp = Arr.parse(f, 1); return p;
+                case "vb": p.vbs.add(Arr.parse(f, 1)); return p;
+                case "jvpb": p.jvpb = Arr.parse(f, 1); return p;
+                case "hvp":
+                    if (p.hvps == null) {
+                        p.hvps = new ArrayList<>();
+                    }
+                    p.hvps.add(Arr.parse(f, 1));
+                    return p;
+                case "hess": p.hess = Arr.parse(f, 1); return p;
+                case "jac": p.jac = Arr.parse(f, 1); return p;
+                case "end":
+                    if (p.y == null || p.r == null || p.jvp == null || p.jvpb == null || p.grads.size() != p.inputs.size()
+                            || p.vs.size() != p.inputs.size() || p.vbs.size() != p.inputs.size()
+                            || (p.hvps != null && p.hvps.size() != p.inputs.size())) {
+                        throw new IllegalStateException("program " + p.id + " is incomplete");
+                    }
+                    programs.add(p);
+                    return null;
+                default:
+                    throw new IllegalStateException("unknown line kind '" + f[0] + "'");
+            }
+        }
+
+        private static Map<String, String> keyValues(String[] f, int from) {
+            Map<String, String> kv = new HashMap<>();
+            for (int i = from; i < f.length; i++) {
+                int eq = f[i].indexOf('=');
+                kv.put(f[i].substring(0, eq), f[i].substring(eq + 1));
+            }
+            return kv;
+        }
+    }
+}
