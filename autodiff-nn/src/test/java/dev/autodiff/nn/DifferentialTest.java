@@ -27,47 +27,55 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
 
 /**
- * The differential test against PyTorch 1.13 (float64): random small programs written, with their expected
- * numbers, by {@code autodiff-nn/fixtures/differential.py} into {@code differential/programs.txt.gz}, and
- * replayed here through the public API only (no Python at test time). Each program is its own test case,
- * named by its id, family, ops and seed.
+ * The differential test against PyTorch 1.13 (float64): random programs written, with their expected numbers,
+ * by {@code autodiff-nn/fixtures/differential.py} into {@code differential/programs.txt.gz}, and replayed here
+ * through the public API only (no Python at test time). Each program is its own test case, named by its id,
+ * family, ops and seed (the generator's docstring describes the families and the file format).
  *
  * <p>A program is a DAG of 1-8 ops (plus, where a node would otherwise be unread, a {@code sum} and
- * {@code add} folding it into the output) over 1-3 inputs of rank 0-4, dims 0-5, operands broadcasting. For
- * each one this checks, against the fixture:
+ * {@code add} folding it into the output) over 1-3 inputs of rank 0-4, dims 0-5, operands broadcasting; the
+ * "big" family has 64 to 80000 elements per tensor, so that the vector kernels, blocked matrix products and
+ * threads run too. For each one this checks, against the fixture:
  * <ul>
- *   <li>the value y, by plain evaluation and as the value of {@link Autodiff#jvp};
- *   <li>the gradient of L = sum(y r) for the recorded cotangent r, by {@link Autodiff#grad} and by
- *       {@link Tensor#backward()};
+ *   <li>the value y, by plain evaluation and as the value of {@link Autodiff#jvp} and {@link Autodiff#vjp};
+ *   <li>the gradient of L = sum(y r) for the recorded cotangent r, by {@link Autodiff#grad}, by
+ *       {@link Tensor#backward()} and by {@link Autodiff#vjp}'s pullback of r;
  *   <li>J v by {@link Autodiff#jvp}, and J v for 2-3 tangents at once (a tangent with one extra leading
  *       dimension);
- *   <li>the Hessian-vector product of L along v, reverse-over-reverse ({@code grad(..., createGraph)} then grad
- *       of the dot product with v) and forward-over-reverse (jvp of a function computing the gradient by
- *       {@link Autodiff#valueAndGrad}), and, for one-input programs, by {@link Autodiff#hvp};
+ *   <li>the Hessian-vector product H v of L, three ways: reverse-over-reverse ({@code grad(..., createGraph)},
+ *       then grad of the dot product with v), forward-over-reverse (jvp of a function computing the gradient by
+ *       {@link Autodiff#valueAndGrad}; and {@link Autodiff#hvp} for one-input programs) and
+ *       reverse-over-forward (grad of r . jvp); and v^T H v forward-over-forward (jvp of a jvp);
  *   <li>when the inputs hold at most 12 numbers: the full Hessian ({@link Autodiff#hessian}) of L and the
- *       Jacobian of y by {@link Autodiff#jacrev} and {@link Autodiff#jacfwd}, all with respect to the inputs
- *       flattened and concatenated in order.
+ *       Jacobian of y by {@link Autodiff#jacrev} and {@link Autodiff#jacfwd} (batched and not), all with
+ *       respect to the inputs flattened and concatenated in order.
  * </ul>
- * Tolerance: |a - b| <= 1e-10 + 1e-9 |b| (NaN equals NaN, equal infinities are equal). The generator only
- * keeps a random ("generic") program if every recorded number moves by less than 1e-7 + 1e-6 |b| when the
- * inputs move by 1e-11 relative, and keeps operands of kinks, ties and comparisons either exactly on them or
+ * Tolerance: |a - b| <= 1e-10 + 1e-9 |b| (NaN equals NaN, equal infinities are equal); for a big program's
+ * arrays, recorded as weighted sums, the same bound summed with the weights, plus its first values and largest
+ * magnitude elementwise. The generator keeps a random ("generic") program only if every recorded number moves
+ * by less than 1e-7 + 1e-6 |b| when the inputs move by 1e-11 relative, and keeps operands of kinks, ties and
+ * comparisons either exactly on them (only where any correct implementation computes the same bits) or
  * clearly away, so that this tolerance is a fair demand of any correct float64 implementation.
  *
- * <p>Where PyTorch is wrong, the fixture holds finite differences instead (tol=fd: hvp and Hessian within
- * 1e-6 + 1e-6 |b|, the rest as usual):
+ * <p>Where PyTorch itself is wrong the fixture holds something else (the generator's docstring has the
+ * evidence):
  * <ul>
- *   <li>{@code pow(a, b)} with exponents exactly 0 (the "powzero" family): PyTorch masks the gradient of the
- *       base with {@code where(b == 0, 0, ...)}, which loses the cross derivative d/db (d/da a^b) = 1/a at
- *       b = 0 (its reverse-over-reverse and forward-over-reverse Hessians even differ). The generator checks
- *       for each such program that PyTorch's value does differ from the finite differences (Richardson
- *       extrapolated central differences of PyTorch's correct first derivative, converged to 1e-9).
- *   <li>{@code prelu} and {@code binary_cross_entropy} double backward, said to be wrong in PyTorch, agree
- *       with finite differences (and gradgradcheck) in this build on every generated program containing them;
- *       the generator checks each and would record finite differences for any that disagreed.
+ *   <li>{@code pow(a, b)} with exponents exactly 0 (the "powzero" family, tol=fd): PyTorch masks the gradient of
+ *       the base with {@code where(b == 0, 0, ...)}, losing the cross derivative d/db (d/da a^b) = 1/a (its
+ *       reverse-over-reverse and forward-over-reverse Hessians even differ). Recorded: Richardson-extrapolated
+ *       central differences of PyTorch's correct first derivative, checked converged to 1e-9 and checked to
+ *       differ from PyTorch's; compared here within 1e-6 + 1e-6 |b| (second order only).
+ *   <li>{@code prelu}'s double backward drops the dependence on the incoming gradient when that gradient is
+ *       not contiguous (prelu(x, a) * c.t(), or prelu then pad: d/dc (dL/dx) comes back 0), and
+ *       {@code binary_cross_entropy}'s adds eps = 1e-12 to p and 1 - p (relative error 2e-12 / p). For every
+ *       program containing either, the second order recorded is that of the same function written as a
+ *       composition (where(x > 0, x, a x); -mean(t log p + (1 - t) log(1 - p)) with the -100 clamps inactive),
+ *       exact, so the usual tolerance applies; the generator checks those against finite differences too.
+ *   <li>{@code logsumexp}'s backward exp(x - result) with a rounded result (gradient 1 instead of 1/n for n tied
+ *       elements near 1e300): recorded from m + log(sum(exp(x - m))) with the max m held constant.
+ *   <li>{@code binary_cross_entropy}'s gradient at p exactly 0 or 1 uses eps = 1e-12f (9.99999996e-13), not the
+ *       documented double 1e-12: the "bce01" family is compared at 1e-8 relative.
  * </ul>
- * The "bce01" family (binaryCrossEntropy with p exactly 0 or 1) records first order only, at 1e-8 relative:
- * PyTorch's clamp in (p - t) / max(p (1 - p), eps) uses eps = 1e-12f = 9.99999996e-13, 4e-9 away from the
- * documented double 1e-12.
  *
  * <p>Besides the programs: the number loaded must be the header's count and at least {@value #MIN_PROGRAMS},
  * and every op this replayer knows (every public Tensor op and nn functional) must occur in some program.
@@ -137,6 +145,14 @@ class DifferentialTest {
         double atol2 = "fd".equals(p.tol) ? 1e-6 : atol; // second order
         double rtol2 = "fd".equals(p.tol) ? 1e-6 : rtol;
         int n = p.inputs.size();
+        if (p.valueOnly) {
+            attempt(failures, "value", () -> compare(failures, "y", p.y, p.run(p.plain()), atol, rtol));
+            if (!failures.isEmpty()) {
+                fail(p.title() + ": " + failures.size() + " mismatch(es)\n  " + String.join("\n  ", failures)
+                        + "\nprogram:\n" + p.listing());
+            }
+            return;
+        }
         Tensor r = p.r.tensor();
 
         attempt(failures, "value and Autodiff.grad", () -> {
@@ -159,6 +175,14 @@ class DifferentialTest {
             for (int i = 0; i < n; i++) {
                 Tensor g = xs[i].grad() == null ? Tensor.zeros(p.inputs.get(i).shape) : xs[i].grad();
                 compare(failures, "backward grad[" + i + "]", p.grads.get(i), g, atol, rtol);
+            }
+        });
+        attempt(failures, "Autodiff.vjp", () -> {
+            Autodiff.Vjp vjp = Autodiff.vjp(xs -> p.run(xs), p.plain());
+            compare(failures, "vjp value", p.y, vjp.value(), atol, rtol);
+            Tensor[] g = vjp.pullback(r);
+            for (int i = 0; i < n; i++) {
+                compare(failures, "vjp pullback[" + i + "]", p.grads.get(i), g[i], atol, rtol);
             }
         });
         attempt(failures, "Autodiff.jvp", () -> {
@@ -197,6 +221,20 @@ class DifferentialTest {
                         Autodiff.valueAndGrad(ws -> p.run(ws).mul(r).sum(), xs).grads()), p.plain(), tensors(p.vs)).tangent();
                 compareFlat(failures, "hvp FoR", p.hvps, flat, atol2, rtol2);
             });
+            attempt(failures, "hvp reverse-over-forward", () -> {
+                Tensor[] xs = p.leaves();
+                Tensor s = Autodiff.jvp(ws -> p.run(ws), xs, tensors(p.vs)).tangent().mul(r).sum();
+                Tensor[] hv = s.needsGrad() ? Autodiff.grad(s, xs) : p.zerosLikeInputs();
+                for (int i = 0; i < n; i++) {
+                    compare(failures, "hvp RoF[" + i + "]", p.hvps.get(i), hv[i], atol2, rtol2);
+                }
+            });
+            attempt(failures, "vHv forward-over-forward", () -> {
+                Tensor[] vs = tensors(p.vs);
+                Tensor vhv = Autodiff.jvp(xs -> Autodiff.jvp(ws -> p.run(ws).mul(r).sum(), xs, vs).tangent(),
+                        p.plain(), vs).tangent();
+                compare(failures, "vHv FoF", p.vhv, vhv, atol2, rtol2);
+            });
             if (n == 1) {
                 attempt(failures, "Autodiff.hvp", () -> {
                     Tensor hv = Autodiff.hvp(x -> p.run(x).mul(r).sum(), p.plain()[0], p.vs.get(0).tensor());
@@ -218,6 +256,8 @@ class DifferentialTest {
                     Autodiff.jacrev(f, p.flatInputs()), atol, rtol));
             attempt(failures, "Autodiff.jacfwd", () -> compare(failures, "jacfwd", expected,
                     Autodiff.jacfwd(f, p.flatInputs()), atol, rtol));
+            attempt(failures, "Autodiff.jacfwd unbatched", () -> compare(failures, "jacfwd unbatched", expected,
+                    Autodiff.jacfwd(f, p.flatInputs(), false), atol, rtol));
         }
         if (!failures.isEmpty()) {
             fail(p.title() + ": " + failures.size() + " mismatch(es)\n  " + String.join("\n  ", failures)
@@ -268,25 +308,96 @@ class DifferentialTest {
             failures.add(what + ": shape " + Arrays.toString(actual.shape()) + ", expected " + Arrays.toString(expected.shape));
             return;
         }
+        if (expected.proj != null) {
+            compareProjections(failures, what, expected.proj, actual.toArray(), atol, rtol);
+            return;
+        }
         compareData(failures, what, expected.data, actual.toArray(), atol, rtol);
     }
+
+    /** The projection weights of the generator's project(): multiples of 1/4 in [-1.5, 1.5]. */
+    static double weight(int k, int i) {
+        return ((i * (2L * k + 1) * 7 + 3L * k + 1) % 13 - 6) / 4.0;
+    }
+
+    /**
+     * A big array against its recorded projections p_k = sum_i w_k(i) b_i (within atol sum |w_k| + rtol
+     * sum |w_k b_i|, what the elementwise tolerance allows), its largest magnitude, its NaN count and its first
+     * values (elementwise).
+     */
+    private static void compareProjections(List<String> failures, String what, double[] proj, double[] a, double atol,
+                                           double rtol) {
+        List<String> bad = new ArrayList<>();
+        for (int k = 0; k < PROJ; k++) {
+            double p = 0;
+            double w = 0;
+            for (int i = 0; i < a.length; i++) {
+                double wi = weight(k, i);
+                p += wi * a[i];
+                w += Math.abs(wi);
+            }
+            double e = proj[k];
+            double tol = atol * w + rtol * proj[PROJ + k] + 1e-14 * proj[PROJ + k];
+            if (!(Double.isNaN(e) && Double.isNaN(p)) && !(e == p) && !(Math.abs(p - e) <= tol)) {
+                bad.add("projection " + k + " expected " + e + " got " + p + " (tolerance " + String.format("%.3g", tol) + ")");
+            }
+        }
+        double max = 0;
+        int nans = 0;
+        for (double v : a) {
+            if (Double.isNaN(v)) {
+                nans++;
+            } else {
+                max = Math.max(max, Math.abs(v));
+            }
+        }
+        if (!close(proj[2 * PROJ], max, atol, rtol)) {
+            bad.add("largest magnitude expected " + proj[2 * PROJ] + " got " + max);
+        }
+        if (nans != (int) proj[2 * PROJ + 1]) {
+            bad.add(nans + " NaNs, expected " + (int) proj[2 * PROJ + 1]);
+        }
+        int head = proj.length - 2 * PROJ - 2;
+        for (int i = 0; i < head && i < a.length; i++) {
+            double e = proj[2 * PROJ + 2 + i];
+            if (!close(e, a[i], atol, rtol)) {
+                bad.add("[" + i + "] expected " + e + " got " + a[i]);
+            }
+        }
+        if (!bad.isEmpty()) {
+            failures.add(what + " (" + a.length + " elements, by projection): " + String.join(", ", bad));
+        }
+    }
+
+    static final int PROJ = 4;
 
     private static void compareFlat(List<String> failures, String what, List<Arr> expected, Tensor actual, double atol, double rtol) {
         int total = 0;
         for (Arr a : expected) {
-            total += a.data.length;
-        }
-        double[] e = new double[total];
-        int off = 0;
-        for (Arr a : expected) {
-            System.arraycopy(a.data, 0, e, off, a.data.length);
-            off += a.data.length;
+            total += size(a.shape);
         }
         if (!Arrays.equals(new int[] {total}, actual.shape())) {
             failures.add(what + ": shape " + Arrays.toString(actual.shape()) + ", expected [" + total + "]");
             return;
         }
-        compareData(failures, what + " (inputs flattened and concatenated)", e, actual.toArray(), atol, rtol);
+        double[] flat = actual.toArray();
+        int off = 0;
+        for (int i = 0; i < expected.size(); i++) {
+            Arr e = expected.get(i);
+            int n = size(e.shape);
+            double[] part = Arrays.copyOfRange(flat, off, off + n);
+            off += n;
+            compare(failures, what + "[" + i + "]", e, e.shape.length == 0 ? Tensor.scalar(part[0]) : Tensor.fromArray(part, e.shape),
+                    atol, rtol);
+        }
+    }
+
+    private static int size(int[] shape) {
+        int n = 1;
+        for (int d : shape) {
+            n *= d;
+        }
+        return n;
     }
 
     private static void compareData(List<String> failures, String what, double[] e, double[] a, double atol, double rtol) {
@@ -319,7 +430,44 @@ class DifferentialTest {
     // ============================================================================== the fixture
 
     /** An array of the fixture: a shape and its values in row-major order. */
-    record Arr(int[] shape, double[] data) {
+    record Arr(int[] shape, double[] data, double[] proj) {
+        Arr(int[] shape, double[] data) {
+            this(shape, data, null);
+        }
+
+        /** The generator's formula(): (i A + B) mod M / D + O, times F where (7 i + B) mod 3 == 0. */
+        static Arr formula(String[] f, int from) {
+            int[] shape = parseShape(f[from]);
+            long a = Long.parseLong(f[from + 1]);
+            long b = Long.parseLong(f[from + 2]);
+            long m = Long.parseLong(f[from + 3]);
+            double d = Double.parseDouble(f[from + 4]);
+            double o = Double.parseDouble(f[from + 5]);
+            double sign = Double.parseDouble(f[from + 6]);
+            int n = 1;
+            for (int s : shape) {
+                n *= s;
+            }
+            double[] v = new double[n];
+            for (int i = 0; i < n; i++) {
+                v[i] = (double) ((i * a + b) % m) / d + o;
+                if (sign != 1 && (7L * i + b) % 3 == 0) {
+                    v[i] *= sign;
+                }
+            }
+            return new Arr(shape, v);
+        }
+
+        /** The generator's project(): PROJ projections, their magnitude sums, the largest magnitude, NaNs, head. */
+        static Arr projections(String[] f, int from) {
+            int[] shape = parseShape(f[from]);
+            double[] p = new double[f.length - from - 1];
+            for (int i = 0; i < p.length; i++) {
+                p[i] = Double.parseDouble(f[from + 1 + i]);
+            }
+            return new Arr(shape, null, p);
+        }
+
         Tensor tensor() {
             return shape.length == 0 ? Tensor.scalar(data[0]) : Tensor.fromArray(data, shape);
         }
@@ -411,7 +559,9 @@ class DifferentialTest {
         final List<Arr> vbs = new ArrayList<>();
         Arr jvpb;
         List<Arr> hvps;
+        Arr vhv;
         Arr hess;
+        boolean valueOnly;
         Arr jac;
 
         String title() {
@@ -429,7 +579,9 @@ class DifferentialTest {
             for (Node n : nodes) {
                 sb.append("  ").append(n).append('\n');
             }
-            sb.append("  r = ").append(show(r)).append('\n');
+            if (r != null) {
+                sb.append("  r = ").append(show(r)).append('\n');
+            }
             for (int i = 0; i < vs.size(); i++) {
                 sb.append("  v").append(i).append(" = ").append(show(vs.get(i))).append('\n');
             }
@@ -437,7 +589,7 @@ class DifferentialTest {
         }
 
         private static String show(Arr a) {
-            String vals = Arrays.toString(a.data);
+            String vals = a.data == null ? "(projections) " + Arrays.toString(a.proj) : Arrays.toString(a.data);
             if (vals.length() > 600) {
                 vals = vals.substring(0, 600) + "...";
             }
@@ -679,8 +831,23 @@ class DifferentialTest {
                     q.tol = kv.get("tol");
                     q.seed = kv.get("seed");
                     q.ops = kv.get("ops");
+                    q.valueOnly = "value".equals(kv.get("checks"));
                     return q;
                 case "in": p.inputs.add(Arr.parse(f, 1)); return p;
+                case "ingen": p.inputs.add(Arr.formula(f, 1)); return p;
+                case "rgen": p.r = Arr.formula(f, 1); return p;
+                case "vgen": p.vs.add(Arr.formula(f, 1)); return p;
+                case "vbgen": p.vbs.add(Arr.formula(f, 1)); return p;
+                case "yP": p.y = Arr.projections(f, 1); return p;
+                case "gradP": p.grads.add(Arr.projections(f, 1)); return p;
+                case "jvpP": p.jvp = Arr.projections(f, 1); return p;
+                case "jvpbP": p.jvpb = Arr.projections(f, 1); return p;
+                case "hvpP":
+                    if (p.hvps == null) {
+                        p.hvps = new ArrayList<>();
+                    }
+                    p.hvps.add(Arr.projections(f, 1));
+                    return p;
                 case "const": p.consts.add(Arr.parse(f, 1)); return p;
                 case "node": {
                     List<String> args = new ArrayList<>();
@@ -709,12 +876,17 @@ class DifferentialTest {
                     }
                     p.hvps.add(Arr.parse(f, 1));
                     return p;
+                case "vhv": p.vhv = Arr.parse(f, 1); return p;
                 case "hess": p.hess = Arr.parse(f, 1); return p;
                 case "jac": p.jac = Arr.parse(f, 1); return p;
                 case "end":
+                    if (p.valueOnly && p.y != null) {
+                        programs.add(p);
+                        return null;
+                    }
                     if (p.y == null || p.r == null || p.jvp == null || p.jvpb == null || p.grads.size() != p.inputs.size()
                             || p.vs.size() != p.inputs.size() || p.vbs.size() != p.inputs.size()
-                            || (p.hvps != null && p.hvps.size() != p.inputs.size())) {
+                            || (p.hvps != null && (p.hvps.size() != p.inputs.size() || p.vhv == null))) {
                         throw new IllegalStateException("program " + p.id + " is incomplete");
                     }
                     programs.add(p);
