@@ -102,6 +102,9 @@ public final class CustomOp {
                 return check(jvpFn.apply(in, zerosFor(in, t, -1), out), out.shape);
             }
             int n = t[k].shape[0];
+            if (n == 0) {
+                return Tensor.zeros(Tangents.batched(t[k], in[k], out.shape)); // no tangent to push
+            }
             Tensor[] each = new Tensor[n];
             for (int b = 0; b < n; b++) {
                 each[b] = check(jvpFn.apply(in, zerosFor(in, t, b), out), out.shape);

@@ -775,7 +775,7 @@ public final class Tensor {
 
     private Tensor argExtremum(String op, boolean max, int axis, boolean keepDims) {
         if (rank() == 0) {
-            Shapes.axis(op, axis, 1); // axis 0 or -1 names a rank-0 tensor's one element, as in PyTorch
+            Shapes.scalarAxis(op, axis); // names a rank-0 tensor's one element, as in PyTorch
             return scalar(0.0);
         }
         int a = Shapes.axis(op, axis, rank());
@@ -800,9 +800,16 @@ public final class Tensor {
      */
     public Tensor logSumExp(boolean keepDims, int... axes) {
         boolean[] mask = Shapes.axesMask("logSumExp", axes, rank());
-        Tensor m = maxShift(mask, true);
         int[] ax = axesOf(mask);
-        Tensor lse = sub(m).exp().sum(true, ax).log().add(m);
+        Tensor lse;
+        if (data.length == 0) {
+            // no element: -inf wherever a line is empty; written as a sum so that the (empty) gradient and the
+            // tangent stay defined (log of a sum of nothing would make the tangent 0 / 0)
+            lse = sum(true, ax).add(Double.NEGATIVE_INFINITY);
+        } else {
+            Tensor m = maxShift(mask, true);
+            lse = sub(m).exp().sum(true, ax).log().add(m);
+        }
         return keepDims ? lse : lse.reshape(Shapes.reduced(shape, mask, false));
     }
 
@@ -931,7 +938,7 @@ public final class Tensor {
     /** Removes dimension {@code axis}, which must have size 1. */
     public Tensor squeeze(int axis) {
         if (rank() == 0) {
-            Shapes.axis("squeeze", axis, 1); // axis 0 or -1 of a rank-0 tensor, as in PyTorch
+            Shapes.scalarAxis("squeeze", axis); // as in PyTorch
             return this;
         }
         int a = Shapes.axis("squeeze", axis, rank());
@@ -974,8 +981,8 @@ public final class Tensor {
     /** Swaps two dimensions. */
     public Tensor transpose(int axis0, int axis1) {
         if (rank() == 0) {
-            Shapes.axis("transpose", axis0, 1); // axes 0 and -1 of a rank-0 tensor, as in PyTorch
-            Shapes.axis("transpose", axis1, 1);
+            Shapes.scalarAxis("transpose", axis0); // as in PyTorch
+            Shapes.scalarAxis("transpose", axis1);
             return this;
         }
         int a = Shapes.axis("transpose", axis0, rank());

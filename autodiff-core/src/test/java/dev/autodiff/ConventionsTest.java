@@ -174,6 +174,10 @@ class ConventionsTest {
                 lse.toArray());
         assertArrayEquals(new int[] {3, 0}, Autodiff.grad(lse.sum(), e)[0].shape());
         assertArrayEquals(new int[] {0, 1}, Tensor.zeros(0, 4).logSumExp(true, 1).shape());
+        // the Jacobian is empty, so every tangent of the result is 0 (it was 0 / 0)
+        assertArrayEquals(new double[] {0, 0}, Autodiff.jvp(x -> x.logSumExp(0), Tensor.zeros(0, 2), Tensor.zeros(0, 2))
+                .tangent().toArray());
+        assertArrayEquals(new int[] {2, 0, 2}, Autodiff.jacfwd(x -> x.logSumExp(0), Tensor.zeros(0, 2)).shape());
     }
 
     /** A rank-0 tensor accepts axis 0 or -1 wherever PyTorch's reductions and squeeze/transpose do. */

@@ -260,4 +260,12 @@ class ForwardModeTest {
         assertNull(x.dual);
         assertFalse(r.tangent().isDual());
     }
+
+    /** A batch of no tangents through a custom op: an empty tangent, not an error (jacfwd of an empty input). */
+    @Test
+    void customOpPushesAnEmptyBatchOfTangents() {
+        CustomOp twice = CustomOp.of("twice", xs -> xs[0].mul(2.0), (i, g, xs, y) -> g.mul(2.0), (xs, ts, y) -> ts[0].mul(2.0));
+        assertArrayEquals(new int[] {0, 0}, Autodiff.jacfwd(x -> twice.apply(x), Tensor.zeros(0)).shape());
+        assertArrayEquals(new int[] {0, 3}, Autodiff.jvp(x -> twice.apply(x), Tensor.zeros(3), Tensor.zeros(0, 3)).tangent().shape());
+    }
 }

@@ -120,11 +120,24 @@ public final class Shapes {
     /** Maps a possibly negative axis into [0, rank); throws naming {@code op} if it is out of range. */
     public static int axis(String op, int axis, int rank) {
         int a = axis < 0 ? axis + rank : axis;
+        if (rank == 0) {
+            throw new IllegalArgumentException(op + ": axis " + axis + " is out of range: a rank-0 tensor has no axes");
+        }
         if (a < 0 || a >= rank) {
             throw new IllegalArgumentException(op + ": axis " + axis + " is out of range for a tensor of rank " + rank
-                    + " (expected " + -Math.max(rank, 1) + " <= axis < " + Math.max(rank, 1) + ")");
+                    + " (expected " + -rank + " <= axis < " + rank + ")");
         }
         return a;
+    }
+
+    /**
+     * Checks the axis given to a reduction (or squeeze, transpose) of a rank-0 tensor: 0 or -1, as PyTorch
+     * accepts there, naming the tensor's one element.
+     */
+    public static void scalarAxis(String op, int axis) {
+        if (axis != 0 && axis != -1) {
+            throw new IllegalArgumentException(op + ": axis " + axis + " is out of range for a rank-0 tensor (expected 0 or -1)");
+        }
     }
 
     /**
@@ -144,7 +157,7 @@ public final class Shapes {
         boolean scalarAxis = false;
         for (int a : axes) {
             if (rank == 0) {
-                axis(op, a, 1);
+                scalarAxis(op, a);
                 if (scalarAxis) {
                     throw new IllegalArgumentException(op + ": axis " + a + " appears twice in " + Arrays.toString(axes)
                             + " (a rank-0 tensor has one axis, 0 or -1)");
