@@ -109,6 +109,10 @@ public final class Activations {
     public static Tensor swish(Tensor x, Tensor beta) {
         nonNull(x, "swish");
         Objects.requireNonNull(beta, "swish: beta is null");
+        if (!broadcastsTo(beta.shape(), x.shape())) {
+            throw new IllegalArgumentException("swish: beta of shape " + java.util.Arrays.toString(beta.shape())
+                    + " does not broadcast to the input's shape " + java.util.Arrays.toString(x.shape()));
+        }
         return x.mul(x.mul(beta).sigmoid());
     }
 
@@ -195,6 +199,20 @@ public final class Activations {
     /** x where x &lt;= 0 (or NaN), 0 where x > 0: the input of a branch taken only where x &lt;= 0. */
     private static Tensor nonPositivePart(Tensor x, Tensor positive) {
         return Tensor.where(positive, ZERO, x);
+    }
+
+    /** Whether a tensor of shape {@code from} broadcasts to exactly {@code to} (NumPy's rules). */
+    private static boolean broadcastsTo(int[] from, int[] to) {
+        if (from.length > to.length) {
+            return false;
+        }
+        for (int i = 0; i < from.length; i++) {
+            int t = to[to.length - from.length + i];
+            if (from[i] != 1 && from[i] != t) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static Tensor nonNull(Tensor x, String who) {

@@ -89,17 +89,26 @@ public final class Init {
         return sum;
     }
 
-    /** The shape, checked: non-null, dimensions >= 0, at most 2^31 - 1 elements. */
+    /** The most elements a tensor holds (as core's Shapes.MAX_ELEMENTS: the longest double[] a JVM allocates). */
+    private static final long MAX_ELEMENTS = Integer.MAX_VALUE - 8;
+
+    /** The shape, checked: non-null, dimensions >= 0, at most MAX_ELEMENTS elements (exactly: a 0 makes it 0). */
     static int[] checkShape(String who, int[] shape) {
         Objects.requireNonNull(shape, () -> who + ": shape is null");
-        long n = 1;
         for (int d : shape) {
             if (d < 0) {
                 throw new IllegalArgumentException(who + ": negative dimension in shape " + Arrays.toString(shape));
             }
-            n *= d;
-            if (n > Integer.MAX_VALUE) {
-                throw new IllegalArgumentException(who + ": shape " + Arrays.toString(shape) + " has more than 2^31 - 1 elements");
+        }
+        if (Arrays.stream(shape).anyMatch(d -> d == 0)) {
+            return shape;
+        }
+        long n = 1;
+        for (int d : shape) {
+            n *= d; // below 2^62: n <= MAX_ELEMENTS before each factor
+            if (n > MAX_ELEMENTS) {
+                throw new IllegalArgumentException(who + ": shape " + Arrays.toString(shape) + " has more than "
+                        + MAX_ELEMENTS + " elements, the most a tensor can hold");
             }
         }
         return shape;

@@ -1,8 +1,14 @@
-package dev.autodiff;
+package dev.autodiff.nn;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import dev.autodiff.Autodiff;
+import dev.autodiff.Fn;
+import dev.autodiff.Graph;
+import dev.autodiff.Tensor;
+import dev.autodiff.nn.optim.Clipping;
+import dev.autodiff.nn.optim.Schedules;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
@@ -15,13 +21,14 @@ import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 
 /**
- * Random calls of every public {@link Tensor} method with hostile arguments: negative, huge and
- * {@code Integer.MIN_VALUE} sizes, axes and indices, NaN and infinite scalars, shapes that do not broadcast,
- * empty and rank-0 tensors, non-integer indices, and nulls. Every call must either return a well-formed
- * tensor or throw IllegalArgumentException / IllegalStateException whose message starts with the name of
- * the method called ("slice: ..."), or a NullPointerException for a null argument whose message names the
- * method; never an exception from deep inside (index out of bounds, negative array size, arithmetic,
- * out of memory) or a JVM text.
+ * Random calls of every public {@link Tensor} method and of nn's functions ({@link Activations}, {@link Losses},
+ * {@link Init}, clipping, schedules) with hostile arguments: negative, huge and {@code Integer.MIN_VALUE} sizes,
+ * axes and indices, NaN and infinite scalars, shapes that do not broadcast, empty and rank-0 tensors,
+ * non-integer indices, and nulls. Every call must either return a well-formed tensor or throw
+ * IllegalArgumentException / IllegalStateException whose message starts with the name of the method called
+ * ("slice: ...", or "Init.uniform: ..."), or a NullPointerException for a null argument whose message names
+ * the method; never an exception from deep inside (index out of bounds, negative array size, arithmetic, out
+ * of memory) or a JVM text. It lives in nn's tests so that it reaches both modules' public API.
  */
 class BadInputFuzzTest {
     private static final int CALLS = Integer.getInteger("autodiff.fuzzCalls", 30_000);
@@ -31,13 +38,21 @@ class BadInputFuzzTest {
     private static final double[] DOUBLES = {0, 1, -1, 0.5, 2, -0.0, 3e9, 1e300, -1e300, Double.NaN,
         Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY, Double.MIN_VALUE};
 
-    /** Public methods of Tensor, excluding Object's and the ones that only print or read state. */
+    private static final List<Class<?>> SUPPORTED = List.of(int.class, long.class, double.class, boolean.class,
+            int[].class, double[].class, Tensor.class, Tensor[].class, java.util.Collection.class);
+
+    /** Public methods of Tensor, and the public static functions of nn, whose parameters the fuzzer can make. */
     private static List<Method> methods() {
         List<Method> out = new ArrayList<>();
-        for (Method m : Tensor.class.getDeclaredMethods()) {
-            if (Modifier.isPublic(m.getModifiers()) && !m.isSynthetic()
-                    && !List.of("toString", "equals", "hashCode").contains(m.getName())) {
-                out.add(m);
+        for (Class<?> c : List.of(Tensor.class, Activations.class, Losses.class, Init.class, Clipping.class, Schedules.class)) {
+            for (Method m : c.getDeclaredMethods()) {
+                boolean usable = Modifier.isPublic(m.getModifiers()) && !m.isSynthetic()
+                        && (c == Tensor.class || Modifier.isStatic(m.getModifiers()))
+                        && Arrays.stream(m.getParameterTypes()).allMatch(SUPPORTED::contains)
+                        && !List.of("toString", "equals", "hashCode").contains(m.getName());
+                if (usable) {
+                    out.add(m);
+                }
             }
         }
         out.sort(Comparator.comparing(Method::toString)); // reflection's order is unspecified: fix it for the seed
@@ -98,6 +113,12 @@ class BadInputFuzzTest {
             return d;
         } else if (type == Tensor.class) {
             return aTensor(r);
+        } else if (type == java.util.Collection.class) {
+            List<Tensor> ts = new ArrayList<>();
+            for (int i = r.nextInt(4); i > 0; i--) {
+                ts.add(r.nextInt(15) == 0 ? null : aTensor(r));
+            }
+            return ts;
         } else if (type == Tensor[].class) {
             Tensor[] ts = new Tensor[r.nextInt(4)];
             for (int i = 0; i < ts.length; i++) {
@@ -122,7 +143,7 @@ class BadInputFuzzTest {
     @Test
     void everyCallReturnsOrThrowsAClearError() throws IllegalAccessException {
         List<Method> methods = methods();
-        assertTrue(methods.size() > 100, "found Tensor's public methods: " + methods.size());
+        assertTrue(methods.size() > 150, "found the public methods: " + methods.size());
         SplittableRandom root = new SplittableRandom(Long.getLong("autodiff.fuzzSeed", 20261202L));
         List<String> failures = new ArrayList<>();
         TreeMap<String, Integer> thrown = new TreeMap<>();
@@ -136,7 +157,8 @@ class BadInputFuzzTest {
                 args[i] = arg(types[i], r);
             }
             Tensor self = Modifier.isStatic(m.getModifiers()) ? null : aTensor(r);
-            String what = "call " + call + " (seed " + seed + "): " + (self == null ? "Tensor" : self) + "." + m.getName()
+            String what = "call " + call + " (seed " + seed + "): " + (self == null ? m.getDeclaringClass().getSimpleName() : self)
+                    + "." + m.getName()
                     + Arrays.stream(args).map(BadInputFuzzTest::describe).toList();
             try {
                 Object result = m.invoke(self, args);
@@ -155,10 +177,15 @@ class BadInputFuzzTest {
                 String msg = String.valueOf(c.getMessage());
                 boolean typeOk = c instanceof IllegalArgumentException || c instanceof IllegalStateException
                         || c instanceof NullPointerException;
-                boolean named = msg.startsWith(m.getName() + ":")
+                String qualified = m.getDeclaringClass().getSimpleName() + "." + m.getName();
+                // a module factory (Activations.elu(alpha)) may name the module it makes ("ELU: ...")
+                String lower = msg.toLowerCase(java.util.Locale.ROOT);
+                boolean named = lower.startsWith(m.getName().toLowerCase(java.util.Locale.ROOT) + ":")
+                        || msg.startsWith(qualified + ":")
                         || (c instanceof NullPointerException && msg.contains(m.getName()));
                 boolean nullGiven = Arrays.stream(args).anyMatch(a -> a == null
-                        || (a instanceof Tensor[] && Arrays.asList((Tensor[]) a).contains(null)));
+                        || (a instanceof Tensor[] && Arrays.asList((Tensor[]) a).contains(null))
+                        || (a instanceof List && ((List<?>) a).contains(null)));
                 if (!typeOk || !named || (c instanceof NullPointerException && !nullGiven)) {
                     failures.add(what + "\n    threw " + c);
                 }
