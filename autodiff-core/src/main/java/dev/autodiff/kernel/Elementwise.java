@@ -8,7 +8,12 @@ package dev.autodiff.kernel;
 public final class Elementwise {
     private Elementwise() {}
 
-    public enum Unary { NEG, EXP, LOG, RECIPROCAL, SQRT, TANH, SIGMOID, RELU, ABS, SIGN, ERF }
+    /**
+     * SOFTPLUS is PyTorch's {@code F.softplus} with beta 1 and threshold 20: {@code x > 20 ? x : log1p(exp(x))}.
+     * The transcendentals (EXP, EXPM1, LOG, LOG1P, TANH, SIGMOID, SOFTPLUS, ERF) are {@link Transcendentals}:
+     * the same bits on every path (vector body, scalar tail, 0-dim, any thread split) and in every JIT tier.
+     */
+    public enum Unary { NEG, EXP, LOG, RECIPROCAL, SQRT, TANH, SIGMOID, RELU, ABS, SIGN, ERF, EXPM1, LOG1P, SOFTPLUS }
 
     /** The comparisons come last, from GT on (their results are 1 or 0). */
     public enum Binary { ADD, SUB, MUL, DIV, POW, MAXIMUM, MINIMUM, GT, GE, LT, LE, EQ, NE }
@@ -54,7 +59,18 @@ public final class Elementwise {
         });
     }
 
-    /** y[i] = op(x[i]) for i in [from, to): the Vector API's math where it is faster, plain loops otherwise. */
+    /**
+     * {@code y[i] = op(x[i])} on the calling thread, into an existing array of x's length (y may be x); for
+     * benchmarks and callers that keep their own buffers.
+     */
+    public static void unaryInto(Unary op, double[] x, double[] y) {
+        if (y.length != x.length) {
+            throw new IllegalArgumentException("unaryInto: " + op + ": output length " + y.length + " differs from input length " + x.length);
+        }
+        unary(op, x, y, 0, x.length);
+    }
+
+    /** y[i] = op(x[i]) for i in [from, to): vector loops where they are faster, plain loops otherwise (same bits). */
     static void unary(Unary op, double[] x, double[] y, int from, int to) {
         if (to - from >= VECTOR_ELEMENTS && VectorSupport.MATH != null && VectorSupport.MATH.unary(op, x, y, from, to)) {
             return;
@@ -66,16 +82,19 @@ public final class Elementwise {
     static void scalarUnary(Unary op, double[] x, double[] y, int from, int n) {
         switch (op) {
             case NEG: for (int i = from; i < n; i++) y[i] = -x[i]; break;
-            case EXP: for (int i = from; i < n; i++) y[i] = Math.exp(x[i]); break;
-            case LOG: for (int i = from; i < n; i++) y[i] = Math.log(x[i]); break;
+            case EXP: for (int i = from; i < n; i++) y[i] = Transcendentals.exp(x[i]); break;
+            case LOG: for (int i = from; i < n; i++) y[i] = Transcendentals.log(x[i]); break;
             case RECIPROCAL: for (int i = from; i < n; i++) y[i] = 1.0 / x[i]; break;
             case SQRT: for (int i = from; i < n; i++) y[i] = Math.sqrt(x[i]); break;
-            case TANH: for (int i = from; i < n; i++) y[i] = Math.tanh(x[i]); break;
-            case SIGMOID: for (int i = from; i < n; i++) y[i] = sigmoid(x[i]); break;
+            case TANH: for (int i = from; i < n; i++) y[i] = Transcendentals.tanh(x[i]); break;
+            case SIGMOID: for (int i = from; i < n; i++) y[i] = Transcendentals.sigmoid(x[i]); break;
             case RELU: for (int i = from; i < n; i++) y[i] = Math.max(x[i], 0.0); break; // branch-free; NaN stays NaN
             case ABS: for (int i = from; i < n; i++) y[i] = Math.abs(x[i]); break;
             case SIGN: for (int i = from; i < n; i++) y[i] = Math.signum(x[i]); break;
             case ERF: for (int i = from; i < n; i++) y[i] = Special.erf(x[i]); break;
+            case EXPM1: for (int i = from; i < n; i++) y[i] = Transcendentals.expm1(x[i]); break;
+            case LOG1P: for (int i = from; i < n; i++) y[i] = Transcendentals.log1p(x[i]); break;
+            case SOFTPLUS: for (int i = from; i < n; i++) y[i] = Transcendentals.softplus(x[i]); break;
             default: throw new AssertionError(op);
         }
     }
@@ -84,16 +103,19 @@ public final class Elementwise {
     public static double unary(Unary op, double x) {
         switch (op) {
             case NEG: return -x;
-            case EXP: return Math.exp(x);
-            case LOG: return Math.log(x);
+            case EXP: return Transcendentals.exp(x);
+            case LOG: return Transcendentals.log(x);
             case RECIPROCAL: return 1.0 / x;
             case SQRT: return Math.sqrt(x);
-            case TANH: return Math.tanh(x);
-            case SIGMOID: return sigmoid(x);
+            case TANH: return Transcendentals.tanh(x);
+            case SIGMOID: return Transcendentals.sigmoid(x);
             case RELU: return Math.max(x, 0.0);
             case ABS: return Math.abs(x);
             case SIGN: return Math.signum(x);
             case ERF: return Special.erf(x);
+            case EXPM1: return Transcendentals.expm1(x);
+            case LOG1P: return Transcendentals.log1p(x);
+            case SOFTPLUS: return Transcendentals.softplus(x);
             default: throw new AssertionError(op);
         }
     }
@@ -116,15 +138,6 @@ public final class Elementwise {
             case NE: return a != b ? 1 : 0;
             default: throw new AssertionError(op);
         }
-    }
-
-    /** 1/(1+e^-x) without overflow: for x < 0 use e^x/(1+e^x). */
-    static double sigmoid(double x) {
-        if (x >= 0) {
-            return 1.0 / (1.0 + Math.exp(-x));
-        }
-        double e = Math.exp(x);
-        return e / (1.0 + e);
     }
 
     /** {@code out = a op b} where a and b broadcast to {@code outShape}. */

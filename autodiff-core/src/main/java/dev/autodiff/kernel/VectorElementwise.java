@@ -6,9 +6,9 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * Elementwise loops that C2 does not vectorize as plain loops: transcendentals on the Vector API's math
- * (about 1 ulp), which PERF-NOTES measured 4 - 30x faster than {@link Math#exp} per element, and
- * comparisons as compare + blend. Ops that C2 already vectorizes (neg, abs, sqrt, reciprocal, relu, add,
+ * Elementwise loops that C2 does not vectorize as plain loops: transcendentals ({@link VectorTranscendentals},
+ * our own polynomials, the same bits as the scalar forms in every JIT tier), and comparisons as compare +
+ * blend. Ops that C2 already vectorizes (neg, abs, sqrt, reciprocal, relu, add,
  * mul, ...) are left to {@link Elementwise}. Loaded by name, only with the incubator module.
  */
 final class VectorElementwise implements VectorSupport.VectorMath {
@@ -16,39 +16,16 @@ final class VectorElementwise implements VectorSupport.VectorMath {
 
     @Override
     public boolean unary(Elementwise.Unary op, double[] x, double[] y, int from, int to) {
-        int i = from;
-        int bound = from + S.loopBound(to - from);
+        int i;
         switch (op) {
-            case EXP:
-                for (; i < bound; i += S.length()) {
-                    DoubleVector.fromArray(S, x, i).lanewise(VectorOperators.EXP).intoArray(y, i);
-                }
-                break;
-            case LOG:
-                for (; i < bound; i += S.length()) {
-                    DoubleVector.fromArray(S, x, i).lanewise(VectorOperators.LOG).intoArray(y, i);
-                }
-                break;
-            case TANH:
-                // tanh x = e / (e + 2) with e = expm1(2x): no cancellation near 0; |x| <= 20 keeps e finite,
-                // and tanh(20) already rounds to 1
-                for (; i < bound; i += S.length()) {
-                    DoubleVector v = DoubleVector.fromArray(S, x, i).max(-20.0).min(20.0);
-                    DoubleVector e = v.add(v).lanewise(VectorOperators.EXPM1);
-                    DoubleVector r = e.div(e.add(2.0));
-                    // NaN in, NaN out (max/min already propagate it)
-                    r.intoArray(y, i);
-                }
-                break;
-            case SIGMOID:
-                // 1 / (1 + e^-x): for very negative x, e^-x = inf and the result is 0, never NaN
-                for (; i < bound; i += S.length()) {
-                    DoubleVector e = DoubleVector.fromArray(S, x, i).neg().lanewise(VectorOperators.EXP);
-                    DoubleVector.broadcast(S, 1.0).div(e.add(1.0)).intoArray(y, i);
-                }
-                break;
-            default:
-                return false;
+            case EXP: i = VectorTranscendentals.exp(x, y, from, to); break;
+            case EXPM1: i = VectorTranscendentals.expm1(x, y, from, to); break;
+            case LOG: i = VectorTranscendentals.log(x, y, from, to); break;
+            case LOG1P: i = VectorTranscendentals.log1p(x, y, from, to); break;
+            case TANH: i = VectorTranscendentals.tanh(x, y, from, to); break;
+            case SIGMOID: i = VectorTranscendentals.sigmoid(x, y, from, to); break;
+            case SOFTPLUS: i = VectorTranscendentals.softplus(x, y, from, to); break;
+            default: return false;
         }
         for (; i < to; i++) {
             y[i] = Elementwise.unary(op, x[i]);

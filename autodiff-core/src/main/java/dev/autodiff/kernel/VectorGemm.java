@@ -2,7 +2,6 @@ package dev.autodiff.kernel;
 
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.VectorMask;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -176,6 +175,7 @@ final class VectorGemm implements Gemm.Multiplier {
     private static void dots(double[] ad, int ao, int lda, double[] bd, int bo, int ldb, double[] c, int cOff, int ldc,
                              int m, int n, int k) {
         int bound = S.loopBound(k);
+        double[] lanes = new double[8 * V];
         for (int i = 0; i < m; i += 2) {
             int a0 = ao + i * lda;
             int a1 = i + 1 < m ? a0 + lda : a0;
@@ -209,14 +209,24 @@ final class VectorGemm implements Gemm.Multiplier {
                     s03 = x0.fma(y, s03);
                     s13 = x1.fma(y, s13);
                 }
-                double t00 = s00.reduceLanes(VectorOperators.ADD);
-                double t01 = s01.reduceLanes(VectorOperators.ADD);
-                double t02 = s02.reduceLanes(VectorOperators.ADD);
-                double t03 = s03.reduceLanes(VectorOperators.ADD);
-                double t10 = s10.reduceLanes(VectorOperators.ADD);
-                double t11 = s11.reduceLanes(VectorOperators.ADD);
-                double t12 = s12.reduceLanes(VectorOperators.ADD);
-                double t13 = s13.reduceLanes(VectorOperators.ADD);
+                // lanes summed in lane order: reduceLanes(ADD) leaves its order open, and its compiled form (a
+                // tree) and interpreted form (a loop) gave results an ulp apart, so C changed with the JIT tier
+                s00.intoArray(lanes, 0);
+                s01.intoArray(lanes, V);
+                s02.intoArray(lanes, 2 * V);
+                s03.intoArray(lanes, 3 * V);
+                s10.intoArray(lanes, 4 * V);
+                s11.intoArray(lanes, 5 * V);
+                s12.intoArray(lanes, 6 * V);
+                s13.intoArray(lanes, 7 * V);
+                double t00 = sumLanes(lanes, 0);
+                double t01 = sumLanes(lanes, V);
+                double t02 = sumLanes(lanes, 2 * V);
+                double t03 = sumLanes(lanes, 3 * V);
+                double t10 = sumLanes(lanes, 4 * V);
+                double t11 = sumLanes(lanes, 5 * V);
+                double t12 = sumLanes(lanes, 6 * V);
+                double t13 = sumLanes(lanes, 7 * V);
                 for (int p = bound; p < k; p++) {
                     double x0 = ad[a0 + p];
                     double x1 = ad[a1 + p];
@@ -236,6 +246,15 @@ final class VectorGemm implements Gemm.Multiplier {
                 }
             }
         }
+    }
+
+    /** lanes[o] + lanes[o + 1] + ... + lanes[o + V - 1], left to right: the same sum in every JIT tier. */
+    private static double sumLanes(double[] lanes, int o) {
+        double s = lanes[o];
+        for (int l = 1; l < V; l++) {
+            s += lanes[o + l];
+        }
+        return s;
     }
 
     /** The first w of four dot products added to C's row from {@code co}. */
