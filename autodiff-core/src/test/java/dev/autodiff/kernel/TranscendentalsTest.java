@@ -281,9 +281,10 @@ class TranscendentalsTest {
     static Map<String, Long> digests(int calls) {
         Map<String, Long> out = new LinkedHashMap<>();
         for (Elementwise.Unary op : OPS) {
-            double[] x = inputs(op, 4096, 99);
+            double[] x = inputs(op, 1024, 99);
             double[] y = null;
-            for (int c = 0; c < calls; c++) {
+            // erf's series runs up to 200 terms per element: a tenth of the calls compile it too
+            for (int c = 0, n = op == Elementwise.Unary.ERF ? Math.max(1, calls / 10) : calls; c < n; c++) {
                 y = Elementwise.unary(op, x);
             }
             out.put(op.name(), digest(y));
