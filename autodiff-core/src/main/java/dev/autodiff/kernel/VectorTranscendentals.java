@@ -11,16 +11,16 @@ import jdk.incubator.vector.VectorSpecies;
  * The vector forms of {@link Transcendentals}: line for line the same IEEE operations in the same order
  * (add, subtract, multiply, divide, fma, min, max, abs, negate and bit operations, all exactly specified),
  * so each lane gets the bits the scalar form gives, in every JIT tier. The Vector API's own EXP, LOG and
- * EXPM1 are not used: their compiled form (Intel SVML) and their interpreted form (StrictMath) differ in the
+ * EXPM1 are not used: their compiled form (Intel SVML) and their interpreted form (Math, lane by lane) differ in the
  * last bit. A vector holding a lane outside the common range (for log: zero, negative, subnormal, infinite
  * or NaN) is computed lane by lane by the scalar form, except for exp, whose wide form is vectorized too
  * (exp(-inf) from a mask is common). Each loop runs over whole vectors from {@code from} and returns where
  * the scalar tail starts. Loaded only with the incubator module.
  *
- * <p>Each loop holds its whole computation, written out (generated from one template per form, so the
- * copies agree): C2 stops inlining at depth 15 and at 325 bytecodes, a Vector API call takes about six
- * levels, and a vector handed to a call C2 did not inline is boxed. Helpers two or three deep did exactly
- * that here (190 bytes allocated per vector, 3 - 4x slower).
+ * <p>Each loop holds its whole computation, written out (copies of one form each, every copy checked
+ * against the scalar form by TranscendentalsTest): C2 stops inlining at depth 15 and at 325 bytecodes, a
+ * Vector API call takes about six levels, and a vector handed to a call C2 did not inline is boxed. Helpers
+ * two or three deep did exactly that here (190 bytes allocated per vector, 3 - 4x slower).
  */
 final class VectorTranscendentals {
     private VectorTranscendentals() {}
@@ -34,24 +34,25 @@ final class VectorTranscendentals {
         for (int bound = from + S.loopBound(to - from); i < bound; i += V) {
             DoubleVector v = DoubleVector.fromArray(S, x, i);
             if (v.abs().compare(VectorOperators.LE, EXP_FAST).allTrue()) {
-                    DoubleVector z = v.fma(INV_LN2, SHIFT);
-                    DoubleVector k = z.sub(SHIFT);
-                    DoubleVector r = k.fma(DoubleVector.broadcast(S, -LN2_HI), v);
-                    r = k.fma(DoubleVector.broadcast(S, -LN2_LO), r);
-                    DoubleVector r2 = r.mul(r);
-                    DoubleVector r4 = r2.mul(r2);
-                    DoubleVector a0 = r.fma(Q1, Q0);
-                    DoubleVector a1 = r.fma(Q3, Q2);
-                    DoubleVector a2 = r.fma(Q5, Q4);
-                    DoubleVector a3 = r.fma(Q7, Q6);
-                    DoubleVector a4 = r.fma(Q9, Q8);
-                    DoubleVector b0 = a1.fma(r2, a0);
-                    DoubleVector b1 = a3.fma(r2, a2);
-                    DoubleVector b2 = r2.fma(DoubleVector.broadcast(S, Q10), a4);
-                    DoubleVector p = b2.fma(r4, b1).fma(r4, b0);
-                    DoubleVector hi = r.add(1.0);
+                DoubleVector z = v.fma(INV_LN2, SHIFT);
+                DoubleVector k = z.sub(SHIFT);
+                DoubleVector r = k.fma(DoubleVector.broadcast(S, -LN2_HI), v);
+                r = k.fma(DoubleVector.broadcast(S, -LN2_LO), r);
+                DoubleVector r2 = r.mul(r);
+                DoubleVector r4 = r2.mul(r2);
+                DoubleVector a0 = r.fma(Q1, Q0);
+                DoubleVector a1 = r.fma(Q3, Q2);
+                DoubleVector a2 = r.fma(Q5, Q4);
+                DoubleVector a3 = r.fma(Q7, Q6);
+                DoubleVector a4 = r.fma(Q9, Q8);
+                DoubleVector b0 = a1.fma(r2, a0);
+                DoubleVector b1 = a3.fma(r2, a2);
+                DoubleVector b2 = r2.fma(DoubleVector.broadcast(S, Q10), a4);
+                DoubleVector p = b2.fma(r4, b1).fma(r4, b0);
+                DoubleVector hi = r.add(1.0);
                 DoubleVector er = hi.add(r2.fma(p, one.sub(hi).add(r)));
-                    DoubleVector e = ((LongVector) er.viewAsIntegralLanes()).add(((LongVector) z.viewAsIntegralLanes()).lanewise(VectorOperators.LSHL, 52)).viewAsFloatingLanes();
+                LongVector kBits = ((LongVector) z.viewAsIntegralLanes()).lanewise(VectorOperators.LSHL, 52);
+                DoubleVector e = ((LongVector) er.viewAsIntegralLanes()).add(kBits).viewAsFloatingLanes();
                 e.intoArray(y, i);
             } else {
                 // expWide
@@ -62,21 +63,22 @@ final class VectorTranscendentals {
                 r = k.fma(DoubleVector.broadcast(S, -LN2_LO), r);
                 DoubleVector z1 = k.fma(0.5, SHIFT);
                 DoubleVector z2 = k.sub(z1.sub(SHIFT)).add(SHIFT);
-                    DoubleVector r2 = r.mul(r);
-                    DoubleVector r4 = r2.mul(r2);
-                    DoubleVector a0 = r.fma(Q1, Q0);
-                    DoubleVector a1 = r.fma(Q3, Q2);
-                    DoubleVector a2 = r.fma(Q5, Q4);
-                    DoubleVector a3 = r.fma(Q7, Q6);
-                    DoubleVector a4 = r.fma(Q9, Q8);
-                    DoubleVector b0 = a1.fma(r2, a0);
-                    DoubleVector b1 = a3.fma(r2, a2);
-                    DoubleVector b2 = r2.fma(DoubleVector.broadcast(S, Q10), a4);
-                    DoubleVector p = b2.fma(r4, b1).fma(r4, b0);
+                DoubleVector r2 = r.mul(r);
+                DoubleVector r4 = r2.mul(r2);
+                DoubleVector a0 = r.fma(Q1, Q0);
+                DoubleVector a1 = r.fma(Q3, Q2);
+                DoubleVector a2 = r.fma(Q5, Q4);
+                DoubleVector a3 = r.fma(Q7, Q6);
+                DoubleVector a4 = r.fma(Q9, Q8);
+                DoubleVector b0 = a1.fma(r2, a0);
+                DoubleVector b1 = a3.fma(r2, a2);
+                DoubleVector b2 = r2.fma(DoubleVector.broadcast(S, Q10), a4);
+                DoubleVector p = b2.fma(r4, b1).fma(r4, b0);
                 DoubleVector hi = r.add(1.0);
                 DoubleVector er = hi.add(r2.fma(p, one.sub(hi).add(r)));
-                er.mul(((LongVector) z1.viewAsIntegralLanes()).lanewise(VectorOperators.LSHL, 52).add(ONE_BITS).viewAsFloatingLanes())
-                        .mul(((LongVector) z2.viewAsIntegralLanes()).lanewise(VectorOperators.LSHL, 52).add(ONE_BITS).viewAsFloatingLanes()).intoArray(y, i);
+                DoubleVector s1 = ((LongVector) z1.viewAsIntegralLanes()).lanewise(VectorOperators.LSHL, 52).add(ONE_BITS).viewAsFloatingLanes();
+                DoubleVector s2 = ((LongVector) z2.viewAsIntegralLanes()).lanewise(VectorOperators.LSHL, 52).add(ONE_BITS).viewAsFloatingLanes();
+                er.mul(s1).mul(s2).intoArray(y, i);
             }
         }
         return i;
@@ -88,110 +90,9 @@ final class VectorTranscendentals {
             DoubleVector v = DoubleVector.fromArray(S, x, i);
             if (v.compare(VectorOperators.LE, EXPM1_FAST).allTrue()) {
                 DoubleVector c = v.max(EXPM1_LO);
-                    DoubleVector z = c.fma(INV_LN2, SHIFT);
-                    DoubleVector k = z.sub(SHIFT);
-                    DoubleVector rh = k.fma(DoubleVector.broadcast(S, -LN2_HI), c);
-                    DoubleVector rl = k.mul(-LN2_LO);
-                    DoubleVector r = rh.add(rl);
-                    DoubleVector dr = rh.sub(r).add(rl);
-                    DoubleVector s = ((LongVector) z.viewAsIntegralLanes()).lanewise(VectorOperators.LSHL, 52).add(ONE_BITS).viewAsFloatingLanes();
-                    DoubleVector t = s.sub(1.0);
-                    DoubleVector tErr = s.sub(t).sub(1.0);
-                    DoubleVector sr = s.mul(r);
-                    DoubleVector hi = t.add(sr);
-                    DoubleVector err = t.sub(hi).add(sr);
-                    DoubleVector sd = s.mul(dr);
-                    DoubleVector r2 = r.mul(r);
-                    DoubleVector r4 = r2.mul(r2);
-                    DoubleVector a0 = r.fma(Q1, Q0);
-                    DoubleVector a1 = r.fma(Q3, Q2);
-                    DoubleVector a2 = r.fma(Q5, Q4);
-                    DoubleVector a3 = r.fma(Q7, Q6);
-                    DoubleVector a4 = r.fma(Q9, Q8);
-                    DoubleVector b0 = a1.fma(r2, a0);
-                    DoubleVector b1 = a3.fma(r2, a2);
-                    DoubleVector b2 = r2.fma(DoubleVector.broadcast(S, Q10), a4);
-                    DoubleVector p = b2.fma(r4, b1).fma(r4, b0);
-                    DoubleVector e = hi.add(sr.fma(r.mul(p), err.add(tErr).add(sd.fma(r, sd))));
-                e.blend(v, v.eq(0.0)).intoArray(y, i);
-            } else {
-                lanes(Elementwise.Unary.EXPM1, x, y, i);
-            }
-        }
-        return i;
-    }
-
-    static int log(double[] x, double[] y, int from, int to) {
-        int i = from;
-        for (int bound = from + S.loopBound(to - from); i < bound; i += V) {
-            DoubleVector v = DoubleVector.fromArray(S, x, i);
-            // positive, normal and finite (an unsigned compare of the bits was not intrinsified on JDK 17: it boxed)
-            if (v.compare(VectorOperators.GE, Double.MIN_NORMAL).and(v.compare(VectorOperators.LT, Double.POSITIVE_INFINITY))
-                    .allTrue()) {
-                // Transcendentals.log's normal case: its logTail(f, k) adds k LN2_LO + 0.0, which is k LN2_LO rounded
-                    LongVector bits = ((LongVector) v.viewAsIntegralLanes()).add(K_BIAS_BITS - SQRT_HALF_BITS);
-                    DoubleVector f = bits.and(MANTISSA_BITS).add(SQRT_HALF_BITS).viewAsFloatingLanes().sub(1.0);
-                    DoubleVector k = bits.lanewise(VectorOperators.LSHR, 52).add(SHIFT_BITS).viewAsFloatingLanes().sub(SHIFT + 1022.0);
-                    DoubleVector hfsq = f.mul(0.5).mul(f);
-                    DoubleVector nd = f.neg().sub(2.0);
-                    DoubleVector g = f.fma(G4, G3).fma(f, DoubleVector.broadcast(S, G2)).fma(f, DoubleVector.broadcast(S, G1))
-                            .fma(f, DoubleVector.broadcast(S, G0));
-                    g = g.fma(nd.fma(g, DoubleVector.broadcast(S, 1.0)), g);
-                    DoubleVector s = f.mul(g);
-                    s = g.fma(s.fma(nd, f), s);
-                    DoubleVector z = s.mul(s);
-                    DoubleVector rr = z.mul(z.fma(LG7, LG6).fma(z, DoubleVector.broadcast(S, LG5)).fma(z, DoubleVector.broadcast(S, LG4))
-                            .fma(z, DoubleVector.broadcast(S, LG3)).fma(z, DoubleVector.broadcast(S, LG2)).fma(z, DoubleVector.broadcast(S, LG1)));
-                    DoubleVector lo = k.mul(LOG_LN2_LO);
-                    DoubleVector l = k.fma(DoubleVector.broadcast(S, LOG_LN2_HI), f.sub(hfsq.sub(s.fma(hfsq.add(rr), lo))));
-                l.intoArray(y, i);
-            } else {
-                lanes(Elementwise.Unary.LOG, x, y, i);
-            }
-        }
-        return i;
-    }
-
-    static int log1p(double[] x, double[] y, int from, int to) {
-        int i = from;
-        for (int bound = from + S.loopBound(to - from); i < bound; i += V) {
-            DoubleVector v = DoubleVector.fromArray(S, x, i);
-            if (v.compare(VectorOperators.GT, -1.0).and(v.compare(VectorOperators.LT, Double.POSITIVE_INFINITY)).allTrue()) {
-                    DoubleVector u = v.add(1.0);
-                    DoubleVector xb = u.sub(1.0);
-                    DoubleVector c = u.sub(xb).neg().add(1.0).add(v.sub(xb)).div(u);
-                    LongVector bits = ((LongVector) u.viewAsIntegralLanes()).add(K_BIAS_BITS - SQRT_HALF_BITS);
-                    DoubleVector f = bits.and(MANTISSA_BITS).add(SQRT_HALF_BITS).viewAsFloatingLanes().sub(1.0);
-                    DoubleVector k = bits.lanewise(VectorOperators.LSHR, 52).add(SHIFT_BITS).viewAsFloatingLanes().sub(SHIFT + 1022.0);
-                    DoubleVector hfsq = f.mul(0.5).mul(f);
-                    DoubleVector nd = f.neg().sub(2.0);
-                    DoubleVector g = f.fma(G4, G3).fma(f, DoubleVector.broadcast(S, G2)).fma(f, DoubleVector.broadcast(S, G1))
-                            .fma(f, DoubleVector.broadcast(S, G0));
-                    g = g.fma(nd.fma(g, DoubleVector.broadcast(S, 1.0)), g);
-                    DoubleVector s = f.mul(g);
-                    s = g.fma(s.fma(nd, f), s);
-                    DoubleVector z = s.mul(s);
-                    DoubleVector rr = z.mul(z.fma(LG7, LG6).fma(z, DoubleVector.broadcast(S, LG5)).fma(z, DoubleVector.broadcast(S, LG4))
-                            .fma(z, DoubleVector.broadcast(S, LG3)).fma(z, DoubleVector.broadcast(S, LG2)).fma(z, DoubleVector.broadcast(S, LG1)));
-                    DoubleVector lo = k.fma(DoubleVector.broadcast(S, LOG_LN2_LO), c);
-                    DoubleVector l = k.fma(DoubleVector.broadcast(S, LOG_LN2_HI), f.sub(hfsq.sub(s.fma(hfsq.add(rr), lo))));
-                l.blend(v, v.eq(0.0)).intoArray(y, i);
-            } else {
-                lanes(Elementwise.Unary.LOG1P, x, y, i);
-            }
-        }
-        return i;
-    }
-
-    static int tanh(double[] x, double[] y, int from, int to) {
-        int i = from;
-        for (int bound = from + S.loopBound(to - from); i < bound; i += V) {
-            DoubleVector v = DoubleVector.fromArray(S, x, i);
-            DoubleVector a = v.abs().min(TANH_CLAMP);
-            DoubleVector twoA = a.add(a);
-                DoubleVector z = twoA.fma(INV_LN2, SHIFT);
+                DoubleVector z = c.fma(INV_LN2, SHIFT);
                 DoubleVector k = z.sub(SHIFT);
-                DoubleVector rh = k.fma(DoubleVector.broadcast(S, -LN2_HI), twoA);
+                DoubleVector rh = k.fma(DoubleVector.broadcast(S, -LN2_HI), c);
                 DoubleVector rl = k.mul(-LN2_LO);
                 DoubleVector r = rh.add(rl);
                 DoubleVector dr = rh.sub(r).add(rl);
@@ -214,6 +115,107 @@ final class VectorTranscendentals {
                 DoubleVector b2 = r2.fma(DoubleVector.broadcast(S, Q10), a4);
                 DoubleVector p = b2.fma(r4, b1).fma(r4, b0);
                 DoubleVector e = hi.add(sr.fma(r.mul(p), err.add(tErr).add(sd.fma(r, sd))));
+                e.blend(v, v.eq(0.0)).intoArray(y, i);
+            } else {
+                lanes(Elementwise.Unary.EXPM1, x, y, i);
+            }
+        }
+        return i;
+    }
+
+    static int log(double[] x, double[] y, int from, int to) {
+        int i = from;
+        for (int bound = from + S.loopBound(to - from); i < bound; i += V) {
+            DoubleVector v = DoubleVector.fromArray(S, x, i);
+            // positive, normal and finite (an unsigned compare of the bits was not intrinsified on JDK 17: it boxed)
+            if (v.compare(VectorOperators.GE, Double.MIN_NORMAL).and(v.compare(VectorOperators.LT, Double.POSITIVE_INFINITY))
+                    .allTrue()) {
+                // Transcendentals.log's normal case: its logTail(f, k) adds k LN2_LO + 0.0, which is k LN2_LO rounded
+                LongVector bits = ((LongVector) v.viewAsIntegralLanes()).add(K_BIAS_BITS - SQRT_HALF_BITS);
+                DoubleVector f = bits.and(MANTISSA_BITS).add(SQRT_HALF_BITS).viewAsFloatingLanes().sub(1.0);
+                DoubleVector k = bits.lanewise(VectorOperators.LSHR, 52).add(SHIFT_BITS).viewAsFloatingLanes().sub(SHIFT + 1022.0);
+                DoubleVector hfsq = f.mul(0.5).mul(f);
+                DoubleVector nd = f.neg().sub(2.0);
+                DoubleVector g = f.fma(G4, G3).fma(f, DoubleVector.broadcast(S, G2)).fma(f, DoubleVector.broadcast(S, G1))
+                        .fma(f, DoubleVector.broadcast(S, G0));
+                g = g.fma(nd.fma(g, DoubleVector.broadcast(S, 1.0)), g);
+                DoubleVector s = f.mul(g);
+                s = g.fma(s.fma(nd, f), s);
+                DoubleVector z = s.mul(s);
+                DoubleVector rr = z.mul(z.fma(LG7, LG6).fma(z, DoubleVector.broadcast(S, LG5)).fma(z, DoubleVector.broadcast(S, LG4))
+                        .fma(z, DoubleVector.broadcast(S, LG3)).fma(z, DoubleVector.broadcast(S, LG2)).fma(z, DoubleVector.broadcast(S, LG1)));
+                DoubleVector lo = k.mul(LOG_LN2_LO);
+                DoubleVector l = k.fma(DoubleVector.broadcast(S, LOG_LN2_HI), f.sub(hfsq.sub(s.fma(hfsq.add(rr), lo))));
+                l.intoArray(y, i);
+            } else {
+                lanes(Elementwise.Unary.LOG, x, y, i);
+            }
+        }
+        return i;
+    }
+
+    static int log1p(double[] x, double[] y, int from, int to) {
+        int i = from;
+        for (int bound = from + S.loopBound(to - from); i < bound; i += V) {
+            DoubleVector v = DoubleVector.fromArray(S, x, i);
+            if (v.compare(VectorOperators.GT, -1.0).and(v.compare(VectorOperators.LT, Double.POSITIVE_INFINITY)).allTrue()) {
+                DoubleVector u = v.add(1.0);
+                DoubleVector xb = u.sub(1.0);
+                DoubleVector c = u.sub(xb).neg().add(1.0).add(v.sub(xb)).div(u);
+                LongVector bits = ((LongVector) u.viewAsIntegralLanes()).add(K_BIAS_BITS - SQRT_HALF_BITS);
+                DoubleVector f = bits.and(MANTISSA_BITS).add(SQRT_HALF_BITS).viewAsFloatingLanes().sub(1.0);
+                DoubleVector k = bits.lanewise(VectorOperators.LSHR, 52).add(SHIFT_BITS).viewAsFloatingLanes().sub(SHIFT + 1022.0);
+                DoubleVector hfsq = f.mul(0.5).mul(f);
+                DoubleVector nd = f.neg().sub(2.0);
+                DoubleVector g = f.fma(G4, G3).fma(f, DoubleVector.broadcast(S, G2)).fma(f, DoubleVector.broadcast(S, G1))
+                        .fma(f, DoubleVector.broadcast(S, G0));
+                g = g.fma(nd.fma(g, DoubleVector.broadcast(S, 1.0)), g);
+                DoubleVector s = f.mul(g);
+                s = g.fma(s.fma(nd, f), s);
+                DoubleVector z = s.mul(s);
+                DoubleVector rr = z.mul(z.fma(LG7, LG6).fma(z, DoubleVector.broadcast(S, LG5)).fma(z, DoubleVector.broadcast(S, LG4))
+                        .fma(z, DoubleVector.broadcast(S, LG3)).fma(z, DoubleVector.broadcast(S, LG2)).fma(z, DoubleVector.broadcast(S, LG1)));
+                DoubleVector lo = k.fma(DoubleVector.broadcast(S, LOG_LN2_LO), c);
+                DoubleVector l = k.fma(DoubleVector.broadcast(S, LOG_LN2_HI), f.sub(hfsq.sub(s.fma(hfsq.add(rr), lo))));
+                l.blend(v, v.eq(0.0)).intoArray(y, i);
+            } else {
+                lanes(Elementwise.Unary.LOG1P, x, y, i);
+            }
+        }
+        return i;
+    }
+
+    static int tanh(double[] x, double[] y, int from, int to) {
+        int i = from;
+        for (int bound = from + S.loopBound(to - from); i < bound; i += V) {
+            DoubleVector v = DoubleVector.fromArray(S, x, i);
+            DoubleVector a = v.abs().min(TANH_CLAMP);
+            DoubleVector twoA = a.add(a);
+            DoubleVector z = twoA.fma(INV_LN2, SHIFT);
+            DoubleVector k = z.sub(SHIFT);
+            DoubleVector rh = k.fma(DoubleVector.broadcast(S, -LN2_HI), twoA);
+            DoubleVector rl = k.mul(-LN2_LO);
+            DoubleVector r = rh.add(rl);
+            DoubleVector dr = rh.sub(r).add(rl);
+            DoubleVector s = ((LongVector) z.viewAsIntegralLanes()).lanewise(VectorOperators.LSHL, 52).add(ONE_BITS).viewAsFloatingLanes();
+            DoubleVector t = s.sub(1.0);
+            DoubleVector tErr = s.sub(t).sub(1.0);
+            DoubleVector sr = s.mul(r);
+            DoubleVector hi = t.add(sr);
+            DoubleVector err = t.sub(hi).add(sr);
+            DoubleVector sd = s.mul(dr);
+            DoubleVector r2 = r.mul(r);
+            DoubleVector r4 = r2.mul(r2);
+            DoubleVector a0 = r.fma(Q1, Q0);
+            DoubleVector a1 = r.fma(Q3, Q2);
+            DoubleVector a2 = r.fma(Q5, Q4);
+            DoubleVector a3 = r.fma(Q7, Q6);
+            DoubleVector a4 = r.fma(Q9, Q8);
+            DoubleVector b0 = a1.fma(r2, a0);
+            DoubleVector b1 = a3.fma(r2, a2);
+            DoubleVector b2 = r2.fma(DoubleVector.broadcast(S, Q10), a4);
+            DoubleVector p = b2.fma(r4, b1).fma(r4, b0);
+            DoubleVector e = hi.add(sr.fma(r.mul(p), err.add(tErr).add(sd.fma(r, sd))));
             LongVector sign = ((LongVector) v.viewAsIntegralLanes()).and(SIGN_BIT);
             ((LongVector) e.div(e.add(2.0)).viewAsIntegralLanes()).or(sign).viewAsFloatingLanes().intoArray(y, i);
         }
@@ -228,24 +230,25 @@ final class VectorTranscendentals {
             DoubleVector a = v.abs();
             if (a.compare(VectorOperators.LE, EXP_FAST).allTrue()) {
                 DoubleVector na = a.neg();
-                    DoubleVector z = na.fma(INV_LN2, SHIFT);
-                    DoubleVector k = z.sub(SHIFT);
-                    DoubleVector r = k.fma(DoubleVector.broadcast(S, -LN2_HI), na);
-                    r = k.fma(DoubleVector.broadcast(S, -LN2_LO), r);
-                    DoubleVector r2 = r.mul(r);
-                    DoubleVector r4 = r2.mul(r2);
-                    DoubleVector a0 = r.fma(Q1, Q0);
-                    DoubleVector a1 = r.fma(Q3, Q2);
-                    DoubleVector a2 = r.fma(Q5, Q4);
-                    DoubleVector a3 = r.fma(Q7, Q6);
-                    DoubleVector a4 = r.fma(Q9, Q8);
-                    DoubleVector b0 = a1.fma(r2, a0);
-                    DoubleVector b1 = a3.fma(r2, a2);
-                    DoubleVector b2 = r2.fma(DoubleVector.broadcast(S, Q10), a4);
-                    DoubleVector p = b2.fma(r4, b1).fma(r4, b0);
-                    DoubleVector hi = r.add(1.0);
+                DoubleVector z = na.fma(INV_LN2, SHIFT);
+                DoubleVector k = z.sub(SHIFT);
+                DoubleVector r = k.fma(DoubleVector.broadcast(S, -LN2_HI), na);
+                r = k.fma(DoubleVector.broadcast(S, -LN2_LO), r);
+                DoubleVector r2 = r.mul(r);
+                DoubleVector r4 = r2.mul(r2);
+                DoubleVector a0 = r.fma(Q1, Q0);
+                DoubleVector a1 = r.fma(Q3, Q2);
+                DoubleVector a2 = r.fma(Q5, Q4);
+                DoubleVector a3 = r.fma(Q7, Q6);
+                DoubleVector a4 = r.fma(Q9, Q8);
+                DoubleVector b0 = a1.fma(r2, a0);
+                DoubleVector b1 = a3.fma(r2, a2);
+                DoubleVector b2 = r2.fma(DoubleVector.broadcast(S, Q10), a4);
+                DoubleVector p = b2.fma(r4, b1).fma(r4, b0);
+                DoubleVector hi = r.add(1.0);
                 DoubleVector er = hi.add(r2.fma(p, one.sub(hi).add(r)));
-                    DoubleVector e = ((LongVector) er.viewAsIntegralLanes()).add(((LongVector) z.viewAsIntegralLanes()).lanewise(VectorOperators.LSHL, 52)).viewAsFloatingLanes();
+                LongVector kBits = ((LongVector) z.viewAsIntegralLanes()).lanewise(VectorOperators.LSHL, 52);
+                DoubleVector e = ((LongVector) er.viewAsIntegralLanes()).add(kBits).viewAsFloatingLanes();
                 one.blend(e, v.lt(0.0)).div(e.add(1.0)).intoArray(y, i);
             } else {
                 lanes(Elementwise.Unary.SIGMOID, x, y, i);
@@ -280,8 +283,9 @@ final class VectorTranscendentals {
                     DoubleVector b2 = r2.fma(DoubleVector.broadcast(S, Q10), a4);
                     DoubleVector p = b2.fma(r4, b1).fma(r4, b0);
                     DoubleVector hi = r.add(1.0);
-                DoubleVector er = hi.add(r2.fma(p, one.sub(hi).add(r)));
-                    DoubleVector e = ((LongVector) er.viewAsIntegralLanes()).add(((LongVector) z.viewAsIntegralLanes()).lanewise(VectorOperators.LSHL, 52)).viewAsFloatingLanes();
+                    DoubleVector er = hi.add(r2.fma(p, one.sub(hi).add(r)));
+                    LongVector kBits = ((LongVector) z.viewAsIntegralLanes()).lanewise(VectorOperators.LSHL, 52);
+                    DoubleVector e = ((LongVector) er.viewAsIntegralLanes()).add(kBits).viewAsFloatingLanes();
                     ev = e;
                 }
                 { // log1pFast
