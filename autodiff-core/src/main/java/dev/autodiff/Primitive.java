@@ -13,7 +13,7 @@ package dev.autodiff;
 abstract class Primitive {
     /** Every kind of primitive; a test fails if one of them is not checked in both modes and to second order. */
     enum Kind {
-        NEG, EXP, LOG, RECIPROCAL, SQRT, TANH, SIGMOID, RELU, ABS, ERF,
+        NEG, EXP, LOG, RECIPROCAL, SQRT, TANH, SIGMOID, RELU, ABS, ERF, SOFTPLUS,
         ADD, SUB, MUL, DIV, POW, MAXIMUM, MINIMUM, WHERE,
         MATMUL, ADDMM, SUM, MAX, MIN, RESHAPE, BROADCAST_TO, TAKE, SCATTER_ADD, CONCAT, CUSTOM
     }

@@ -91,6 +91,17 @@ final class Primitives {
     // d/dx |x| = sign x; 0 at x = 0, as PyTorch
     static final Unary ABS = new Unary(Kind.ABS, Elementwise.Unary.ABS, (x, y) -> x.sign());
 
+    /** PyTorch's softplus threshold (beta 1): above it softplus(x) is x. */
+    static final double SOFTPLUS_THRESHOLD = 20.0;
+    private static final Tensor SIGMOID_AT_THRESHOLD = Tensor.scalar(SOFTPLUS_THRESHOLD).sigmoid();
+
+    // softplus x = log(1 + e^x), x above 20; d/dx = sigmoid x up to 20, 1 above, as PyTorch's softplus_backward.
+    // At 20 itself the derivative is the constant sigmoid(20), so that the second derivative is 0 from 20 on,
+    // as PyTorch's double backward; below, it is sigmoid'(x) (1/4 at 0).
+    static final Unary SOFTPLUS = new Unary(Kind.SOFTPLUS, Elementwise.Unary.SOFTPLUS,
+            (x, y) -> Tensor.where(x.ge(SOFTPLUS_THRESHOLD),
+                    Tensor.where(x.gt(SOFTPLUS_THRESHOLD), Tensor.scalar(1.0), SIGMOID_AT_THRESHOLD), x.sigmoid()));
+
     // ---- binary elementwise with broadcasting -----------------------------------------------------------
 
     interface Partial {

@@ -567,9 +567,12 @@ public final class Tensor {
         return Primitives.ERF.apply(this);
     }
 
-    /** log(1 + e^x) computed as relu(x) + log(1 + e^-|x|), finite for every finite x. */
+    /**
+     * log(1 + e^x), as PyTorch's softplus (beta 1, threshold 20): log1p(e^x) up to x = 20 and x above, accurate
+     * for every x (e^x far below 0). Smooth: the derivative is sigmoid(x), 1/2 at 0, and 1 above 20.
+     */
     public Tensor softplus() {
-        return relu().add(abs().neg().exp().add(1.0).log());
+        return Primitives.SOFTPLUS.apply(this);
     }
 
     /** -1, 0 or 1 per element; a constant (no gradient flows through it). */

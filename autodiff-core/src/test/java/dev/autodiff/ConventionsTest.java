@@ -42,6 +42,24 @@ class ConventionsTest {
         assertDerivatives("relu at 2", x -> x.relu().square(), 2.0, 4.0, 2.0);
     }
 
+    /** softplus is smooth (1/2 and 1/4 at 0) and follows PyTorch's threshold 20 (x above it, slope 1, curvature 0). */
+    @Test
+    void softplusIsSmoothWithPyTorchsThreshold() {
+        assertDerivatives("softplus at 0", Tensor::softplus, 0.0, 0.5, 0.25);
+        double s20 = 1 / (1 + Math.exp(-20));
+        assertDerivatives("softplus at its threshold", Tensor::softplus, 20.0, s20, 0.0);
+        assertDerivatives("softplus above its threshold", Tensor::softplus, 20.5, 1.0, 0.0);
+        double s = 1 / (1 + Math.exp(-3));
+        assertDerivatives("softplus at -3", Tensor::softplus, -3.0, 1 / (1 + Math.exp(3)),
+                s * (1 - s));
+        assertEquals(Math.log1p(Math.exp(20)), Tensor.scalar(20).softplus().item(), 0.0);
+        assertEquals(20.5, Tensor.scalar(20.5).softplus().item(), 0.0);
+        assertEquals(Math.exp(-40), Tensor.scalar(-40).softplus().item(), 1e-16 * Math.exp(-40), "accurate far below 0");
+        assertEquals(0.0, Tensor.scalar(-800).softplus().item());
+        assertEquals(Double.POSITIVE_INFINITY, Tensor.scalar(Double.POSITIVE_INFINITY).softplus().item());
+        assertTrue(Double.isNaN(Tensor.scalar(Double.NaN).softplus().item()));
+    }
+
     @Test
     void clampPassesTheGradientOnItsClosedInterval() {
         Function<Tensor, Tensor> f = x -> x.clamp(-1.0, 1.0).mul(3.0);

@@ -1,6 +1,5 @@
 package dev.autodiff.nn;
 
-import dev.autodiff.CustomOp;
 import dev.autodiff.Tensor;
 import java.util.Objects;
 
@@ -21,9 +20,6 @@ public final class Activations {
     /** SELU's constants, from Klambauer et al. (2017), as in PyTorch. */
     public static final double SELU_ALPHA = 1.6732632423543772848170429916717;
     public static final double SELU_SCALE = 1.0507009873554804934193349852946;
-
-    /** PyTorch's softplus threshold: above it, softplus(x) is x. */
-    private static final double SOFTPLUS_THRESHOLD = 20.0;
 
     private static final Tensor ZERO = Tensor.scalar(0.0);
 
@@ -88,22 +84,8 @@ public final class Activations {
      * second derivative is sigmoid'(x) below 20 and 0 from 20 on, as PyTorch's double backward.
      */
     public static Tensor softplus(Tensor x) {
-        return SOFTPLUS.apply(nonNull(x, "softplus"));
+        return nonNull(x, "softplus").softplus();
     }
-
-    private static final Tensor SIGMOID_AT_THRESHOLD = Tensor.scalar(SOFTPLUS_THRESHOLD).sigmoid();
-
-    /** d/dx softplus: sigmoid(x) up to the threshold, 1 above it; a constant at it (so that the curvature there is 0). */
-    private static Tensor softplusSlope(Tensor x) {
-        return Tensor.where(x.eq(SOFTPLUS_THRESHOLD), SIGMOID_AT_THRESHOLD,
-                Tensor.where(x.gt(SOFTPLUS_THRESHOLD), Tensor.scalar(1.0), x.sigmoid()));
-    }
-
-    // core has no log1p: the value is computed here, the derivative (rules of core ops) stays differentiable
-    private static final CustomOp SOFTPLUS = CustomOp.of("softplus",
-            xs -> Values.map(xs[0], v -> v > SOFTPLUS_THRESHOLD ? v : Math.log1p(Math.exp(v))),
-            (i, g, xs, y) -> g.mul(softplusSlope(xs[0])),
-            (xs, ts, y) -> ts[0].mul(softplusSlope(xs[0])));
 
     /** x sigmoid(beta x); beta may be a learnable tensor (see {@link Swish}). Smooth; swish'(0) = 1/2. */
     public static Tensor swish(Tensor x, Tensor beta) {
