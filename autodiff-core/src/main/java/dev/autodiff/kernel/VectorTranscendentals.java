@@ -27,6 +27,11 @@ final class VectorTranscendentals {
 
     private static final VectorSpecies<Double> S = DoubleVector.SPECIES_PREFERRED;
     private static final int V = S.length();
+    /** The bits of [MIN_NORMAL, +inf) plus log's K_BIAS_BITS - SQRT_HALF_BITS, shifted to start at Long.MIN_VALUE. */
+    private static final long LOG_RANGE_SHIFT = Long.MIN_VALUE - (Double.doubleToRawLongBits(Double.MIN_NORMAL)
+            + (K_BIAS_BITS - SQRT_HALF_BITS));
+    private static final long LOG_RANGE_END = Long.MIN_VALUE
+            + (Double.doubleToRawLongBits(Double.POSITIVE_INFINITY) - Double.doubleToRawLongBits(Double.MIN_NORMAL));
 
     static int exp(double[] x, double[] y, int from, int to) {
         int i = from;
@@ -127,20 +132,16 @@ final class VectorTranscendentals {
         int i = from;
         for (int bound = from + S.loopBound(to - from); i < bound; i += V) {
             DoubleVector v = DoubleVector.fromArray(S, x, i);
-            // positive, normal and finite (an unsigned compare of the bits was not intrinsified on JDK 17: it boxed)
-            if (v.compare(VectorOperators.GE, Double.MIN_NORMAL).and(v.compare(VectorOperators.LT, Double.POSITIVE_INFINITY))
-                    .allTrue()) {
+            LongVector bits = ((LongVector) v.viewAsIntegralLanes()).add(K_BIAS_BITS - SQRT_HALF_BITS);
+            // positive, normal and finite: x's bits in [MIN_NORMAL, +inf), an unsigned range, tested as one signed
+            // compare after moving the range's start to Long.MIN_VALUE (two double compares and a mask and, as
+            // JDK 17 compiles them, took six instructions; VectorOperators.UNSIGNED_LT boxed there)
+            if (bits.add(LOG_RANGE_SHIFT).compare(VectorOperators.LT, LOG_RANGE_END).allTrue()) {
                 // Transcendentals.log's normal case: its logTail(f, k) adds k LN2_LO + 0.0, which is k LN2_LO rounded
-                LongVector bits = ((LongVector) v.viewAsIntegralLanes()).add(K_BIAS_BITS - SQRT_HALF_BITS);
                 DoubleVector f = bits.and(MANTISSA_BITS).add(SQRT_HALF_BITS).viewAsFloatingLanes().sub(1.0);
                 DoubleVector k = bits.lanewise(VectorOperators.LSHR, 52).add(SHIFT_BITS).viewAsFloatingLanes().sub(SHIFT + 1022.0);
                 DoubleVector hfsq = f.mul(0.5).mul(f);
-                DoubleVector nd = f.neg().sub(2.0);
-                DoubleVector g = f.fma(G4, G3).fma(f, DoubleVector.broadcast(S, G2)).fma(f, DoubleVector.broadcast(S, G1))
-                        .fma(f, DoubleVector.broadcast(S, G0));
-                g = g.fma(nd.fma(g, DoubleVector.broadcast(S, 1.0)), g);
-                DoubleVector s = f.mul(g);
-                s = g.fma(s.fma(nd, f), s);
+                DoubleVector s = f.div(f.add(2.0));
                 DoubleVector z = s.mul(s);
                 DoubleVector rr = z.mul(z.fma(LG7, LG6).fma(z, DoubleVector.broadcast(S, LG5)).fma(z, DoubleVector.broadcast(S, LG4))
                         .fma(z, DoubleVector.broadcast(S, LG3)).fma(z, DoubleVector.broadcast(S, LG2)).fma(z, DoubleVector.broadcast(S, LG1)));
@@ -166,12 +167,7 @@ final class VectorTranscendentals {
                 DoubleVector f = bits.and(MANTISSA_BITS).add(SQRT_HALF_BITS).viewAsFloatingLanes().sub(1.0);
                 DoubleVector k = bits.lanewise(VectorOperators.LSHR, 52).add(SHIFT_BITS).viewAsFloatingLanes().sub(SHIFT + 1022.0);
                 DoubleVector hfsq = f.mul(0.5).mul(f);
-                DoubleVector nd = f.neg().sub(2.0);
-                DoubleVector g = f.fma(G4, G3).fma(f, DoubleVector.broadcast(S, G2)).fma(f, DoubleVector.broadcast(S, G1))
-                        .fma(f, DoubleVector.broadcast(S, G0));
-                g = g.fma(nd.fma(g, DoubleVector.broadcast(S, 1.0)), g);
-                DoubleVector s = f.mul(g);
-                s = g.fma(s.fma(nd, f), s);
+                DoubleVector s = f.div(f.add(2.0));
                 DoubleVector z = s.mul(s);
                 DoubleVector rr = z.mul(z.fma(LG7, LG6).fma(z, DoubleVector.broadcast(S, LG5)).fma(z, DoubleVector.broadcast(S, LG4))
                         .fma(z, DoubleVector.broadcast(S, LG3)).fma(z, DoubleVector.broadcast(S, LG2)).fma(z, DoubleVector.broadcast(S, LG1)));
@@ -297,12 +293,7 @@ final class VectorTranscendentals {
                     DoubleVector f = bits.and(MANTISSA_BITS).add(SQRT_HALF_BITS).viewAsFloatingLanes().sub(1.0);
                     DoubleVector k = bits.lanewise(VectorOperators.LSHR, 52).add(SHIFT_BITS).viewAsFloatingLanes().sub(SHIFT + 1022.0);
                     DoubleVector hfsq = f.mul(0.5).mul(f);
-                    DoubleVector nd = f.neg().sub(2.0);
-                    DoubleVector g = f.fma(G4, G3).fma(f, DoubleVector.broadcast(S, G2)).fma(f, DoubleVector.broadcast(S, G1))
-                            .fma(f, DoubleVector.broadcast(S, G0));
-                    g = g.fma(nd.fma(g, DoubleVector.broadcast(S, 1.0)), g);
-                    DoubleVector s = f.mul(g);
-                    s = g.fma(s.fma(nd, f), s);
+                    DoubleVector s = f.div(f.add(2.0));
                     DoubleVector z = s.mul(s);
                     DoubleVector rr = z.mul(z.fma(LG7, LG6).fma(z, DoubleVector.broadcast(S, LG5)).fma(z, DoubleVector.broadcast(S, LG4))
                             .fma(z, DoubleVector.broadcast(S, LG3)).fma(z, DoubleVector.broadcast(S, LG2)).fma(z, DoubleVector.broadcast(S, LG1)));
