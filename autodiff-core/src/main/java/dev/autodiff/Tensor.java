@@ -425,23 +425,40 @@ public final class Tensor {
 
     private void checkInPlace(String what, Tensor x) {
         nonNull(x, what, "the value");
-        if (op != null) {
-            throw new IllegalStateException(what + ": only a leaf can be updated in place, but this tensor was computed by '"
-                    + op.name + "'");
+        checkUpdatable(what, "this tensor");
+        x.checkReadable(what, "the value", shape);
+    }
+
+    /**
+     * Checks that this tensor may be updated in place by {@code op} (it is a leaf outside forward mode that owns its
+     * storage) and gives it a version counter if it has none; {@code which} names it in the message.
+     */
+    void checkUpdatable(String op, String which) {
+        if (this.op != null) {
+            throw new IllegalStateException(op + ": only a leaf can be updated in place, but " + which
+                    + " was computed by '" + this.op.name + "'");
         }
-        if (dual != null || x.dual != null) {
-            throw new IllegalStateException(what + ": dual numbers (inside jvp) cannot be updated in place");
+        if (dual != null) {
+            throw new IllegalStateException(op + ": dual numbers (inside jvp) cannot be updated in place");
         }
         if (borrowed) {
-            throw new IllegalStateException(what + ": this tensor shares its storage with a computed tensor (it is a "
+            throw new IllegalStateException(op + ": " + which + " shares its storage with a computed tensor (it is a "
                     + "detach() or reshape of one), whose value the graph may still need; update a copy instead");
-        }
-        if (!Arrays.equals(shape, x.shape)) {
-            throw new IllegalArgumentException(what + ": shape " + Shapes.str(x.shape) + " does not match the tensor's "
-                    + Shapes.str(shape));
         }
         if (version == null) {
             version = new Version();
+        }
+    }
+
+    /** Checks that an in-place update of a tensor of {@code shape} may read this one's values. */
+    void checkReadable(String op, String which, int[] shape) {
+        if (dual != null) {
+            throw new IllegalStateException(op + ": dual numbers (inside jvp) cannot be updated in place, and "
+                    + which + " is one");
+        }
+        if (!Arrays.equals(shape, this.shape)) {
+            throw new IllegalArgumentException(op + ": " + which + " has shape " + Shapes.str(this.shape)
+                    + ", which does not match the tensor's " + Shapes.str(shape));
         }
     }
 

@@ -34,6 +34,21 @@ public final class Elementwise {
         Gemm.splitRows(n, 1024, n >= PARALLEL_ELEMENTS ? Threads.COUNT : 1, body);
     }
 
+    /** A loop body over the elements [from, to). */
+    @FunctionalInterface
+    public interface Range {
+        void run(int from, int to);
+    }
+
+    /**
+     * Runs an elementwise {@code body} over [0, n) as every loop here is split: whole 1024-element blocks, over all
+     * threads when n is large. Each element is computed the same way whatever the split, so the bits do not depend
+     * on the thread count.
+     */
+    public static void forRanges(int n, Range body) {
+        overElements(n, (task, from, to) -> body.run(from, to));
+    }
+
     /** {@code y[i] += alpha * x[i]} (an SGD step, a gradient summed over paths), over all threads for large arrays. */
     public static void axpy(double alpha, double[] x, double[] y) {
         overElements(y.length, (task, from, to) -> {

@@ -1,5 +1,6 @@
 package dev.autodiff.nn.optim;
 
+import dev.autodiff.InPlace;
 import dev.autodiff.Tensor;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -24,10 +25,21 @@ public final class Adagrad extends Optimizer {
         return java.util.Map.of("sum", sums);
     }
 
+    /** One pass per parameter, in PyTorch 1.13's order: s = s + g g; p += -lr g / (sqrt(s) + eps). */
     @Override
     protected void update(int i, Tensor p, Tensor g) {
-        Tensor s = state(sums, i, p);
-        s.addInPlace(g.square(), 1.0);
-        p.addInPlace(g.div(s.sqrt().add(eps)), -lr);
+        double e = eps;
+        double negLr = -lr;
+        InPlace.update("Adagrad", new Tensor[] {p, state(sums, i, p)}, new Tensor[] {g}, (from, to, out, in) -> {
+            double[] pa = out[0];
+            double[] sa = out[1];
+            double[] ga = in[0];
+            for (int k = from; k < to; k++) {
+                double gk = ga[k];
+                double sk = sa[k] + gk * gk;
+                sa[k] = sk;
+                pa[k] = pa[k] + negLr * (gk / (Math.sqrt(sk) + e));
+            }
+        });
     }
 }

@@ -1,5 +1,6 @@
 package dev.autodiff.nn.optim;
 
+import dev.autodiff.InPlace;
 import dev.autodiff.Tensor;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -32,10 +33,22 @@ public final class RmsProp extends Optimizer {
         return java.util.Map.of("v", v);
     }
 
+    /** One pass per parameter, in PyTorch 1.13's order: v = a v + (1 - a) g g; p += -lr g / (sqrt(v) + eps). */
     @Override
     protected void update(int i, Tensor p, Tensor g) {
-        Tensor vi = state(v, i, p);
-        vi.assign(vi.mul(alpha).add(g.square().mul(1 - alpha)));
-        p.addInPlace(g.div(vi.sqrt().add(eps)), -lr);
+        double a = alpha;
+        double e = eps;
+        double negLr = -lr;
+        InPlace.update("RmsProp", new Tensor[] {p, state(v, i, p)}, new Tensor[] {g}, (from, to, out, in) -> {
+            double[] pa = out[0];
+            double[] va = out[1];
+            double[] ga = in[0];
+            for (int k = from; k < to; k++) {
+                double gk = ga[k];
+                double vk = va[k] * a + (1 - a) * gk * gk;
+                va[k] = vk;
+                pa[k] = pa[k] + negLr * (gk / (Math.sqrt(vk) + e));
+            }
+        });
     }
 }

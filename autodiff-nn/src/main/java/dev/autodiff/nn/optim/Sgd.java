@@ -1,5 +1,6 @@
 package dev.autodiff.nn.optim;
 
+import dev.autodiff.InPlace;
 import dev.autodiff.Tensor;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -36,18 +37,39 @@ public final class Sgd extends Optimizer {
         return java.util.Map.of("momentum", buffers);
     }
 
+    /**
+     * One pass per parameter, in PyTorch 1.13's order of operations: d = g + wd p (only when wd != 0); with
+     * momentum, b = d on a parameter's first step and b = mu b + d after, then d = d + mu b (Nesterov) or b;
+     * p += -lr d.
+     */
     @Override
     protected void update(int i, Tensor p, Tensor g) {
-        Tensor d = weightDecay == 0 ? g : g.add(p.mul(weightDecay));
-        if (momentum != 0) {
-            Tensor b = state(buffers, i, p);
-            if (steps(i) == 1) {
-                b.assign(d);
-            } else {
-                b.assign(b.mul(momentum).add(d));
-            }
-            d = nesterov ? d.add(b.mul(momentum)) : b;
+        double wd = weightDecay;
+        double mu = momentum;
+        double negLr = -lr;
+        boolean first = steps(i) == 1;
+        boolean nest = nesterov;
+        if (momentum == 0) {
+            InPlace.update("Sgd", new Tensor[] {p}, new Tensor[] {g}, (from, to, out, in) -> {
+                double[] pa = out[0];
+                double[] ga = in[0];
+                for (int k = from; k < to; k++) {
+                    double dk = wd == 0 ? ga[k] : ga[k] + wd * pa[k];
+                    pa[k] = pa[k] + negLr * dk;
+                }
+            });
+            return;
         }
-        p.addInPlace(d, -lr);
+        InPlace.update("Sgd", new Tensor[] {p, state(buffers, i, p)}, new Tensor[] {g}, (from, to, out, in) -> {
+            double[] pa = out[0];
+            double[] ba = out[1];
+            double[] ga = in[0];
+            for (int k = from; k < to; k++) {
+                double dk = wd == 0 ? ga[k] : ga[k] + wd * pa[k];
+                double bk = first ? dk : ba[k] * mu + dk;
+                ba[k] = bk;
+                pa[k] = pa[k] + negLr * (nest ? dk + mu * bk : bk);
+            }
+        });
     }
 }

@@ -1,0 +1,83 @@
+package dev.autodiff;
+
+import dev.autodiff.kernel.Elementwise;
+
+/**
+ * Fused in-place updates: one pass over the arrays of several tensors of one shape, updating some of them from
+ * their old values and the others', as an optimizer updates a parameter and its state (PyTorch's fused
+ * optimizers, {@code torch._foreach_*}). It is the general form of {@link Tensor#assign} and
+ * {@link Tensor#addInPlace}, with the same rules: only leaves outside forward mode that own their storage are
+ * updated, nothing is recorded, and each updated tensor's version counter (shared with its views) is bumped, so a
+ * backward through a graph that saved an old value throws instead of using the new one. It allocates nothing in
+ * proportion to the tensors.
+ *
+ * <pre>{@code
+ * // m = b1 m + (1 - b1) g and p -= lr m, in one pass
+ * InPlace.update("myOptimizer", new Tensor[] {p, m}, new Tensor[] {g}, (from, to, out, in) -> {
+ *     double[] pa = out[0], ma = out[1], ga = in[0];
+ *     for (int i = from; i < to; i++) {
+ *         ma[i] = b1 * ma[i] + (1 - b1) * ga[i];
+ *         pa[i] -= lr * ma[i];
+ *     }
+ * });
+ * }</pre>
+ */
+public final class InPlace {
+    private InPlace() {}
+
+    /**
+     * The body of an update over the elements [from, to). {@code out} holds the storage of the tensors being updated
+     * and {@code in} that of the tensors only read, in the order given to {@link #update}; the kernel must not write
+     * {@code in} (those arrays are other tensors' values, which never change) nor keep any array after it returns.
+     * Element i of each output may depend only on element i of the arrays, and must be read before it is written
+     * (an input may share storage with an output, as a gradient seeded with the parameter's own values does): the
+     * work is split into ranges over threads for large tensors, and the result must not depend on the split.
+     */
+    @FunctionalInterface
+    public interface Kernel {
+        void run(int from, int to, double[][] out, double[][] in);
+    }
+
+    /**
+     * Runs {@code kernel} over every element of {@code out}, which it updates in place from their old values and
+     * those of {@code in}. All tensors have the shape of {@code out[0]}. Throws, before anything changes, naming
+     * {@code op}, if a tensor is null, a shape differs, a tensor in {@code out} is not a leaf or is a view of a
+     * computed tensor, a tensor is a dual number (inside jvp), or two tensors in {@code out} share storage.
+     */
+    public static void update(String op, Tensor[] out, Tensor[] in, Kernel kernel) {
+        Tensor.nonNull(op, "InPlace.update", "op");
+        Tensor.nonNull(out, op, "the tensors to update");
+        Tensor.nonNull(in, op, "the tensors to read");
+        Tensor.nonNull(kernel, op, "kernel");
+        if (out.length == 0) {
+            throw new IllegalArgumentException(op + ": no tensors to update");
+        }
+        int[] shape = Tensor.nonNull(out[0], op, "tensor to update 0").shape;
+        double[][] outs = new double[out.length][];
+        for (int k = 0; k < out.length; k++) {
+            Tensor t = Tensor.nonNull(out[k], op, "tensor to update " + k);
+            t.checkUpdatable(op, "tensor to update " + k);
+            t.checkReadable(op, "tensor to update " + k, shape);
+            for (int j = 0; j < k; j++) {
+                if (outs[j] == t.data) {
+                    throw new IllegalArgumentException(op + ": tensors to update " + j + " and " + k
+                            + " share their storage; each must be updated once");
+                }
+            }
+            outs[k] = t.data;
+        }
+        double[][] ins = new double[in.length][];
+        for (int k = 0; k < in.length; k++) {
+            Tensor t = Tensor.nonNull(in[k], op, "tensor to read " + k);
+            t.checkReadable(op, "tensor to read " + k, shape);
+            ins[k] = t.data;
+        }
+        try {
+            Elementwise.forRanges(outs[0].length, (from, to) -> kernel.run(from, to, outs, ins));
+        } finally {
+            for (Tensor t : out) {
+                t.version.value++;
+            }
+        }
+    }
+}
