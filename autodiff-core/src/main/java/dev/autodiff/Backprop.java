@@ -99,8 +99,20 @@ final class Backprop {
                     if (!c.requiresGrad) {
                         continue;
                     }
-                    if (direct && c.pendingOwned && t.op.vjpInto(i, g, in, t, c.pending.data)) {
+                    if (direct && c.pendingOwned && t.op.vjpInto(i, g, in, t, c.pending.data, false)) {
                         // e.g. a slice's gradient scattered, or a matmul's multiplied, straight into c's buffer
+                        continue;
+                    }
+                    if (direct && c.pending == null && c.spareGrad != null && targets == null
+                            && t.op.vjpInto(i, g, in, t, c.spareGrad, true)) {
+                        // a leaf's first path written into the gradient buffer its last zeroGrad() gave back
+                        c.pending = new Tensor(c.spareGrad, c.shape);
+                        c.pendingOwned = true;
+                        c.spareGrad = null;
+                        if (nLeaves == leaves.length) {
+                            leaves = Arrays.copyOf(leaves, nLeaves * 2);
+                        }
+                        leaves[nLeaves++] = c;
                         continue;
                     }
                     // g's buffer, when only this pass holds it and this op has one input, may become the input's
@@ -131,10 +143,11 @@ final class Backprop {
             for (int k = 0; k < nLeaves; k++) {
                 Tensor leaf = leaves[k];
                 Tensor g = leaf.pending;
+                boolean owned = leaf.pendingOwned;
                 leaf.pending = null;
                 leaf.pendingOwned = false;
                 if (targets == null) {
-                    leaf.grad = leaf.grad == null ? g : leaf.grad.add(g);
+                    leaf.deliverGrad(g, owned, createGraph);
                 } else {
                     Integer slot = targets.get(leaf);
                     if (slot != null) {

@@ -1,6 +1,7 @@
 package dev.autodiff;
 
 import dev.autodiff.kernel.Elementwise;
+import dev.autodiff.kernel.Shapes;
 
 /**
  * Fused in-place updates: one pass over the arrays of several tensors of one shape, updating some of them from
@@ -45,6 +46,31 @@ public final class InPlace {
      * computed tensor, a tensor is a dual number (inside jvp), or two tensors in {@code out} share storage.
      */
     public static void update(String op, Tensor[] out, Tensor[] in, Kernel kernel) {
+        run(op, out, in, kernel);
+    }
+
+    /**
+     * An optimizer's step: as {@link #update} with {@code param} and then {@code state} as the tensors to update,
+     * and the gradient accumulated in {@code param} (by backward) as the one tensor read, {@code in[0]} of the
+     * kernel. The gradient is read without being handed out, so, unlike after {@link Tensor#grad()}, its buffer
+     * stays private and the next backward after {@link Tensor#zeroGrad()} writes the new gradient into it instead
+     * of allocating one. Throws naming {@code op} if {@code param} has no gradient.
+     */
+    public static void step(String op, Tensor param, Tensor[] state, Kernel kernel) {
+        Tensor.nonNull(op, "InPlace.step", "op");
+        Tensor.nonNull(param, op, "the parameter");
+        Tensor.nonNull(state, op, "the state");
+        if (param.grad == null) {
+            throw new IllegalStateException(op + ": the parameter of shape " + Shapes.str(param.shape)
+                    + " has no gradient; call backward() first, or skip parameters without one (Tensor.hasGrad())");
+        }
+        Tensor[] out = new Tensor[state.length + 1];
+        out[0] = param;
+        System.arraycopy(state, 0, out, 1, state.length);
+        run(op, out, new Tensor[] {param.grad}, kernel);
+    }
+
+    private static void run(String op, Tensor[] out, Tensor[] in, Kernel kernel) {
         Tensor.nonNull(op, "InPlace.update", "op");
         Tensor.nonNull(out, op, "the tensors to update");
         Tensor.nonNull(in, op, "the tensors to read");

@@ -40,10 +40,12 @@ abstract class Primitive {
      * Adds the vjp for {@code in[i]} into {@code acc}, a gradient buffer of that input's shape held by the
      * running backward pass alone, without recording anything, and returns true; or returns false and
      * leaves acc alone when this op has no such path for these shapes (the pass then calls {@link #vjp}).
-     * A weight used at every step of a recurrence thus sums its gradient in one buffer. The pass calls it
-     * only when {@link #unrecorded} holds for g and the inputs.
+     * A weight used at every step of a recurrence thus sums its gradient in one buffer. With {@code overwrite}
+     * it stores the vjp instead, whatever acc held (a leaf's recycled gradient buffer), and then only where the
+     * result has the very bits {@link #vjp} would give. The pass calls it only when {@link #unrecorded} holds for
+     * g and the inputs.
      */
-    boolean vjpInto(int i, Tensor g, Tensor[] in, Tensor out, double[] acc) {
+    boolean vjpInto(int i, Tensor g, Tensor[] in, Tensor out, double[] acc, boolean overwrite) {
         return false;
     }
 

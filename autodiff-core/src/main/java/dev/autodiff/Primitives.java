@@ -327,16 +327,22 @@ final class Primitives {
          * when it has the whole batch shape; other partial broadcasts take the general path.
          */
         @Override
-        boolean vjpInto(int i, Tensor g, Tensor[] in, Tensor out, double[] acc) {
+        boolean vjpInto(int i, Tensor g, Tensor[] in, Tensor out, double[] acc, boolean overwrite) {
             Tensor a = in[0];
             Tensor b = in[1];
             if (i == 0) {
-                return ta ? productInto(b, tb, g, true, a.shape, acc) : productInto(g, false, b, !tb, a.shape, acc);
+                return ta ? productInto(b, tb, g, true, a.shape, acc, overwrite) : productInto(g, false, b, !tb, a.shape, acc, overwrite);
             }
-            return tb ? productInto(g, true, a, ta, b.shape, acc) : productInto(a, !ta, g, false, b.shape, acc);
+            return tb ? productInto(g, true, a, ta, b.shape, acc, overwrite) : productInto(a, !ta, g, false, b.shape, acc, overwrite);
         }
 
-        private static boolean productInto(Tensor x, boolean tx, Tensor y, boolean ty, int[] target, double[] acc) {
+        /**
+         * Overwriting gives {@link #vjp}'s bits in its two cases that make no reduction of their own: all three
+         * operands matrices (vjp's one product), and a matrix summed over a broadcast batch (vjp's summing path
+         * into a zeroed buffer); elsewhere it declines.
+         */
+        private static boolean productInto(Tensor x, boolean tx, Tensor y, boolean ty, int[] target, double[] acc,
+                                           boolean overwrite) {
             int r = target.length;
             int m = target[r - 2];
             int n = target[r - 1];
@@ -347,7 +353,14 @@ final class Primitives {
             if (!sum && !Arrays.equals(targetBatch, batch)) {
                 return false;
             }
-            products(x, tx, y, ty, m, n, k, batch, acc, sum, false);
+            boolean matrices = r == 2 && x.rank() == 2 && y.rank() == 2;
+            if (overwrite && !matrices) {
+                if (!(r == 2 && Shapes.size(batch) > 1)) {
+                    return false;
+                }
+                Arrays.fill(acc, 0.0);
+            }
+            products(x, tx, y, ty, m, n, k, batch, acc, sum, overwrite && matrices);
             return true;
         }
 
@@ -368,7 +381,7 @@ final class Primitives {
                 // x (a layer's weight, say) was broadcast over the batch and nothing here would be recorded:
                 // sum the batch's products in one buffer instead of making one per batch index and reducing
                 double[] acc = new double[x.size()];
-                vjpInto(i, g, in, out, acc);
+                vjpInto(i, g, in, out, acc, false);
                 return new Tensor(acc, x.shape);
             }
             if (i == 0) {
@@ -431,8 +444,8 @@ final class Primitives {
         }
 
         @Override
-        boolean vjpInto(int i, Tensor g, Tensor[] in, Tensor out, double[] acc) {
-            return i > 0 && PRODUCT.vjpInto(i - 1, g, operands(in), out, acc);
+        boolean vjpInto(int i, Tensor g, Tensor[] in, Tensor out, double[] acc, boolean overwrite) {
+            return i > 0 && PRODUCT.vjpInto(i - 1, g, operands(in), out, acc, overwrite);
         }
 
         @Override
@@ -595,7 +608,10 @@ final class Primitives {
         }
 
         @Override
-        boolean vjpInto(int i, Tensor g, Tensor[] in, Tensor out, double[] acc) {
+        boolean vjpInto(int i, Tensor g, Tensor[] in, Tensor out, double[] acc, boolean overwrite) {
+            if (overwrite) {
+                Arrays.fill(acc, 0.0); // then the same sums as vjp's scatter into a new array
+            }
             map.scatterAddInto(g.data, acc);
             return true;
         }

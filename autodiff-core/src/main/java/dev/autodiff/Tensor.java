@@ -43,6 +43,10 @@ public final class Tensor {
 
     // gradient state and backward scratch
     Tensor grad;
+    // grad's storage was made by backward for this leaf alone and never handed out by grad(): nothing else can
+    // read it, so backward may add into it and zeroGrad() may keep it as spareGrad for the next backward
+    boolean gradOwned;
+    double[] spareGrad;
     boolean retainsGrad;
     Tensor pending;          // gradient being summed during a backward pass
     boolean pendingOwned;    // whether pending is a buffer private to that pass (summed in place)
@@ -343,9 +347,19 @@ public final class Tensor {
         return view(shape);
     }
 
-    /** The accumulated gradient, or null if none has reached this tensor since the last {@link #zeroGrad()}. */
+    /**
+     * The accumulated gradient, or null if none has reached this tensor since the last {@link #zeroGrad()}. Like
+     * every tensor it never changes afterwards: once handed out here, its storage is never reused (an optimizer
+     * that reads gradients through {@link InPlace#step} lets backward recycle them instead).
+     */
     public Tensor grad() {
+        gradOwned = false;
         return grad;
+    }
+
+    /** Whether a gradient has been accumulated since the last {@link #zeroGrad()} (without handing it out). */
+    public boolean hasGrad() {
+        return grad != null;
     }
 
     /**
@@ -358,12 +372,43 @@ public final class Tensor {
             throw new IllegalArgumentException("setGrad: a gradient of shape " + Shapes.str(g.shape)
                     + " for a tensor of shape " + Shapes.str(shape));
         }
+        forgetGrad();
         grad = g;
     }
 
-    /** Forgets the accumulated gradient (it becomes null, as PyTorch's set_to_none). */
+    /**
+     * Forgets the accumulated gradient (it becomes null, as PyTorch's set_to_none). A gradient that was never
+     * handed out by {@link #grad()} (an optimizer read it through {@link InPlace#step}) is private, so its buffer
+     * is kept for the next backward to write this tensor's gradient into, as PyTorch reuses {@code .grad}: no
+     * tensor anyone can reach is overwritten.
+     */
     public void zeroGrad() {
+        forgetGrad();
+    }
+
+    private void forgetGrad() {
+        if (gradOwned) {
+            spareGrad = grad.data;
+        }
         grad = null;
+        gradOwned = false;
+    }
+
+    /**
+     * Backward's delivery of this leaf's summed gradient g; {@code owned}: g's buffer is private to the pass that
+     * made it, so it becomes this leaf's own, and a later pass may add into it while nobody else has seen it.
+     */
+    void deliverGrad(Tensor g, boolean owned, boolean createGraph) {
+        if (grad == null) {
+            grad = g;
+            gradOwned = owned;
+        } else if (gradOwned && !createGraph && g.dual == null) {
+            Elementwise.axpy(1.0, g.data, grad.data);
+        } else {
+            grad = grad.add(g);
+            gradOwned = !createGraph && grad.dual == null;
+        }
+        spareGrad = null; // used by this pass, or it could not be: do not hold on to it
     }
 
     /** Asks backward to also store the gradient of this computed (non-leaf) tensor in {@link #grad()}. */

@@ -2,6 +2,8 @@ package dev.autodiff.bench;
 
 import dev.autodiff.Autodiff;
 import dev.autodiff.Tensor;
+import dev.autodiff.nn.optim.Sgd;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -37,6 +39,7 @@ public class BackwardBenchmark {
     Tensor w;
     Tensor seed;
     Mlp mlp;
+    Sgd sgd;
 
     /** The MLP's parameters, updated in place by each SGD step. */
     static final class Mlp {
@@ -93,6 +96,7 @@ public class BackwardBenchmark {
         w = Tensor.randn(2, 784, 512).requiresGrad();
         seed = Tensor.ones(BATCH, 512);
         mlp = new Mlp(3);
+        sgd = new Sgd(List.of(mlp.w1, mlp.b1, mlp.w2, mlp.b2, mlp.w3, mlp.b3), 0.01);
     }
 
     @Benchmark
@@ -114,5 +118,18 @@ public class BackwardBenchmark {
     @Benchmark
     public double mlpSgdStep() {
         return mlp.step(0.01);
+    }
+
+    /**
+     * The same step as a user's training loop writes it (PyTorch's zero_grad, backward, step): the gradients
+     * accumulate in the parameters and {@link Sgd} reads them in place, so backward reuses their buffers.
+     */
+    @Benchmark
+    public double mlpSgdLoopStep() {
+        sgd.zeroGrad();
+        Tensor loss = mlp.loss();
+        loss.backward();
+        sgd.step();
+        return loss.item();
     }
 }

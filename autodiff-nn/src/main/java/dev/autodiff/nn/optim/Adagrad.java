@@ -27,10 +27,10 @@ public final class Adagrad extends Optimizer {
 
     /** One pass per parameter, in PyTorch 1.13's order: s = s + g g; p += -lr g / (sqrt(s) + eps). */
     @Override
-    protected void update(int i, Tensor p, Tensor g) {
+    protected void update(int i, Tensor p) {
         double e = eps;
         double negLr = -lr;
-        InPlace.update("Adagrad", new Tensor[] {p, state(sums, i, p)}, new Tensor[] {g}, (from, to, out, in) -> {
+        InPlace.step("Adagrad", p, new Tensor[] {state(sums, i, p)}, (from, to, out, in) -> {
             double[] pa = out[0];
             double[] sa = out[1];
             double[] ga = in[0];

@@ -53,7 +53,7 @@ public final class Adam extends Optimizer {
      * roots, and one division fewer makes it 1.3x faster (OptimizerBenchmark).
      */
     @Override
-    protected void update(int i, Tensor p, Tensor g) {
+    protected void update(int i, Tensor p) {
         int t = steps(i);
         double b1 = beta1;
         double b2 = beta2;
@@ -62,7 +62,7 @@ public final class Adam extends Optimizer {
         double shrink = decoupled ? 1 - lr * weightDecay : 1;
         double negStep = -lr / (1 - Math.pow(beta1, t));
         double invSqrtC2 = 1 / Math.sqrt(1 - Math.pow(beta2, t));
-        InPlace.update(decoupled ? "AdamW" : "Adam", new Tensor[] {p, state(m, i, p), state(v, i, p)}, new Tensor[] {g},
+        InPlace.step(decoupled ? "AdamW" : "Adam", p, new Tensor[] {state(m, i, p), state(v, i, p)},
                 (from, to, out, in) -> {
                     double[] pa = out[0];
                     double[] ma = out[1];

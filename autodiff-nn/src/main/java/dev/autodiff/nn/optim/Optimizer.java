@@ -13,9 +13,10 @@ import java.util.Objects;
 import java.util.TreeMap;
 
 /**
- * Updates parameters from their accumulated {@code grad()}, in place through {@link Tensor#assign} and
- * {@link Tensor#addInPlace} (the one sanctioned path, which bumps each parameter's version so that a
- * stale graph cannot be backpropagated). Parameters without a gradient are skipped. The formulas are
+ * Updates parameters from their accumulated gradients, in place, each parameter and its state in one pass through
+ * {@link dev.autodiff.InPlace#step} (the sanctioned path, which bumps each parameter's version so that a stale
+ * graph cannot be backpropagated, and reads the gradient without handing it out, so that backward reuses its
+ * buffer after {@link #zeroGrad()}). Parameters without a gradient are skipped. The formulas are
  * PyTorch's (torch.optim), checked against it on reference fixtures.
  */
 public abstract class Optimizer {
@@ -46,16 +47,20 @@ public abstract class Optimizer {
         try (GradScope s = Autodiff.noGrad()) {
             for (int i = 0; i < params.size(); i++) {
                 Tensor p = params.get(i);
-                if (p.grad() != null) {
+                if (p.hasGrad()) {
                     paramSteps[i]++;
-                    update(i, p, p.grad());
+                    update(i, p);
                 }
             }
         }
     }
 
-    /** Updates parameter i (in place) from its gradient g; called inside noGrad. */
-    protected abstract void update(int i, Tensor p, Tensor g);
+    /**
+     * Updates parameter i (in place) from its accumulated gradient; called inside noGrad, only when it has one. The
+     * optimizers here read it through {@link dev.autodiff.InPlace#step}, which leaves the gradient's buffer private
+     * so that the next backward after {@link #zeroGrad()} reuses it; {@code p.grad()} works too, without the reuse.
+     */
+    protected abstract void update(int i, Tensor p);
 
     /**
      * How many updates parameter i has had, counting the one in progress during {@link #update}: its own step,

@@ -35,11 +35,11 @@ public final class RmsProp extends Optimizer {
 
     /** One pass per parameter, in PyTorch 1.13's order: v = a v + (1 - a) g g; p += -lr g / (sqrt(v) + eps). */
     @Override
-    protected void update(int i, Tensor p, Tensor g) {
+    protected void update(int i, Tensor p) {
         double a = alpha;
         double e = eps;
         double negLr = -lr;
-        InPlace.update("RmsProp", new Tensor[] {p, state(v, i, p)}, new Tensor[] {g}, (from, to, out, in) -> {
+        InPlace.step("RmsProp", p, new Tensor[] {state(v, i, p)}, (from, to, out, in) -> {
             double[] pa = out[0];
             double[] va = out[1];
             double[] ga = in[0];

@@ -43,14 +43,14 @@ public final class Sgd extends Optimizer {
      * p += -lr d.
      */
     @Override
-    protected void update(int i, Tensor p, Tensor g) {
+    protected void update(int i, Tensor p) {
         double wd = weightDecay;
         double mu = momentum;
         double negLr = -lr;
         boolean first = steps(i) == 1;
         boolean nest = nesterov;
         if (momentum == 0) {
-            InPlace.update("Sgd", new Tensor[] {p}, new Tensor[] {g}, (from, to, out, in) -> {
+            InPlace.step("Sgd", p, new Tensor[0], (from, to, out, in) -> {
                 double[] pa = out[0];
                 double[] ga = in[0];
                 for (int k = from; k < to; k++) {
@@ -60,7 +60,7 @@ public final class Sgd extends Optimizer {
             });
             return;
         }
-        InPlace.update("Sgd", new Tensor[] {p, state(buffers, i, p)}, new Tensor[] {g}, (from, to, out, in) -> {
+        InPlace.step("Sgd", p, new Tensor[] {state(buffers, i, p)}, (from, to, out, in) -> {
             double[] pa = out[0];
             double[] ba = out[1];
             double[] ga = in[0];

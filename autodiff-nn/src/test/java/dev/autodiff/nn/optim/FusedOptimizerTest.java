@@ -129,6 +129,36 @@ class FusedOptimizerTest {
         assertTrue(e.getMessage().contains("version"), e.getMessage());
     }
 
+    /**
+     * Backward writes each weight's gradient into the buffer the last zeroGrad() kept (the optimizer read it in place,
+     * so nobody else has it). Training so gives the bits of training where every gradient is handed out by grad()
+     * and so never reused.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("optimizers")
+    void reusingGradientBuffersChangesNoBit(String name, Function<List<Tensor>, Optimizer> make) {
+        double[][] finals = new double[2][];
+        for (int run = 0; run < 2; run++) {
+            dev.autodiff.nn.Sequential net = new dev.autodiff.nn.Sequential(new dev.autodiff.nn.Linear(6, 8, 1),
+                    new dev.autodiff.nn.Lambda("tanh", Tensor::tanh), new dev.autodiff.nn.Linear(8, 3, 2));
+            List<Tensor> params = new ArrayList<>(net.parameters().values());
+            Optimizer opt = make.apply(params);
+            Tensor x = Tensor.randn(3, 5, 6);
+            for (int step = 0; step < 4; step++) {
+                opt.zeroGrad();
+                net.forward(x).square().sum().backward();
+                if (run == 1) {
+                    params.forEach(Tensor::grad); // handed out: their buffers are never reused
+                }
+                opt.step();
+            }
+            finals[run] = params.stream().flatMapToDouble(p -> java.util.Arrays.stream(p.toArray())).toArray();
+        }
+        for (int i = 0; i < finals[0].length; i++) {
+            assertEquals(Double.doubleToRawLongBits(finals[1][i]), Double.doubleToRawLongBits(finals[0][i]), name + ", value " + i);
+        }
+    }
+
     /** Without weight decay nothing is added to the gradient, as PyTorch: an infinite weight stays infinite, not NaN (inf * 0). */
     @Test
     void withoutWeightDecayAnInfiniteWeightStaysInfinite() {

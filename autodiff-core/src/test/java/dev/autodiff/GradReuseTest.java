@@ -1,0 +1,195 @@
+package dev.autodiff;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import java.util.function.Function;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A leaf's gradient buffer is reused by the next backward after zeroGrad() only while it is private: never handed
+ * out by grad(), made by backward for that leaf alone. Reuse gives the bits of a fresh buffer, and no tensor
+ * anyone can reach is ever overwritten.
+ */
+class GradReuseTest {
+    /** SGD through InPlace.step, which reads the gradient without handing it out. */
+    private static void sgd(Tensor p) {
+        InPlace.step("sgd", p, new Tensor[0], (from, to, out, in) -> {
+            for (int i = from; i < to; i++) {
+                out[0][i] -= 0.01 * in[0][i];
+            }
+        });
+    }
+
+    /** Losses whose leaves meet every path that may reuse a buffer, and some that may not. */
+    private static final List<Function<Tensor[], Tensor>> LOSSES = List.of(
+            // x W + b (addmm): the weight's product written into its buffer, the bias summed
+            ps -> ps[2].addmm(ps[3], ps[0]).tanh().sum(),
+            // W used twice: the first path into the recycled buffer, the second added to it
+            ps -> ps[3].matmul(ps[0]).tanh().matmul(ps[0].slice(0, 0, 5).transpose(0, 1)).sum(),
+            // a batch of sequences (4, 6, 5) @ W: the weight's products summed over the batch
+            ps -> ps[4].matmul(ps[0]).square().sum(),
+            // W^T as the left operand, and rows gathered from a table (an embedding)
+            ps -> ps[0].matmulTransA(ps[3].transpose(0, 1)).sum().add(ps[1].indexSelect(0, 0, 2, 2, 1).exp().sum()));
+
+    private static Tensor[] params() {
+        return new Tensor[] {
+            Tensor.randn(1, 5, 7).requiresGrad(),    // W
+            Tensor.randn(2, 3, 4).requiresGrad(),    // an embedding table
+            Tensor.randn(3, 7).requiresGrad(),       // a bias
+            Tensor.randn(4, 6, 5),                   // x
+            Tensor.randn(5, 4, 6, 5)};               // a batch of sequences
+    }
+
+    @Test
+    void reusedBuffersGiveTheBitsOfFreshOnes() {
+        for (int l = 0; l < LOSSES.size(); l++) {
+            Tensor[] reused = params();
+            Tensor[] fresh = params();
+            for (int step = 0; step < 4; step++) {
+                double[] before = reused[0].grad == null ? null : reused[0].grad.data;
+                for (Tensor[] ps : List.of(reused, fresh)) {
+                    for (int k = 0; k < 3; k++) {
+                        ps[k].zeroGrad();
+                    }
+                    LOSSES.get(l).apply(ps).backward();
+                }
+                if (step > 0) {
+                    assertSame(before, reused[0].grad.data, "loss " + l + ", step " + step + ": W's buffer was reused");
+                }
+                for (int k = 0; k < 3; k++) {
+                    if (!reused[k].hasGrad()) {
+                        continue;
+                    }
+                    assertArrayEquals(bits(fresh[k].grad()), bits(reused[k].grad), "loss " + l + ", step " + step + ", param " + k);
+                    sgd(reused[k]);
+                    Tensor g = fresh[k].grad(); // handed out: never reused
+                    fresh[k].addInPlace(g, -0.01);
+                }
+            }
+            for (int k = 0; k < 3; k++) {
+                assertArrayEquals(bits(fresh[k]), bits(reused[k]), "loss " + l + ", param " + k);
+            }
+        }
+    }
+
+    @Test
+    void theWeightsBufferIsReusedWhileNobodyHasSeenIt() {
+        Tensor[] ps = params();
+        Tensor w = ps[0];
+        LOSSES.get(0).apply(ps).backward();
+        double[] first = w.grad.data;
+        sgd(w);
+        w.zeroGrad();
+        assertNull(w.grad);
+        LOSSES.get(0).apply(ps).backward();
+        assertSame(first, w.grad.data, "the second backward wrote into the first one's buffer");
+        sgd(w);
+        w.zeroGrad();
+        LOSSES.get(0).apply(ps).backward();
+        assertSame(first, w.grad.data, "and the third");
+    }
+
+    @Test
+    void aGradientHandedOutIsNeverOverwritten() {
+        Tensor[] ps = params();
+        Tensor w = ps[0];
+        LOSSES.get(0).apply(ps).backward();
+        Tensor seen = w.grad();
+        double[] values = seen.toArray();
+        w.zeroGrad();
+        LOSSES.get(2).apply(ps).backward(); // another loss: other values
+        assertNotSame(seen.data, w.grad.data);
+        assertArrayEquals(values, seen.toArray(), 0.0, "the tensor the user holds kept its values");
+        // accumulating a second backward without zeroGrad makes a new tensor too
+        Tensor second = w.grad();
+        double[] secondValues = second.toArray();
+        LOSSES.get(0).apply(ps).backward();
+        assertArrayEquals(secondValues, second.toArray(), 0.0);
+        assertArrayEquals(values, seen.toArray(), 0.0);
+    }
+
+    @Test
+    void aPrivateGradientAccumulatesInPlaceAndTheSumIsRight() {
+        Tensor[] ps = params();
+        Tensor[] ref = params();
+        Tensor w = ps[0];
+        LOSSES.get(0).apply(ps).backward();
+        double[] buffer = w.grad.data;
+        LOSSES.get(2).apply(ps).backward();
+        assertSame(buffer, w.grad.data, "summed into the private buffer");
+        Tensor a = Autodiff.grad(LOSSES.get(0).apply(ref), ref[0])[0];
+        Tensor b = Autodiff.grad(LOSSES.get(2).apply(ref), ref[0])[0];
+        assertArrayEquals(bits(a.add(b)), bits(w.grad()));
+    }
+
+    @Test
+    void gradientsThatAreNotTheLeafsOwnAreNeverRecycled() {
+        // a seed delivered as the gradient of a leaf root
+        Tensor p = Tensor.ones(3).requiresGrad();
+        Tensor seed = Tensor.fromArray(new double[] {1, 2, 3});
+        p.backward(seed);
+        p.zeroGrad();
+        assertNull(p.spareGrad, "the seed is the caller's tensor");
+        // one gradient tensor shared by both inputs of add
+        Tensor a = Tensor.randn(1, 4, 3).requiresGrad();
+        Tensor b = Tensor.randn(2, 4, 3).requiresGrad();
+        a.add(b).backward(Tensor.randn(3, 4, 3));
+        assertFalse(a.gradOwned || b.gradOwned);
+        // a gradient given by setGrad
+        Tensor w = Tensor.randn(4, 5, 7).requiresGrad();
+        Tensor mine = Tensor.randn(5, 5, 7);
+        double[] values = mine.toArray();
+        w.setGrad(mine);
+        Tensor x = Tensor.randn(6, 6, 5);
+        x.matmul(w).sum().backward(); // accumulates onto mine: a new tensor
+        assertArrayEquals(values, mine.toArray(), 0.0);
+        w.zeroGrad();
+        x.matmul(w).sum().backward();
+        assertArrayEquals(values, mine.toArray(), 0.0);
+        // a recorded gradient (createGraph) is part of a graph
+        Tensor v = Tensor.randn(7, 5, 7).requiresGrad();
+        x.matmul(v).square().sum().backward(null, true, true);
+        assertFalse(v.gradOwned);
+        v.zeroGrad();
+        assertNull(v.spareGrad);
+    }
+
+    @Test
+    void autodiffGradNeverWritesARecycledBuffer() {
+        Tensor[] ps = params();
+        Tensor w = ps[0];
+        LOSSES.get(0).apply(ps).backward();
+        sgd(w);
+        w.zeroGrad();
+        double[] spare = w.spareGrad;
+        assertTrue(spare != null);
+        Tensor g = Autodiff.grad(LOSSES.get(0).apply(ps), w)[0];
+        assertNotSame(spare, g.data, "results handed to the caller are never the leaf's buffer");
+        assertSame(spare, w.spareGrad);
+    }
+
+    @Test
+    void stepWithoutAGradientSaysSo() {
+        Tensor p = Tensor.ones(2).requiresGrad();
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> sgd(p));
+        assertTrue(e.getMessage().startsWith("sgd:") && e.getMessage().contains("no gradient"), e.getMessage());
+        assertEquals(0, p.version());
+    }
+
+    private static long[] bits(Tensor t) {
+        double[] d = t.toArray();
+        long[] b = new long[d.length];
+        for (int i = 0; i < d.length; i++) {
+            b[i] = Double.doubleToRawLongBits(d[i]);
+        }
+        return b;
+    }
+}
