@@ -1,5 +1,6 @@
 package dev.autodiff;
 
+import dev.autodiff.kernel.Buffers;
 import dev.autodiff.kernel.Elementwise;
 import dev.autodiff.kernel.Shapes;
 import java.util.Arrays;
@@ -94,6 +95,9 @@ final class Backprop {
                 // the fast paths (vjpInto, vjpOverwrite, buffers summed in place) read plain arrays: only when
                 // nothing is recorded and neither g nor any saved input carries a tangent, and no per-op check runs
                 boolean direct = Primitive.unrecorded(g, in) && t.createdAt == null && !mode.anomaly;
+                // built-in rules keep nothing they are given; a custom op's user code might
+                boolean builtIn = t.op.kind != Primitive.Kind.CUSTOM;
+                boolean gPassedOn = false; // g's buffer went on as (part of) an input's gradient
                 for (int i = 0; i < in.length; i++) {
                     Tensor c = in[i];
                     if (!c.requiresGrad) {
@@ -125,9 +129,12 @@ final class Backprop {
                     if (t.createdAt != null || mode.anomaly) {
                         Anomaly.check(t, i, gi);
                     }
+                    gPassedOn |= gi.data == g.data;
                     if (c.pending == null) {
                         c.pending = gi;
-                        c.pendingOwned = direct && (overwritten || t.op.freshVjp(i)); // a buffer nobody else holds
+                        // a buffer nobody else holds: new, or g's own passed on whole by a one-input op (a reshape's
+                        // view, a ReLU written over g), g being dropped now
+                        c.pendingOwned = direct && (t.op.freshVjp(i) || gOwned && in.length == 1 && gi.data == g.data);
                         if (c.op == null) {
                             if (nLeaves == leaves.length) {
                                 leaves = Arrays.copyOf(leaves, nLeaves * 2);
@@ -136,7 +143,13 @@ final class Backprop {
                         }
                     } else {
                         accumulate(c, gi, createGraph);
+                        if (direct && builtIn && t.op.freshVjp(i) && gi.data != g.data) {
+                            Buffers.recycle(gi.data); // a new buffer, summed into c's and held by nobody
+                        }
                     }
+                }
+                if (gOwned && direct && builtIn && !gPassedOn) {
+                    Buffers.recycle(g.data); // this pass made g, no rule kept it, and nobody else ever saw it
                 }
             }
             // each leaf's paths are summed; now deliver once

@@ -1,6 +1,7 @@
 package dev.autodiff;
 
 import dev.autodiff.Primitive.Kind;
+import dev.autodiff.kernel.Buffers;
 import dev.autodiff.kernel.Elementwise;
 import dev.autodiff.kernel.Gemm;
 import dev.autodiff.kernel.IndexMap;
@@ -47,11 +48,16 @@ final class Primitives {
             Tensor x = in[0];
             if (kind == Kind.RELU && Arrays.equals(g.shape, x.shape) && unrecorded(g, in)) {
                 // nothing recorded: g times the mask in one pass, without making the mask
-                double[] gx = new double[x.size()];
+                double[] gx = Buffers.zeros(x.size());
                 Elementwise.reluGrad(g.data, x.data, gx);
                 return new Tensor(gx, x.shape);
             }
             return d == null ? apply(g) : g.mul(d.of(x, out));
+        }
+
+        @Override
+        boolean freshVjp(int i) {
+            return true; // g times the derivative, or the linear op applied to g: a new array either way
         }
 
         @Override
@@ -150,6 +156,11 @@ final class Primitives {
         }
 
         @Override
+        boolean freshVjp(int i) {
+            return i == 0 ? da != null : db != null || negB; // a product (or negation) of g; else g itself unless summed
+        }
+
+        @Override
         Tensor jvp(Tensor[] in, Tensor[] t, Tensor out) {
             Tensor a = in[0];
             Tensor b = in[1];
@@ -225,6 +236,11 @@ final class Primitives {
         }
 
         @Override
+        boolean freshVjp(int i) {
+            return true;
+        }
+
+        @Override
         Tensor jvp(Tensor[] in, Tensor[] t, Tensor out) {
             int k = t[1] != null ? 1 : 2;
             if (t[k] == null) {
@@ -275,7 +291,7 @@ final class Primitives {
             int[] shape = Arrays.copyOf(batch, batch.length + 2);
             shape[batch.length] = m;
             shape[batch.length + 1] = n;
-            double[] c = new double[Shapes.size(name, shape)];
+            double[] c = Buffers.zeros(Shapes.size(name, shape));
             if (rb == 2 && !ta && ra > 2) {
                 // a stack of matrices times one matrix is one product: (batch * m, k) @ op(B)
                 Gemm.gemm(false, tb, a.size() / Math.max(1, ka), n, ka, a.data, 0, b.data, 0, c, 0);
@@ -380,7 +396,7 @@ final class Primitives {
             if (broadcast && unrecorded(g, in)) {
                 // x (a layer's weight, say) was broadcast over the batch and nothing here would be recorded:
                 // sum the batch's products in one buffer instead of making one per batch index and reducing
-                double[] acc = new double[x.size()];
+                double[] acc = Buffers.zeros(x.size());
                 vjpInto(i, g, in, out, acc, false);
                 return new Tensor(acc, x.shape);
             }
@@ -703,7 +719,7 @@ final class Primitives {
             for (int d = axis + 1; d < shape.length; d++) {
                 inner *= shape[d];
             }
-            double[] out = new double[Shapes.size(shape)];
+            double[] out = Buffers.zeros(Shapes.size(shape));
             int rowLen = total * inner;
             int col = 0;
             for (Tensor x : xs) {

@@ -24,7 +24,7 @@ public final class Elementwise {
     static final int VECTOR_ELEMENTS = 64;
 
     public static double[] unary(Unary op, double[] x) {
-        double[] y = new double[x.length];
+        double[] y = Buffers.zeros(x.length);
         overElements(x.length, (task, from, to) -> unary(op, x, y, from, to));
         return y;
     }
@@ -157,7 +157,7 @@ public final class Elementwise {
 
     /** {@code out = a op b} where a and b broadcast to {@code outShape}. */
     public static double[] binary(Binary op, double[] a, int[] aShape, double[] b, int[] bShape, int[] outShape) {
-        double[] out = new double[Shapes.size(outShape)];
+        double[] out = Buffers.zeros(Shapes.size(outShape));
         binaryInto(op, a, aShape, b, bShape, out, outShape);
         return out;
     }
@@ -268,7 +268,7 @@ public final class Elementwise {
     /** {@code out = cond != 0 ? a : b}, all three broadcast to {@code outShape}. */
     public static double[] where(double[] c, int[] cShape, double[] a, int[] aShape, double[] b, int[] bShape,
                                  int[] outShape) {
-        double[] out = new double[Shapes.size(outShape)];
+        double[] out = Buffers.zeros(Shapes.size(outShape));
         if (out.length == 0) {
             return out;
         }
@@ -298,7 +298,7 @@ public final class Elementwise {
 
     /** Copies {@code x} broadcast to {@code outShape}. */
     public static double[] expand(double[] x, int[] xShape, int[] outShape) {
-        double[] out = new double[Shapes.size(outShape)];
+        double[] out = Buffers.zeros(Shapes.size(outShape));
         if (out.length == 0) {
             return out;
         }

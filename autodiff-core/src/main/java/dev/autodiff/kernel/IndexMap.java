@@ -50,7 +50,7 @@ public final class IndexMap {
 
     /** {@code out[i] = src[at(i)]}, 0 where i maps nowhere. */
     public double[] take(double[] src) {
-        double[] out = new double[size];
+        double[] out = Buffers.zeros(size);
         for (int b = 0; b < blocks; b++) {
             int db = b * denseBlock;
             int tb = b * targetBlock;
@@ -84,7 +84,7 @@ public final class IndexMap {
 
     /** A new array of {@link #targetSize} holding {@code dst[at(i)] += x[i]}. */
     public double[] scatterAdd(double[] x) {
-        double[] out = new double[targetSize];
+        double[] out = Buffers.zeros(targetSize);
         scatterAddInto(x, out);
         return out;
     }

@@ -15,7 +15,7 @@ public final class Reductions {
      */
     public static double[] reduce(Op op, double[] x, int[] shape, boolean[] mask) {
         int[] outShape = Shapes.reduced(shape, mask, true);
-        double[] out = new double[Shapes.size(outShape)];
+        double[] out = Buffers.zeros(Shapes.size(outShape));
         if (op != Op.SUM) {
             Arrays.fill(out, op == Op.MAX ? Double.NEGATIVE_INFINITY : Double.POSITIVE_INFINITY);
         }
