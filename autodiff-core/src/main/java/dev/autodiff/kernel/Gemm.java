@@ -34,8 +34,8 @@ public final class Gemm {
     public static void gemm(boolean transA, boolean transB, int m, int n, int k,
                             double[] a, int aOff, double[] b, int bOff, double[] c, int cOff) {
         long work = (long) m * n * k;
-        gemm(work < SMALL_WORK ? Engine.SMALL : BLOCKED, work >= PARALLEL_WORK, transA, transB, m, n, k,
-                a, aOff, b, bOff, c, cOff);
+        run(work < SMALL_WORK ? Engine.SMALL : BLOCKED, work >= PARALLEL_WORK, true, transA, transB, m, n, k,
+                a, aOff, b, bOff, c, cOff, true);
     }
 
     /** {@code C += op(A) op(B)}: adds the product to C's current values (a gradient summed over paths, say). */
@@ -43,18 +43,25 @@ public final class Gemm {
                                       double[] a, int aOff, double[] b, int bOff, double[] c, int cOff) {
         long work = (long) m * n * k;
         run(work < SMALL_WORK ? Engine.SMALL : BLOCKED, work >= PARALLEL_WORK, false, transA, transB, m, n, k,
-                a, aOff, b, bOff, c, cOff);
+                a, aOff, b, bOff, c, cOff, true);
     }
 
-    /** As {@link #gemm(boolean, boolean, int, int, int, double[], int, double[], int, double[], int)} with a chosen engine. */
+    /**
+     * As {@link #gemm(boolean, boolean, int, int, int, double[], int, double[], int, double[], int)} with a chosen
+     * engine, run as chosen (the Vector API one even while it is cold, see {@link Warmup}).
+     */
     public static void gemm(Engine engine, boolean parallel, boolean transA, boolean transB, int m, int n, int k,
                             double[] a, int aOff, double[] b, int bOff, double[] c, int cOff) {
-        run(engine, parallel, true, transA, transB, m, n, k, a, aOff, b, bOff, c, cOff);
+        run(engine, parallel, true, transA, transB, m, n, k, a, aOff, b, bOff, c, cOff, false);
     }
 
-    /** {@code C = op(A) op(B)} when {@code overwrite}, else {@code C += op(A) op(B)}. */
+    /**
+     * {@code C = op(A) op(B)} when {@code overwrite}, else {@code C += op(A) op(B)}; with {@code mayRunCold} the
+     * Vector API engine's products run on {@link ColdGemm}, the same arithmetic in scalar code, until it is warm.
+     */
     static void run(Engine engine, boolean parallel, boolean overwrite, boolean transA, boolean transB,
-                            int m, int n, int k, double[] a, int aOff, double[] b, int bOff, double[] c, int cOff) {
+                    int m, int n, int k, double[] a, int aOff, double[] b, int bOff, double[] c, int cOff,
+                    boolean mayRunCold) {
         if (overwrite && (engine != Engine.BLOCKED_VECTOR || k == 0)) {
             Arrays.fill(c, cOff, cOff + m * n, 0.0); // the vector engine writes every element itself
             overwrite = false;
@@ -72,7 +79,9 @@ public final class Gemm {
         Operand aa = new Operand(a, aOff, transA ? m : k, transA);
         Operand bb = new Operand(b, bOff, transB ? k : n, transB);
         int tasks = parallel ? Math.min(Threads.COUNT, Math.max(1, m / 16)) : 1;
-        if (engine == Engine.BLOCKED_VECTOR) {
+        if (engine == Engine.BLOCKED_VECTOR && mayRunCold && !Warmup.gemmHot()) {
+            ColdGemm.multiply(aa, bb, c, cOff, m, n, k, overwrite);
+        } else if (engine == Engine.BLOCKED_VECTOR) {
             VectorSupport.GEMM.multiply(aa, bb, c, cOff, m, n, k, tasks, overwrite);
         } else {
             ScalarBlocked.multiply(aa, bb, c, cOff, m, n, k, tasks);
