@@ -65,8 +65,8 @@ public final class Elementwise {
     public static void reluGrad(double[] g, double[] x, double[] out) {
         overElements(x.length, (task, from, to) -> {
             int i = from;
-            if (to - from >= VECTOR_ELEMENTS && Warmup.math() != null) {
-                i = Warmup.math().reluGrad(g, x, out, from, to);
+            if (to - from >= VECTOR_ELEMENTS && VectorSupport.MATH != null) {
+                i = VectorSupport.MATH.reluGrad(g, x, out, from, to);
             }
             for (; i < to; i++) {
                 out[i] = g[i] * (x[i] > 0 ? 1.0 : 0.0);
@@ -87,7 +87,7 @@ public final class Elementwise {
 
     /** y[i] = op(x[i]) for i in [from, to): vector loops where they are faster, plain loops otherwise (same bits). */
     static void unary(Unary op, double[] x, double[] y, int from, int to) {
-        if (to - from >= VECTOR_ELEMENTS && Warmup.math() != null && Warmup.math().unary(op, x, y, from, to)) {
+        if (to - from >= VECTOR_ELEMENTS && VectorSupport.MATH != null && VectorSupport.MATH.unary(op, x, y, from, to)) {
             return;
         }
         scalarUnary(op, x, y, from, to);
@@ -201,14 +201,14 @@ public final class Elementwise {
     }
 
     private static void run(Binary op, double[] a, int ia, int sa, double[] b, int ib, int sb, double[] out, int o, int n) {
-        if (op.compareTo(Binary.GT) >= 0 && n >= VECTOR_ELEMENTS && (sa | sb) == 1 && Warmup.math() != null
-                && Warmup.math().compare(op, a, ia, sa, b, ib, sb, out, o, n)) {
+        if (op.compareTo(Binary.GT) >= 0 && n >= VECTOR_ELEMENTS && (sa | sb) == 1 && VectorSupport.MATH != null
+                && VectorSupport.MATH.compare(op, a, ia, sa, b, ib, sb, out, o, n)) {
             return;
         }
         if (op == Binary.ADD && out == a && ia == o && sa == 1 && sb == 1 && n >= VECTOR_ELEMENTS
-                && Warmup.math() != null) {
+                && VectorSupport.MATH != null) {
             // b added into a in place (addmm's bias): C2 leaves the plain loop scalar, as out and a may overlap
-            Warmup.math().addInto(b, ib, out, o, n);
+            VectorSupport.MATH.addInto(b, ib, out, o, n);
         } else if (sa == 1 && sb == 1) {
             vv(op, a, ia, b, ib, out, o, n);
         } else if (sa == 1 && sb == 0) {

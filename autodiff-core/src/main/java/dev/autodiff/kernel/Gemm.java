@@ -34,8 +34,8 @@ public final class Gemm {
     public static void gemm(boolean transA, boolean transB, int m, int n, int k,
                             double[] a, int aOff, double[] b, int bOff, double[] c, int cOff) {
         long work = (long) m * n * k;
-        run(work < SMALL_WORK ? Engine.SMALL : BLOCKED, work >= PARALLEL_WORK, true, transA, transB, m, n, k,
-                a, aOff, b, bOff, c, cOff, true);
+        gemm(work < SMALL_WORK ? Engine.SMALL : BLOCKED, work >= PARALLEL_WORK, transA, transB, m, n, k,
+                a, aOff, b, bOff, c, cOff);
     }
 
     /** {@code C += op(A) op(B)}: adds the product to C's current values (a gradient summed over paths, say). */
@@ -43,25 +43,18 @@ public final class Gemm {
                                       double[] a, int aOff, double[] b, int bOff, double[] c, int cOff) {
         long work = (long) m * n * k;
         run(work < SMALL_WORK ? Engine.SMALL : BLOCKED, work >= PARALLEL_WORK, false, transA, transB, m, n, k,
-                a, aOff, b, bOff, c, cOff, true);
+                a, aOff, b, bOff, c, cOff);
     }
 
-    /**
-     * As {@link #gemm(boolean, boolean, int, int, int, double[], int, double[], int, double[], int)} with a chosen
-     * engine, run as chosen (the Vector API one even while it is cold, see {@link Warmup}).
-     */
+    /** As {@link #gemm(boolean, boolean, int, int, int, double[], int, double[], int, double[], int)} with a chosen engine. */
     public static void gemm(Engine engine, boolean parallel, boolean transA, boolean transB, int m, int n, int k,
                             double[] a, int aOff, double[] b, int bOff, double[] c, int cOff) {
-        run(engine, parallel, true, transA, transB, m, n, k, a, aOff, b, bOff, c, cOff, false);
+        run(engine, parallel, true, transA, transB, m, n, k, a, aOff, b, bOff, c, cOff);
     }
 
-    /**
-     * {@code C = op(A) op(B)} when {@code overwrite}, else {@code C += op(A) op(B)}; with {@code mayRunCold} the
-     * Vector API engine's products run on {@link ColdGemm}, the same arithmetic in scalar code, until it is warm.
-     */
+    /** {@code C = op(A) op(B)} when {@code overwrite}, else {@code C += op(A) op(B)}. */
     static void run(Engine engine, boolean parallel, boolean overwrite, boolean transA, boolean transB,
-                    int m, int n, int k, double[] a, int aOff, double[] b, int bOff, double[] c, int cOff,
-                    boolean mayRunCold) {
+                            int m, int n, int k, double[] a, int aOff, double[] b, int bOff, double[] c, int cOff) {
         if (overwrite && (engine != Engine.BLOCKED_VECTOR || k == 0)) {
             Arrays.fill(c, cOff, cOff + m * n, 0.0); // the vector engine writes every element itself
             overwrite = false;
@@ -79,9 +72,7 @@ public final class Gemm {
         Operand aa = new Operand(a, aOff, transA ? m : k, transA);
         Operand bb = new Operand(b, bOff, transB ? k : n, transB);
         int tasks = parallel ? Math.min(Threads.COUNT, Math.max(1, m / 16)) : 1;
-        if (engine == Engine.BLOCKED_VECTOR && mayRunCold && !Warmup.gemmHot()) {
-            ColdGemm.multiply(aa, bb, c, cOff, m, n, k, overwrite);
-        } else if (engine == Engine.BLOCKED_VECTOR) {
+        if (engine == Engine.BLOCKED_VECTOR) {
             VectorSupport.GEMM.multiply(aa, bb, c, cOff, m, n, k, tasks, overwrite);
         } else {
             ScalarBlocked.multiply(aa, bb, c, cOff, m, n, k, tasks);

@@ -108,8 +108,8 @@ public final class IndexMap {
                 int t = tb + target[r];
                 int n = len[r];
                 int s = step[r];
-                if (s == 1 && n >= 8 && Warmup.math() != null) {
-                    Warmup.math().addInto(x, d, dst, t, n);
+                if (s == 1 && n >= 8 && VectorSupport.MATH != null) {
+                    VectorSupport.MATH.addInto(x, d, dst, t, n);
                 } else if (s == 1) {
                     for (int j = 0; j < n; j++) {
                         dst[t + j] += x[d + j];

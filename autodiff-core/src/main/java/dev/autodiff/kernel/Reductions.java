@@ -43,9 +43,9 @@ public final class Reductions {
                         double s = 0;
                         for (int j = 0; j < inner; j++) s += x[i + j];
                         out[off] += s;
-                    } else if (inner >= Elementwise.VECTOR_ELEMENTS && Warmup.math() != null) {
+                    } else if (inner >= Elementwise.VECTOR_ELEMENTS && VectorSupport.MATH != null) {
                         // a bias gradient (128 x 512 summed over the batch): the scalar loop took 45 us
-                        Warmup.math().addInto(x, i, out, off, inner);
+                        VectorSupport.MATH.addInto(x, i, out, off, inner);
                     } else {
                         for (int j = 0; j < inner; j++) out[off + j] += x[i + j];
                     }
@@ -93,8 +93,8 @@ public final class Reductions {
                 int row = base + i * inner;
                 // a lower bar than Elementwise's 64, so that the 25 lines of a 5 x 5 pooling grid also avoid
                 // the scalar loop's data-dependent branch
-                if (inner >= 16 && Warmup.math() != null) {
-                    Warmup.math().argStep(max, x, row, best, out, o, inner, i);
+                if (inner >= 16 && VectorSupport.MATH != null) {
+                    VectorSupport.MATH.argStep(max, x, row, best, out, o, inner, i);
                     continue;
                 }
                 for (int j = 0; j < inner; j++) {

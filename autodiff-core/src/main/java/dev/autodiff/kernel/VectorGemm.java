@@ -21,11 +21,6 @@ import jdk.incubator.vector.VectorSpecies;
 final class VectorGemm implements Gemm.Multiplier {
     private static final VectorSpecies<Double> S = DoubleVector.SPECIES_PREFERRED;
     private static final int V = S.length();
-    /** The lanes of one vector: 8 with AVX-512, 4 with AVX2. */
-    static int lanes() {
-        return V;
-    }
-
     static final int MR = 4;
     static final int NR = 2 * V;
     static final int KC = 512;
@@ -139,7 +134,7 @@ final class VectorGemm implements Gemm.Multiplier {
     }
 
     /** The size of ceil(total / limit) equal blocks covering total. */
-    static int balanced(int total, int limit) {
+    private static int balanced(int total, int limit) {
         int blocks = Math.max(1, (total + limit - 1) / limit);
         return (total + blocks - 1) / blocks;
     }

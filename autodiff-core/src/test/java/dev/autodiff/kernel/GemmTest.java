@@ -82,7 +82,7 @@ class GemmTest {
                     "gemm wrote past the end of C");
             // C += op(A) op(B) onto the product just computed: twice the product, C's values read
             double[] once = c.clone();
-            Gemm.run(engine, parallel, false, ta, tb, m, n, k, a, aOff, b, bOff, c, cOff, false);
+            Gemm.run(engine, parallel, false, ta, tb, m, n, k, a, aOff, b, bOff, c, cOff);
             for (int i = 0; i < m * n; i++) {
                 assertEquals(2 * once[cOff + i], c[cOff + i], 1e-12 * Math.sqrt(k) * (1 + Math.abs(once[cOff + i])),
                         "accumulate: " + engine + " ta=" + ta + " tb=" + tb + " m=" + m + " n=" + n + " k=" + k);
