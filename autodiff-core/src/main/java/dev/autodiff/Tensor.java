@@ -131,6 +131,20 @@ public final class Tensor {
         return new Tensor(data.clone(), s);
     }
 
+    /**
+     * A tensor of the given shape whose elements {@code writer} writes, row-major, into a new zero-filled array:
+     * for data too large to hold twice (a data set read from a file), which {@link #fromArray(double[], int...)}
+     * would copy. The array becomes the tensor's when {@code writer} returns; writer must not keep it.
+     */
+    public static Tensor filled(java.util.function.Consumer<double[]> writer, int... shape) {
+        nonNull(writer, "filled", "writer");
+        nonNull(shape, "filled", "shape");
+        int[] s = checkShape("filled", shape);
+        double[] data = new double[Shapes.size(s)];
+        writer.accept(data);
+        return new Tensor(data, s);
+    }
+
     public static Tensor zeros(int... shape) {
         return full("zeros", 0.0, shape);
     }

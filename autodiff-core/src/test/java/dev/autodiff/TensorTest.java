@@ -194,4 +194,21 @@ class TensorTest {
         assertArrayEquals(new int[] {0, 2}, Tensor.ones(0, 3).matmul(m).shape());
         assertArrayEquals(new double[] {0, 0, 0, 0}, Tensor.ones(2, 0).matmul(Tensor.ones(0, 2)).toArray());
     }
+
+    @Test
+    void filledTakesTheArrayItsWriterWrote() {
+        Tensor t = Tensor.filled(a -> {
+            assertArrayEquals(new double[6], a, 0.0); // handed over zero-filled
+            for (int i = 0; i < a.length; i++) {
+                a[i] = i * 0.5;
+            }
+        }, 2, 3);
+        assertArrayEquals(new int[] {2, 3}, t.shape());
+        assertArrayEquals(new double[] {0, 0.5, 1, 1.5, 2, 2.5}, t.toArray(), 0.0);
+        assertEquals(7.0, Tensor.filled(a -> a[0] = 7.0).item(), 0.0); // rank 0: one element
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Tensor.filled(a -> { }, 2, -1));
+        assertTrue(e.getMessage().startsWith("filled"), e.getMessage());
+        NullPointerException n = assertThrows(NullPointerException.class, () -> Tensor.filled(null, 2));
+        assertTrue(n.getMessage().contains("filled: writer is null"), n.getMessage());
+    }
 }

@@ -1,0 +1,214 @@
+package dev.autodiff.nn.data;
+
+import dev.autodiff.Tensor;
+import java.io.BufferedInputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Objects;
+import java.util.zip.GZIPInputStream;
+
+/**
+ * Reads the IDX format of MNIST and Fashion-MNIST (gzip-compressed or not, told apart by the gzip magic): two zero
+ * bytes, a type byte (0x08 unsigned byte, 0x09 signed byte, 0x0B short, 0x0C int, 0x0D float, 0x0E double), the
+ * rank, one big-endian int per dimension, then the elements, big-endian, row-major. A file whose header is not IDX,
+ * whose data is shorter than its header says, or that has bytes after its data, gets an {@link IOException} naming
+ * the file and what is wrong.
+ */
+public final class Idx {
+    private Idx() {}
+
+    /** The largest rank read; MNIST's files have rank 1 (labels) and 3 (images). */
+    private static final int MAX_RANK = 16;
+
+    /** An IDX file's contents: its shape and its elements as doubles (exact for every IDX type). */
+    public record Array(int[] shape, double[] values) {
+        /** The elements as a tensor of this shape. */
+        public Tensor toTensor() {
+            return Tensor.fromArray(values, shape);
+        }
+
+        /**
+         * The elements as ints (labels); refuses a value that is not an integer.
+         *
+         * @throws IllegalArgumentException naming the first non-integer element
+         */
+        public int[] toInts() {
+            int[] out = new int[values.length];
+            for (int i = 0; i < values.length; i++) {
+                double v = values[i];
+                if (v != Math.rint(v) || v < Integer.MIN_VALUE || v > Integer.MAX_VALUE) {
+                    throw new IllegalArgumentException("Idx.toInts: element " + i + " is " + v + ", not an int");
+                }
+                out[i] = (int) v;
+            }
+            return out;
+        }
+    }
+
+    /** Reads the IDX file at {@code path}, gzip-compressed or not. */
+    public static Array read(Path path) throws IOException {
+        Objects.requireNonNull(path, "Idx.read: path is null");
+        try (Reader r = new Reader(path)) {
+            double[] values = new double[r.count];
+            r.readData(values, 1.0);
+            return new Array(r.shape, values);
+        }
+    }
+
+    /**
+     * Reads the IDX file at {@code path} into a tensor of its shape, each element divided by {@code divisor}
+     * (255 for pixels in [0, 1], as torchvision's {@code ToTensor}), holding the data only once in memory.
+     */
+    public static Tensor readTensor(Path path, double divisor) throws IOException {
+        Objects.requireNonNull(path, "Idx.readTensor: path is null");
+        try (Reader r = new Reader(path)) {
+            IOException[] failed = new IOException[1];
+            Tensor t = Tensor.filled(values -> {
+                try {
+                    r.readData(values, divisor);
+                } catch (IOException e) {
+                    failed[0] = e;
+                }
+            }, r.shape);
+            if (failed[0] != null) {
+                throw failed[0];
+            }
+            return t;
+        }
+    }
+
+    /** An open IDX file whose header has been read and checked. */
+    private static final class Reader implements AutoCloseable {
+        final String file;
+        final InputStream in;
+        final int type;
+        final int width;
+        final int[] shape;
+        final int count;
+
+        Reader(Path path) throws IOException {
+            InputStream raw = new BufferedInputStream(Files.newInputStream(path), 1 << 16);
+            try {
+                raw.mark(2);
+                boolean gzip = raw.read() == 0x1f && raw.read() == 0x8b;
+                raw.reset();
+                file = path + (gzip ? " (gzip)" : "");
+                try {
+                    in = gzip ? new BufferedInputStream(new GZIPInputStream(raw, 1 << 16), 1 << 16) : raw;
+                } catch (java.util.zip.ZipException e) {
+                    throw new IOException(file + ": not a valid gzip stream: " + e.getMessage(), e);
+                }
+                int[] header = new int[4];
+                for (int i = 0; i < 4; i++) {
+                    header[i] = read();
+                    if (header[i] < 0) {
+                        throw new IOException(file + ": not an IDX file: it ends after " + i
+                                + " bytes, inside the 4-byte header");
+                    }
+                }
+                if (header[0] != 0 || header[1] != 0) {
+                    throw new IOException(String.format("%s: not an IDX file: it starts with bytes 0x%02x 0x%02x, "
+                            + "expected two zero bytes", file, header[0], header[1]));
+                }
+                type = header[2];
+                width = switch (type) {
+                    case 0x08, 0x09 -> 1;
+                    case 0x0B -> 2;
+                    case 0x0C, 0x0D -> 4;
+                    case 0x0E -> 8;
+                    default -> throw new IOException(String.format("%s: unknown IDX element type 0x%02x; expected "
+                            + "0x08 (ubyte), 0x09 (byte), 0x0B (short), 0x0C (int), 0x0D (float) or 0x0E (double)",
+                            file, type));
+                };
+                int rank = header[3];
+                if (rank == 0 || rank > MAX_RANK) {
+                    throw new IOException(file + ": IDX rank " + rank + " is outside [1, " + MAX_RANK + "]");
+                }
+                shape = new int[rank];
+                long n = 1;
+                byte[] dim = new byte[4];
+                for (int d = 0; d < rank; d++) {
+                    if (readFully(dim, 4) < 4) {
+                        throw new IOException(file + ": truncated: the header ends inside dimension " + d + " of " + rank);
+                    }
+                    shape[d] = java.nio.ByteBuffer.wrap(dim).getInt();
+                    if (shape[d] < 0) {
+                        throw new IOException(file + ": dimension " + d + " is " + Integer.toUnsignedString(shape[d])
+                                + ", more than an array can hold");
+                    }
+                    n *= shape[d];
+                    if (n > Integer.MAX_VALUE - 8) {
+                        throw new IOException(file + ": shape " + Arrays.toString(Arrays.copyOf(shape, d + 1))
+                                + "... has more elements than an array can hold");
+                    }
+                }
+                count = (int) n;
+            } catch (IOException | RuntimeException e) {
+                raw.close();
+                throw e;
+            }
+        }
+
+        private int read() throws IOException {
+            try {
+                return in.read();
+            } catch (java.util.zip.ZipException | EOFException e) {
+                throw new IOException(file + ": corrupt or truncated gzip stream: " + e.getMessage(), e);
+            }
+        }
+
+        private int readFully(byte[] buf, int len) throws IOException {
+            try {
+                return in.readNBytes(buf, 0, len);
+            } catch (java.util.zip.ZipException | EOFException e) {
+                throw new IOException(file + ": corrupt or truncated gzip stream: " + e.getMessage(), e);
+            }
+        }
+
+        /** Reads the count elements into out, divided by divisor, and checks that nothing follows them. */
+        void readData(double[] out, double divisor) throws IOException {
+            byte[] buf = new byte[1 << 16];
+            int perBuf = buf.length / width;
+            for (int done = 0; done < count; ) {
+                int take = Math.min(perBuf, count - done);
+                int bytes = take * width;
+                int got = readFully(buf, bytes);
+                if (got < bytes) {
+                    long have = (long) done * width + got;
+                    throw new IOException(file + ": truncated: shape " + Arrays.toString(shape) + " needs "
+                            + (long) count * width + " bytes of data after the header, the file has " + have);
+                }
+                decode(type, buf, take, out, done, divisor);
+                done += take;
+            }
+            if (read() >= 0) {
+                throw new IOException(file + ": bytes follow the " + (long) count * width + " bytes of data that shape "
+                        + Arrays.toString(shape) + " needs: not an IDX file of that shape");
+            }
+        }
+
+        @Override
+        public void close() throws IOException {
+            in.close();
+        }
+    }
+
+    private static void decode(int type, byte[] b, int count, double[] out, int at, double divisor) {
+        java.nio.ByteBuffer bb = java.nio.ByteBuffer.wrap(b); // big-endian, as IDX
+        for (int i = 0; i < count; i++) {
+            double v = switch (type) {
+                case 0x08 -> b[i] & 0xff;
+                case 0x09 -> b[i];
+                case 0x0B -> bb.getShort(2 * i);
+                case 0x0C -> bb.getInt(4 * i);
+                case 0x0D -> bb.getFloat(4 * i);
+                default -> bb.getDouble(8 * i);
+            };
+            out[at + i] = v / divisor;
+        }
+    }
+}
