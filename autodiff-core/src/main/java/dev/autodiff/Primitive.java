@@ -54,7 +54,8 @@ abstract class Primitive {
      * will not read again (it is a buffer that pass made, not delivered to the caller), when nothing is
      * recorded: returns true and g then holds the gradient with respect to {@code in[0]} (of the same shape);
      * or returns false, g untouched, when this op has no such path (the pass then calls {@link #vjp}).
-     * It saves a ReLU's backward a new array per call. The pass calls it only when {@link #unrecorded} holds.
+     * It saves a ReLU's (and tanh's, sigmoid's, log's...) backward a new array per call. The pass calls it only
+     * when {@link #unrecorded} holds.
      */
     boolean vjpOverwrite(Tensor g, Tensor[] in, Tensor out) {
         return false;

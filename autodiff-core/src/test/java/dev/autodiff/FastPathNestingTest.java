@@ -50,6 +50,12 @@ class FastPathNestingTest {
                 // ReLU's vjpOverwrite (its incoming gradient is a fresh matmul product) and the ReLU kernel path
                 new Case("relu between products", xs -> xs[0].matmul(xs[0]).relu().matmul(xs[0]).sum(), normal(11, 3, 3)),
                 new Case("relu of a reused input", xs -> xs[0].relu().mul(xs[0]).sum(), normal(12, 4)),
+                // the fused vjps of tanh, sigmoid, log, sqrt and reciprocal, into a new buffer and written over g
+                new Case("sigmoid of tanh between products",
+                        xs -> xs[0].matmul(xs[0]).tanh().sigmoid().matmul(xs[0]).sum(), normal(16, 3, 3)),
+                new Case("log, sqrt and reciprocal of a reused input",
+                        xs -> xs[0].square().add(1.0).log().mul(xs[0]).add(xs[0].square().add(0.5).sqrt().reciprocal()
+                                .mul(xs[0])).sum(), normal(17, 4)),
                 // a buffer of the pass summed in place on a later path (Backprop.accumulate)
                 new Case("matmul then mul paths summed", xs -> xs[0].matmul(w).mul(xs[0]).add(xs[0].square()).sum(),
                         normal(13, 3, 3)),

@@ -2,6 +2,7 @@ package dev.autodiff.bench;
 
 import dev.autodiff.kernel.Gemm;
 import java.util.SplittableRandom;
+import jdk.incubator.vector.DoubleVector;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.AuxCounters;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -22,7 +23,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * 128x512 @ 512x10) with the two products of its backward ({@code G W^T}: nt, {@code X^T G}: tn). The
  * {@code :flop} line of each result is the rate in FLOP/s (2mnk per product). Baselines in the same run:
  * the naive i-j-k loop and i-k-j on flat arrays. {@code blockedScalar} is the engine used without the
- * incubator module.
+ * incubator module. {@code fmaPeak} is the machine's own limit measured in the same run: independent fused
+ * multiply-add chains on the JVM's preferred vector width, nothing loaded or stored, so a GEMM's ratio to it is
+ * its share of the machine's peak; the fork prints the CPU model and that vector width first.
  *
  * <p>Run: {@code java -jar autodiff-bench/target/benchmarks.jar Gemm -f 1 -wi 3 -i 5}
  */
@@ -87,6 +90,94 @@ public class GemmBenchmark {
         public void reset() {
             flop = 0;
         }
+    }
+
+    /** The machine: printed once per fork, so that every result file says what it ran on. */
+    @State(Scope.Benchmark)
+    public static class Machine {
+        java.util.concurrent.ExecutorService second;
+
+        @Setup
+        public void describe() {
+            String cpu = "unknown CPU";
+            try {
+                cpu = java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/cpuinfo")).stream()
+                        .filter(l -> l.startsWith("model name")).findFirst().map(l -> l.replaceFirst(".*:\\s*", ""))
+                        .orElse(cpu);
+            } catch (java.io.IOException | RuntimeException e) {
+                // not Linux: the JVM's own description below still says the vector width
+            }
+            System.out.println("machine: " + cpu + ", " + Runtime.getRuntime().availableProcessors() + " processors, "
+                    + "preferred vector " + DoubleVector.SPECIES_PREFERRED.vectorBitSize() + " bits ("
+                    + DoubleVector.SPECIES_PREFERRED.length() + " doubles), " + System.getProperty("java.vm.name") + " "
+                    + System.getProperty("java.version"));
+            second = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+                Thread t = new Thread(r, "fma-peak-2");
+                t.setDaemon(true);
+                return t;
+            });
+        }
+
+        @org.openjdk.jmh.annotations.TearDown
+        public void stop() {
+            second.shutdownNow();
+        }
+    }
+
+    /** FMA steps per call of {@link #fmaChains}: 12 chains of preferred-width vectors, 200,000 steps each. */
+    static final int FMA_STEPS = 200_000;
+    static final int FMA_CHAINS = 12;
+
+    /**
+     * Twelve independent chains {@code acc = acc * x + y} (enough to cover the FMA latency on two ports, few enough
+     * for AVX2's 16 registers); returns their sum so that nothing is dead code.
+     */
+    static double fmaChains(double seed) {
+        jdk.incubator.vector.VectorSpecies<Double> sp = DoubleVector.SPECIES_PREFERRED;
+        DoubleVector x = DoubleVector.broadcast(sp, 0.999999);
+        DoubleVector y = DoubleVector.broadcast(sp, 1e-7);
+        DoubleVector a0 = DoubleVector.broadcast(sp, seed);
+        DoubleVector a1 = a0.add(1);
+        DoubleVector a2 = a0.add(2);
+        DoubleVector a3 = a0.add(3);
+        DoubleVector a4 = a0.add(4);
+        DoubleVector a5 = a0.add(5);
+        DoubleVector a6 = a0.add(6);
+        DoubleVector a7 = a0.add(7);
+        DoubleVector a8 = a0.add(8);
+        DoubleVector a9 = a0.add(9);
+        DoubleVector a10 = a0.add(10);
+        DoubleVector a11 = a0.add(11);
+        for (int i = 0; i < FMA_STEPS; i++) {
+            a0 = a0.fma(x, y);
+            a1 = a1.fma(x, y);
+            a2 = a2.fma(x, y);
+            a3 = a3.fma(x, y);
+            a4 = a4.fma(x, y);
+            a5 = a5.fma(x, y);
+            a6 = a6.fma(x, y);
+            a7 = a7.fma(x, y);
+            a8 = a8.fma(x, y);
+            a9 = a9.fma(x, y);
+            a10 = a10.fma(x, y);
+            a11 = a11.fma(x, y);
+        }
+        return a0.add(a1).add(a2).add(a3).add(a4).add(a5).add(a6).add(a7).add(a8).add(a9).add(a10).add(a11)
+                .reduceLanes(jdk.incubator.vector.VectorOperators.ADD);
+    }
+
+    /** The machine's float64 FMA peak on 1 or 2 threads (FLOP/s: 2 per lane per FMA). */
+    @Benchmark
+    public double fmaPeak(Machine machine, Threads t, Flop f) throws Exception {
+        long flop = 2L * FMA_STEPS * FMA_CHAINS * DoubleVector.SPECIES_PREFERRED.length();
+        if (t.threads == 1) {
+            f.flop += flop;
+            return fmaChains(1.0);
+        }
+        java.util.concurrent.Future<Double> other = machine.second.submit(() -> fmaChains(2.0));
+        double mine = fmaChains(1.0);
+        f.flop += 2 * flop;
+        return mine + other.get();
     }
 
     @Benchmark
