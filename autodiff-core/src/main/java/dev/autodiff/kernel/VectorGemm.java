@@ -8,9 +8,11 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * GotoBLAS-style GEMM on the Vector API. B is packed a KC x NC panel at a time into slivers NR columns
  * wide, A an MC x KC block at a time into slivers MR rows tall; the micro-kernel keeps an MR x NR tile of
- * C in registers (4 x 8 on AVX2: 8 accumulators, 2 B vectors and 1 broadcast, within the 16 ymm
- * registers; larger tiles spilled and ran at half speed in the prototype) and walks the two slivers with
- * fused multiply-adds. Sizes: a B sliver (512 x 8 x 8 B) fills the 32 KiB L1 and an A block (64 x 512 x 8 B)
+ * C in registers and walks the two slivers with fused multiply-adds. MR = 6, NR = 2 vectors: 12 accumulators,
+ * 2 B vectors and 1 broadcast, within AVX2's 16 ymm registers (BLIS's 6 x 8 Haswell kernel); 4 x 2 vectors, 8
+ * accumulators, left the two FMA ports short of independent work (4-cycle latency, 2 per cycle) and ran at
+ * 33-50% of the machine's FMA peak on an AVX-512 Xeon (77% for X^T G); 6 rows measured 1.2-1.6x faster there (BENCHMARKS.md,
+ * issue 14), and no slower with -XX:UseAVX=2. Sizes: a B sliver (512 x 8 x 8 B) fills the 32 KiB L1 and an A block (64 x 512 x 8 B)
  * half the 512 KiB L2, leaving the other half to the B slivers streaming through. KC = 256 kept both slivers
  * in L1, but each k-block is one more pass of loads and stores over C, and KC = 512 measured faster (same-JVM
  * A/B, 1 thread, JDK 17: 512 from 34-38.6 to 38.5-40.6 GFLOP/s, 128x784x512 34.3 -> 38.5; JDK 25 +1-4%;
@@ -21,7 +23,13 @@ import jdk.incubator.vector.VectorSpecies;
 final class VectorGemm implements Gemm.Multiplier {
     private static final VectorSpecies<Double> S = DoubleVector.SPECIES_PREFERRED;
     private static final int V = S.length();
-    static final int MR = 4;
+    static final int MR = 6;
+    /** Products of at most this many rows read a small B in place (see multiply). */
+    static final int DIRECT_ROWS = 16;
+    /** Products of at most this many columns (not a multiple of NR) are computed transposed. */
+    static final int FEW_COLUMNS = 16;
+    /** Products of fewer rows than this with B transposed are dot products. */
+    static final int DOT_ROWS = 8;
     static final int NR = 2 * V;
     static final int KC = 512;
     static final int MC = 64;
@@ -35,7 +43,7 @@ final class VectorGemm implements Gemm.Multiplier {
     public void multiply(Gemm.Operand a, Gemm.Operand b, double[] c, int cOff, int m, int n, int k, int tasks,
                          boolean overwrite) {
         // up to 16 rows no product is split over threads (Gemm gives it one task per 16 rows)
-        if (!b.trans && m <= 4 * MR && (long) k * b.ld <= DIRECT_B) {
+        if (!b.trans && m <= DIRECT_ROWS && (long) k * b.ld <= DIRECT_B) {
             // each element of B would serve at most 16 rows: packing it costs more than reading B in place
             // (a convolution's per-image product 16x150x100: 24.6 -> 28.3 GFLOP/s, same-run A/B). Only for a
             // small B: read in place, each row of B is another page for the TLB and the prefetcher, and a large
@@ -43,9 +51,9 @@ final class VectorGemm implements Gemm.Multiplier {
             direct(a, b, c, cOff, n, m, n, k, overwrite);
             return;
         }
-        if (n <= 4 * MR && n % NR != 0 && m > 4 * MR) {
+        if (n <= FEW_COLUMNS && n % NR != 0 && m > DIRECT_ROWS) {
             // Few columns (a 10-way output layer h W and its weight gradient h^T g): C^T = op(B)^T op(A)^T
-            // computed into a scratch and transposed. Its tiles are MR = 4 rows of C^T tall instead of NR = 8
+            // computed into a scratch and transposed. Its tiles are MR rows of C^T tall instead of NR = 8
             // columns of C wide, so less of each is padding (n = 10: 1/6 instead of 3/8). Same-JVM A/B, JDK 25,
             // 1 thread: 512x128x10:tn 10.3 -> 12.0 GFLOP/s, 128x64x4:tn 6.9 -> 14.0; 128x512x10 in the MLP step
             // 85 -> 75 us. Reading A's array in place was slower (a 4 KiB stride per k-step); dot products of A's
@@ -63,7 +71,7 @@ final class VectorGemm implements Gemm.Multiplier {
             }
             return;
         }
-        if (b.trans && m < 2 * MR) {
+        if (b.trans && m < DOT_ROWS) {
             if (overwrite) {
                 java.util.Arrays.fill(c, cOff, cOff + m * n, 0.0);
             }
@@ -288,6 +296,8 @@ final class VectorGemm implements Gemm.Multiplier {
                 int rows = Math.min(MR, m - i);
                 if (rows == MR) {
                     directKernel(k, aPack, i * k, b.data, b.off + j, b.ld, c, co, ldc, overwrite);
+                } else if (rows == 4) {
+                    directKernel4(k, aPack, i * k, b.data, b.off + j, b.ld, c, co, ldc, overwrite);
                 } else {
                     directKernel(k, aPack, i * k, b.data, b.off + j, b.ld, edge, 0, NR, true);
                     addEdge(edge, c, co, ldc, rows, NR, overwrite);
@@ -321,6 +331,10 @@ final class VectorGemm implements Gemm.Multiplier {
         DoubleVector c21 = DoubleVector.zero(S);
         DoubleVector c30 = DoubleVector.zero(S);
         DoubleVector c31 = DoubleVector.zero(S);
+        DoubleVector c40 = DoubleVector.zero(S);
+        DoubleVector c41 = DoubleVector.zero(S);
+        DoubleVector c50 = DoubleVector.zero(S);
+        DoubleVector c51 = DoubleVector.zero(S);
         // A's index is the loop variable, as in kernel (JDK 17, same-JVM A/B: 16x150x100 28.5 -> 31.6 GFLOP/s,
         // 6x25x784 20.8 -> 23.5; JDK 25 +0-4%)
         int end = ao + k * MR;
@@ -339,6 +353,12 @@ final class VectorGemm implements Gemm.Multiplier {
             DoubleVector a3 = DoubleVector.broadcast(S, ap[ai + 3]);
             c30 = a3.fma(b0, c30);
             c31 = a3.fma(b1, c31);
+            DoubleVector a4 = DoubleVector.broadcast(S, ap[ai + 4]);
+            c40 = a4.fma(b0, c40);
+            c41 = a4.fma(b1, c41);
+            DoubleVector a5 = DoubleVector.broadcast(S, ap[ai + 5]);
+            c50 = a5.fma(b0, c50);
+            c51 = a5.fma(b1, c51);
         }
         // written out rather than through a helper: a call C2 did not inline (no profile yet when the loop was
         // compiled on stack) made it box the accumulators and run the loop at ~1 GFLOP/s
@@ -351,6 +371,10 @@ final class VectorGemm implements Gemm.Multiplier {
             c21.intoArray(c, co + 2 * ldc + V);
             c30.intoArray(c, co + 3 * ldc);
             c31.intoArray(c, co + 3 * ldc + V);
+            c40.intoArray(c, co + 4 * ldc);
+            c41.intoArray(c, co + 4 * ldc + V);
+            c50.intoArray(c, co + 5 * ldc);
+            c51.intoArray(c, co + 5 * ldc + V);
         } else {
             DoubleVector.fromArray(S, c, co).add(c00).intoArray(c, co);
             DoubleVector.fromArray(S, c, co + V).add(c01).intoArray(c, co + V);
@@ -360,6 +384,10 @@ final class VectorGemm implements Gemm.Multiplier {
             DoubleVector.fromArray(S, c, co + 2 * ldc + V).add(c21).intoArray(c, co + 2 * ldc + V);
             DoubleVector.fromArray(S, c, co + 3 * ldc).add(c30).intoArray(c, co + 3 * ldc);
             DoubleVector.fromArray(S, c, co + 3 * ldc + V).add(c31).intoArray(c, co + 3 * ldc + V);
+            DoubleVector.fromArray(S, c, co + 4 * ldc).add(c40).intoArray(c, co + 4 * ldc);
+            DoubleVector.fromArray(S, c, co + 4 * ldc + V).add(c41).intoArray(c, co + 4 * ldc + V);
+            DoubleVector.fromArray(S, c, co + 5 * ldc).add(c50).intoArray(c, co + 5 * ldc);
+            DoubleVector.fromArray(S, c, co + 5 * ldc + V).add(c51).intoArray(c, co + 5 * ldc + V);
         }
     }
 
@@ -425,7 +453,7 @@ final class VectorGemm implements Gemm.Multiplier {
     }
 
     /** Whether {@link #transpose4} can run: vectors of 4 doubles (AVX2). */
-    private static final boolean TRANSPOSE_4 = V == 4;
+    private static final boolean TRANSPOSE_4 = V == 4 && MR == 4;
     // lane patterns of the transpose; built only where the vectors have 4 lanes
     private static final VectorShuffle<Double> DUP_EVEN = TRANSPOSE_4 ? VectorShuffle.fromValues(S, 0, 0, 2, 2) : null;
     private static final VectorShuffle<Double> DUP_ODD = TRANSPOSE_4 ? VectorShuffle.fromValues(S, 1, 1, 3, 3) : null;
@@ -528,6 +556,83 @@ final class VectorGemm implements Gemm.Multiplier {
         DoubleVector c21 = DoubleVector.zero(S);
         DoubleVector c30 = DoubleVector.zero(S);
         DoubleVector c31 = DoubleVector.zero(S);
+        DoubleVector c40 = DoubleVector.zero(S);
+        DoubleVector c41 = DoubleVector.zero(S);
+        DoubleVector c50 = DoubleVector.zero(S);
+        DoubleVector c51 = DoubleVector.zero(S);
+        // B's index is the loop variable: JDK 17 then loads B straight off the counter, where with a counter p and
+        // both indices computed from it (bo + p*NR, ao + p*MR) it spent 14 integer instructions per step on them.
+        // A's loads keep two range checks. Same-JVM A/B, 1 thread: JDK 17 512 38.1 -> 41.4 GFLOP/s, 128x784x512
+        // 37.3 -> 41.5, 784x128x512:tn 38.2 -> 42.0; JDK 25 +3-7%; the same loop on every run of either JDK.
+        int end = bo + kc * NR;
+        for (int bi = bo, ai = ao; bi < end; bi += NR, ai += MR) {
+            DoubleVector b0 = DoubleVector.fromArray(S, bp, bi);
+            DoubleVector b1 = DoubleVector.fromArray(S, bp, bi + V);
+            DoubleVector a0 = DoubleVector.broadcast(S, ap[ai]);
+            c00 = a0.fma(b0, c00);
+            c01 = a0.fma(b1, c01);
+            DoubleVector a1 = DoubleVector.broadcast(S, ap[ai + 1]);
+            c10 = a1.fma(b0, c10);
+            c11 = a1.fma(b1, c11);
+            DoubleVector a2 = DoubleVector.broadcast(S, ap[ai + 2]);
+            c20 = a2.fma(b0, c20);
+            c21 = a2.fma(b1, c21);
+            DoubleVector a3 = DoubleVector.broadcast(S, ap[ai + 3]);
+            c30 = a3.fma(b0, c30);
+            c31 = a3.fma(b1, c31);
+            DoubleVector a4 = DoubleVector.broadcast(S, ap[ai + 4]);
+            c40 = a4.fma(b0, c40);
+            c41 = a4.fma(b1, c41);
+            DoubleVector a5 = DoubleVector.broadcast(S, ap[ai + 5]);
+            c50 = a5.fma(b0, c50);
+            c51 = a5.fma(b1, c51);
+        }
+        // written out, as in directKernel; with store, C is not read (it may not be in cache: for a small kc,
+        // zeroing the tile and adding cost 10-20%, 64x32x512:tn 28.5 -> 21.9-26.3 GFLOP/s)
+        if (store) {
+            c00.intoArray(c, co);
+            c01.intoArray(c, co + V);
+            c10.intoArray(c, co + ldc);
+            c11.intoArray(c, co + ldc + V);
+            c20.intoArray(c, co + 2 * ldc);
+            c21.intoArray(c, co + 2 * ldc + V);
+            c30.intoArray(c, co + 3 * ldc);
+            c31.intoArray(c, co + 3 * ldc + V);
+            c40.intoArray(c, co + 4 * ldc);
+            c41.intoArray(c, co + 4 * ldc + V);
+            c50.intoArray(c, co + 5 * ldc);
+            c51.intoArray(c, co + 5 * ldc + V);
+        } else {
+            DoubleVector.fromArray(S, c, co).add(c00).intoArray(c, co);
+            DoubleVector.fromArray(S, c, co + V).add(c01).intoArray(c, co + V);
+            DoubleVector.fromArray(S, c, co + ldc).add(c10).intoArray(c, co + ldc);
+            DoubleVector.fromArray(S, c, co + ldc + V).add(c11).intoArray(c, co + ldc + V);
+            DoubleVector.fromArray(S, c, co + 2 * ldc).add(c20).intoArray(c, co + 2 * ldc);
+            DoubleVector.fromArray(S, c, co + 2 * ldc + V).add(c21).intoArray(c, co + 2 * ldc + V);
+            DoubleVector.fromArray(S, c, co + 3 * ldc).add(c30).intoArray(c, co + 3 * ldc);
+            DoubleVector.fromArray(S, c, co + 3 * ldc + V).add(c31).intoArray(c, co + 3 * ldc + V);
+            DoubleVector.fromArray(S, c, co + 4 * ldc).add(c40).intoArray(c, co + 4 * ldc);
+            DoubleVector.fromArray(S, c, co + 4 * ldc + V).add(c41).intoArray(c, co + 4 * ldc + V);
+            DoubleVector.fromArray(S, c, co + 5 * ldc).add(c50).intoArray(c, co + 5 * ldc);
+            DoubleVector.fromArray(S, c, co + 5 * ldc + V).add(c51).intoArray(c, co + 5 * ldc + V);
+        }
+    }
+
+    /**
+     * {@link #kernel} for the top 4 rows of an MR-row sliver: a last group of 4 rows (16 = 6 + 6 + 4, LeNet-5's
+     * 16 channels) written straight to C instead of computed as a 6-row edge tile and copied (the 4 x 2V kernel
+     * of before MR was 6, unchanged).
+     */
+    private static void kernel4(int kc, double[] ap, int ao, double[] bp, int bo, double[] c, int co, int ldc,
+                               boolean store) {
+        DoubleVector c00 = DoubleVector.zero(S);
+        DoubleVector c01 = DoubleVector.zero(S);
+        DoubleVector c10 = DoubleVector.zero(S);
+        DoubleVector c11 = DoubleVector.zero(S);
+        DoubleVector c20 = DoubleVector.zero(S);
+        DoubleVector c21 = DoubleVector.zero(S);
+        DoubleVector c30 = DoubleVector.zero(S);
+        DoubleVector c31 = DoubleVector.zero(S);
         // B's index is the loop variable: JDK 17 then loads B straight off the counter, where with a counter p and
         // both indices computed from it (bo + p*NR, ao + p*MR) it spent 14 integer instructions per step on them.
         // A's loads keep two range checks. Same-JVM A/B, 1 thread: JDK 17 512 38.1 -> 41.4 GFLOP/s, 128x784x512
@@ -572,11 +677,68 @@ final class VectorGemm implements Gemm.Multiplier {
         }
     }
 
+    /** {@link #directKernel} for the top 4 rows of an MR-row sliver (a last group of 4 rows, as m = 16 leaves). */
+    private static void directKernel4(int k, double[] ap, int ao, double[] bd, int bo, int ldb, double[] c, int co, int ldc,
+                                     boolean store) {
+        DoubleVector c00 = DoubleVector.zero(S);
+        DoubleVector c01 = DoubleVector.zero(S);
+        DoubleVector c10 = DoubleVector.zero(S);
+        DoubleVector c11 = DoubleVector.zero(S);
+        DoubleVector c20 = DoubleVector.zero(S);
+        DoubleVector c21 = DoubleVector.zero(S);
+        DoubleVector c30 = DoubleVector.zero(S);
+        DoubleVector c31 = DoubleVector.zero(S);
+        // A's index is the loop variable, as in kernel (JDK 17, same-JVM A/B: 16x150x100 28.5 -> 31.6 GFLOP/s,
+        // 6x25x784 20.8 -> 23.5; JDK 25 +0-4%)
+        int end = ao + k * MR;
+        for (int ai = ao, bi = bo; ai < end; ai += MR, bi += ldb) {
+            DoubleVector b0 = DoubleVector.fromArray(S, bd, bi);
+            DoubleVector b1 = DoubleVector.fromArray(S, bd, bi + V);
+            DoubleVector a0 = DoubleVector.broadcast(S, ap[ai]);
+            c00 = a0.fma(b0, c00);
+            c01 = a0.fma(b1, c01);
+            DoubleVector a1 = DoubleVector.broadcast(S, ap[ai + 1]);
+            c10 = a1.fma(b0, c10);
+            c11 = a1.fma(b1, c11);
+            DoubleVector a2 = DoubleVector.broadcast(S, ap[ai + 2]);
+            c20 = a2.fma(b0, c20);
+            c21 = a2.fma(b1, c21);
+            DoubleVector a3 = DoubleVector.broadcast(S, ap[ai + 3]);
+            c30 = a3.fma(b0, c30);
+            c31 = a3.fma(b1, c31);
+        }
+        // written out rather than through a helper: a call C2 did not inline (no profile yet when the loop was
+        // compiled on stack) made it box the accumulators and run the loop at ~1 GFLOP/s
+        if (store) {
+            c00.intoArray(c, co);
+            c01.intoArray(c, co + V);
+            c10.intoArray(c, co + ldc);
+            c11.intoArray(c, co + ldc + V);
+            c20.intoArray(c, co + 2 * ldc);
+            c21.intoArray(c, co + 2 * ldc + V);
+            c30.intoArray(c, co + 3 * ldc);
+            c31.intoArray(c, co + 3 * ldc + V);
+        } else {
+            DoubleVector.fromArray(S, c, co).add(c00).intoArray(c, co);
+            DoubleVector.fromArray(S, c, co + V).add(c01).intoArray(c, co + V);
+            DoubleVector.fromArray(S, c, co + ldc).add(c10).intoArray(c, co + ldc);
+            DoubleVector.fromArray(S, c, co + ldc + V).add(c11).intoArray(c, co + ldc + V);
+            DoubleVector.fromArray(S, c, co + 2 * ldc).add(c20).intoArray(c, co + 2 * ldc);
+            DoubleVector.fromArray(S, c, co + 2 * ldc + V).add(c21).intoArray(c, co + 2 * ldc + V);
+            DoubleVector.fromArray(S, c, co + 3 * ldc).add(c30).intoArray(c, co + 3 * ldc);
+            DoubleVector.fromArray(S, c, co + 3 * ldc + V).add(c31).intoArray(c, co + 3 * ldc + V);
+        }
+    }
+
     /** C[0..mr, 0..nr) (+)= (A sliver) (B sliver) through {@link #kernel}, an edge tile via {@code edge} (MR x NR). */
     private static void tile(int kc, double[] ap, int ao, double[] bp, int bo, double[] c, int co, int ldc,
                              int mr, int nr, boolean store, double[] edge) {
         if (mr == MR && nr == NR) {
             kernel(kc, ap, ao, bp, bo, c, co, ldc, store);
+            return;
+        }
+        if (mr == 4 && nr == NR) {
+            kernel4(kc, ap, ao, bp, bo, c, co, ldc, store);
             return;
         }
         kernel(kc, ap, ao, bp, bo, edge, 0, NR, true);
