@@ -132,9 +132,10 @@ final class Backprop {
                     gPassedOn |= gi.data == g.data;
                     if (c.pending == null) {
                         c.pending = gi;
-                        // a buffer nobody else holds: new, or g's own passed on whole by a one-input op (a reshape's
-                        // view, a ReLU written over g), g being dropped now
-                        c.pendingOwned = direct && (t.op.freshVjp(i) || gOwned && in.length == 1 && gi.data == g.data);
+                        // a buffer nobody else holds: new, or g's own passed on whole by a built-in one-input op (a
+                        // reshape's view, a ReLU written over g), g being dropped now; a custom op's rule that returns
+                        // g may also have kept it
+                        c.pendingOwned = direct && (t.op.freshVjp(i) || builtIn && gOwned && in.length == 1 && gi.data == g.data);
                         if (c.op == null) {
                             if (nLeaves == leaves.length) {
                                 leaves = Arrays.copyOf(leaves, nLeaves * 2);

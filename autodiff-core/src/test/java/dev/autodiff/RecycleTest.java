@@ -139,4 +139,36 @@ class RecycleTest {
         x.matmul(w).tanh().sigmoid().sum().backward();
         assertTrue(Buffers.pooledBytes() >= 8L * N * H, "pooled " + Buffers.pooledBytes());
     }
+
+    /**
+     * A custom op whose rule returns the gradient it is given, and keeps it (a gradient logger: the natural
+     * stand-in for a tensor hook). Its result is g's own buffer, which a built-in op's could pass on as the pass's
+     * own; a custom op's may not (found in review: tanh below it wrote over the kept tensor, and a product below it
+     * recycled it into the next op's result).
+     */
+    @Test
+    void aGradientACustomRuleReturnedAndKeptIsNeverReused() {
+        Buffers.setEnabled(true);
+        int n = 4096;
+        List<Tensor> kept = new ArrayList<>();
+        CustomOp capture = CustomOp.of("capture", xs -> xs[0].mul(1.0), (i, g, xs, y) -> {
+            kept.add(g);
+            return g;
+        }, null);
+        Tensor x = Tensor.randn(1, n).requiresGrad();
+        Tensor v = Tensor.randn(3, n);
+        Tensor w = Tensor.randn(2, n);
+        // below the custom op a product (its vjp recycles a gradient it was handed as the pass's own) and a tanh
+        // (whose vjp writes over such a gradient)
+        capture.apply(x.mul(v)).mul(w).sum().backward();
+        capture.apply(x.tanh()).mul(w).sum().backward();
+        assertEquals(2, kept.size());
+        for (int round = 0; round < 3; round++) {
+            Tensor.ones(n).mul(7.0); // later ops of the same size take whatever the pool holds
+            Tensor.randn(9, n).exp();
+            for (Tensor g : kept) {
+                assertArrayEquals(w.toArray(), g.toArray(), 0.0, "the gradient the custom rule kept changed");
+            }
+        }
+    }
 }

@@ -453,7 +453,7 @@ final class VectorGemm implements Gemm.Multiplier {
     }
 
     /** Whether {@link #transpose4} can run: vectors of 4 doubles (AVX2). */
-    private static final boolean TRANSPOSE_4 = V == 4 && MR == 4;
+    private static final boolean TRANSPOSE_4 = V == 4;
     // lane patterns of the transpose; built only where the vectors have 4 lanes
     private static final VectorShuffle<Double> DUP_EVEN = TRANSPOSE_4 ? VectorShuffle.fromValues(S, 0, 0, 2, 2) : null;
     private static final VectorShuffle<Double> DUP_ODD = TRANSPOSE_4 ? VectorShuffle.fromValues(S, 1, 1, 3, 3) : null;
@@ -518,7 +518,7 @@ final class VectorGemm implements Gemm.Multiplier {
             for (int ir = 0; ir < mc; ir += MR) {
                 int h = Math.min(MR, mc - ir);
                 int p0 = 0;
-                if (TRANSPOSE_4 && h == MR) {
+                if (TRANSPOSE_4 && MR == 4 && h == MR) { // 4 x 4 blocks fill a sliver only when it is 4 rows tall
                     int src = a.off + (ic + ir) * a.ld + pc;
                     for (; p0 + 4 <= kc; p0 += 4) {
                         transpose4(d, src + p0, a.ld, out, ir * kc + p0 * MR, MR);

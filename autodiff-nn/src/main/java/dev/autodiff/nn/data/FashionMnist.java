@@ -63,7 +63,8 @@ public final class FashionMnist {
 
     private static Split split(Path folder, String prefix, int expected) throws IOException {
         Path imageFile = find(folder, prefix + "-images-idx3-ubyte");
-        Idx.Array labels = Idx.read(find(folder, prefix + "-labels-idx1-ubyte"));
+        Path labelFile = find(folder, prefix + "-labels-idx1-ubyte");
+        Idx.Array labels = Idx.read(labelFile);
         Tensor images = Idx.readTensor(imageFile, 255.0);
         String what = folder + ": " + prefix;
         int[] shape = images.shape();
@@ -78,10 +79,15 @@ public final class FashionMnist {
             throw new IOException(what + " labels have shape " + Arrays.toString(labels.shape()) + " for "
                     + expected + " images");
         }
-        int[] y = labels.toInts();
+        int[] y;
+        try {
+            y = labels.toInts();
+        } catch (IllegalArgumentException e) {
+            throw new IOException(labelFile + ": " + e.getMessage(), e);
+        }
         for (int i = 0; i < y.length; i++) {
             if (y[i] < 0 || y[i] >= CLASSES.size()) {
-                throw new IOException(what + " label " + i + " is " + y[i] + ", outside [0, 10)");
+                throw new IOException(labelFile + ": label " + i + " is " + y[i] + ", outside [0, 10)");
             }
         }
         return new Split(images.reshape(expected, 1, 28, 28), y);

@@ -101,6 +101,8 @@ public final class Idx {
                     in = gzip ? new BufferedInputStream(new GZIPInputStream(raw, 1 << 16), 1 << 16) : raw;
                 } catch (java.util.zip.ZipException e) {
                     throw new IOException(file + ": not a valid gzip stream: " + e.getMessage(), e);
+                } catch (EOFException e) {
+                    throw new IOException(file + ": truncated inside its gzip header", e);
                 }
                 int[] header = new int[4];
                 for (int i = 0; i < 4; i++) {
@@ -147,6 +149,27 @@ public final class Idx {
                     }
                 }
                 count = (int) n;
+                long dataBytes = n * width;
+                long headerBytes = 4 + 4L * rank;
+                if (!gzip) {
+                    // the file's length says whether the data is all there, before anything is allocated
+                    long have = Files.size(path) - headerBytes;
+                    if (have < dataBytes) {
+                        throw new IOException(file + ": truncated: shape " + Arrays.toString(shape) + " needs "
+                                + dataBytes + " bytes of data after the header, the file has " + have);
+                    }
+                    if (have > dataBytes) {
+                        throw new IOException(file + ": bytes follow the " + dataBytes + " bytes of data that shape "
+                                + Arrays.toString(shape) + " needs: not an IDX file of that shape");
+                    }
+                }
+                // a compressed stream's length is known only by reading it: refuse at least a header whose
+                // elements could never be held, rather than fail allocating them
+                long maxHeap = Runtime.getRuntime().maxMemory();
+                if (8 * n > maxHeap) {
+                    throw new IOException(file + ": shape " + Arrays.toString(shape) + " needs " + 8 * n
+                            + " bytes as doubles, more than this JVM's maximum heap (" + maxHeap + " bytes, -Xmx)");
+                }
             } catch (IOException | RuntimeException e) {
                 raw.close();
                 throw e;
@@ -157,7 +180,8 @@ public final class Idx {
             try {
                 return in.read();
             } catch (java.util.zip.ZipException | EOFException e) {
-                throw new IOException(file + ": corrupt or truncated gzip stream: " + e.getMessage(), e);
+                throw new IOException(file + ": corrupt or truncated gzip stream"
+                        + (e.getMessage() == null ? "" : ": " + e.getMessage()), e);
             }
         }
 
@@ -165,7 +189,8 @@ public final class Idx {
             try {
                 return in.readNBytes(buf, 0, len);
             } catch (java.util.zip.ZipException | EOFException e) {
-                throw new IOException(file + ": corrupt or truncated gzip stream: " + e.getMessage(), e);
+                throw new IOException(file + ": corrupt or truncated gzip stream"
+                        + (e.getMessage() == null ? "" : ": " + e.getMessage()), e);
             }
         }
 

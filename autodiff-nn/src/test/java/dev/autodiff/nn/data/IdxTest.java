@@ -147,7 +147,16 @@ class IdxTest {
             assertRefused("rank0" + z, header(0x08), gzip, "rank 0");
             assertRefused("huge" + z, header(0x08, 65536, 65536), gzip, "more elements than an array can hold");
             assertRefused("negative" + z, header(0x08, -1), gzip, "more than an array can hold");
+            // a header that claims far more data than the file holds is refused before anything is allocated: by
+            // the file's length when it is not compressed, by the heap's size when it is (the test JVM's -Xmx4g)
+            assertRefused("claims" + z, concat(header(0x0E, 65536, 30000), new byte[8]), gzip,
+                    gzip ? "maximum heap" : "truncated");
         }
+        // a gzip header cut short
+        Path header = dir.resolve("header.gz");
+        Files.write(header, new byte[] {0x1f, (byte) 0x8b, 8, 0});
+        IOException h = assertThrows(IOException.class, () -> Idx.read(header));
+        assertTrue(h.getMessage().contains(header.toString()) && h.getMessage().contains("gzip header"), h.getMessage());
         // a gzip stream cut short
         Path whole = write("whole", concat(header(0x08, 1000), new byte[1000]), true);
         byte[] cut = Files.readAllBytes(whole);
