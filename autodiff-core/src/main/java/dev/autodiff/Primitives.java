@@ -46,27 +46,14 @@ final class Primitives {
         @Override
         Tensor vjp(int i, Tensor g, Tensor[] in, Tensor out) {
             Tensor x = in[0];
-            if (fusedGrad() && Arrays.equals(g.shape, x.shape) && unrecorded(g, in)) {
-                // nothing recorded: g times the derivative in one pass, without making the derivative
+            if (Elementwise.hasFusedGrad(code) && Arrays.equals(g.shape, x.shape) && unrecorded(g, in)) {
+                // nothing recorded: g times the derivative in one pass, without making the derivative (the same
+                // bits as the rule below)
                 double[] gx = Buffers.zeros(x.size());
-                fusedGrad(g.data, x, out, gx);
+                Elementwise.unaryGrad(code, g.data, x.data, out.data, gx);
                 return new Tensor(gx, x.shape);
             }
             return d == null ? apply(g) : g.mul(d.of(x, out));
-        }
-
-        /** Whether {@link #fusedGrad(double[], Tensor, Tensor, double[])} computes this op's vjp. */
-        private boolean fusedGrad() {
-            return kind == Kind.RELU || Elementwise.hasFusedGrad(code);
-        }
-
-        /** gx = g times the derivative at x (y = f(x)), the same bits as the rule {@code g.mul(d.of(x, y))}. */
-        private void fusedGrad(double[] g, Tensor x, Tensor y, double[] gx) {
-            if (kind == Kind.RELU) {
-                Elementwise.reluGrad(g, x.data, gx);
-            } else {
-                Elementwise.unaryGrad(code, g, x.data, y.data, gx);
-            }
         }
 
         @Override
@@ -77,10 +64,10 @@ final class Primitives {
         @Override
         boolean vjpOverwrite(Tensor g, Tensor[] in, Tensor out) {
             Tensor x = in[0];
-            if (!fusedGrad() || !Arrays.equals(g.shape, x.shape)) {
+            if (!Elementwise.hasFusedGrad(code) || !Arrays.equals(g.shape, x.shape)) {
                 return false;
             }
-            fusedGrad(g.data, x, out, g.data);
+            Elementwise.unaryGrad(code, g.data, x.data, out.data, g.data);
             return true;
         }
 

@@ -77,7 +77,7 @@ public final class Elementwise {
     /** The unary ops whose vjp {@link #unaryGrad} computes in one pass. */
     public static boolean hasFusedGrad(Unary op) {
         switch (op) {
-            case TANH: case SIGMOID: case LOG: case SQRT: case RECIPROCAL: return true;
+            case RELU: case TANH: case SIGMOID: case LOG: case SQRT: case RECIPROCAL: return true;
             default: return false;
         }
     }
@@ -86,10 +86,14 @@ public final class Elementwise {
      * A unary op's vjp {@code out[i] = g[i] * f'(x[i])} in one pass, with f' written in terms of x and y = f(x)
      * exactly as the op's derivative rule composes it from tensor ops (so the same IEEE operations in the same
      * order, the same bits): tanh {@code g (1 - y y)}, sigmoid {@code g (y (1 - y))}, log {@code g (1 / x)}, sqrt
-     * {@code g ((1 / y) 0.5)}, reciprocal {@code g (-(y y))}. Without it the rule makes two or three full-size
-     * temporaries. {@code out} may be g.
+     * {@code g ((1 / y) 0.5)}, reciprocal {@code g (-(y y))}, relu {@link #reluGrad}. Without it the rule makes
+     * one to three full-size temporaries. {@code out} may be g.
      */
     public static void unaryGrad(Unary op, double[] g, double[] x, double[] y, double[] out) {
+        if (op == Unary.RELU) {
+            reluGrad(g, x, out);
+            return;
+        }
         overElements(x.length, (task, from, to) -> {
             switch (op) {
                 case TANH:

@@ -11,10 +11,10 @@ import jdk.incubator.vector.VectorSpecies;
  * C in registers and walks the two slivers with fused multiply-adds. MR = 6, NR = 2 vectors: 12 accumulators,
  * 2 B vectors and 1 broadcast, within AVX2's 16 ymm registers (BLIS's 6 x 8 Haswell kernel); 4 x 2 vectors, 8
  * accumulators, left the two FMA ports short of independent work (4-cycle latency, 2 per cycle) and ran at
- * 33-50% of the machine's FMA peak on an AVX-512 Xeon (77% for X^T G); 6 rows measured 1.2-1.6x faster there (BENCHMARKS.md,
- * issue 14), and no slower with -XX:UseAVX=2. Sizes: a B sliver (512 x 8 x 8 B) fills the 32 KiB L1 and an A block (64 x 512 x 8 B)
- * half the 512 KiB L2, leaving the other half to the B slivers streaming through. KC = 256 kept both slivers
- * in L1, but each k-block is one more pass of loads and stores over C, and KC = 512 measured faster (same-JVM
+ * 33-50% of the machine's FMA peak on an AVX-512 Xeon (77% for X^T G); 6 rows measured 1.2-1.6x faster there
+ * (BENCHMARKS.md, issue 14), and no slower with -XX:UseAVX=2. Sizes: a B sliver (512 x 8 x 8 B) fills the
+ * 32 KiB L1 and an A block (64 x 512 x 8 B) half the 512 KiB L2, leaving the other half to the B slivers
+ * streaming through. KC = 256 kept both slivers in L1, but each k-block is one more pass of loads and stores over C, and KC = 512 measured faster (same-JVM
  * A/B, 1 thread, JDK 17: 512 from 34-38.6 to 38.5-40.6 GFLOP/s, 128x784x512 34.3 -> 38.5; JDK 25 +1-4%;
  * 2 threads +0-5%). With it, MC = 128 filled L2 with the A block alone; MC = 64 gained 0-5% on every shape
  * tried (MLP layers and their backward products, 512, 1024; both JDKs; 1 and 2 threads), and 32 or 96 did
@@ -490,20 +490,16 @@ final class VectorGemm implements Gemm.Multiplier {
         int full = mc - mc % MR;
         if (a.trans) {
             // A stored k x m: row p of the array holds element p of every row of op(A). Read it in order and
-            // deal it out to the slivers (per sliver, it was a new page per p; see packB), a vector of MR at a
-            // time where the vectors are that long (AVX2): the element loop cost 1.2 ns per element
-            // (PACK_ROWS rows at a time, as in packB)
+            // deal it out to the slivers (per sliver, it was a new page per p; see packB), PACK_ROWS rows at a
+            // time as in packB. (With MR = 4 a sliver's row was one AVX2 vector and was copied as one; this loop
+            // costs 1.2 ns per element. A 6-row sliver's row is not one vector.)
             for (int p0 = 0; p0 < kc; p0 += PACK_ROWS) {
                 int p1 = Math.min(kc, p0 + PACK_ROWS);
                 for (int ir = 0; ir < full; ir += MR) {
                     for (int p = p0; p < p1; p++) {
                         int src = a.off + (pc + p) * a.ld + ic + ir;
-                        if (V == MR) {
-                            DoubleVector.fromArray(S, d, src).intoArray(out, ir * kc + p * MR);
-                        } else {
-                            for (int i = 0; i < MR; i++) {
-                                out[ir * kc + p * MR + i] = d[src + i];
-                            }
+                        for (int i = 0; i < MR; i++) {
+                            out[ir * kc + p * MR + i] = d[src + i];
                         }
                     }
                 }
@@ -515,18 +511,12 @@ final class VectorGemm implements Gemm.Multiplier {
                 }
             }
         } else {
+            // (with MR = 4, an AVX2 4 x 4 transpose filled a whole sliver; a 6-row sliver is copied by element)
             for (int ir = 0; ir < mc; ir += MR) {
                 int h = Math.min(MR, mc - ir);
-                int p0 = 0;
-                if (TRANSPOSE_4 && MR == 4 && h == MR) { // 4 x 4 blocks fill a sliver only when it is 4 rows tall
-                    int src = a.off + (ic + ir) * a.ld + pc;
-                    for (; p0 + 4 <= kc; p0 += 4) {
-                        transpose4(d, src + p0, a.ld, out, ir * kc + p0 * MR, MR);
-                    }
-                }
                 for (int i = 0; i < h; i++) {
                     int src = a.off + (ic + ir + i) * a.ld + pc;
-                    for (int p = p0; p < kc; p++) {
+                    for (int p = 0; p < kc; p++) {
                         out[ir * kc + p * MR + i] = d[src + p];
                     }
                 }

@@ -54,9 +54,8 @@ public final class FashionMnist {
     public static FashionMnist load(Path folder) throws IOException {
         Objects.requireNonNull(folder, "FashionMnist.load: folder is null");
         if (!Files.isDirectory(folder)) {
-            throw new IOException("FashionMnist.load: " + folder + " is not a folder"
-                    + (folder.toString().equals(DEBIAN_FOLDER) ? "; on Debian or Ubuntu: apt-get install dataset-fashion-mnist"
-                    : "; it should hold train-images-idx3-ubyte.gz and the three other files of the distribution"));
+            throw new IOException("FashionMnist.load: " + folder + " is not a folder" + hint(folder,
+                    "; it should hold train-images-idx3-ubyte.gz and the three other files of the distribution"));
         }
         return new FashionMnist(split(folder, "train", 60_000), split(folder, "t10k", 10_000));
     }
@@ -66,7 +65,6 @@ public final class FashionMnist {
         Path labelFile = find(folder, prefix + "-labels-idx1-ubyte");
         Idx.Array labels = Idx.read(labelFile);
         Tensor images = Idx.readTensor(imageFile, 255.0);
-        String what = folder + ": " + prefix;
         int[] shape = images.shape();
         if (shape.length != 3 || shape[1] != 28 || shape[2] != 28) {
             throw new IOException(imageFile + ": images of shape " + Arrays.toString(shape) + ", expected (N, 28, 28)");
@@ -76,7 +74,7 @@ public final class FashionMnist {
                     + expected);
         }
         if (labels.shape().length != 1 || labels.shape()[0] != expected) {
-            throw new IOException(what + " labels have shape " + Arrays.toString(labels.shape()) + " for "
+            throw new IOException(labelFile + ": labels of shape " + Arrays.toString(labels.shape()) + " for "
                     + expected + " images");
         }
         int[] y;
@@ -101,6 +99,12 @@ public final class FashionMnist {
             }
         }
         throw new IOException("FashionMnist.load: " + folder + " has neither " + name + ".gz nor " + name
-                + (folder.toString().equals(DEBIAN_FOLDER) ? "; apt-get install dataset-fashion-mnist" : ""));
+                + hint(folder, ""));
+    }
+
+    /** How to install the data when the folder is the Debian package's, else {@code otherwise}. */
+    private static String hint(Path folder, String otherwise) {
+        return folder.toString().equals(DEBIAN_FOLDER) ? "; on Debian or Ubuntu: apt-get install dataset-fashion-mnist"
+                : otherwise;
     }
 }

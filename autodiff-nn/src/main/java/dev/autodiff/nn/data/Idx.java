@@ -155,12 +155,10 @@ public final class Idx {
                     // the file's length says whether the data is all there, before anything is allocated
                     long have = Files.size(path) - headerBytes;
                     if (have < dataBytes) {
-                        throw new IOException(file + ": truncated: shape " + Arrays.toString(shape) + " needs "
-                                + dataBytes + " bytes of data after the header, the file has " + have);
+                        throw truncated(have);
                     }
                     if (have > dataBytes) {
-                        throw new IOException(file + ": bytes follow the " + dataBytes + " bytes of data that shape "
-                                + Arrays.toString(shape) + " needs: not an IDX file of that shape");
+                        throw trailing();
                     }
                 }
                 // a compressed stream's length is known only by reading it: refuse at least a header whose
@@ -180,8 +178,7 @@ public final class Idx {
             try {
                 return in.read();
             } catch (java.util.zip.ZipException | EOFException e) {
-                throw new IOException(file + ": corrupt or truncated gzip stream"
-                        + (e.getMessage() == null ? "" : ": " + e.getMessage()), e);
+                throw corrupt(e);
             }
         }
 
@@ -189,9 +186,24 @@ public final class Idx {
             try {
                 return in.readNBytes(buf, 0, len);
             } catch (java.util.zip.ZipException | EOFException e) {
-                throw new IOException(file + ": corrupt or truncated gzip stream"
-                        + (e.getMessage() == null ? "" : ": " + e.getMessage()), e);
+                throw corrupt(e);
             }
+        }
+
+        private IOException corrupt(IOException e) {
+            return new IOException(file + ": corrupt or truncated gzip stream"
+                    + (e.getMessage() == null ? "" : ": " + e.getMessage()), e);
+        }
+
+        /** The data ends after {@code have} of the bytes the shape needs. */
+        private IOException truncated(long have) {
+            return new IOException(file + ": truncated: shape " + Arrays.toString(shape) + " needs "
+                    + (long) count * width + " bytes of data after the header, the file has " + have);
+        }
+
+        private IOException trailing() {
+            return new IOException(file + ": bytes follow the " + (long) count * width + " bytes of data that shape "
+                    + Arrays.toString(shape) + " needs: not an IDX file of that shape");
         }
 
         /** Reads the count elements into out, divided by divisor, and checks that nothing follows them. */
@@ -203,16 +215,13 @@ public final class Idx {
                 int bytes = take * width;
                 int got = readFully(buf, bytes);
                 if (got < bytes) {
-                    long have = (long) done * width + got;
-                    throw new IOException(file + ": truncated: shape " + Arrays.toString(shape) + " needs "
-                            + (long) count * width + " bytes of data after the header, the file has " + have);
+                    throw truncated((long) done * width + got);
                 }
                 decode(type, buf, take, out, done, divisor);
                 done += take;
             }
             if (read() >= 0) {
-                throw new IOException(file + ": bytes follow the " + (long) count * width + " bytes of data that shape "
-                        + Arrays.toString(shape) + " needs: not an IDX file of that shape");
+                throw trailing();
             }
         }
 
@@ -222,18 +231,40 @@ public final class Idx {
         }
     }
 
+    /** {@code out[at + i] = element i of b / divisor}, big-endian as IDX; one loop per element type. */
     private static void decode(int type, byte[] b, int count, double[] out, int at, double divisor) {
-        java.nio.ByteBuffer bb = java.nio.ByteBuffer.wrap(b); // big-endian, as IDX
-        for (int i = 0; i < count; i++) {
-            double v = switch (type) {
-                case 0x08 -> b[i] & 0xff;
-                case 0x09 -> b[i];
-                case 0x0B -> bb.getShort(2 * i);
-                case 0x0C -> bb.getInt(4 * i);
-                case 0x0D -> bb.getFloat(4 * i);
-                default -> bb.getDouble(8 * i);
-            };
-            out[at + i] = v / divisor;
+        java.nio.ByteBuffer bb = java.nio.ByteBuffer.wrap(b);
+        switch (type) {
+            case 0x08 -> {
+                for (int i = 0; i < count; i++) {
+                    out[at + i] = (b[i] & 0xff) / divisor;
+                }
+            }
+            case 0x09 -> {
+                for (int i = 0; i < count; i++) {
+                    out[at + i] = b[i] / divisor;
+                }
+            }
+            case 0x0B -> {
+                for (int i = 0; i < count; i++) {
+                    out[at + i] = bb.getShort(2 * i) / divisor;
+                }
+            }
+            case 0x0C -> {
+                for (int i = 0; i < count; i++) {
+                    out[at + i] = bb.getInt(4 * i) / divisor;
+                }
+            }
+            case 0x0D -> {
+                for (int i = 0; i < count; i++) {
+                    out[at + i] = bb.getFloat(4 * i) / divisor;
+                }
+            }
+            default -> {
+                for (int i = 0; i < count; i++) {
+                    out[at + i] = bb.getDouble(8 * i) / divisor;
+                }
+            }
         }
     }
 }
