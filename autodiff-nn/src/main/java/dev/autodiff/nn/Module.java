@@ -134,9 +134,16 @@ public abstract class Module {
     }
 
     /**
-     * A table in the manner of Keras' {@code model.summary()}: each submodule with its output shape
-     * for an input of {@code inputShape} (computed by running the model once on zeros) and its parameter count.
-     * It changes nothing: the run is in evaluation mode (so batch norm uses, and does not update, its running
+     * A table in the manner of Keras' {@code model.summary()} and torchinfo: every module of the tree, indented by
+     * depth and named by its path, with its output shape for an input of {@code inputShape} (computed by running
+     * the model once on zeros) and its own parameter count (shared ones counted once, in the total).
+     *
+     * <p>Output shapes are those the summary can observe: a module it runs itself (the model, each element of a
+     * {@link Sequential}, and the inside of a wrapper whose output equals its single child's, such as
+     * {@link Mlp}). The submodules of any other module are listed with "-": their shapes would need hooks in
+     * the parent's forward.
+     *
+     * <p>It changes nothing: the run is in evaluation mode (so batch norm uses, and does not update, its running
      * statistics, and dropout draws no mask) and records no graph; every module's mode is restored after it,
      * and so is every parameter and buffer, should a module's forward have changed one.
      */
@@ -155,17 +162,7 @@ public abstract class Module {
         buffers().values().forEach(t -> state.put(t, t.toArray()));
         try (GradScope s = Autodiff.noGrad()) {
             eval();
-            Tensor x = Tensor.zeros(inputShape);
-            if (this instanceof Sequential) {
-                for (Map.Entry<String, Module> e : children.entrySet()) {
-                    x = e.getValue().forward(x);
-                    rows.add(new String[] {e.getKey() + " (" + e.getValue().describe() + ")",
-                            java.util.Arrays.toString(x.shape()), Long.toString(e.getValue().parameterCount())});
-                }
-            } else {
-                x = forward(x);
-                rows.add(new String[] {describe(), java.util.Arrays.toString(x.shape()), Long.toString(parameterCount())});
-            }
+            summarize(this, "", 0, Tensor.zeros(inputShape), rows);
         } finally {
             modes.forEach((m, training) -> m.training = training);
             state.forEach((t, v) -> {
@@ -174,11 +171,83 @@ public abstract class Module {
                 }
             });
         }
-        StringBuilder sb = new StringBuilder(String.format("%-36s %-18s %12s%n", "layer", "output shape", "parameters"));
+        int width = 36;
         for (String[] r : rows) {
-            sb.append(String.format("%-36s %-18s %12s%n", r[0], r[1], r[2]));
+            width = Math.max(width, r[0].length() + 2);
+        }
+        String format = "%-" + width + "s %-18s %12s%n";
+        StringBuilder sb = new StringBuilder(String.format(format, "layer", "output shape", "parameters"));
+        for (String[] r : rows) {
+            sb.append(String.format(format, r[0], r[1], r[2]));
         }
         return sb.append(String.format("total parameters: %d%n", parameterCount())).toString();
+    }
+
+    /**
+     * Adds the rows of {@code m} (named {@code path}) and its subtree; runs it on {@code x} when x is not null and
+     * returns its output (null when it was not run).
+     */
+    private static Tensor summarize(Module m, String path, int depth, Tensor x, List<String[]> rows) {
+        String label = "  ".repeat(depth) + (path.isEmpty() ? "" : path + " ") + "(" + m.describe() + ")";
+        String[] row = {label, "-", Long.toString(m.ownParameterCount())};
+        rows.add(row);
+        Tensor y = null;
+        if (m instanceof Sequential && x != null) {
+            y = x;
+            for (Map.Entry<String, Module> e : m.children.entrySet()) {
+                y = summarize(e.getValue(), child(path, e.getKey()), depth + 1, y, rows);
+            }
+        } else {
+            y = x == null ? null : m.forward(x);
+            // a wrapper whose output is its single child's: the child's inside can be run as well
+            Tensor inner = null;
+            if (y != null && m.children.size() == 1 && m.params.isEmpty()) {
+                Module only = m.children.values().iterator().next();
+                Tensor z = only.forward(x);
+                inner = java.util.Arrays.equals(z.shape(), y.shape()) && java.util.Arrays.equals(z.toArray(), y.toArray()) ? x : null;
+            }
+            for (Map.Entry<String, Module> e : m.children.entrySet()) {
+                summarize(e.getValue(), child(path, e.getKey()), depth + 1, inner, rows);
+            }
+        }
+        row[1] = y == null ? "-" : java.util.Arrays.toString(y.shape());
+        return y;
+    }
+
+    private static String child(String path, String name) {
+        return path.isEmpty() ? name : path + "." + name;
+    }
+
+    /** The numbers in this module's own parameters (not its submodules'). */
+    private long ownParameterCount() {
+        long n = 0;
+        for (Tensor p : params.values()) {
+            n += p.size();
+        }
+        return n;
+    }
+
+    /**
+     * The module tree, as PyTorch prints a model: each module's description, its own parameters with their shapes,
+     * then its submodules indented, and the total parameter count at the end.
+     */
+    @Override
+    public String toString() {
+        StringBuilder sb = new StringBuilder();
+        tree(sb, "", 0);
+        return sb.append(String.format("total parameters: %,d", parameterCount())).toString();
+    }
+
+    private void tree(StringBuilder sb, String name, int depth) {
+        sb.append("  ".repeat(depth)).append(name.isEmpty() ? "" : "(" + name + "): ").append(describe());
+        if (!params.isEmpty()) {
+            StringBuilder own = new StringBuilder();
+            params.forEach((n, p) -> own.append(own.length() == 0 ? "" : ", ").append(n).append(' ')
+                    .append(java.util.Arrays.toString(p.shape())));
+            sb.append("  [").append(own).append(String.format("; %,d parameters]", ownParameterCount()));
+        }
+        sb.append('\n');
+        children.forEach((n, m) -> m.tree(sb, n, depth + 1));
     }
 
     private void saveModes(Map<Module, Boolean> modes) {

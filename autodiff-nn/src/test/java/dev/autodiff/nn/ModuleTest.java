@@ -27,6 +27,29 @@ class ModuleTest {
     }
 
     @Test
+    void aModelPrintsAsATreeAndItsSummaryDescends() {
+        Mlp mlp = new Mlp(new int[] {4, 3, 2}, "tanh", Tensor::tanh, 1);
+        Sequential net = new Sequential(mlp, new Lambda("ReLU", Tensor::relu), new Residual(new Linear(2, 2, 3)));
+        String tree = net.toString();
+        assertEquals(String.join("\n",
+                "Sequential",
+                "  (0): Mlp",
+                "    (layers): Sequential",
+                "      (0): Linear(4 -> 3)  [weight [4, 3], bias [3]; 15 parameters]",
+                "      (1): tanh",
+                "      (2): Linear(3 -> 2)  [weight [3, 2], bias [2]; 8 parameters]",
+                "  (1): ReLU",
+                "  (2): Residual",
+                "    (f): Linear(2 -> 2)  [weight [2, 2], bias [2]; 6 parameters]",
+                "total parameters: 29"), tree);
+        String summary = net.summary(7, 4);
+        // the Mlp's inside is run (its output is its body's), the residual's inner layer is not observable
+        assertTrue(summary.contains("0.layers.0 (Linear(4 -> 3))") && summary.contains("[7, 3]"), summary);
+        assertTrue(summary.matches("(?s).*2\\.f \\(Linear\\(2 -> 2\\)\\)\\s+-\\s+6.*"), summary);
+        assertTrue(summary.contains("total parameters: 29"), summary);
+    }
+
+    @Test
     void parametersKeepTheirInitialShape() {
         // a 0-dim initial value stays 0-dim (it was once widened to (1)); PReLU's shared slope is (1), as PyTorch's
         assertArrayEquals(new int[0], new Swish(1.2, true).parameters().get("beta").shape());

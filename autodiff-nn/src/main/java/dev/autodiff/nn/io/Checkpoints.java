@@ -29,10 +29,20 @@ public final class Checkpoints {
 
     private static final String MODEL = "model.";
     private static final String OPTIM = "optimizer.";
+    private static final String EXTRA = "extra.";
     private static final String FORMAT = "autodiff-checkpoint-1";
 
     public static void save(Path path, Module model, Optimizer optimizer) throws IOException {
+        save(path, model, optimizer, Map.of());
+    }
+
+    /**
+     * Saves with {@code extra} string metadata of the caller's (a training loop's epoch, its history), which
+     * {@link #load} returns. Keys and values must be non-null.
+     */
+    public static void save(Path path, Module model, Optimizer optimizer, Map<String, String> extra) throws IOException {
         Objects.requireNonNull(path, "Checkpoints.save: path is null");
+        Objects.requireNonNull(extra, "Checkpoints.save: extra is null");
         Objects.requireNonNull(model, "Checkpoints.save: model is null");
         Map<String, Tensor> tensors = new LinkedHashMap<>();
         modelState(model).forEach((n, p) -> tensors.put(MODEL + n, p));
@@ -45,10 +55,16 @@ public final class Checkpoints {
             meta.put("optimizer.steps", Integer.toString(optimizer.stepCount()));
             meta.put("optimizer.lr", Double.toString(optimizer.lr()));
         }
+        extra.forEach((k, v) -> meta.put(EXTRA + Objects.requireNonNull(k, "Checkpoints.save: an extra key is null"),
+                Objects.requireNonNull(v, () -> "Checkpoints.save: extra '" + k + "' is null")));
         SafeTensors.save(path, tensors, meta);
     }
 
-    public static void load(Path path, Module model, Optimizer optimizer) throws IOException {
+    /**
+     * Loads into {@code model} and {@code optimizer} (null: the model only) and returns the extra metadata the
+     * save was given (empty if none); everything is checked before anything changes.
+     */
+    public static Map<String, String> load(Path path, Module model, Optimizer optimizer) throws IOException {
         Objects.requireNonNull(path, "Checkpoints.load: path is null");
         Objects.requireNonNull(model, "Checkpoints.load: model is null");
         SafeTensors.Contents c = SafeTensors.load(path);
@@ -111,6 +127,13 @@ public final class Checkpoints {
         for (Map.Entry<String, Tensor> e : params.entrySet()) {
             e.getValue().assign(c.tensors().get(MODEL + e.getKey()));
         }
+        Map<String, String> extra = new LinkedHashMap<>();
+        c.metadata().forEach((k, v) -> {
+            if (k.startsWith(EXTRA)) {
+                extra.put(k.substring(EXTRA.length()), v);
+            }
+        });
+        return extra;
     }
 
     /** The parameters and buffers, by path: what a checkpoint holds of the model. */
