@@ -58,7 +58,7 @@ public final class Progress {
         private final String name;
         private final int total;
         private final long start = System.nanoTime();
-        private long lastShown = Long.MIN_VALUE;
+        private long lastShown = start; // the first line after one interval: step 1's rate says nothing yet
         private int lastLength;
 
         private Task(String name, int total) {
@@ -69,7 +69,7 @@ public final class Progress {
         /** {@code done} steps of the total are done; {@code status} (may be empty) says how it goes. */
         public void update(int done, String status) {
             long now = System.nanoTime();
-            if (out == null || (now - lastShown < intervalNanos && lastShown != Long.MIN_VALUE)) {
+            if (out == null || now - lastShown < intervalNanos) {
                 return;
             }
             lastShown = now;
@@ -82,7 +82,8 @@ public final class Progress {
                 return;
             }
             double seconds = (System.nanoTime() - start) / 1e9;
-            show(String.format("%s  %d/%d  %s  %s", name, total, total, clock(seconds), summary == null ? "" : summary), true);
+            String line = String.format("%s  %d/%d  %s", name, total, total, clock(seconds));
+            show(summary == null || summary.isEmpty() ? line : line + "  " + summary, true);
         }
 
         private String line(int done, String status, long now) {
