@@ -30,6 +30,8 @@ public final class Main {
                 + "charts of the crossover (about 2 minutes)", false, ForwardVsReverseSample::run));
         SAMPLES.put("fashion-mnist", new Entry("MLP 784-256-10 with Adam on Fashion-MNIST, 3 epochs, test accuracy "
                 + "(needs apt-get install dataset-fashion-mnist)", false, FashionMnistSample::run));
+        SAMPLES.put("backprop-by-hand", new Entry("the SJTU lecture's 2-2-1 sigmoid network: one step by hand and by autodiff, "
+                + "and the lecture's slip", false, BackpropByHandSample::run));
     }
 
     private Main() {}
