@@ -32,6 +32,8 @@ public final class Main {
                 + "(needs apt-get install dataset-fashion-mnist)", false, FashionMnistSample::run));
         SAMPLES.put("backprop-by-hand", new Entry("the SJTU lecture's 2-2-1 sigmoid network: one step by hand and by autodiff, "
                 + "and the lecture's slip", false, BackpropByHandSample::run));
+        SAMPLES.put("vanishing-gradients", new Entry("gradient size per layer: sigmoid against tanh, ReLU, residual, batch norm; "
+                + "the Tsinghua lecture's 6-layer chain", false, VanishingGradientsSample::run));
     }
 
     private Main() {}
