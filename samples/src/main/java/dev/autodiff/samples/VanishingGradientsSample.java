@@ -51,9 +51,6 @@ final class VanishingGradientsSample {
     /** A network of part (a): the model, and its Linear layers from first to last (the head). */
     record Network(String variant, String recipe, Module model, List<Linear> layers) {}
 
-    /** Part (a)'s measurement: per variant, ||dLoss/dW_l|| for l = 1 .. depth + 1. */
-    record Norms(Map<String, double[]> norms, double[] losses) {}
-
     static void run() throws Exception {
         run(Integer.getInteger("vanishing.depth", 15), Integer.getInteger("vanishing.width", 64),
                 Integer.getInteger("vanishing.batch", 128), Long.getLong("vanishing.seed", 7L));
@@ -70,25 +67,25 @@ final class VanishingGradientsSample {
         for (String v : VARIANTS) {
             System.out.printf("  %-10s %s%n", v, build(v, 1, width, seed).recipe());
         }
-        Norms result = layerNorms(depth, width, batch, seed);
+        Map<String, double[]> norms = layerNorms(depth, width, batch, seed);
         System.out.printf("%n%6s", "layer");
         VARIANTS.forEach(v -> System.out.printf(" %11s", v));
         System.out.println();
         for (int l = 0; l <= depth; l++) {
             System.out.printf("%6s", l == depth ? (l + 1) + " h" : Integer.toString(l + 1));
             for (String v : VARIANTS) {
-                System.out.printf(" %11.3e", result.norms().get(v)[l]);
+                System.out.printf(" %11.3e", norms.get(v)[l]);
             }
             System.out.println();
         }
         System.out.printf("%6s", "last/1");
         for (String v : VARIANTS) {
-            double[] n = result.norms().get(v);
+            double[] n = norms.get(v);
             System.out.printf(" %11.3g", n[depth] / n[0]);
         }
         System.out.printf("%n%6s", "/layer");
         for (String v : VARIANTS) {
-            double[] n = result.norms().get(v);
+            double[] n = norms.get(v);
             // the geometric mean fall per hidden layer, from layer 1 to the last hidden one
             System.out.printf(" %11.3g", Math.pow(n[depth - 1] / n[0], 1.0 / Math.max(1, depth - 1)));
         }
@@ -110,7 +107,7 @@ final class VanishingGradientsSample {
             layers[l] = l + 1;
         }
         for (String v : VARIANTS) {
-            chart.addSeries(v, layers, result.norms().get(v)).setMarker(SeriesMarkers.CIRCLE);
+            chart.addSeries(v, layers, norms.get(v)).setMarker(SeriesMarkers.CIRCLE);
         }
         save(chart, dir.resolve("layer-norms"));
 
@@ -197,20 +194,17 @@ final class VanishingGradientsSample {
         return Losses.crossEntropy(net.model().forward(x), labels);
     }
 
-    /** One backward pass per variant; the Frobenius norm of each layer's weight gradient, first to last. */
-    static Norms layerNorms(int depth, int width, int batch, long seed) {
+    /** One backward pass per variant: the Frobenius norm of each layer's weight gradient, first to last, by variant. */
+    static Map<String, double[]> layerNorms(int depth, int width, int batch, long seed) {
         Tensor x = inputs(batch, width, seed);
         int[] y = labels(batch, seed + 1);
         Map<String, double[]> norms = new LinkedHashMap<>();
-        double[] losses = new double[VARIANTS.size()];
-        for (int i = 0; i < VARIANTS.size(); i++) {
-            Network net = build(VARIANTS.get(i), depth, width, seed);
-            Tensor loss = loss(net, x, y);
-            loss.backward();
-            losses[i] = loss.item();
+        for (String variant : VARIANTS) {
+            Network net = build(variant, depth, width, seed);
+            loss(net, x, y).backward();
             norms.put(net.variant(), net.layers().stream().mapToDouble(l -> norm(l.weight().grad())).toArray());
         }
-        return new Norms(norms, losses);
+        return norms;
     }
 
     static double norm(Tensor t) {

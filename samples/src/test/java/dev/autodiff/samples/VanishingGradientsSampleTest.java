@@ -243,7 +243,7 @@ class VanishingGradientsSampleTest {
         double[][] x = rows(VanishingGradientsSample.inputs(BATCH, WIDTH, SEED));
         int[] y = VanishingGradientsSample.labels(BATCH, SEED + 1);
         double[] expected = plainNorms(variant, w, b, x, y);
-        double[] ours = VanishingGradientsSample.layerNorms(DEPTH, WIDTH, BATCH, SEED).norms().get(variant);
+        double[] ours = VanishingGradientsSample.layerNorms(DEPTH, WIDTH, BATCH, SEED).get(variant);
         assertEquals(DEPTH + 1, ours.length);
         for (int l = 0; l <= DEPTH; l++) {
             assertEquals(expected[l], ours[l], 1e-11 * expected[l], variant + " layer " + (l + 1));
@@ -259,7 +259,7 @@ class VanishingGradientsSampleTest {
         VanishingGradientsSample.loss(net, x, y).backward();
         Tensor w = net.layers().get(0).weight();
         Tensor g = w.grad();
-        assertEquals(VanishingGradientsSample.layerNorms(DEPTH, WIDTH, BATCH, SEED).norms().get(variant)[0],
+        assertEquals(VanishingGradientsSample.layerNorms(DEPTH, WIDTH, BATCH, SEED).get(variant)[0],
                 VanishingGradientsSample.norm(g), 0.0, "the norm the sample reports is this gradient's");
         Tensor w0 = Tensor.fromArray(w.toArray(), w.shape()); // a copy: detach() would share w's storage
         // not SEED: Tensor.randn(SEED) drew this layer's weight from the same stream, and along W itself batch norm's
@@ -315,7 +315,7 @@ class VanishingGradientsSampleTest {
 
     @Test
     void atTheDefaultSizesTheStoryHolds() {
-        Map<String, double[]> n = VanishingGradientsSample.layerNorms(15, 64, 128, 7).norms();
+        Map<String, double[]> n = VanishingGradientsSample.layerNorms(15, 64, 128, 7);
         double[] s = n.get("sigmoid");
         for (int l = 0; l + 1 < 15; l++) {
             double factor = s[l + 1] / s[l];
