@@ -30,6 +30,10 @@ public final class Main {
                 + "charts of the crossover (about 2 minutes)", false, ForwardVsReverseSample::run));
         SAMPLES.put("fashion-mnist", new Entry("MLP 784-256-10 with Adam on Fashion-MNIST, 3 epochs, test accuracy "
                 + "(needs apt-get install dataset-fashion-mnist)", false, FashionMnistSample::run));
+        SAMPLES.put("backprop-by-hand", new Entry("the SJTU lecture's 2-2-1 sigmoid network: one step by hand and by autodiff, "
+                + "and the lecture's slip", false, BackpropByHandSample::run));
+        SAMPLES.put("vanishing-gradients", new Entry("gradient size per layer: sigmoid against tanh, ReLU, residual, batch norm; "
+                + "the Tsinghua lecture's 6-layer chain", false, VanishingGradientsSample::run));
     }
 
     private Main() {}
