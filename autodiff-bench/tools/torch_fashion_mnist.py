@@ -32,11 +32,12 @@ def main():
     ap.add_argument("--epochs", type=int, default=3)
     ap.add_argument("--float32", action="store_true")
     ap.add_argument("--dir", default=FOLDER)
+    ap.add_argument("--seed", type=int, default=42, help="the seed of the initial weights and the shuffle")
     ap.add_argument("--steps", type=int, default=0, help="print the time of each of the first N steps")
     args = ap.parse_args()
     start = time.perf_counter()
     torch.set_num_threads(args.threads)
-    torch.manual_seed(42)
+    torch.manual_seed(args.seed)
     dtype = torch.float32 if args.float32 else torch.float64
     train_x = torch.from_numpy(idx(f"{args.dir}/train-images-idx3-ubyte.gz").copy()).to(dtype).div_(255).reshape(-1, 784)
     train_y = torch.from_numpy(idx(f"{args.dir}/train-labels-idx1-ubyte.gz").astype(np.int64))
@@ -50,7 +51,7 @@ def main():
     step = 0
     for epoch in range(1, args.epochs + 1):
         t0 = time.perf_counter()
-        g = torch.Generator().manual_seed(1000 + epoch)
+        g = torch.Generator().manual_seed(1000 * args.seed + epoch)
         order = torch.randperm(n, generator=g)
         loss_sum = 0.0
         batches = 0

@@ -7,7 +7,9 @@ import java.util.Map;
 
 /**
  * Lists and runs the samples. With no argument it runs the default tour (no data, no extra install);
- * {@code list} lists every sample; otherwise each argument names a sample to run.
+ * {@code list} lists every sample; otherwise each argument names a sample to run, and a {@code key=value} argument
+ * sets a sample's setting (a system property such as {@code fashion.epochs=1}), so that
+ * {@code mvn ... exec:exec -Dsample="fashion-mnist fashion.epochs=1"} reaches the sample's JVM.
  */
 public final class Main {
     /** A runnable story. */
@@ -30,6 +32,8 @@ public final class Main {
                 + "charts of the crossover (about 2 minutes)", false, ForwardVsReverseSample::run));
         SAMPLES.put("fashion-mnist", new Entry("MLP 784-256-10 with Adam on Fashion-MNIST, 3 epochs, test accuracy "
                 + "(needs apt-get install dataset-fashion-mnist)", false, FashionMnistSample::run));
+        SAMPLES.put("lenet", new Entry("LeNet-5 on Fashion-MNIST with the Trainer: progress, history, confusion matrix, "
+                + "filters and mistakes as pictures (needs dataset-fashion-mnist)", false, LeNetSample::run));
         SAMPLES.put("backprop-by-hand", new Entry("the SJTU lecture's 2-2-1 sigmoid network: one step by hand and by autodiff, "
                 + "and the lecture's slip", false, BackpropByHandSample::run));
         SAMPLES.put("vanishing-gradients", new Entry("gradient size per layer: sigmoid against tanh, ReLU, residual, batch norm; "
@@ -41,12 +45,17 @@ public final class Main {
     public static void main(String[] args) throws Exception {
         List<String> names = new ArrayList<>();
         for (String a : args) {
-            if (!a.isBlank()) {
-                names.add(a.trim());
+            // Maven's exec:exec passes -Dsample="..." as one argument: split it; key=value sets a sample's setting
+            for (String word : a.trim().split("\\s+")) {
+                if (word.contains("=")) {
+                    System.setProperty(word.substring(0, word.indexOf('=')), word.substring(word.indexOf('=') + 1));
+                } else if (!word.isEmpty()) {
+                    names.add(word);
+                }
             }
         }
         if (names.equals(List.of("list"))) {
-            SAMPLES.forEach((name, e) -> System.out.printf("%-14s %s%s%n", name, e.description(), e.inTour() ? " (tour)" : ""));
+            SAMPLES.forEach((name, e) -> System.out.printf("%-20s %s%s%n", name, e.description(), e.inTour() ? " (tour)" : ""));
             return;
         }
         if (names.isEmpty()) {
