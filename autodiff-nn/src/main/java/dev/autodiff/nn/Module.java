@@ -176,11 +176,11 @@ public abstract class Module {
             width = Math.max(width, r[0].length() + 2);
         }
         String format = "%-" + width + "s %-18s %12s%n";
-        StringBuilder sb = new StringBuilder(String.format(format, "layer", "output shape", "parameters"));
+        StringBuilder sb = new StringBuilder(String.format(java.util.Locale.ROOT, format, "layer", "output shape", "parameters"));
         for (String[] r : rows) {
-            sb.append(String.format(format, r[0], r[1], r[2]));
+            sb.append(String.format(java.util.Locale.ROOT, format, r[0], r[1], r[2]));
         }
-        return sb.append(String.format("total parameters: %d%n", parameterCount())).toString();
+        return sb.append(String.format(java.util.Locale.ROOT, "total parameters: %d%n", parameterCount())).toString();
     }
 
     /**
@@ -203,8 +203,12 @@ public abstract class Module {
             Tensor inner = null;
             if (y != null && m.children.size() == 1 && m.params.isEmpty()) {
                 Module only = m.children.values().iterator().next();
-                Tensor z = only.forward(x);
-                inner = java.util.Arrays.equals(z.shape(), y.shape()) && java.util.Arrays.equals(z.toArray(), y.toArray()) ? x : null;
+                try {
+                    Tensor z = only.forward(x);
+                    inner = java.util.Arrays.equals(z.shape(), y.shape()) && java.util.Arrays.equals(z.toArray(), y.toArray()) ? x : null;
+                } catch (RuntimeException e) {
+                    inner = null; // the wrapper changes the input before its child: the child's shapes are not observable
+                }
             }
             for (Map.Entry<String, Module> e : m.children.entrySet()) {
                 summarize(e.getValue(), child(path, e.getKey()), depth + 1, inner, rows);
@@ -235,7 +239,7 @@ public abstract class Module {
     public String toString() {
         StringBuilder sb = new StringBuilder();
         tree(sb, "", 0);
-        return sb.append(String.format("total parameters: %,d", parameterCount())).toString();
+        return sb.append(String.format(java.util.Locale.ROOT, "total parameters: %,d", parameterCount())).toString();
     }
 
     private void tree(StringBuilder sb, String name, int depth) {
@@ -244,7 +248,7 @@ public abstract class Module {
             StringBuilder own = new StringBuilder();
             params.forEach((n, p) -> own.append(own.length() == 0 ? "" : ", ").append(n).append(' ')
                     .append(java.util.Arrays.toString(p.shape())));
-            sb.append("  [").append(own).append(String.format("; %,d parameters]", ownParameterCount()));
+            sb.append("  [").append(own).append(String.format(java.util.Locale.ROOT, "; %,d parameters]", ownParameterCount()));
         }
         sb.append('\n');
         children.forEach((n, m) -> m.tree(sb, n, depth + 1));

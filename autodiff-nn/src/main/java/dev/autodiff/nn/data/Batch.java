@@ -67,7 +67,7 @@ public final class Batch {
         for (int i = 0; i < v.length; i++) {
             if (!(v[i] >= 0 && v[i] <= Integer.MAX_VALUE && v[i] == Math.rint(v[i]))) {
                 throw new IllegalArgumentException("Batch.labels: field " + k + " holds " + v[i] + " at example " + i
-                        + "; labels must be whole numbers >= 0");
+                        + "; labels must be whole numbers in [0, 2^31)");
             }
             out[i] = (int) v[i];
         }

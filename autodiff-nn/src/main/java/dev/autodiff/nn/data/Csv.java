@@ -55,6 +55,9 @@ public final class Csv {
             for (CSVRecord r : parser) {
                 String[] cells = r.values();
                 if (header == null) {
+                    if (cells.length > 0 && cells[0].startsWith("\uFEFF")) { // a UTF-8 byte-order mark, as Excel writes
+                        cells[0] = cells[0].substring(1);
+                    }
                     header = List.of(cells);
                     checkHeader(path, header);
                     continue;
@@ -117,7 +120,9 @@ public final class Csv {
 
         /** Cell (record, column) as written. */
         public String cell(int record, String column) {
-            Objects.checkIndex(record, rows.size());
+            if (record < 0 || record >= rows.size()) {
+                throw new IllegalArgumentException("Csv.cell: record " + record + " out of range for " + rows.size() + " records");
+            }
             return rows.get(record)[column("cell", column)];
         }
 
@@ -147,6 +152,7 @@ public final class Csv {
         /** Every column except {@code except}, as {@link #numeric}: the features beside a target column. */
         public Tensor numericExcept(String... except) {
             List<String> keep = new ArrayList<>(header);
+            Objects.requireNonNull(except, "Csv.numericExcept: except is null");
             for (String e : except) {
                 column("numericExcept", e);
                 keep.remove(e);
@@ -166,9 +172,15 @@ public final class Csv {
             }
             Comparator<String> order = integers ? Comparator.comparingInt(s -> Integer.parseInt(s.trim()))
                     : Comparator.naturalOrder();
-            Map<String, Integer> index = new TreeMap<>(order);
+            TreeMap<String, Integer> index = new TreeMap<>(order);
             for (String[] r : rows) {
-                index.put(integers ? r[c].trim() : r[c], 0);
+                String key = integers ? r[c].trim() : r[c];
+                String before = index.ceilingKey(key); // the key already there that equals this one, if any
+                if (before != null && order.compare(before, key) == 0 && !before.equals(key)) {
+                    throw new IllegalArgumentException("Csv.labels: column '" + column + "' of " + source + " spells one class as '"
+                            + before + "' and '" + key + "'");
+                }
+                index.put(key, 0);
             }
             List<String> classes = new ArrayList<>(index.keySet());
             for (int k = 0; k < classes.size(); k++) {

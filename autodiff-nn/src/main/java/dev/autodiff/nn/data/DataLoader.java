@@ -1,5 +1,7 @@
 package dev.autodiff.nn.data;
 
+import dev.autodiff.Autodiff;
+import dev.autodiff.GradScope;
 import dev.autodiff.Tensor;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -33,12 +35,16 @@ import java.util.function.Function;
  * and leave this one as it was.
  *
  * <p>Prefetch: {@link #prefetch(int) prefetch(k)} collates up to k batches ahead on a background thread (one
- * per loader, idle threads exit after a second); the batches and their order are the same as without it.
- * An exception in collation is thrown from {@code next()} of the batch it concerns.
+ * per loader, idle threads exit after a second), in the grad mode of the thread iterating (anomaly detection is
+ * not carried over); the batches and their order are the same as without it. The dataset's {@code get} and a
+ * collate function then run on that thread, so they must not depend on the iterating thread's state. An
+ * exception in collation is thrown from {@code next()} of the batch it concerns. A loader is iterated by one
+ * thread at a time.
  *
  * @param <B> the batch type: {@link Batch} for tensor examples, or what a given collate function returns
  */
 public final class DataLoader<B> implements Iterable<B> {
+    private static final long SHUFFLE_SALT = 0x5DEECE66DL;
     private final Dataset<?> dataset;
     private final Function<int[], B> collate;
     private final int batchSize;
@@ -119,7 +125,7 @@ public final class DataLoader<B> implements Iterable<B> {
     /** The number of batches in an epoch. */
     public int batches() {
         int n = dataset.size();
-        return dropLast ? n / batchSize : (n + batchSize - 1) / batchSize;
+        return n / batchSize + (dropLast || n % batchSize == 0 ? 0 : 1); // no n + batchSize - 1: it overflows
     }
 
     /** The examples of an epoch, in the order they are batched (the dataset's indices). */
@@ -133,14 +139,15 @@ public final class DataLoader<B> implements Iterable<B> {
             Arrays.setAll(order, i -> i);
             return order;
         }
-        // one stream per (seed, epoch): SplittableRandom scrambles its seed, so neighbouring epochs are independent
-        return Dataset.permutation(n, new SplittableRandom(seed + 0x9E3779B97F4A7C15L * (epoch + 1L)));
+        // one stream per (seed, epoch), its seed mixed from both (SplittableRandom(s) and SplittableRandom(s + its
+        // gamma) would be one stream a draw apart), and salted apart from randomSplit's stream for the same seed
+        return Dataset.permutation(n, new SplittableRandom(Dataset.mix(Dataset.mix(seed ^ SHUFFLE_SALT) + epoch)));
     }
 
     /** The batches of epoch {@code epoch}. */
     public Iterable<B> epoch(int epoch) {
         int[] order = order(epoch);
-        return () -> prefetch == 0 ? new OnDemand(order) : new Prefetching(order);
+        return () -> prefetch == 0 ? new OnDemand(order) : new Prefetching(order, Autodiff.isGradEnabled());
     }
 
     /** The batches of the next epoch: 0 the first time, then 1, 2, ... */
@@ -179,11 +186,14 @@ public final class DataLoader<B> implements Iterable<B> {
     private class Prefetching implements Iterator<B> {
         private final int[] order;
         private final ArrayDeque<Future<B>> ahead = new ArrayDeque<>();
+        private final boolean grad;
         private int submitted;
         private int next;
 
-        Prefetching(int[] order) {
+        /** {@code grad}: the iterating thread's grad mode, in which the worker collates, as without prefetch. */
+        Prefetching(int[] order, boolean grad) {
             this.order = order;
+            this.grad = grad;
         }
 
         @Override
@@ -199,7 +209,11 @@ public final class DataLoader<B> implements Iterable<B> {
             // keep the current batch and up to `prefetch` more in flight, in order
             while (submitted < batches() && submitted <= next + prefetch) {
                 int[] idx = indices(order, submitted++);
-                ahead.add(worker().submit(() -> collate.apply(idx)));
+                ahead.add(worker().submit(() -> {
+                    try (GradScope s = grad ? Autodiff.enableGrad() : Autodiff.noGrad()) {
+                        return collate.apply(idx);
+                    }
+                }));
             }
             next++;
             try {

@@ -31,7 +31,7 @@ public interface Dataset<E> {
                         + " examples");
             }
         }
-        return new Subset<>(dataset, indices.clone());
+        return new Subset<>(dataset, indices);
     }
 
     /**
@@ -53,7 +53,7 @@ public interface Dataset<E> {
             throw new IllegalArgumentException("Dataset.randomSplit: sizes " + Arrays.toString(sizes) + " add up to " + total
                     + ", not the dataset's " + dataset.size() + " examples");
         }
-        int[] order = permutation(dataset.size(), new SplittableRandom(seed));
+        int[] order = permutation(dataset.size(), new SplittableRandom(mix(seed ^ SPLIT_SALT)));
         List<Dataset<E>> parts = new ArrayList<>();
         int from = 0;
         for (int s : sizes) {
@@ -95,6 +95,16 @@ public interface Dataset<E> {
         return randomSplit(dataset, seed, sizes);
     }
 
+    /** Salts randomSplit's seed apart from a DataLoader's shuffle with the same seed. */
+    long SPLIT_SALT = 0x2545F4914F6CDD1DL;
+
+    /** Stafford's variant 13 of the 64-bit finaliser (as SplittableRandom's own mix64): seeds to independent streams. */
+    static long mix(long z) {
+        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+        return z ^ (z >>> 31);
+    }
+
     /** A uniformly random permutation of 0..n-1 (Fisher-Yates). */
     static int[] permutation(int n, SplittableRandom random) {
         int[] order = new int[n];
@@ -110,8 +120,24 @@ public interface Dataset<E> {
         return order;
     }
 
-    /** The examples at {@code indices} of {@code source}. */
+    /** The examples at {@code indices} of {@code source} (checked, and copied in and out). */
     record Subset<E>(Dataset<E> source, int[] indices) implements Dataset<E> {
+        public Subset {
+            Objects.requireNonNull(source, "Dataset.Subset: source is null");
+            indices = Objects.requireNonNull(indices, "Dataset.Subset: indices is null").clone();
+            for (int i : indices) {
+                if (i < 0 || i >= source.size()) {
+                    throw new IllegalArgumentException("Dataset.Subset: index " + i + " out of range for a dataset of "
+                            + source.size() + " examples");
+                }
+            }
+        }
+
+        @Override
+        public int[] indices() {
+            return indices.clone();
+        }
+
         @Override
         public int size() {
             return indices.length;
@@ -119,7 +145,10 @@ public interface Dataset<E> {
 
         @Override
         public E get(int index) {
-            Objects.checkIndex(index, indices.length);
+            if (index < 0 || index >= indices.length) {
+                throw new IllegalArgumentException("Dataset.get: index " + index + " out of range for a subset of "
+                        + indices.length + " examples");
+            }
             return source.get(indices[index]);
         }
     }

@@ -7,8 +7,9 @@ import java.util.Objects;
 /**
  * Examples that are the rows of tensors sharing their first dimension, as torch.utils.data.TensorDataset: example
  * i is {@code {t0[i], t1[i], ...}}. A {@link DataLoader} batches it by one {@link Tensor#indexSelect} per tensor,
- * without building the examples one by one. The tensors are held as given (their values are immutable) and
- * detached, so a batch never carries a graph back into them.
+ * without building the examples one by one. The tensors are held detached (so a batch never carries a graph back
+ * into them) and share storage with the caller's, as torch's TensorDataset does: changing one in place (assign)
+ * changes the dataset.
  */
 public final class TensorDataset implements Dataset<Tensor[]> {
     private final Tensor[] tensors;
@@ -51,7 +52,9 @@ public final class TensorDataset implements Dataset<Tensor[]> {
 
     @Override
     public Tensor[] get(int index) {
-        Objects.checkIndex(index, size());
+        if (index < 0 || index >= size()) {
+            throw new IllegalArgumentException("TensorDataset.get: index " + index + " out of range for " + size() + " examples");
+        }
         Tensor[] out = new Tensor[tensors.length];
         for (int k = 0; k < tensors.length; k++) {
             out[k] = tensors[k].slice(0, index, index + 1).squeeze(0);
@@ -66,12 +69,20 @@ public final class TensorDataset implements Dataset<Tensor[]> {
 
     /** Tensor k, all examples. */
     public Tensor tensor(int k) {
-        Objects.checkIndex(k, tensors.length);
+        if (k < 0 || k >= tensors.length) {
+            throw new IllegalArgumentException("TensorDataset.tensor: field " + k + " out of range; it has " + tensors.length);
+        }
         return tensors[k];
     }
 
     /** The examples at {@code indices} as one batch: each tensor's rows picked in one op. */
     public Batch batch(int[] indices) {
+        Objects.requireNonNull(indices, "TensorDataset.batch: indices is null");
+        for (int i : indices) {
+            if (i < 0 || i >= size()) {
+                throw new IllegalArgumentException("TensorDataset.batch: index " + i + " out of range for " + size() + " examples");
+            }
+        }
         Tensor[] out = new Tensor[tensors.length];
         for (int k = 0; k < tensors.length; k++) {
             out[k] = tensors[k].indexSelect(0, indices);

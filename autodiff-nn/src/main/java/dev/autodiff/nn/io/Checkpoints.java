@@ -136,6 +136,18 @@ public final class Checkpoints {
         return extra;
     }
 
+    /** The extra metadata a checkpoint was saved with (empty if none), read without loading anything. */
+    public static Map<String, String> extra(Path path) throws IOException {
+        Objects.requireNonNull(path, "Checkpoints.extra: path is null");
+        Map<String, String> extra = new LinkedHashMap<>();
+        SafeTensors.load(path).metadata().forEach((k, v) -> {
+            if (k.startsWith(EXTRA)) {
+                extra.put(k.substring(EXTRA.length()), v);
+            }
+        });
+        return extra;
+    }
+
     /** The parameters and buffers, by path: what a checkpoint holds of the model. */
     private static Map<String, Tensor> modelState(Module model) {
         Map<String, Tensor> all = new LinkedHashMap<>(model.parameters());

@@ -6,8 +6,11 @@ import java.util.function.IntToDoubleFunction;
 /**
  * A learning-rate schedule driving an optimizer, as {@code torch.optim.lr_scheduler}: call {@link #step()} once
  * per epoch, after that epoch's optimizer steps, and the optimizer's rate becomes the schedule's value for the
- * next epoch. The base rate is the optimizer's rate when the scheduler is made; the closed forms are those of
- * {@link Schedules} (PyTorch's StepLR, ExponentialLR, CosineAnnealingLR and an inverse-time decay).
+ * next epoch. The base rate is the optimizer's rate when the scheduler is made (so make it before loading a
+ * checkpoint, or give the schedule its base explicitly); the closed forms are those of {@link Schedules}
+ * (PyTorch's StepLR, ExponentialLR, CosineAnnealingLR and an inverse-time decay). Being closed forms, they set the
+ * rate outright each epoch: a rate changed by other means (a manual setLr, a plateau cut) is replaced at the next
+ * step, where PyTorch's chainable forms would multiply it on.
  *
  * <pre>{@code
  * Adam adam = new Adam(model.parameters().values(), 1e-3);
@@ -91,6 +94,11 @@ public final class LrScheduler {
     }
 
     private void apply() {
-        optimizer.setLr(schedule.lr(epoch));
+        double lr = schedule.lr(epoch);
+        if (!(lr >= 0 && lr < Double.POSITIVE_INFINITY)) {
+            throw new IllegalArgumentException("LrScheduler: the schedule gives " + lr + " at epoch " + epoch
+                    + "; a learning rate must be finite and >= 0");
+        }
+        optimizer.setLr(lr);
     }
 }

@@ -77,14 +77,19 @@ public abstract class Optimizer {
         }
     }
 
+    /** The parameters this optimizer updates, in order (the i of {@link #state()}'s keys). */
+    public final List<Tensor> parameters() {
+        return java.util.Collections.unmodifiableList(params);
+    }
+
     public final double lr() {
         return lr;
     }
 
     /** Sets the learning rate, as a schedule does between epochs. */
     public final void setLr(double lr) {
-        if (!(lr >= 0)) {
-            throw new IllegalArgumentException("setLr: learning rate must be >= 0, got " + lr);
+        if (!(lr >= 0 && lr < Double.POSITIVE_INFINITY)) {
+            throw new IllegalArgumentException("setLr: learning rate must be finite and >= 0, got " + lr);
         }
         this.lr = lr;
     }

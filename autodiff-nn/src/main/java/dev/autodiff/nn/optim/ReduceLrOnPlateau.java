@@ -81,18 +81,22 @@ public final class ReduceLrOnPlateau {
         return false;
     }
 
-    /** The state to checkpoint: the best metric, the bad epochs counted and the cooldown epochs left. */
+    /**
+     * The state to checkpoint: the best metric, the bad epochs counted, the cooldown epochs left, and the mode
+     * (1 when maximising, 0 when minimising), which {@link #loadState} checks against this one's.
+     */
     public double[] state() {
-        return new double[] {best, bad, cooldownLeft};
+        return new double[] {best, bad, cooldownLeft, maximize ? 1 : 0};
     }
 
     /** Restores what {@link #state()} gave. */
     public void loadState(double[] state) {
         Objects.requireNonNull(state, "ReduceLrOnPlateau.loadState: state is null");
-        if (state.length != 3 || !(state[1] >= 0 && state[1] == Math.rint(state[1]) && state[1] <= Integer.MAX_VALUE)
+        if (state.length != 4 || Double.isNaN(state[0]) || state[3] != (maximize ? 1 : 0) || !(state[1] >= 0 && state[1] == Math.rint(state[1]) && state[1] <= Integer.MAX_VALUE)
                 || !(state[2] >= 0 && state[2] == Math.rint(state[2]) && state[2] <= Integer.MAX_VALUE)) {
-            throw new IllegalArgumentException("ReduceLrOnPlateau.loadState: expected {best, bad epochs, cooldown left} "
-                    + "with whole counts >= 0, got " + java.util.Arrays.toString(state));
+            throw new IllegalArgumentException("ReduceLrOnPlateau.loadState: expected {best (not NaN), bad epochs, cooldown "
+                    + "left, mode " + (maximize ? 1 : 0) + " (" + (maximize ? "maximising" : "minimising") + ")} with whole "
+                    + "counts >= 0, got " + java.util.Arrays.toString(state));
         }
         best = state[0];
         bad = (int) state[1];

@@ -51,6 +51,10 @@ public final class ConfusionMatrix implements Metric {
 
     /** How many examples of class {@code actual} were predicted as {@code predicted}. */
     public long count(int actual, int predicted) {
+        if (actual < 0 || actual >= counts.length || predicted < 0 || predicted >= counts.length) {
+            throw new IllegalArgumentException("ConfusionMatrix.count: classes must be in [0, " + counts.length + "), got "
+                    + actual + " and " + predicted);
+        }
         return counts[actual][predicted];
     }
 
@@ -95,18 +99,18 @@ public final class ConfusionMatrix implements Metric {
             }
         }
         int label = 12;
-        StringBuilder sb = new StringBuilder(String.format("%-" + label + "s", "true\\pred"));
+        StringBuilder sb = new StringBuilder(String.format(java.util.Locale.ROOT, "%-" + label + "s", "true\\pred"));
         for (int j = 0; j < counts.length; j++) {
-            sb.append(String.format("%" + width + "d", j));
+            sb.append(String.format(java.util.Locale.ROOT, "%" + width + "d", j));
         }
         sb.append("  recall\n");
         for (int i = 0; i < counts.length; i++) {
             String name = i + " " + classes.get(i);
-            sb.append(String.format("%-" + label + "s", name.length() > label - 1 ? name.substring(0, label - 1) : name));
+            sb.append(String.format(java.util.Locale.ROOT, "%-" + label + "s", name.length() > label - 1 ? name.substring(0, label - 1) : name));
             for (int j = 0; j < counts.length; j++) {
-                sb.append(String.format("%" + width + "d", counts[i][j]));
+                sb.append(String.format(java.util.Locale.ROOT, "%" + width + "d", counts[i][j]));
             }
-            sb.append(String.format("  %.3f%n", recall(i)));
+            sb.append(String.format(java.util.Locale.ROOT, "  %.3f%n", recall(i)));
         }
         return sb.toString();
     }

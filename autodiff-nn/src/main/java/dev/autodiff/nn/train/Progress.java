@@ -2,6 +2,7 @@ package dev.autodiff.nn.train;
 
 import java.io.Console;
 import java.io.PrintStream;
+import java.util.Locale;
 import java.util.Objects;
 
 /**
@@ -21,7 +22,7 @@ public final class Progress {
     private Progress(PrintStream out, boolean terminal, long intervalMillis) {
         this.out = out;
         this.terminal = terminal;
-        this.intervalNanos = intervalMillis * 1_000_000L;
+        this.intervalNanos = intervalMillis >= Long.MAX_VALUE / 1_000_000L ? Long.MAX_VALUE : intervalMillis * 1_000_000L;
     }
 
     /** To standard output: a redrawn line on a terminal (10 updates a second), else a plain line every 10 s. */
@@ -37,6 +38,14 @@ public final class Progress {
             throw new IllegalArgumentException("Progress.lines: intervalMillis must be >= 0, got " + intervalMillis);
         }
         return new Progress(out, false, intervalMillis);
+    }
+
+    /** Prints a line of its own (between tasks), unless this is {@link #none()}. */
+    public void message(String line) {
+        if (out != null) {
+            out.println(line);
+            out.flush();
+        }
     }
 
     /** Nothing at all. */
@@ -82,7 +91,7 @@ public final class Progress {
                 return;
             }
             double seconds = (System.nanoTime() - start) / 1e9;
-            String line = String.format("%s  %d/%d  %s", name, total, total, clock(seconds));
+            String line = String.format(Locale.ROOT, "%s  %d/%d  %s", name, total, total, clock(seconds));
             show(summary == null || summary.isEmpty() ? line : line + "  " + summary, true);
         }
 
@@ -120,7 +129,7 @@ public final class Progress {
     /** m:ss, or h:mm:ss from an hour. */
     static String clock(double seconds) {
         long s = Math.round(seconds);
-        return s >= 3600 ? String.format("%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60) : String.format("%d:%02d", s / 60, s % 60);
+        return s >= 3600 ? String.format(java.util.Locale.ROOT, "%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60) : String.format(java.util.Locale.ROOT, "%d:%02d", s / 60, s % 60);
     }
 
     /**

@@ -34,7 +34,7 @@ import java.util.function.Supplier;
  *
  * <pre>{@code
  * Trainer trainer = Trainer.classifier(model, new Adam(model.parameters().values(), 1e-3))
- *         .metrics(Metrics.accuracy())
+ *         .metrics(Metrics.topK(3))
  *         .earlyStopping("val_loss", 3, 0)
  *         .checkpoints(Path.of("target/run"));
  * History h = trainer.fit(trainLoader, validationLoader, 10);
@@ -47,10 +47,13 @@ import java.util.function.Supplier;
  * public API a loop would.
  *
  * <p>Resume: with {@link #checkpoints(Path)}, each epoch ends by replacing {@code last.safetensors} there
- * (model, optimizer state, the epoch, the history, the schedule's position) and {@code history.csv}. A later
- * {@code fit} with the same setup loads it and goes on from the next epoch, and as the loader's shuffle depends
- * only on its seed and the epoch, the run continues as if never stopped: same batches, same bits. Not
- * checkpointed: random generators inside modules (dropout masks), so a resumed run with dropout draws other masks.
+ * (model, optimizer state, the epoch, the history, the schedule's position, and a description of the setup) and
+ * {@code history.csv}. A later {@code fit} with the same setup loads it and goes on from the next epoch, and as the
+ * loader's shuffle depends only on its seed and the epoch, the run continues as if never stopped: same batches,
+ * same bits. A checkpoint from another setup (model, optimizer or its rate, data, metrics, schedules, clipping)
+ * is refused with the differences, before anything is loaded. More epochs, or a larger patience, continue a
+ * finished or early-stopped run. Not checkpointed: random generators inside modules (dropout masks: a resumed run
+ * with dropout draws other masks) and the state of callbacks (a run a callback stopped continues when resumed).
  */
 public final class Trainer {
     /** The model's output for a batch; by default {@code model.forward(batch.input())}. */
@@ -146,12 +149,21 @@ public final class Trainer {
 
     /**
      * Stops when {@code metric} (a column of the history, such as "val_loss") has not improved by more than
-     * {@code minDelta} for {@code patience} epochs (EarlyStopping); a metric named "...loss" is minimised, any
-     * other maximised.
+     * {@code minDelta} for {@code patience} epochs (EarlyStopping). A loss ("..._loss") is minimised, the library's
+     * accuracies ("..._accuracy", "..._topK", "..._confusion") maximised; for any other metric say which, with
+     * {@link #earlyStopping(String, int, double, boolean)}.
      */
     public Trainer earlyStopping(String metric, int patience, double minDelta) {
         Objects.requireNonNull(metric, "Trainer.earlyStopping: metric is null");
-        return earlyStopping(metric, patience, minDelta, !metric.endsWith("loss"));
+        String base = metric.replaceFirst("^(train|val)_", "");
+        if (base.equals("loss")) {
+            return earlyStopping(metric, patience, minDelta, false);
+        }
+        if (base.equals("accuracy") || base.equals("confusion") || base.matches("top[0-9]+")) {
+            return earlyStopping(metric, patience, minDelta, true);
+        }
+        throw new IllegalArgumentException("Trainer.earlyStopping: is '" + metric + "' better higher or lower? Say so with "
+                + "earlyStopping(metric, patience, minDelta, maximize)");
     }
 
     public Trainer earlyStopping(String metric, int patience, double minDelta, boolean maximize) {
@@ -185,27 +197,47 @@ public final class Trainer {
     /**
      * Trains until {@code epochs} epochs are done in all (counting those a checkpoint resumes), or early stopping
      * or a callback stops it; {@code validation} may be null. Returns the whole history.
+     *
+     * <p>Refused before anything changes: a loader with no batches, metric names that are not
+     * {@code [A-Za-z0-9_]+}, repeat or are "loss", both an LrScheduler and a ReduceLrOnPlateau (closed-form
+     * schedules would undo the plateau's cuts), and a checkpoint from another setup (see {@link #checkpoints}).
+     * A loss that is NaN or infinite stops training with an exception naming the epoch and step, before that
+     * step changes the parameters, so the model and the last checkpoint keep the last finite state.
      */
     public History fit(DataLoader<Batch> train, DataLoader<Batch> validation, int epochs) throws IOException {
         Objects.requireNonNull(train, "Trainer.fit: train is null");
         if (epochs < 0) {
             throw new IllegalArgumentException("Trainer.fit: epochs must be >= 0, got " + epochs);
         }
+        checkLoader("training", train);
+        if (validation != null) {
+            checkLoader("validation", validation);
+        }
+        checkMetricNames();
+        if (scheduler != null && plateau != null) {
+            throw new IllegalArgumentException("Trainer.fit: both an LrScheduler and a ReduceLrOnPlateau set the rate; the "
+                    + "schedule's closed form would undo each plateau cut the next epoch, so use one of them");
+        }
+        String setup = setup(train, validation);
         History history = new History();
-        boolean stopped = false;
         if (checkpoints != null) {
             Files.createDirectories(checkpoints);
             Path last = checkpoints.resolve(LAST);
             if (Files.exists(last)) {
-                Map<String, String> meta = Checkpoints.load(last, model, optimizer);
-                history = resume(last, meta);
-                stopped = Boolean.parseBoolean(meta.get("stopped"));
+                // everything is checked before the load changes the model and the optimizer
+                Map<String, String> meta = Checkpoints.extra(last);
+                history = checkResumable(last, meta, setup);
+                Checkpoints.load(last, model, optimizer);
+                restoreSchedules(meta);
+                progress.message("resuming from " + last + " after epoch " + history.size() + ", learning rate "
+                        + optimizer.lr());
             }
         }
+        boolean stopped = false;
         EarlyStopping stopping = stopMetric == null ? null : new EarlyStopping(stopPatience, stopMinDelta, stopMaximize);
         if (stopping != null) {
             for (Map<String, Double> row : history.rows()) { // replaying the history restores its state exactly
-                stopping.update(metric(row, stopMetric, "earlyStopping"));
+                stopped |= stopping.update(metric(row, stopMetric, "earlyStopping"));
             }
         }
         for (int epoch = history.size(); epoch < epochs && !stopped; epoch++) {
@@ -233,10 +265,61 @@ public final class Trainer {
                 plateau.step(metric(row, plateauMetric, "scheduler"));
             }
             if (checkpoints != null) {
-                save(history, stopped);
+                save(history, setup);
             }
         }
         return history;
+    }
+
+    private static void checkLoader(String which, DataLoader<Batch> loader) {
+        if (loader.batches() == 0) {
+            throw new IllegalArgumentException("Trainer.fit: the " + which + " loader has no batches (" + loader.size()
+                    + " examples, batch size " + loader.batchSize() + (loader.size() > 0 ? ", drop-last" : "") + ")");
+        }
+    }
+
+    private static final java.util.regex.Pattern NAME = java.util.regex.Pattern.compile("[A-Za-z0-9_]+");
+
+    private void checkMetricNames() {
+        Set<String> names = new java.util.HashSet<>();
+        for (Supplier<Metric> s : metrics) {
+            String n = Objects.requireNonNull(s.get(), "Trainer: a metric supplier returned null").name();
+            if (n == null || !NAME.matcher(n).matches() || n.equals("loss")) {
+                throw new IllegalArgumentException("Trainer.fit: metric name '" + n + "' is not allowed; names are letters, "
+                        + "digits and '_' (they are CSV columns), and 'loss' is the trainer's own");
+            }
+            if (!names.add(n)) {
+                throw new IllegalArgumentException("Trainer.fit: two metrics are named '" + n + "'"
+                        + (n.equals("accuracy") ? " (Trainer.classifier already adds accuracy)" : ""));
+            }
+        }
+    }
+
+    /**
+     * What a checkpoint must have been written by for this fit to resume it: the model's tree, the optimizer
+     * (and its rate, when no schedule changes it), the data (sizes, batching and the first epoch's order, which the shuffle seed
+     * fixes), the metrics, the schedules, clipping and the early-stopping metric. Not the epoch count or the
+     * patience: raising them continues a run.
+     */
+    private String setup(DataLoader<Batch> train, DataLoader<Batch> validation) {
+        StringBuilder sb = new StringBuilder();
+        sb.append("model: ").append(model.toString().replace('\n', '|')).append('\n');
+        // the rate only without a schedule: with one, the optimizer's rate at this point depends on whether it was
+        // made afresh or has trained already, and the checkpoint's rate is the schedule's current value anyway
+        sb.append("optimizer: ").append(optimizer.getClass().getSimpleName()).append(" over ").append(optimizer.paramCount())
+                .append(" parameters").append(scheduler == null && plateau == null ? ", lr " + optimizer.lr() : "").append('\n');
+        sb.append("training data: ").append(train.size()).append(" examples, batch size ").append(train.batchSize())
+                .append(", ").append(train.batches()).append(" batches, order ")
+                .append(Integer.toHexString(java.util.Arrays.hashCode(train.order(0)))).append('\n');
+        sb.append("validation data: ").append(validation == null ? "none" : validation.size() + " examples").append('\n');
+        List<String> names = new ArrayList<>();
+        metrics.forEach(m -> names.add(m.get().name()));
+        sb.append("metrics: ").append(names).append('\n');
+        sb.append("schedule: ").append(scheduler != null ? "LrScheduler" : plateau != null ? "ReduceLrOnPlateau on "
+                + plateauMetric : "none").append('\n');
+        sb.append("clipping: ").append(Double.isNaN(clipNorm) ? "none" : clipNorm).append('\n');
+        sb.append("early stopping on: ").append(stopMetric == null ? "none" : stopMetric).append('\n');
+        return sb.toString();
     }
 
     /** The mean loss and the metrics over {@code data}, in evaluation mode and without a graph. */
@@ -270,7 +353,7 @@ public final class Trainer {
 
     private Map<String, Double> trainEpoch(DataLoader<Batch> train, int epoch, int epochs) {
         List<Metric> ms = fresh();
-        List<Tensor> params = distinctParameters();
+        List<Tensor> params = optimizer.parameters();
         model.train();
         Progress.Task task = progress.start("epoch " + (epoch + 1) + "/" + epochs, train.batches());
         long start = System.nanoTime();
@@ -281,6 +364,12 @@ public final class Trainer {
             Tensor out = forward.apply(model, b);
             Tensor l = loss.apply(out, b);
             double value = scalar(l);
+            if (!Double.isFinite(value)) {
+                throw new IllegalStateException("Trainer.fit: the loss is " + value + " at epoch " + (epoch + 1) + ", step "
+                        + (step + 1) + "; training stops before this step changes the parameters (lower the learning rate, "
+                        + "clip the gradients, or check the data)");
+            }
+            model.zeroGrad(); // the model's too: a parameter the optimizer does not own must not pile up gradients
             optimizer.zeroGrad();
             l.backward();
             if (!Double.isNaN(clipNorm)) {
@@ -303,7 +392,7 @@ public final class Trainer {
 
     private static String status(double lossSum, long examples, long start) {
         double seconds = (System.nanoTime() - start) / 1e9;
-        return String.format("loss %.4f  %,.0f examples/s", lossSum / Math.max(1, examples), examples / Math.max(seconds, 1e-9));
+        return String.format(java.util.Locale.ROOT, "loss %.4f  %,.0f examples/s", lossSum / Math.max(1, examples), examples / Math.max(seconds, 1e-9));
     }
 
     private List<Metric> fresh() {
@@ -343,38 +432,43 @@ public final class Trainer {
         return v;
     }
 
-    private List<Tensor> distinctParameters() {
-        Set<Tensor> seen = Collections.newSetFromMap(new IdentityHashMap<>());
-        List<Tensor> out = new ArrayList<>();
-        for (Tensor p : model.parameters().values()) {
-            if (seen.add(p)) {
-                out.add(p);
-            }
-        }
-        return out;
-    }
-
-    private void save(History history, boolean stopped) throws IOException {
+    private void save(History history, String setup) throws IOException {
         Map<String, String> meta = new LinkedHashMap<>();
         meta.put("history", history.toCsv());
-        meta.put("stopped", Boolean.toString(stopped));
+        meta.put("setup", setup);
         if (scheduler != null) {
             meta.put("scheduler.epoch", Integer.toString(scheduler.epoch()));
         }
         if (plateau != null) {
             double[] s = plateau.state();
-            meta.put("plateau", s[0] + "," + s[1] + "," + s[2]);
+            meta.put("plateau", s[0] + "," + s[1] + "," + s[2] + "," + s[3]);
         }
         Checkpoints.save(checkpoints.resolve(LAST), model, optimizer, meta);
         history.writeCsv(checkpoints.resolve("history.csv"));
     }
 
-    private History resume(Path last, Map<String, String> meta) {
-        String where = "Trainer.fit: resuming from " + last + ": ";
+    /** Checks a checkpoint's trainer metadata against this fit and returns its history; changes nothing. */
+    private History checkResumable(Path last, Map<String, String> meta, String setup) {
+        String where = "Trainer.fit: cannot resume from " + last + ": ";
         String csv = meta.get("history");
         if (csv == null) {
             throw new IllegalArgumentException(where + "it holds no training history (was it written by Checkpoints.save "
                     + "rather than a Trainer?)");
+        }
+        String theirs = meta.getOrDefault("setup", "");
+        if (!theirs.equals(setup)) {
+            List<String> a = List.of(theirs.split("\n"));
+            List<String> b = List.of(setup.split("\n"));
+            StringBuilder diff = new StringBuilder();
+            for (int i = 0; i < Math.max(a.size(), b.size()); i++) {
+                String x = i < a.size() ? a.get(i) : "";
+                String y = i < b.size() ? b.get(i) : "";
+                if (!x.equals(y)) {
+                    diff.append("\n  checkpoint ").append(x.replace('|', ' ')).append("\n  this fit   ").append(y.replace('|', ' '));
+                }
+            }
+            throw new IllegalArgumentException(where + "it was written by another setup; resume with the same one, or "
+                    + "checkpoint to another folder (or delete this one) to start afresh:" + diff);
         }
         History history;
         try {
@@ -385,26 +479,46 @@ public final class Trainer {
         if (scheduler != null) {
             String e = meta.get("scheduler.epoch");
             if (e == null || !e.matches("0|[1-9][0-9]{0,8}")) {
-                throw new IllegalArgumentException(where + "the trainer has a scheduler but the checkpoint's scheduler.epoch is "
-                        + (e == null ? "missing" : "'" + e + "'"));
+                throw new IllegalArgumentException(where + "its scheduler.epoch is " + (e == null ? "missing" : "'" + e + "'"));
             }
-            double lr = optimizer.lr(); // the checkpoint's rate, which the schedule recomputes
-            scheduler.setEpoch(Integer.parseInt(e));
-            optimizer.setLr(lr);
         }
         if (plateau != null) {
-            String p = meta.get("plateau");
-            if (p == null) {
-                throw new IllegalArgumentException(where + "the trainer reduces on plateau but the checkpoint has no plateau state");
-            }
-            String[] parts = p.split(",");
-            try {
-                plateau.loadState(new double[] {Double.parseDouble(parts[0]), Double.parseDouble(parts[1]),
-                        Double.parseDouble(parts[2])});
-            } catch (RuntimeException ex) {
-                throw new IllegalArgumentException(where + "bad plateau state '" + p + "'", ex);
+            plateauState(where, meta.get("plateau"));
+        }
+        if (stopMetric != null) {
+            for (Map<String, Double> row : history.rows()) {
+                metric(row, stopMetric, "earlyStopping");
             }
         }
         return history;
+    }
+
+    private double[] plateauState(String where, String p) {
+        String[] parts = p == null ? new String[0] : p.split(",");
+        if (parts.length != 4) {
+            throw new IllegalArgumentException(where + "bad or missing plateau state '" + p + "'");
+        }
+        double[] v = new double[4];
+        try {
+            for (int i = 0; i < 4; i++) {
+                v[i] = Double.parseDouble(parts[i]);
+            }
+            new ReduceLrOnPlateau(optimizer, v[3] == 1).loadState(v); // checks it, on a scratch object
+        } catch (RuntimeException ex) {
+            throw new IllegalArgumentException(where + "bad plateau state '" + p + "': " + ex.getMessage(), ex);
+        }
+        return v;
+    }
+
+    /** After the load: the schedule's position and the plateau's counters (all checked before). */
+    private void restoreSchedules(Map<String, String> meta) {
+        if (scheduler != null) {
+            double lr = optimizer.lr(); // the checkpoint's rate, which the schedule recomputes
+            scheduler.setEpoch(Integer.parseInt(meta.get("scheduler.epoch")));
+            optimizer.setLr(lr);
+        }
+        if (plateau != null) {
+            plateau.loadState(plateauState("", meta.get("plateau")));
+        }
     }
 }

@@ -63,4 +63,17 @@ class CsvTest {
         e = assertThrows(IllegalArgumentException.class, () -> Csv.read(write("f.csv", "a\n1d\n")).numeric("a"));
         assertTrue(e.getMessage().contains("'1d'"), "Java's float suffixes are not CSV numbers: " + e.getMessage());
     }
+
+    @Test
+    void quotedLineBreaksByteOrderMarksAndClassSpellings() throws IOException {
+        // a quoted cell over two lines: the next bad cell is still reported at its own line (5)
+        Path p = write("m.csv", "\uFEFFa,b\n\"two\nlines\",1\nx,2\ny,z");
+        Csv.Table t = Csv.read(p);
+        assertEquals(List.of("a", "b"), t.columns(), "the byte-order mark is not part of the first name");
+        assertEquals("two\nlines", t.cell(0, "a"));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> t.numeric("b"));
+        assertTrue(e.getMessage().contains("m.csv:5") && e.getMessage().contains("'z'"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> Csv.read(write("s.csv", "y\n01\n1\n")).labels("y"));
+        assertTrue(e.getMessage().contains("'01' and '1'"), e.getMessage());
+    }
 }

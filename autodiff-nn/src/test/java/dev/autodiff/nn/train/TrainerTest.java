@@ -25,6 +25,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -88,9 +89,16 @@ class TrainerTest {
         assertArrayEquals(losses.stream().mapToDouble(Double::doubleValue).toArray(), h.get("train_loss"), 0.0);
         assertEquals(List.of("epoch", "train_loss", "train_accuracy", "val_loss", "val_accuracy", "lr", "seconds"), h.columns());
         assertArrayEquals(new double[] {1, 2, 3}, h.get("epoch"));
-        // val_* is the evaluation of the trained model after each epoch: the last one is evaluate() now
+        // val_* is the evaluation of the trained model after each epoch: the last one is evaluate() now, and its
+        // loss is the mean over all examples, computed here in one batch (up to rounding of the batch means)
         Map<String, Double> now = Trainer.classifier(a, optA).evaluate(loader(data));
         assertEquals(now.get("loss"), h.last().get("val_loss"), 0.0);
+        double[] yAll = data.tensor(1).toArray();
+        int[] yInt = new int[yAll.length];
+        for (int i = 0; i < yInt.length; i++) {
+            yInt[i] = (int) yAll[i];
+        }
+        assertEquals(Losses.crossEntropy(a.forward(data.tensor(0)), yInt).item(), h.last().get("val_loss"), 1e-12);
         assertEquals(now.get("accuracy"), h.last().get("val_accuracy"), 0.0);
         assertTrue(h.last().get("val_accuracy") > 0.9, "three separable blobs are learnt: " + h.last());
         // accuracy by hand
@@ -202,5 +210,114 @@ class TrainerTest {
         assertTrue(e.getMessage().contains("single number"), e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> Trainer.classifier(m, sgd).clipGradNorm(0));
         assertThrows(IllegalArgumentException.class, () -> Trainer.classifier(m, sgd).fit(loader(data), null, -1));
+    }
+
+    @Test
+    void aCheckpointFromAnotherSetupIsRefusedBeforeAnythingChanges() throws IOException {
+        TensorDataset data = blobs(7);
+        Path run = dir.resolve("other");
+        Linear m = new Linear(2, 3, 4);
+        Trainer.classifier(m, new Sgd(m.parameters().values(), 0.1)).progress(Progress.none()).checkpoints(run)
+                .fit(loader(data), null, 1);
+        Linear fresh = new Linear(2, 3, 5);
+        double[] before = flat(fresh);
+        Sgd other = new Sgd(fresh.parameters().values(), 0.5); // another rate
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Trainer.classifier(fresh, other)
+                .progress(Progress.none()).checkpoints(run).fit(loader(data), null, 2));
+        assertTrue(e.getMessage().contains("another setup") && e.getMessage().contains("lr 0.1")
+                && e.getMessage().contains("lr 0.5"), e.getMessage());
+        assertArrayEquals(before, flat(fresh), 0.0, "the refused resume changed the model");
+        assertEquals(0.5, other.lr());
+        // another batch size: refused too
+        e = assertThrows(IllegalArgumentException.class, () -> Trainer.classifier(fresh, new Sgd(fresh.parameters().values(), 0.1))
+                .progress(Progress.none()).checkpoints(run).fit(DataLoader.of(data).batchSize(9).shuffle(11), null, 2));
+        assertTrue(e.getMessage().contains("batch size 9"), e.getMessage());
+        // a checkpoint a Trainer did not write
+        Path plain = dir.resolve("plain");
+        Files.createDirectories(plain);
+        dev.autodiff.nn.io.Checkpoints.save(plain.resolve("last.safetensors"), m, null);
+        e = assertThrows(IllegalArgumentException.class, () -> Trainer.classifier(fresh, other).progress(Progress.none())
+                .checkpoints(plain).fit(loader(data), null, 2));
+        assertTrue(e.getMessage().contains("no training history"), e.getMessage());
+        assertArrayEquals(before, flat(fresh), 0.0);
+    }
+
+    @Test
+    void aNonFiniteLossStopsBeforeItsStepAndKeepsTheCheckpoint() throws IOException {
+        TensorDataset data = blobs(8);
+        Linear m = new Linear(2, 3, 4);
+        Path run = dir.resolve("nan");
+        int[] calls = {0};
+        Trainer t = Trainer.of(m, new Sgd(m.parameters().values(), 0.1), (out, b) -> {
+            calls[0]++;
+            Tensor l = Losses.crossEntropy(out, b.labels());
+            return calls[0] == 12 ? l.mul(Double.NaN) : l; // step 4 of epoch 2
+        }).progress(Progress.none()).checkpoints(run);
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> t.fit(loader(data), null, 3));
+        assertTrue(e.getMessage().contains("NaN at epoch 2, step 4"), e.getMessage());
+        for (double v : flat(m)) {
+            assertTrue(Double.isFinite(v));
+        }
+        assertEquals(1, History.fromCsv(Files.readString(run.resolve("history.csv"))).size(), "epoch 1's checkpoint kept");
+    }
+
+    @Test
+    void metricNamesEmptyLoadersAndSchedulesThatFightAreRefused() {
+        TensorDataset data = blobs(9);
+        Linear m = new Linear(2, 3, 4);
+        Sgd sgd = new Sgd(m.parameters().values(), 0.1);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Trainer.classifier(m, sgd)
+                .metrics(Metrics.accuracy()).progress(Progress.none()).fit(loader(data), null, 1));
+        assertTrue(e.getMessage().contains("two metrics are named 'accuracy'"), e.getMessage());
+        Supplier<Metric> comma = () -> new Metric() {
+            public String name() {
+                return "f1,macro";
+            }
+
+            public void reset() {}
+
+            public void update(Tensor output, Batch batch) {}
+
+            public double value() {
+                return 0;
+            }
+        };
+        e = assertThrows(IllegalArgumentException.class, () -> Trainer.classifier(m, sgd).metrics(comma)
+                .progress(Progress.none()).fit(loader(data), null, 1));
+        assertTrue(e.getMessage().contains("'f1,macro'"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> Trainer.classifier(m, sgd).progress(Progress.none())
+                .fit(DataLoader.of(data).batchSize(100).dropLast(true), null, 1));
+        assertTrue(e.getMessage().contains("training loader has no batches"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> Trainer.classifier(m, sgd).scheduler(LrScheduler.step(sgd, 1, 0.5))
+                .scheduler(new dev.autodiff.nn.optim.ReduceLrOnPlateau(sgd, false), "val_loss").progress(Progress.none())
+                .fit(loader(data), loader(data), 1));
+        assertTrue(e.getMessage().contains("use one of them"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> Trainer.classifier(m, sgd).earlyStopping("val_mae", 2, 0));
+        assertTrue(e.getMessage().contains("higher or lower"), e.getMessage());
+    }
+
+    @Test
+    void clippingAndZeroingCoverWhatTheOptimizerOwnsOnly() throws IOException {
+        // a frozen first layer (not in the optimizer): its gradient must not pile up over steps
+        TensorDataset data = blobs(10);
+        Linear frozen = new Linear(2, 2, 1);
+        Linear head = new Linear(2, 3, 2);
+        dev.autodiff.nn.Sequential net = new dev.autodiff.nn.Sequential(frozen, head);
+        double[] frozenBefore = flat(frozen);
+        Trainer.classifier(net, new Sgd(head.parameters().values(), 0.1)).clipGradNorm(1.0).progress(Progress.none())
+                .fit(loader(data), null, 2);
+        assertArrayEquals(frozenBefore, flat(frozen), 0.0);
+        // the last step's frozen gradient is one step's, not eight steps' sum: recompute the last batch's
+        Batch last = null;
+        for (Batch b : loader(data).epoch(1)) {
+            last = b;
+        }
+        Linear f2 = new Linear(2, 2, 1);
+        Tensor l = Losses.crossEntropy(head.forward(f2.forward(last.input())), last.labels());
+        // (the head has since taken the last step, so compare magnitudes loosely: within 2x, not 8x)
+        l.backward();
+        double g = frozen.parameters().get("weight").grad().square().sum().item();
+        double g1 = f2.parameters().get("weight").grad().square().sum().item();
+        assertTrue(g < 4 * g1 + 1e-12, "frozen gradient " + g + " against one step's " + g1);
     }
 }
