@@ -156,6 +156,11 @@ class EdgeCaseTest {
         assertArrayEquals(new int[] {0, 5}, Init.heUniform(1, 0, 0, 5).shape(), "nothing to initialise, any fan");
         // RMSprop's alpha = 1 (PyTorch accepts it: the average never moves)
         new RmsProp(List.of(Tensor.ones(1).requiresGrad()), 0.1, 1.0, 1e-8);
+        // Adadelta's rho = 1 (PyTorch accepts it): both averages stay 0, so d = sqrt(eps) / sqrt(eps) g = g, an SGD step
+        Tensor q = Tensor.fromArray(new double[] {1, -2}).requiresGrad();
+        q.setGrad(Tensor.fromArray(new double[] {0.5, 3}));
+        new dev.autodiff.nn.optim.Adadelta(List.of(q), 0.1, 1.0, 1e-6, 0).step();
+        assertArrayEquals(new double[] {1 - 0.1 * 0.5, -2 - 0.1 * 3}, q.toArray(), 0.0, "Adadelta with rho = 1");
         // cross-entropy of one unbatched example, as PyTorch's (C) logits with a 0-d target
         Tensor z = Tensor.fromArray(new double[] {0.5, -1, 2});
         same(Losses.crossEntropy(z.reshape(1, 3), new int[] {2}), Losses.crossEntropy(z, new int[] {2}), "unbatched crossEntropy");

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.autodiff.Autodiff;
 import dev.autodiff.Tensor;
+import dev.autodiff.nn.optim.Adadelta;
 import dev.autodiff.nn.optim.Adagrad;
 import dev.autodiff.nn.optim.Adam;
 import dev.autodiff.nn.optim.Optimizer;
@@ -117,7 +118,9 @@ class TorchReferenceTest {
                 Arguments.of("adamL2", (Function<List<Tensor>, Optimizer>) ps -> new Adam(ps, 0.01, 0.9, 0.999, 1e-8, 0.05, false)),
                 Arguments.of("adamW", (Function<List<Tensor>, Optimizer>) ps -> Adam.adamW(ps, 0.01, 0.1)),
                 Arguments.of("rmsprop", (Function<List<Tensor>, Optimizer>) ps -> new RmsProp(ps, 0.01)),
-                Arguments.of("adagrad", (Function<List<Tensor>, Optimizer>) ps -> new Adagrad(ps, 0.1)));
+                Arguments.of("adagrad", (Function<List<Tensor>, Optimizer>) ps -> new Adagrad(ps, 0.1)),
+                Arguments.of("adadelta", (Function<List<Tensor>, Optimizer>) Adadelta::new),
+                Arguments.of("adadeltaWd", (Function<List<Tensor>, Optimizer>) ps -> new Adadelta(ps, 0.5, 0.8, 1e-3, 0.1)));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -133,6 +136,44 @@ class TorchReferenceTest {
             opt.step();
         }
         close(F.get("opt." + name + ".p5"), p, name);
+    }
+
+    /**
+     * Adadelta's parameter and both of its state slots after five steps, to 1e-12 relative: its first steps are
+     * only about sqrt(eps / (1 - rho)) long, so the parameter alone (checked to 1e-10 of its size above) would
+     * say little about the step; acc_delta, the running mean of the squared steps, says it to the last digits.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("adadeltas")
+    void adadeltaStateAfterFiveStepsIsPyTorchs(String name, Function<List<Tensor>, Optimizer> make) {
+        Tensor p = F.get("opt.p0").detach().mul(1.0).requiresGrad();
+        Tensor c = F.get("opt.c");
+        Tensor d = F.get("opt.d");
+        Optimizer opt = make.apply(List.of(p));
+        for (int step = 0; step < 5; step++) {
+            opt.zeroGrad();
+            p.mul(c).tanh().sum().add(d.mul(p).mul(p).sum().mul(0.5)).backward();
+            opt.step();
+        }
+        Map<String, Tensor> state = opt.state();
+        assertEquals(java.util.Set.of("acc_delta.0", "square_avg.0", "step.0"), state.keySet(), name);
+        assertEquals(5, state.get("step.0").item(), name);
+        relative(F.get("opt." + name + ".p5"), p, name + " p");
+        relative(F.get("opt." + name + ".square_avg"), state.get("square_avg.0"), name + " square_avg");
+        relative(F.get("opt." + name + ".acc_delta"), state.get("acc_delta.0"), name + " acc_delta");
+    }
+
+    static Stream<Arguments> adadeltas() {
+        return optimizers().filter(a -> ((String) a.get()[0]).startsWith("adadelta"));
+    }
+
+    private static void relative(Tensor expected, Tensor actual, String what) {
+        assertArrayEquals(expected.shape(), actual.shape(), what + " shape");
+        double[] e = expected.toArray();
+        double[] a = actual.toArray();
+        for (int i = 0; i < e.length; i++) {
+            assertEquals(e[i], a[i], 1e-12 * Math.abs(e[i]), what + " at " + i);
+        }
     }
 
     @Test

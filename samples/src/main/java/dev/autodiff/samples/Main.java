@@ -30,6 +30,8 @@ public final class Main {
                 true, RegressionSample::run));
         SAMPLES.put("forward-vs-reverse", new Entry("Jacobians and gradients by forward, batched forward and reverse mode; "
                 + "charts of the crossover (about 2 minutes)", false, ForwardVsReverseSample::run));
+        SAMPLES.put("optimizers", new Entry("SGD, momentum, Nesterov, AdaGrad, RMSProp, AdaDelta and Adam on the Rosenbrock "
+                + "valley: paths on a contour plot, a table, and the learning-rate schedules", false, OptimizersSample::run));
         SAMPLES.put("fashion-mnist", new Entry("MLP 784-256-10 with Adam on Fashion-MNIST, 3 epochs, test accuracy "
                 + "(needs apt-get install dataset-fashion-mnist)", false, FashionMnistSample::run));
         SAMPLES.put("lenet", new Entry("LeNet-5 on Fashion-MNIST with the Trainer: progress, history, confusion matrix, "

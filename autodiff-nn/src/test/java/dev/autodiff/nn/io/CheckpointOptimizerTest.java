@@ -11,6 +11,7 @@ import dev.autodiff.nn.Linear;
 import dev.autodiff.nn.Losses;
 import dev.autodiff.nn.Module;
 import dev.autodiff.nn.Sequential;
+import dev.autodiff.nn.optim.Adadelta;
 import dev.autodiff.nn.optim.Adam;
 import dev.autodiff.nn.optim.Optimizer;
 import dev.autodiff.nn.optim.Sgd;
@@ -88,6 +89,25 @@ class CheckpointOptimizerTest {
         assertEquals(5, optB.stepCount());
         assertEquals(0.003, optB.lr(), "the learning rate is part of the state, as in PyTorch's load_state_dict");
         assertEquals(straight, train(b, optB, 5, null), 0.0);
+        assertSameParameters(a, b, "after resuming");
+    }
+
+    /** Adadelta's state, under PyTorch's slot names, goes through a file too. */
+    @Test
+    void adadeltaResumesFromACheckpoint() throws IOException {
+        Sequential a = model(1);
+        Adadelta optA = new Adadelta(a.parameters().values(), 0.5, 0.8, 1e-3, 0.1);
+        train(a, optA, 4, null);
+        assertTrue(optA.state().containsKey("square_avg.0") && optA.state().containsKey("acc_delta.3"), optA.state().keySet().toString());
+        Path ckpt = dir.resolve("adadelta.safetensors");
+        Checkpoints.save(ckpt, a, optA);
+        double straight = train(a, optA, 4, null);
+
+        Sequential b = model(42); // different initial values, overwritten by the load
+        Adadelta optB = new Adadelta(b.parameters().values(), 0.5, 0.8, 1e-3, 0.1);
+        Checkpoints.load(ckpt, b, optB);
+        assertEquals(4, optB.stepCount());
+        assertEquals(straight, train(b, optB, 4, null), 0.0);
         assertSameParameters(a, b, "after resuming");
     }
 

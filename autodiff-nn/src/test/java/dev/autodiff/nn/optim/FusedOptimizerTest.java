@@ -33,7 +33,9 @@ class FusedOptimizerTest {
                 Arguments.of("adamL2", (Function<List<Tensor>, Optimizer>) ps -> new Adam(ps, 0.01, 0.9, 0.999, 1e-8, 0.05, false)),
                 Arguments.of("adamW", (Function<List<Tensor>, Optimizer>) ps -> Adam.adamW(ps, 0.01, 0.1)),
                 Arguments.of("rmsprop", (Function<List<Tensor>, Optimizer>) ps -> new RmsProp(ps, 0.01)),
-                Arguments.of("adagrad", (Function<List<Tensor>, Optimizer>) ps -> new Adagrad(ps, 0.1)));
+                Arguments.of("adagrad", (Function<List<Tensor>, Optimizer>) ps -> new Adagrad(ps, 0.1)),
+                Arguments.of("adadelta", (Function<List<Tensor>, Optimizer>) Adadelta::new),
+                Arguments.of("adadeltaWd", (Function<List<Tensor>, Optimizer>) ps -> new Adadelta(ps, 0.5, 0.8, 1e-3, 0.1)));
     }
 
     /**
@@ -163,7 +165,7 @@ class FusedOptimizerTest {
     @Test
     void withoutWeightDecayAnInfiniteWeightStaysInfinite() {
         for (Function<List<Tensor>, Optimizer> make : List.<Function<List<Tensor>, Optimizer>>of(
-                ps -> new Sgd(ps, 0.1), ps -> new Sgd(ps, 0.1, 0.9, true, 0), ps -> new Adam(ps, 0.01))) {
+                ps -> new Sgd(ps, 0.1), ps -> new Sgd(ps, 0.1, 0.9, true, 0), ps -> new Adam(ps, 0.01), Adadelta::new)) {
             Tensor p = Tensor.fromArray(new double[] {Double.POSITIVE_INFINITY, 1}).requiresGrad();
             p.setGrad(Tensor.fromArray(new double[] {1, 1}));
             make.apply(List.of(p)).step();
