@@ -30,6 +30,8 @@ public final class Main {
                 + "charts of the crossover (about 2 minutes)", false, ForwardVsReverseSample::run));
         SAMPLES.put("fashion-mnist", new Entry("MLP 784-256-10 with Adam on Fashion-MNIST, 3 epochs, test accuracy "
                 + "(needs apt-get install dataset-fashion-mnist)", false, FashionMnistSample::run));
+        SAMPLES.put("initialization", new Entry("zero, normal, Xavier and He init in 20-layer tanh and ReLU stacks: "
+                + "activation and gradient std per layer, charts", false, InitializationSample::run));
     }
 
     private Main() {}
