@@ -40,6 +40,10 @@ public final class Main {
                 + "and the lecture's slip", false, BackpropByHandSample::run));
         SAMPLES.put("vanishing-gradients", new Entry("gradient size per layer: sigmoid against tanh, ReLU, residual, batch norm; "
                 + "the Tsinghua lecture's 6-layer chain", false, VanishingGradientsSample::run));
+        SAMPLES.put("initialization", new Entry("zero, normal, Xavier and He init in 20-layer tanh and ReLU stacks: "
+                + "activation and gradient std per layer, charts", false, InitializationSample::run));
+        SAMPLES.put("regularization", new Entry("an MLP over-fitting 1,000 Fashion-MNIST images, trained plain, with L2, "
+                + "dropout and early stopping (needs apt-get install dataset-fashion-mnist)", false, RegularizationSample::run));
     }
 
     private Main() {}
