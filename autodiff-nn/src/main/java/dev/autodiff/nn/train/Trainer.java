@@ -203,6 +203,9 @@ public final class Trainer {
      * schedules would undo the plateau's cuts), and a checkpoint from another setup (see {@link #checkpoints}).
      * A loss that is NaN or infinite stops training with an exception naming the epoch and step, before that
      * step changes the parameters, so the model and the last checkpoint keep the last finite state.
+     *
+     * <p>The model is left in training mode. Without checkpoints, a second {@code fit} starts a new history at
+     * epoch 1 from where the model, the optimizer and the schedules are now (they are not reset).
      */
     public History fit(DataLoader<Batch> train, DataLoader<Batch> validation, int epochs) throws IOException {
         Objects.requireNonNull(train, "Trainer.fit: train is null");
