@@ -30,6 +30,9 @@ public final class Main {
                 + "charts of the crossover (about 2 minutes)", false, ForwardVsReverseSample::run));
         SAMPLES.put("fashion-mnist", new Entry("MLP 784-256-10 with Adam on Fashion-MNIST, 3 epochs, test accuracy "
                 + "(needs apt-get install dataset-fashion-mnist)", false, FashionMnistSample::run));
+        SAMPLES.put("char-rnn", new Entry("character-level Elman RNN and LSTM language models of the King James Bible, "
+                + "truncated BPTT, loss chart and samples (needs apt-get install bible-kjv-text)", false,
+                CharRnnSample::run));
     }
 
     private Main() {}
