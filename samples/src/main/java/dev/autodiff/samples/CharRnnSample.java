@@ -140,7 +140,10 @@ final class CharRnnSample {
         }
     }
 
-    /** What one model's training gives: the mean loss of each report interval, the samples, the held-out loss. */
+    /**
+     * What one model's training gives: the mean training loss of every tenth of a report interval (the chart's
+     * points), a sample at each report, the held-out loss.
+     */
     record Run(Model trained, String model, List<Integer> steps, List<Double> losses, List<String> samples,
                double heldOutLoss, double seconds) {}
 
@@ -155,8 +158,11 @@ final class CharRnnSample {
         List<Integer> steps = new ArrayList<>();
         List<Double> losses = new ArrayList<>();
         List<String> samples = new ArrayList<>();
+        int pointEvery = Math.max(1, s.every() / 10);
         double sum = 0;
         int n = 0;
+        double pointSum = 0;
+        int pointN = 0;
         for (int step = 1; step <= s.steps(); step++) {
             if ((step - 1) % data.windows() == 0) {
                 state = m.cell.initialState(s.batch()); // a new pass over the text starts from zeros
@@ -168,12 +174,19 @@ final class CharRnnSample {
             Clipping.clipGradNorm(m.params, 5.0); // exploding gradients through T steps are cut to norm 5
             adam.step();
             state = detach(out.last());
-            sum += out.loss().item();
+            double l = out.loss().item();
+            sum += l;
             n++;
+            pointSum += l;
+            pointN++;
+            if (step % pointEvery == 0 || step == s.steps()) {
+                steps.add(step);
+                losses.add(pointSum / pointN);
+                pointSum = 0;
+                pointN = 0;
+            }
             if (step % s.every() == 0 || step == s.steps()) {
                 double mean = sum / n;
-                steps.add(step);
-                losses.add(mean);
                 String text = sample(m, vocab, prime, s.sampleLength(), s.seed() + step, 0.8);
                 samples.add(text);
                 if (print) {
@@ -280,12 +293,22 @@ final class CharRnnSample {
         System.out.printf("%n%-10s %14s %14s %16s %10s%n", "model", "last train", "held-out loss", "held-out perpl.",
                 "seconds");
         for (Run r : runs) {
-            System.out.printf("%-10s %14.3f %14.3f %16.2f %10.1f%n", r.model(), r.losses().get(r.losses().size() - 1),
+            System.out.printf("%-10s %14.3f %14.3f %16.2f %10.1f%n", r.model(), lastMean(r, s.every()),
                     r.heldOutLoss(), Math.exp(r.heldOutLoss()), r.seconds());
         }
         Path dir = Path.of("target", "char-rnn");
         chart(runs, Math.log(vocab.size()), dir);
         System.out.println("Chart: " + dir.resolve("loss.png") + " (and .svg)");
+    }
+
+    /** The mean training loss over the last report interval (its ten chart points, or fewer). */
+    static double lastMean(Run r, int every) {
+        int points = Math.min(r.losses().size(), Math.max(1, Math.min(10, every)));
+        double sum = 0;
+        for (int i = r.losses().size() - points; i < r.losses().size(); i++) {
+            sum += r.losses().get(i);
+        }
+        return sum / points;
     }
 
     static void chart(Collection<Run> runs, double uniform, Path dir) throws Exception {
@@ -296,7 +319,7 @@ final class CharRnnSample {
         c.getStyler().setLegendPosition(org.knowm.xchart.style.Styler.LegendPosition.InsideNE);
         int last = 1;
         for (Run r : runs) {
-            c.addSeries(r.model(), r.steps(), r.losses()).setMarker(SeriesMarkers.CIRCLE);
+            c.addSeries(r.model(), r.steps(), r.losses()).setMarker(SeriesMarkers.NONE);
             last = Math.max(last, r.steps().get(r.steps().size() - 1));
         }
         c.addSeries("uniform guess, log V", List.of(0, last), List.of(uniform, uniform)).setMarker(SeriesMarkers.NONE);
