@@ -166,12 +166,14 @@ public final class KingJamesBible {
                         : ", past the end of the file, byte " + d.length));
             }
         }
-        byte[] text = new byte[count * window];
-        int length = 0;
+        // the text grows window by window: a damaged header's count x size is never allocated up front
+        byte[] chunk = new byte[window];
+        java.io.ByteArrayOutputStream text = new java.io.ByteArrayOutputStream((int) Math.min((long) count * window,
+                8L * d.length));
         for (int w = 0; w < count; w++) {
             int got;
             try {
-                got = Lzw.decode(d, start[w], start[w + 1], maxBits, text, length, window);
+                got = Lzw.decode(d, start[w], start[w + 1], maxBits, chunk, 0, window);
             } catch (Lzw.CorruptException e) {
                 throw new IOException(file + ": corrupt: window " + w + " of " + count + ": " + e.getMessage(), e);
             }
@@ -179,9 +181,9 @@ public final class KingJamesBible {
                 throw new IOException(file + ": corrupt or truncated: window " + w + " of " + count + " decodes to "
                         + got + " bytes, expected " + window);
             }
-            length += got;
+            text.write(chunk, 0, got);
         }
-        return java.util.Arrays.copyOf(text, length);
+        return text.toByteArray();
     }
 
     private static KingJamesBible parse(Path file, byte[] bytes) throws IOException {
