@@ -44,6 +44,12 @@ public final class Main {
                 + "activation and gradient std per layer, charts", false, InitializationSample::run));
         SAMPLES.put("regularization", new Entry("an MLP over-fitting 1,000 Fashion-MNIST images, trained plain, with L2, "
                 + "dropout and early stopping (needs apt-get install dataset-fashion-mnist)", false, RegularizationSample::run));
+        SAMPLES.put("char-rnn", new Entry("character-level Elman RNN and LSTM language models of the King James Bible, "
+                + "truncated BPTT, loss chart and samples (needs apt-get install bible-kjv-text)", false,
+                CharRnnSample::run));
+        SAMPLES.put("cbow", new Entry("CBOW word embeddings of the King James Bible with negative sampling: nearest "
+                + "neighbours and a labelled 2-D projection (needs apt-get install bible-kjv-text)", false,
+                CbowSample::run));
     }
 
     private Main() {}
