@@ -28,18 +28,14 @@ public final class Main {
                 true, HigherOrderSample::run));
         SAMPLES.put("regression", new Entry("least-squares fit of a noisy line by gradient descent on tensors",
                 true, RegressionSample::run));
-        SAMPLES.put("forward-vs-reverse", new Entry("Jacobians and gradients by forward, batched forward and reverse mode; "
-                + "charts of the crossover (about 2 minutes)", false, ForwardVsReverseSample::run));
-        SAMPLES.put("optimizers", new Entry("SGD, momentum, Nesterov, AdaGrad, RMSProp, AdaDelta and Adam on the Rosenbrock "
-                + "valley: paths on a contour plot, a table, and the learning-rate schedules", false, OptimizersSample::run));
         SAMPLES.put("fashion-mnist", new Entry("MLP 784-256-10 with Adam on Fashion-MNIST, 3 epochs, test accuracy "
                 + "(needs apt-get install dataset-fashion-mnist)", false, FashionMnistSample::run));
         SAMPLES.put("lenet", new Entry("LeNet-5 on Fashion-MNIST with the Trainer: progress, history, confusion matrix, "
                 + "filters and mistakes as pictures (needs dataset-fashion-mnist)", false, LeNetSample::run));
-        SAMPLES.put("backprop-by-hand", new Entry("the SJTU lecture's 2-2-1 sigmoid network: one step by hand and by autodiff, "
-                + "and the lecture's slip", false, BackpropByHandSample::run));
         SAMPLES.put("vanishing-gradients", new Entry("gradient size per layer: sigmoid against tanh, ReLU, residual, batch norm; "
                 + "the Tsinghua lecture's 6-layer chain", false, VanishingGradientsSample::run));
+        SAMPLES.put("optimizers", new Entry("SGD, momentum, Nesterov, AdaGrad, RMSProp, AdaDelta and Adam on the Rosenbrock "
+                + "valley: paths on a contour plot, a table, and the learning-rate schedules", false, OptimizersSample::run));
         SAMPLES.put("initialization", new Entry("zero, normal, Xavier and He init in 20-layer tanh and ReLU stacks: "
                 + "activation and gradient std per layer, charts", false, InitializationSample::run));
         SAMPLES.put("regularization", new Entry("an MLP over-fitting 1,000 Fashion-MNIST images, trained plain, with L2, "
@@ -50,6 +46,10 @@ public final class Main {
         SAMPLES.put("cbow", new Entry("CBOW word embeddings of the King James Bible with negative sampling: nearest "
                 + "neighbours and a labelled 2-D projection (needs apt-get install bible-kjv-text)", false,
                 CbowSample::run));
+        SAMPLES.put("backprop-by-hand", new Entry("the SJTU lecture's 2-2-1 sigmoid network: one step by hand and by autodiff, "
+                + "and the lecture's slip", false, BackpropByHandSample::run));
+        SAMPLES.put("forward-vs-reverse", new Entry("Jacobians and gradients by forward, batched forward and reverse mode; "
+                + "charts of the crossover (about 2 minutes)", false, ForwardVsReverseSample::run));
     }
 
     private Main() {}
