@@ -102,5 +102,16 @@ class LeNetSampleTest {
         }
         assertArrayEquals(result.history().get("val_loss"), again.history().get("val_loss"), 0.0);
         assertEquals(result.testAccuracy(), again.testAccuracy(), 0.0);
+        // and a fresh run with the same seed gives the same bits
+        System.setOut(new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+        LeNetSample.Result twin;
+        try {
+            twin = LeNetSample.train(squares(600, 1), squares(200, 2), 2, 7, Integer.MAX_VALUE, false, dir, Progress.none());
+        } finally {
+            System.setOut(saved);
+        }
+        assertArrayEquals(result.history().get("train_loss"), twin.history().get("train_loss"), 0.0);
+        assertArrayEquals(((Conv2d) result.model().children().get("0")).weight().toArray(),
+                ((Conv2d) twin.model().children().get("0")).weight().toArray(), 0.0);
     }
 }

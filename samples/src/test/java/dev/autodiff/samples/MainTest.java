@@ -25,4 +25,22 @@ class MainTest {
         assertTrue(out.contains("h6   = 1 / h5"), out);
         assertTrue(out.contains("==== higher-order") && out.contains("==== regression"), out);
     }
+
+    @Test
+    void oneArgumentFromMavenIsSplitIntoSamplesAndSettings() throws Exception {
+        PrintStream saved = System.out;
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        try {
+            System.setOut(new PrintStream(buf, true, StandardCharsets.UTF_8));
+            Main.main(new String[] {" backprop-by-hand  maintest.setting=a=b "});
+        } finally {
+            System.setOut(saved);
+        }
+        try {
+            assertTrue(buf.toString(StandardCharsets.UTF_8).contains("==== backprop-by-hand"));
+            assertTrue("a=b".equals(System.getProperty("maintest.setting")), System.getProperty("maintest.setting"));
+        } finally {
+            System.clearProperty("maintest.setting");
+        }
+    }
 }
