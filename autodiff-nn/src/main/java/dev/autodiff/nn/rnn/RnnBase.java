@@ -220,7 +220,7 @@ public abstract class RnnBase extends Module {
                             // past its length a sequence keeps its state (the reverse direction: its initial one
                             // until its last step) and outputs zero
                             Tensor m = active.masks[t];
-                            outs[t] = next.h().mul(m);
+                            outs[t] = Tensor.where(m, next.h(), Tensor.scalar(0)); // +0 past the end, as PyTorch pads
                             next = new State(Tensor.where(m, next.h(), s.h()),
                                     next.c() == null ? null : Tensor.where(m, next.c(), s.c()));
                         } else {
@@ -281,17 +281,17 @@ public abstract class RnnBase extends Module {
         int[] want = n < 0 ? new int[] {states, hiddenSize} : new int[] {states, n, hiddenSize};
         if (!Arrays.equals(s.h().shape(), want)) {
             throw new IllegalArgumentException(who + ": need h0 " + shape(want) + " (layers * directions"
-                    + (n < 0 ? ", hidden" : ", batch, hidden") + "), got " + Arrays.toString(s.h().shape()));
+                    + (n < 0 ? ", hidden" : ", batch, hidden") + "), got " + shape(s.h().shape()));
         }
         if (hasCellState() && s.c() == null) {
             throw new IllegalArgumentException(who + ": the initial state needs c0 as well as h0");
         }
         if (!hasCellState() && s.c() != null) {
             throw new IllegalArgumentException(who + ": has no cell state, but the initial state has a c0 "
-                    + Arrays.toString(s.c().shape()));
+                    + shape(s.c().shape()));
         }
         if (s.c() != null && !Arrays.equals(s.c().shape(), want)) {
-            throw new IllegalArgumentException(who + ": need c0 " + shape(want) + ", got " + Arrays.toString(s.c().shape()));
+            throw new IllegalArgumentException(who + ": need c0 " + shape(want) + ", got " + shape(s.c().shape()));
         }
     }
 
