@@ -19,9 +19,12 @@ import dev.autodiff.nn.optim.EarlyStopping;
 import dev.autodiff.nn.optim.RmsProp;
 import dev.autodiff.nn.optim.Schedules;
 import dev.autodiff.nn.optim.Sgd;
+import dev.autodiff.nn.rnn.Gru;
 import dev.autodiff.nn.rnn.GruCell;
+import dev.autodiff.nn.rnn.Lstm;
 import dev.autodiff.nn.rnn.LstmCell;
 import dev.autodiff.nn.rnn.Recurrent;
+import dev.autodiff.nn.rnn.Rnn;
 import dev.autodiff.nn.rnn.RnnCell;
 import dev.autodiff.nn.rnn.State;
 import java.util.ArrayList;
@@ -286,6 +289,43 @@ class BadInputTest {
             UnaryOperator<Tensor> f = activation(name);
             npe(name + "(null)", name + ":", () -> f.apply(null));
         }
+        // ---- the sequence modules Rnn, Lstm, Gru (issue 17): sizes, options, input, states, lengths, masks
+        Tensor seq = Tensor.zeros(5, 2, 3);
+        iae("Lstm, hidden 0", "Lstm:", () -> new Lstm(3, 0, 1));
+        iae("Gru, no layers", "Gru:", () -> new Gru(3, 4, 0, true, false, 0, false, 1));
+        iae("Lstm, too many weights", "Lstm:", () -> new Lstm(1, 30_000, 1));
+        iae("Rnn, unknown nonlinearity", "Rnn:", () -> new Rnn(3, 4, 1, "sigmoid", true, false, 0, false, 1));
+        iae("Gru, dropout > 1", "Gru:", () -> new Gru(3, 4, 2, true, false, 1.5, false, 1));
+        iae("Lstm, dropout NaN", "Lstm:", () -> new Lstm(3, 4, 2, true, false, NAN, false, 1));
+        iae("Lstm, input of the wrong width", "Lstm(3, 4)", () -> new Lstm(3, 4, 1).forward(Tensor.zeros(5, 2, 4)));
+        iae("Gru, input of rank 4", "Gru(3, 4, batchFirst=true)", () -> new Gru(3, 4, 1, true, true, 0, false, 1)
+                .forward(Tensor.zeros(1, 5, 2, 3)));
+        iae("Rnn, unbatched input of the wrong width", "Rnn(3, 4)", () -> new Rnn(3, 4, 1).forward(Tensor.zeros(5, 2)));
+        iae("Gru, h0 without the layers' axis", "Gru(3, 4, numLayers=2)", () -> new Gru(3, 4, 2, true, false, 0, false, 1)
+                .forward(seq, State.of(Tensor.zeros(2, 4))));
+        iae("Gru, h0 for one direction of two", "Gru(3, 4, bidirectional=true)", () -> new Gru(3, 4, 1, true, false, 0, true, 1)
+                .forward(seq, State.of(Tensor.zeros(1, 2, 4))));
+        iae("Lstm, h0 without c0", "Lstm(3, 4)", () -> new Lstm(3, 4, 1).forward(seq, State.of(Tensor.zeros(1, 2, 4))));
+        iae("Lstm, c0 of the wrong batch", "Lstm(3, 4)", () -> new Lstm(3, 4, 1).forward(seq,
+                new State(Tensor.zeros(1, 2, 4), Tensor.zeros(1, 1, 4))));
+        iae("Gru, a c0 it has no use for", "Gru(3, 4)", () -> new Gru(3, 4, 1).forward(seq,
+                new State(Tensor.zeros(1, 2, 4), Tensor.zeros(1, 2, 4))));
+        iae("Rnn, unbatched input with a batched h0", "Rnn(3, 4)", () -> new Rnn(3, 4, 1).forward(Tensor.zeros(5, 3),
+                State.of(Tensor.zeros(1, 1, 4))));
+        iae("Lstm, one length for two sequences", "Lstm(3, 4)", () -> new Lstm(3, 4, 1).forward(seq, null, new int[] {5}));
+        iae("Lstm, a length past the steps", "Lstm(3, 4)", () -> new Lstm(3, 4, 1).forward(seq, null, new int[] {5, 6}));
+        iae("Gru, a negative length", "Gru(3, 4)", () -> new Gru(3, 4, 1).forward(seq, null, new int[] {-1, 2}));
+        iae("Rnn, lengths for an unbatched input", "Rnn(3, 4)", () -> new Rnn(3, 4, 1).forward(Tensor.zeros(5, 3), null,
+                new int[] {5}));
+        iae("Lstm, a mask with a gap", "Lstm(3, 4)", () -> new Lstm(3, 4, 1).forward(Tensor.zeros(3, 1, 3), null,
+                Tensor.fromArray(new double[] {1, 0, 1}, 3, 1)));
+        iae("Lstm, a mask of 0.5", "Lstm(3, 4)", () -> new Lstm(3, 4, 1).forward(Tensor.zeros(2, 1, 3), null,
+                Tensor.fromArray(new double[] {0.5, 0}, 2, 1)));
+        iae("Gru, a time-first mask for batch-first input", "Gru(3, 4, batchFirst=true)", () -> new Gru(3, 4, 1, true, true, 0,
+                false, 1).forward(seq, null, Tensor.ones(2, 5)));
+        npe("Lstm.forward(null)", "Lstm(3, 4)", () -> new Lstm(3, 4, 1).forward(null));
+        npe("Gru.forward(x, h0, null lengths)", "Gru(3, 4)", () -> new Gru(3, 4, 1).forward(seq, null, (int[]) null));
+        npe("Rnn.forward(x, h0, null mask)", "Rnn(3, 4)", () -> new Rnn(3, 4, 1).forward(seq, null, (Tensor) null));
         npe("leakyRelu(null)", "leakyRelu:", () -> Activations.leakyRelu(null, 0.1));
         npe("elu(null)", "elu:", () -> Activations.elu(null, 1));
         npe("softmax(null)", "softmax:", () -> Activations.softmax(null, 0));

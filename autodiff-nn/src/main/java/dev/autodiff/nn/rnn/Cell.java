@@ -152,7 +152,12 @@ public abstract class Cell extends Module {
 
     /** Gate g (0-based) of a (N, k H) pre-activation. */
     protected final Tensor gate(Tensor pre, int g) {
-        return pre.slice(1, g * hiddenSize, (g + 1) * hiddenSize);
+        return gate(pre, g, hiddenSize);
+    }
+
+    /** Gate g (0-based) of a (N, k hidden) pre-activation; the cells and the sequence modules share it. */
+    static Tensor gate(Tensor pre, int g, int hidden) {
+        return pre.slice(1, g * hidden, (g + 1) * hidden);
     }
 
     @Override

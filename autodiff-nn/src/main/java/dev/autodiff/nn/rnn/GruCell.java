@@ -14,11 +14,17 @@ public final class GruCell extends Cell {
 
     @Override
     protected State stepBatched(Tensor x, State s) {
-        Tensor xi = inputPart(x);
-        Tensor hh = hiddenPart(s.h());
-        Tensor r = gate(xi, 0).add(gate(hh, 0)).sigmoid();
-        Tensor z = gate(xi, 1).add(gate(hh, 1)).sigmoid();
-        Tensor n = gate(xi, 2).add(r.mul(gate(hh, 2))).tanh();
-        return State.of(z.rsub(1.0).mul(n).add(z.mul(s.h())));
+        return State.of(update(inputPart(x), hiddenPart(s.h()), s.h(), hiddenSize));
+    }
+
+    /**
+     * The gate equations on xi = x W_i + b_i and hh = h W_h + b_h, each (N, 3 hidden), and h (N, hidden); the two
+     * parts stay apart because r multiplies the hidden part of n only. {@link Gru} shares them.
+     */
+    static Tensor update(Tensor xi, Tensor hh, Tensor h, int hidden) {
+        Tensor r = gate(xi, 0, hidden).add(gate(hh, 0, hidden)).sigmoid();
+        Tensor z = gate(xi, 1, hidden).add(gate(hh, 1, hidden)).sigmoid();
+        Tensor n = gate(xi, 2, hidden).add(r.mul(gate(hh, 2, hidden))).tanh();
+        return z.rsub(1.0).mul(n).add(z.mul(h));
     }
 }

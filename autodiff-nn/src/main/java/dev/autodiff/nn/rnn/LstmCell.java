@@ -25,12 +25,16 @@ public final class LstmCell extends Cell {
 
     @Override
     protected State stepBatched(Tensor x, State s) {
-        Tensor pre = preActivation(x, s.h());
-        Tensor i = gate(pre, 0).sigmoid();
-        Tensor f = gate(pre, 1).sigmoid();
-        Tensor g = gate(pre, 2).tanh();
-        Tensor o = gate(pre, 3).sigmoid();
-        Tensor c = f.mul(s.c()).add(i.mul(g));
-        return new State(o.mul(c.tanh()), c);
+        return update(preActivation(x, s.h()), s.c(), hiddenSize);
+    }
+
+    /** The gate equations on a (N, 4 hidden) pre-activation and the cell state c (N, hidden); {@link Lstm} shares them. */
+    static State update(Tensor pre, Tensor c, int hidden) {
+        Tensor i = gate(pre, 0, hidden).sigmoid();
+        Tensor f = gate(pre, 1, hidden).sigmoid();
+        Tensor g = gate(pre, 2, hidden).tanh();
+        Tensor o = gate(pre, 3, hidden).sigmoid();
+        Tensor c2 = f.mul(c).add(i.mul(g));
+        return new State(o.mul(c2.tanh()), c2);
     }
 }
