@@ -70,6 +70,54 @@ public final class InPlace {
         run(op, out, new Tensor[] {param.grad}, kernel);
     }
 
+    /**
+     * Reads the gradient accumulated in {@code param} without handing it out, as gradient clipping must (reading
+     * it through {@link Tensor#grad()} would make backward allocate a new buffer next time): runs
+     * {@code kernel.run(0, n, {}, {g})} once, on this thread, so a sum over it is in a fixed order. The kernel must
+     * not write g nor keep it. Throws naming {@code op} if {@code param} has no gradient or is a dual number.
+     */
+    public static void readGrad(String op, Tensor param, Kernel kernel) {
+        Tensor g = gradOf(op, param, kernel);
+        kernel.run(0, g.data.length, new double[0][], new double[][] {g.data});
+    }
+
+    /**
+     * Changes the gradient accumulated in {@code param} elementwise, as clipping does ({@code out[0]} is g, to be
+     * written from its own old values: element i from element i), split over threads as {@link #update}. In place
+     * when g's buffer is private to this tensor (backward made it and nobody was handed it), else into a copy, so
+     * a gradient tensor someone holds never changes. The parameter itself, and its version, are untouched. Throws
+     * naming {@code op} if there is no gradient, or if the gradient carries a graph (backward with createGraph):
+     * change that one with {@code setGrad(grad().mul(...))}, which differentiates through.
+     */
+    public static void updateGrad(String op, Tensor param, Kernel kernel) {
+        Tensor g = gradOf(op, param, kernel);
+        if (g.needsGrad()) {
+            throw new IllegalStateException(op + ": the gradient of the parameter of shape " + Shapes.str(param.shape)
+                    + " carries a graph (backward with createGraph); change it with setGrad(grad().mul(...)) instead");
+        }
+        if (!param.gradOwned) {
+            g = new Tensor(g.data.clone(), g.shape); // a private copy: the old gradient tensor may be held by someone
+            param.grad = g;
+            param.gradOwned = true;
+        }
+        double[][] out = {g.data};
+        Elementwise.forRanges(out[0].length, (from, to) -> kernel.run(from, to, out, new double[0][]));
+    }
+
+    private static Tensor gradOf(String op, Tensor param, Kernel kernel) {
+        Tensor.nonNull(op, "InPlace.grad", "op");
+        Tensor.nonNull(param, op, "the parameter");
+        Tensor.nonNull(kernel, op, "kernel");
+        if (param.grad == null) {
+            throw new IllegalStateException(op + ": the parameter of shape " + Shapes.str(param.shape)
+                    + " has no gradient; call backward() first, or skip parameters without one (Tensor.hasGrad())");
+        }
+        if (param.grad.dual != null) {
+            throw new IllegalStateException(op + ": the gradient is a dual number (inside jvp)");
+        }
+        return param.grad;
+    }
+
     private static void run(String op, Tensor[] out, Tensor[] in, Kernel kernel) {
         Tensor.nonNull(op, "InPlace.update", "op");
         Tensor.nonNull(out, op, "the tensors to update");

@@ -192,4 +192,73 @@ class GradReuseTest {
         }
         return b;
     }
+
+    @Test
+    void readingAndScalingAGradientInPlaceKeepsItsBufferPrivate() {
+        Tensor[] ps = params();
+        Tensor w = ps[0];
+        LOSSES.get(0).apply(ps).backward();
+        double[] first = w.grad.data;
+        double[] before = first.clone();
+        double[] sum = {0};
+        InPlace.readGrad("test", w, (from, to, out, in) -> {
+            for (int i = from; i < to; i++) {
+                sum[0] += in[0][i] * in[0][i];
+            }
+        });
+        double expected = 0;
+        for (double g : before) {
+            expected += g * g;
+        }
+        assertEquals(expected, sum[0], 0.0, "the same order as a plain loop");
+        InPlace.updateGrad("test", w, (from, to, out, in) -> {
+            for (int i = from; i < to; i++) {
+                out[0][i] *= 0.5;
+            }
+        });
+        assertSame(first, w.grad.data, "scaled in place: the buffer was private");
+        for (int i = 0; i < before.length; i++) {
+            assertEquals(before[i] * 0.5, first[i], 0.0);
+        }
+        sgd(w);
+        w.zeroGrad();
+        LOSSES.get(0).apply(ps).backward();
+        assertSame(first, w.grad.data, "and still reused by the next backward");
+    }
+
+    @Test
+    void scalingAGradientSomeoneHoldsWritesACopy() {
+        Tensor[] ps = params();
+        Tensor w = ps[0];
+        LOSSES.get(0).apply(ps).backward();
+        Tensor held = w.grad();
+        double[] values = held.toArray();
+        InPlace.updateGrad("test", w, (from, to, out, in) -> {
+            for (int i = from; i < to; i++) {
+                out[0][i] = -out[0][i];
+            }
+        });
+        assertArrayEquals(values, held.toArray(), 0.0, "the held gradient never changes");
+        assertNotSame(held, w.grad);
+        for (int i = 0; i < values.length; i++) {
+            assertEquals(-values[i], w.grad.data[i], 0.0);
+        }
+        double[] copy = w.grad.data;
+        sgd(w);
+        w.zeroGrad();
+        LOSSES.get(0).apply(ps).backward();
+        assertSame(copy, w.grad.data, "the copy is private, so backward reuses it");
+    }
+
+    @Test
+    void gradientUpdatesRefuseGraphsAndMissingGradients() {
+        Tensor x = Tensor.fromArray(new double[] {1, 2}).requiresGrad();
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> InPlace.readGrad("clip", x, (from, to, out, in) -> {}));
+        assertTrue(e.getMessage().startsWith("clip: ") && e.getMessage().contains("no gradient"), e.getMessage());
+        x.mul(x).sum().backward(Tensor.scalar(1), true, true); // createGraph: the gradient carries a graph
+        assertTrue(x.grad.needsGrad(), "d(x^2)/dx = 2x depends on x");
+        e = assertThrows(IllegalStateException.class, () -> InPlace.updateGrad("clip", x, (from, to, out, in) -> {}));
+        assertTrue(e.getMessage().contains("carries a graph"), e.getMessage());
+    }
 }
