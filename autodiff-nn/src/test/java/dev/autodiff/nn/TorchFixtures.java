@@ -7,14 +7,19 @@ import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.Map;
 
-/** Reads the reference values PyTorch wrote (autodiff-nn/fixtures/generate.py). */
+/** Reads the reference values PyTorch wrote (autodiff-nn/fixtures/generate.py, and the other generators there). */
 final class TorchFixtures {
     private final Map<String, Tensor> arrays = new HashMap<>();
 
     TorchFixtures() {
-        try (InputStream in = TorchFixtures.class.getResourceAsStream("/fixtures/torch_reference.txt")) {
+        this("torch_reference.txt");
+    }
+
+    /** The arrays of another generator's file under fixtures/ (such as torch_optim.txt, by generate_optim.py). */
+    TorchFixtures(String file) {
+        try (InputStream in = TorchFixtures.class.getResourceAsStream("/fixtures/" + file)) {
             if (in == null) {
-                throw new IllegalStateException("fixtures/torch_reference.txt is missing from the test resources");
+                throw new IllegalStateException("fixtures/" + file + " is missing from the test resources");
             }
             for (String line : new String(in.readAllBytes(), StandardCharsets.UTF_8).split("\n")) {
                 if (line.isBlank() || line.startsWith("#")) {
