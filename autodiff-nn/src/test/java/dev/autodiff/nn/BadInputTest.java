@@ -215,7 +215,7 @@ class BadInputTest {
         iae("Adadelta, negative learning rate", "Adadelta:", () -> new Adadelta(params(), -1));
         iae("Adadelta, no parameters", "Adadelta:", () -> new Adadelta(List.of()));
         iae("clipGradNorm, NaN maxNorm", "clipGradNorm:", () -> Clipping.clipGradNorm(params(), NAN));
-        // ---- issue 17: NAdam, RAdam, Lamb, weight decay of RmsProp and Adagrad
+        // ---- issue 17: NAdam, RAdam, Lamb, weight decay of RmsProp and Adagrad, clipping by value and other norms
         iae("NAdam, beta1 = 1", "NAdam:", () -> new NAdam(params(), 0.1, 1, 0.999, 1e-8, 0, 4e-3));
         iae("NAdam, NaN eps", "NAdam:", () -> new NAdam(params(), 0.1, 0.9, 0.999, NAN, 0, 4e-3));
         iae("NAdam, negative weight decay", "NAdam:", () -> new NAdam(params(), 0.1, 0.9, 0.999, 1e-8, -0.1, 4e-3));
@@ -235,6 +235,13 @@ class BadInputTest {
         iae("Lamb, no parameters", "Lamb:", () -> new Lamb(List.of(), 0.1));
         iae("RmsProp, negative weight decay", "RmsProp:", () -> new RmsProp(params(), 0.1, 0.99, 1e-8, -0.1));
         iae("Adagrad, NaN weight decay", "Adagrad:", () -> new Adagrad(params(), 0.1, 1e-10, NAN));
+        iae("clipGradNorm, normType 0", "clipGradNorm:", () -> Clipping.clipGradNorm(params(), 1, 0));
+        iae("clipGradNorm, negative infinite normType", "clipGradNorm:", () -> Clipping.clipGradNorm(params(), 1, -INF));
+        iae("clipGradNorm, NaN normType", "clipGradNorm:", () -> Clipping.clipGradNorm(params(), 1, NAN));
+        iae("clipGradValue, negative clipValue", "clipGradValue:", () -> Clipping.clipGradValue(params(), -0.5));
+        iae("clipGradValue, NaN clipValue", "clipGradValue:", () -> Clipping.clipGradValue(params(), NAN));
+        npe("clipGradValue(null)", "clipGradValue:", () -> Clipping.clipGradValue(null, 1));
+        npe("clipGradValue(a null parameter)", "clipGradValue:", () -> Clipping.clipGradValue(Arrays.asList((Tensor) null), 1));
         npe("NAdam(null)", "NAdam:", () -> new NAdam(null));
         npe("RAdam(a null parameter)", "RAdam:", () -> new RAdam(Arrays.asList(Tensor.ones(1).requiresGrad(), null)));
         npe("Lamb(null)", "Lamb:", () -> new Lamb(null, 0.1));

@@ -2,12 +2,14 @@ package dev.autodiff.nn;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.autodiff.Tensor;
 import dev.autodiff.nn.optim.Adadelta;
 import dev.autodiff.nn.optim.Adagrad;
 import dev.autodiff.nn.optim.Adam;
+import dev.autodiff.nn.optim.Clipping;
 import dev.autodiff.nn.optim.Lamb;
 import dev.autodiff.nn.optim.NAdam;
 import dev.autodiff.nn.optim.Optimizer;
@@ -25,7 +27,7 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * The optimisers' parameters and state after ten steps on three tensors equal PyTorch 1.13's
+ * The optimisers' parameters and state after ten steps on three tensors, and gradient clipping, equal PyTorch 1.13's
  * (float64) to 1e-12 relative, on the fixtures of autodiff-nn/fixtures/generate_optim.py; LAMB, which PyTorch lacks,
  * equals that script's NumPy transcription of the paper's algorithm. The tensors: a weight W, a bias b that starts
  * at 0 and a tensor q whose gradient is exactly 0 (LAMB's two zero-norm cases), in
@@ -129,6 +131,45 @@ class TorchOptimReferenceTest {
             most = Math.max(most, Math.abs(buggy[k] - w.toArray()[k]));
         }
         assertTrue(most > 1e-5, "1.13's default path differs by " + most);
+    }
+
+    static Stream<Arguments> normTypes() {
+        return Stream.of(Arguments.of("2", 2.0), Arguments.of("inf", Double.POSITIVE_INFINITY), Arguments.of("1", 1.0),
+                Arguments.of("3", 3.0), Arguments.of("0.5", 0.5));
+    }
+
+    /** clip_grad_norm_ with a maxNorm that clips (0.5) and one that does not (1000); a third tensor has no gradient. */
+    @ParameterizedTest(name = "normType {0}")
+    @MethodSource("normTypes")
+    void clipGradNormIsPyTorchs(String tag, double normType) {
+        for (String maxNorm : new String[] {"0.5", "1000.0"}) {
+            String key = "clip.norm." + tag + "." + maxNorm;
+            List<Tensor> ps = clipParams();
+            double total = normType == 2 ? Clipping.clipGradNorm(ps, Double.parseDouble(maxNorm))
+                    : Clipping.clipGradNorm(ps, Double.parseDouble(maxNorm), normType);
+            assertEquals(F.get(key + ".total").item(), total, 1e-12 * total, key + " total");
+            relative(F.get(key + ".gA"), ps.get(0).grad(), key + " gA");
+            relative(F.get(key + ".gB"), ps.get(1).grad(), key + " gB");
+            assertNull(ps.get(2).grad(), key + ": a parameter without a gradient still has none");
+        }
+    }
+
+    @Test
+    void clipGradValueIsPyTorchs() {
+        List<Tensor> ps = clipParams();
+        Clipping.clipGradValue(ps, 0.3);
+        assertArrayEquals(F.get("clip.value.0.3.gA").toArray(), ps.get(0).grad().toArray(), 0.0, "gA");
+        assertArrayEquals(F.get("clip.value.0.3.gB").toArray(), ps.get(1).grad().toArray(), 0.0, "gB");
+        assertNull(ps.get(2).grad());
+    }
+
+    private static List<Tensor> clipParams() {
+        Tensor a = Tensor.zeros(3, 4).requiresGrad();
+        Tensor b = Tensor.zeros(5).requiresGrad();
+        Tensor none = Tensor.zeros(2).requiresGrad();
+        a.setGrad(F.get("clip.gA"));
+        b.setGrad(F.get("clip.gB"));
+        return List.of(a, b, none);
     }
 
     private static void relative(Tensor expected, Tensor actual, String what) {
