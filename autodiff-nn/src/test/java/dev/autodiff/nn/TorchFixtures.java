@@ -7,7 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.Map;
 
-/** Reads the reference values PyTorch wrote (autodiff-nn/fixtures/generate.py). */
+/** Reads the reference values PyTorch wrote (autodiff-nn/fixtures/generate.py, and the other generators there). */
 final class TorchFixtures {
     private final Map<String, Tensor> arrays = new HashMap<>();
 
@@ -15,7 +15,7 @@ final class TorchFixtures {
         this("torch_reference.txt");
     }
 
-    /** The arrays of another generator's file under fixtures/ (same format). */
+    /** The arrays of another generator's file under fixtures/ (such as torch_optim.txt, by generate_optim.py). */
     TorchFixtures(String file) {
         try (InputStream in = TorchFixtures.class.getResourceAsStream("/fixtures/" + file)) {
             if (in == null) {

@@ -8,7 +8,10 @@ import dev.autodiff.Tensor;
 import dev.autodiff.nn.optim.Adadelta;
 import dev.autodiff.nn.optim.Adagrad;
 import dev.autodiff.nn.optim.Adam;
+import dev.autodiff.nn.optim.Lamb;
+import dev.autodiff.nn.optim.NAdam;
 import dev.autodiff.nn.optim.Optimizer;
+import dev.autodiff.nn.optim.RAdam;
 import dev.autodiff.nn.optim.RmsProp;
 import dev.autodiff.nn.optim.Schedules;
 import dev.autodiff.nn.optim.Sgd;
@@ -120,8 +123,21 @@ class TorchReferenceTest {
                 Arguments.of("rmsprop", (Function<List<Tensor>, Optimizer>) ps -> new RmsProp(ps, 0.01)),
                 Arguments.of("adagrad", (Function<List<Tensor>, Optimizer>) ps -> new Adagrad(ps, 0.1)),
                 Arguments.of("adadelta", (Function<List<Tensor>, Optimizer>) Adadelta::new),
-                Arguments.of("adadeltaWd", (Function<List<Tensor>, Optimizer>) ps -> new Adadelta(ps, 0.5, 0.8, 1e-3, 0.1)));
+                Arguments.of("adadeltaWd", (Function<List<Tensor>, Optimizer>) ps -> new Adadelta(ps, 0.5, 0.8, 1e-3, 0.1)),
+                // issue 17, fixtures in torch_optim.txt (generate_optim.py): weight decay where it was missing, NAdam, RAdam, LAMB
+                Arguments.of("sgdWd", (Function<List<Tensor>, Optimizer>) ps -> new Sgd(ps, 0.1, 0, false, 0.05)),
+                Arguments.of("rmspropWd", (Function<List<Tensor>, Optimizer>) ps -> new RmsProp(ps, 0.01, 0.99, 1e-8, 0.05)),
+                Arguments.of("adagradWd", (Function<List<Tensor>, Optimizer>) ps -> new Adagrad(ps, 0.1, 1e-10, 0.05)),
+                Arguments.of("nadam", (Function<List<Tensor>, Optimizer>) ps -> new NAdam(ps, 0.01)),
+                Arguments.of("nadamWd", (Function<List<Tensor>, Optimizer>) ps -> new NAdam(ps, 0.01, 0.9, 0.999, 1e-8, 0.05, 0.01)),
+                Arguments.of("radam", (Function<List<Tensor>, Optimizer>) ps -> new RAdam(ps, 0.01)),
+                Arguments.of("radamWd", (Function<List<Tensor>, Optimizer>) ps -> new RAdam(ps, 0.01, 0.9, 0.999, 1e-8, 0.05)),
+                Arguments.of("lamb", (Function<List<Tensor>, Optimizer>) ps -> new Lamb(ps, 0.01)),
+                Arguments.of("lambNoWd", (Function<List<Tensor>, Optimizer>) ps -> new Lamb(ps, 0.01, 0.9, 0.999, 1e-6, 0, true)));
     }
+
+    /** The fixtures of generate_optim.py, for the optimizers above that torch_reference.txt does not have. */
+    private static final TorchFixtures OPTIM = new TorchFixtures("torch_optim.txt");
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("optimizers")
@@ -135,7 +151,7 @@ class TorchReferenceTest {
             p.mul(c).tanh().sum().add(d.mul(p).mul(p).sum().mul(0.5)).backward();
             opt.step();
         }
-        close(F.get("opt." + name + ".p5"), p, name);
+        close((F.has("opt." + name + ".p5") ? F : OPTIM).get("opt." + name + ".p5"), p, name);
     }
 
     /**

@@ -2,45 +2,105 @@ package dev.autodiff.nn.optim;
 
 import dev.autodiff.Tensor;
 import java.util.Collection;
+import java.util.Objects;
 
-/** Gradient clipping. */
+/**
+ * Gradient clipping, as torch.nn.utils: by the joint norm of all gradients ({@link #clipGradNorm}) or by value
+ * ({@link #clipGradValue}). Parameters without a gradient are skipped. The clipped gradients replace the old ones
+ * (setGrad), never scale them in place: gradients may share storage (add hands both inputs the same tensor). Both read
+ * the gradients through {@link Tensor#grad()}, which hands their buffers out, so the next backward allocates new ones
+ * instead of reusing them (keeping the reuse needs a core entry point that reads and rewrites a gradient in place
+ * without counting as an update of the parameter; InPlace.step would bump the parameter's version).
+ */
 public final class Clipping {
     private Clipping() {}
 
-    /**
-     * Scales all gradients by maxNorm / (total + 1e-6) when their joint L2 norm exceeds maxNorm, as
-     * torch.nn.utils.clip_grad_norm_; returns the norm before clipping. maxNorm = infinity never clips. A NaN
-     * norm is returned and the gradients are left as they are (PyTorch multiplies them all by NaN).
-     */
+    /** {@link #clipGradNorm(Collection, double, double)} with the L2 norm, PyTorch's default. */
     public static double clipGradNorm(Collection<Tensor> params, double maxNorm) {
-        java.util.Objects.requireNonNull(params, "clipGradNorm: params is null");
+        return clipGradNorm(params, maxNorm, 2);
+    }
+
+    /**
+     * Scales all gradients by maxNorm / (total + 1e-6) when their joint norm {@code total} exceeds maxNorm, as
+     * torch.nn.utils.clip_grad_norm_; returns the norm before clipping. The norm is over all gradients' elements
+     * together: (sum |g|^p)^(1/p) for {@code normType} p > 0 (2 by default, 1, or any other), max |g| for p =
+     * infinity. maxNorm = infinity never clips. A NaN norm is returned and the gradients are left as they are
+     * (PyTorch multiplies them all by NaN); an infinite one scales them all by 0 (the infinite ones become NaN), as
+     * PyTorch. With no gradient at all the norm is 0.
+     */
+    public static double clipGradNorm(Collection<Tensor> params, double maxNorm, double normType) {
+        checkParams("clipGradNorm", params);
         if (!(maxNorm > 0)) {
             throw new IllegalArgumentException("clipGradNorm: maxNorm must be > 0, got " + maxNorm);
         }
-        int i = 0;
-        for (Tensor p : params) {
-            if (p == null) {
-                throw new NullPointerException("clipGradNorm: parameter " + i + " is null");
-            }
-            i++;
+        if (!(normType > 0)) {
+            throw new IllegalArgumentException("clipGradNorm: normType must be > 0 (2 for L2, 1, Infinity for the max),"
+                    + " got " + normType);
         }
-        double sq = 0;
-        for (Tensor p : params) {
-            if (p.grad() != null) {
-                for (double g : p.grad().toArray()) {
-                    sq += g * g;
+        double total = normType == Double.POSITIVE_INFINITY ? 0 : sumOfPowers(params, normType);
+        if (normType == Double.POSITIVE_INFINITY) {
+            for (Tensor p : params) {
+                if (p.hasGrad()) {
+                    for (double g : p.grad().toArray()) {
+                        total = Math.max(total, Math.abs(g)); // Math.max propagates NaN, as torch's max
+                    }
                 }
             }
+        } else {
+            total = normType == 2 ? Math.sqrt(total) : normType == 1 ? total : Math.pow(total, 1 / normType);
         }
-        double total = Math.sqrt(sq);
         double scale = maxNorm / (total + 1e-6);
         if (scale < 1) {
             for (Tensor p : params) {
-                if (p.grad() != null) {
-                    p.setGrad(p.grad().mul(scale)); // replace, never scale in place: gradients may share storage
+                if (p.hasGrad()) {
+                    p.setGrad(p.grad().mul(scale));
                 }
             }
         }
         return total;
+    }
+
+    /** sum |g|^p over every gradient's elements; g g for p = 2 and |g| for p = 1, without pow. */
+    private static double sumOfPowers(Collection<Tensor> params, double p) {
+        double s = 0;
+        for (Tensor t : params) {
+            if (t.hasGrad()) {
+                for (double g : t.grad().toArray()) {
+                    s += p == 2 ? g * g : p == 1 ? Math.abs(g) : Math.pow(Math.abs(g), p);
+                }
+            }
+        }
+        return s;
+    }
+
+    /**
+     * Limits every gradient element to [-clipValue, clipValue], as torch.nn.utils.clip_grad_value_ (NaN stays NaN).
+     * clipValue = 0 zeroes the gradients; infinity leaves them as they are.
+     */
+    public static void clipGradValue(Collection<Tensor> params, double clipValue) {
+        checkParams("clipGradValue", params);
+        if (!(clipValue >= 0)) {
+            throw new IllegalArgumentException("clipGradValue: clipValue must be >= 0 (gradients are limited to "
+                    + "[-clipValue, clipValue]), got " + clipValue);
+        }
+        if (clipValue == Double.POSITIVE_INFINITY) {
+            return;
+        }
+        for (Tensor p : params) {
+            if (p.hasGrad()) {
+                p.setGrad(p.grad().clamp(-clipValue, clipValue));
+            }
+        }
+    }
+
+    private static void checkParams(String op, Collection<Tensor> params) {
+        Objects.requireNonNull(params, op + ": params is null");
+        int i = 0;
+        for (Tensor p : params) {
+            if (p == null) {
+                throw new NullPointerException(op + ": parameter " + i + " is null");
+            }
+            i++;
+        }
     }
 }

@@ -180,9 +180,11 @@ public abstract class Optimizer {
                     throw new IllegalArgumentException(op + ": state '" + key + "' must be a 0-dim whole number >= 1 "
                             + "(parameter " + i + "'s own step count), got " + value);
                 }
-            } else if (!Arrays.equals(value.shape(), params.get(i).shape())) {
+            } else if (!Arrays.equals(value.shape(), slotShape(slot, i))) {
+                int[] want = slotShape(slot, i);
                 throw new IllegalArgumentException(op + ": state '" + key + "' has shape " + Arrays.toString(value.shape())
-                        + " but parameter " + i + " has shape " + Arrays.toString(params.get(i).shape()));
+                        + " but " + (Arrays.equals(want, params.get(i).shape()) ? "parameter " + i + " has shape "
+                        : slot + " of parameter " + i + " has shape ") + Arrays.toString(want));
             }
             if (value.isDual()) {
                 throw new IllegalArgumentException(op + ": state '" + key + "' is a dual number (inside jvp); pass its value");
@@ -233,6 +235,14 @@ public abstract class Optimizer {
             }
         }
         steps = stepCount;
+    }
+
+    /**
+     * The shape of parameter i's entry in {@code slot}, which {@link #loadState} requires: the parameter's own, unless
+     * the optimizer keeps one number per parameter there (NAdam's mu_product, a 0-dim tensor as in PyTorch).
+     */
+    protected int[] slotShape(String slot, int i) {
+        return params.get(i).shape();
     }
 
     /** A per-parameter state slot, zero-initialised on first use. */

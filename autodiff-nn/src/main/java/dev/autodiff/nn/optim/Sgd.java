@@ -7,8 +7,9 @@ import java.util.Collection;
 import java.util.List;
 
 /**
- * SGD as torch.optim.SGD: g = grad + wd p; with momentum mu, b = g on the first step and b = mu b + g
- * after; the step uses g + mu b (Nesterov) or b; p = p - lr * step.
+ * SGD as torch.optim.SGD: g = grad + wd p (L2: PyTorch's weight_decay, which has no decoupled form for SGD); with
+ * momentum mu, b = g on the first step and b = mu b + g after; the step uses g + mu b (Nesterov) or b;
+ * p = p - lr * step.
  */
 public final class Sgd extends Optimizer {
     private final double momentum;

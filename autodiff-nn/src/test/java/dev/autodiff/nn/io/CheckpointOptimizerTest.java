@@ -13,6 +13,7 @@ import dev.autodiff.nn.Module;
 import dev.autodiff.nn.Sequential;
 import dev.autodiff.nn.optim.Adadelta;
 import dev.autodiff.nn.optim.Adam;
+import dev.autodiff.nn.optim.NAdam;
 import dev.autodiff.nn.optim.Optimizer;
 import dev.autodiff.nn.optim.Sgd;
 import java.io.IOException;
@@ -109,6 +110,33 @@ class CheckpointOptimizerTest {
         assertEquals(4, optB.stepCount());
         assertEquals(straight, train(b, optB, 4, null), 0.0);
         assertSameParameters(a, b, "after resuming");
+    }
+
+    /**
+     * NAdam's mu_product is one number per parameter (a 0-dim tensor, as PyTorch's): it goes through a file, and a
+     * load refuses one of the parameter's shape.
+     */
+    @Test
+    void nadamResumesFromACheckpointWithItsScalarSlot() throws IOException {
+        Sequential a = model(1);
+        NAdam optA = new NAdam(a.parameters().values(), 0.01, 0.9, 0.999, 1e-8, 0.05, 0.01);
+        train(a, optA, 4, null);
+        assertEquals(0, optA.state().get("mu_product.2").rank(), optA.state().keySet().toString());
+        Path ckpt = dir.resolve("nadam.safetensors");
+        Checkpoints.save(ckpt, a, optA);
+        double straight = train(a, optA, 4, null);
+
+        Sequential b = model(42);
+        NAdam optB = new NAdam(b.parameters().values(), 0.01, 0.9, 0.999, 1e-8, 0.05, 0.01);
+        Checkpoints.load(ckpt, b, optB);
+        assertEquals(straight, train(b, optB, 4, null), 0.0);
+        assertSameParameters(a, b, "after resuming");
+
+        Map<String, Tensor> bad = new LinkedHashMap<>(optB.state());
+        bad.put("mu_product.1", Tensor.ones(5));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> optB.loadState(bad, optB.stepCount()));
+        assertTrue(e.getMessage().contains("state 'mu_product.1' has shape [5] but mu_product of parameter 1 has shape []"),
+                e.getMessage());
     }
 
     // ------------------------------------------------------------------------------------------- optimizer state

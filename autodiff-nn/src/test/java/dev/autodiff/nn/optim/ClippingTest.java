@@ -1,0 +1,93 @@
+package dev.autodiff.nn.optim;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.autodiff.Tensor;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** Clipping by value and by the norms other than L2, on hand-computed cases (PyTorch's values: TorchOptimReferenceTest). */
+class ClippingTest {
+    /** Gradients (3, -4) and (12), and a parameter without one. */
+    private static List<Tensor> params() {
+        Tensor a = Tensor.zeros(2).requiresGrad();
+        Tensor b = Tensor.zeros(1).requiresGrad();
+        a.setGrad(Tensor.fromArray(new double[] {3, -4}));
+        b.setGrad(Tensor.fromArray(new double[] {12}));
+        return List.of(a, b, Tensor.zeros(3).requiresGrad());
+    }
+
+    @Test
+    void theMaxNormIsTheLargestMagnitudeAndTheOneNormTheirSum() {
+        List<Tensor> ps = params();
+        assertEquals(12, Clipping.clipGradNorm(ps, 6, Double.POSITIVE_INFINITY), 0.0);
+        double s = 6 / (12 + 1e-6);
+        assertArrayEquals(new double[] {3 * s, -4 * s}, ps.get(0).grad().toArray(), 1e-15);
+        assertArrayEquals(new double[] {12 * s}, ps.get(1).grad().toArray(), 1e-15);
+        assertNull(ps.get(2).grad());
+
+        List<Tensor> qs = params();
+        assertEquals(19, Clipping.clipGradNorm(qs, 100, 1), 0.0);
+        assertArrayEquals(new double[] {3, -4}, qs.get(0).grad().toArray(), 0.0, "under maxNorm: not clipped");
+        // (3^3 + 4^3 + 12^3)^(1/3) = 1819^(1/3)
+        assertEquals(Math.cbrt(1819), Clipping.clipGradNorm(params(), 100, 3), 1e-13);
+        assertEquals(13, Clipping.clipGradNorm(params(), 100), 1e-15);
+    }
+
+    @Test
+    void withNoGradientTheNormIsZero() {
+        assertEquals(0, Clipping.clipGradNorm(List.of(Tensor.zeros(2).requiresGrad()), 1, 3), 0.0);
+        assertEquals(0, Clipping.clipGradNorm(List.of(), 1, Double.POSITIVE_INFINITY), 0.0);
+    }
+
+    /** An infinite max norm scales every gradient by 0, as PyTorch (the infinite element becomes NaN); NaN leaves them. */
+    @Test
+    void nonFiniteNorms() {
+        Tensor a = Tensor.zeros(2).requiresGrad();
+        a.setGrad(Tensor.fromArray(new double[] {Double.NEGATIVE_INFINITY, 2}));
+        assertEquals(Double.POSITIVE_INFINITY, Clipping.clipGradNorm(List.of(a), 1, Double.POSITIVE_INFINITY));
+        assertTrue(Double.isNaN(a.grad().get(0)));
+        assertEquals(0, a.grad().get(1), 0.0);
+        Tensor b = Tensor.zeros(2).requiresGrad();
+        Tensor nan = Tensor.fromArray(new double[] {Double.NaN, 2});
+        b.setGrad(nan);
+        assertTrue(Double.isNaN(Clipping.clipGradNorm(List.of(b), 1, Double.POSITIVE_INFINITY)));
+        assertSame(nan, b.grad());
+    }
+
+    @Test
+    void clipGradValueLimitsEachElementAndKeepsNaN() {
+        List<Tensor> ps = params();
+        ps.get(0).setGrad(Tensor.fromArray(new double[] {Double.NaN, -4}));
+        Clipping.clipGradValue(ps, 3.5);
+        assertArrayEquals(new double[] {Double.NaN, -3.5}, ps.get(0).grad().toArray(), 0.0);
+        assertArrayEquals(new double[] {3.5}, ps.get(1).grad().toArray(), 0.0);
+        assertNull(ps.get(2).grad());
+        List<Tensor> zero = params();
+        Clipping.clipGradValue(zero, 0);
+        assertArrayEquals(new double[] {0, 0}, zero.get(0).grad().toArray(), 0.0);
+        List<Tensor> inf = params();
+        Tensor before = inf.get(1).grad();
+        Clipping.clipGradValue(inf, Double.POSITIVE_INFINITY);
+        assertSame(before, inf.get(1).grad(), "an infinite clip value leaves the gradients as they are");
+    }
+
+    /** add hands both inputs the same gradient tensor: clipping replaces each, so neither is clipped twice. */
+    @Test
+    void clipGradValueOfSharedGradientsLeavesTheSharedTensor() {
+        Tensor a = Tensor.fromArray(new double[] {1, 2}).requiresGrad();
+        Tensor b = Tensor.fromArray(new double[] {3, 4}).requiresGrad();
+        Tensor seed = Tensor.fromArray(new double[] {0.5, -0.25});
+        a.add(b).backward(seed);
+        Tensor shared = a.grad();
+        Clipping.clipGradValue(List.of(a, b), 0.3);
+        assertArrayEquals(new double[] {0.3, -0.25}, a.grad().toArray(), 0.0);
+        assertArrayEquals(new double[] {0.3, -0.25}, b.grad().toArray(), 0.0);
+        assertArrayEquals(new double[] {0.5, -0.25}, shared.toArray(), 0.0);
+        assertArrayEquals(new double[] {0.5, -0.25}, seed.toArray(), 0.0);
+    }
+}
