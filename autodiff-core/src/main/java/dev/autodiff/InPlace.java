@@ -104,6 +104,15 @@ public final class InPlace {
         Elementwise.forRanges(out[0].length, (from, to) -> kernel.run(from, to, out, new double[0][]));
     }
 
+    /**
+     * Whether the gradient accumulated in {@code param} carries a graph (backward with createGraph), without
+     * handing it out; false without a gradient. Such a gradient is changed with {@code setGrad(grad().mul(...))}.
+     */
+    public static boolean gradCarriesGraph(Tensor param) {
+        Tensor.nonNull(param, "InPlace.gradCarriesGraph", "param");
+        return param.grad != null && (param.grad.needsGrad() || param.grad.dual != null);
+    }
+
     private static Tensor gradOf(String op, Tensor param, Kernel kernel) {
         Tensor.nonNull(op, "InPlace.grad", "op");
         Tensor.nonNull(param, op, "the parameter");

@@ -1,16 +1,18 @@
 package dev.autodiff.nn.optim;
 
+import dev.autodiff.InPlace;
 import dev.autodiff.Tensor;
 import java.util.Collection;
 import java.util.Objects;
 
 /**
  * Gradient clipping, as torch.nn.utils: by the joint norm of all gradients ({@link #clipGradNorm}) or by value
- * ({@link #clipGradValue}). Parameters without a gradient are skipped. The clipped gradients replace the old ones
- * (setGrad), never scale them in place: gradients may share storage (add hands both inputs the same tensor). Both read
- * the gradients through {@link Tensor#grad()}, which hands their buffers out, so the next backward allocates new ones
- * instead of reusing them (keeping the reuse needs a core entry point that reads and rewrites a gradient in place
- * without counting as an update of the parameter; InPlace.step would bump the parameter's version).
+ * ({@link #clipGradValue}). Parameters without a gradient are skipped. The gradients are read and rewritten through
+ * {@link InPlace#readGrad} and {@link InPlace#updateGrad}: in place while a gradient's buffer is private to its
+ * parameter (so the next backward reuses it, as after an optimizer step), into a copy when someone holds the gradient
+ * tensor or it is shared (add hands both inputs the same tensor), which then never changes. The parameters' versions
+ * are untouched. A gradient that carries a graph (backward with createGraph) is replaced by an op on it instead, so
+ * clipping stays differentiable.
  */
 public final class Clipping {
     private Clipping() {}
@@ -39,21 +41,32 @@ public final class Clipping {
         }
         double total = normType == Double.POSITIVE_INFINITY ? 0 : sumOfPowers(params, normType);
         if (normType == Double.POSITIVE_INFINITY) {
+            double[] max = {0};
             for (Tensor p : params) {
                 if (p.hasGrad()) {
-                    for (double g : p.grad().toArray()) {
-                        total = Math.max(total, Math.abs(g)); // Math.max propagates NaN, as torch's max
-                    }
+                    InPlace.readGrad("clipGradNorm", p, (from, to, out, in) -> {
+                        for (int i = from; i < to; i++) {
+                            max[0] = Math.max(max[0], Math.abs(in[0][i])); // Math.max propagates NaN, as torch's max
+                        }
+                    });
                 }
             }
+            total = max[0];
         } else {
             total = normType == 2 ? Math.sqrt(total) : normType == 1 ? total : Math.pow(total, 1 / normType);
         }
         double scale = maxNorm / (total + 1e-6);
         if (scale < 1) {
             for (Tensor p : params) {
-                if (p.hasGrad()) {
+                if (InPlace.gradCarriesGraph(p)) {
                     p.setGrad(p.grad().mul(scale));
+                } else if (p.hasGrad()) {
+                    InPlace.updateGrad("clipGradNorm", p, (from, to, out, in) -> {
+                        double[] g = out[0];
+                        for (int i = from; i < to; i++) {
+                            g[i] *= scale;
+                        }
+                    });
                 }
             }
         }
@@ -62,15 +75,18 @@ public final class Clipping {
 
     /** sum |g|^p over every gradient's elements; g g for p = 2 and |g| for p = 1, without pow. */
     private static double sumOfPowers(Collection<Tensor> params, double p) {
-        double s = 0;
+        double[] s = {0};
         for (Tensor t : params) {
             if (t.hasGrad()) {
-                for (double g : t.grad().toArray()) {
-                    s += p == 2 ? g * g : p == 1 ? Math.abs(g) : Math.pow(Math.abs(g), p);
-                }
+                InPlace.readGrad("clipGradNorm", t, (from, to, out, in) -> {
+                    for (int i = from; i < to; i++) { // one pass in element order, on this thread
+                        double g = in[0][i];
+                        s[0] += p == 2 ? g * g : p == 1 ? Math.abs(g) : Math.pow(Math.abs(g), p);
+                    }
+                });
             }
         }
-        return s;
+        return s[0];
     }
 
     /**
@@ -87,8 +103,15 @@ public final class Clipping {
             return;
         }
         for (Tensor p : params) {
-            if (p.hasGrad()) {
+            if (InPlace.gradCarriesGraph(p)) {
                 p.setGrad(p.grad().clamp(-clipValue, clipValue));
+            } else if (p.hasGrad()) {
+                InPlace.updateGrad("clipGradValue", p, (from, to, out, in) -> {
+                    double[] g = out[0];
+                    for (int i = from; i < to; i++) {
+                        g[i] = g[i] < -clipValue ? -clipValue : g[i] > clipValue ? clipValue : g[i]; // NaN stays NaN
+                    }
+                });
             }
         }
     }
