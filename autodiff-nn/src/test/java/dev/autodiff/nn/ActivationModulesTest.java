@@ -158,4 +158,19 @@ class ActivationModulesTest {
         assertArrayEquals(new int[] {3, 2}, Activations.glu(x, -1).shape()); // x: seed 4, shape (3, 4)
         assertArrayEquals(new int[] {3, 3, 4}, Activations.glu(Tensor.zeros(3, 6, 4), 1).shape());
     }
+
+    @Test
+    void everyNewActivationKeepsAnyShape() {
+        List<UnaryOperator<Tensor>> fs = List.of(Activations::hardSwish, Activations::mish, Activations::silu,
+                Activations::logSigmoid, Activations::softsign, v -> Activations.celu(v, 2), v -> Activations.rrelu(v, 0.1, 0.2),
+                v -> Activations.rrelu(v, Tensor.scalar(0.3)), v -> Activations.noisyRelu(v, Tensor.scalar(0.5)),
+                v -> new RRelu(1).forward(v), v -> new NoisyRelu(1).forward(v));
+        for (int[] shape : new int[][] {{}, {0}, {0, 3}, {2, 1, 3}}) {
+            for (UnaryOperator<Tensor> f : fs) {
+                assertArrayEquals(shape, f.apply(Tensor.ones(shape)).shape(), "shape " + Arrays.toString(shape));
+            }
+        }
+        assertArrayEquals(new int[] {0, 3}, Activations.glu(Tensor.zeros(0, 6), 1).shape());
+        assertArrayEquals(new int[] {0, 6}, Activations.glu(Tensor.zeros(0, 6), 0).shape(), "an empty axis halves to empty");
+    }
 }
