@@ -268,4 +268,202 @@ public final class Activations {
     public static Module logSoftmax(int axis) {
         return new Lambda("LogSoftmax(" + axis + ")", x -> logSoftmax(x, axis));
     }
+
+    // ---- issue 17: RReLU, the noisy ReLU, hardSwish, mish, silu, logSigmoid, softsign, celu, glu ------------
+
+    /** RReLU's default bounds on the random negative slope, as PyTorch's (1/8 and 1/3). */
+    public static final double RRELU_LOWER = 1.0 / 8;
+    public static final double RRELU_UPPER = 1.0 / 3;
+
+    private static final Tensor ONE = Tensor.scalar(1.0);
+
+    /**
+     * RReLU in evaluation (PyTorch's F.rrelu with training False): x for x > 0 and the mean slope
+     * (lower + upper) / 2 times x otherwise, that is {@code leakyRelu(x, (lower + upper) / 2)}; derivative the
+     * mean slope at the kink x = 0, second derivative 0. {@link RRelu} draws the slopes while training.
+     */
+    public static Tensor rrelu(Tensor x, double lower, double upper) {
+        nonNull(x, "rrelu");
+        rreluBounds("rrelu", lower, upper);
+        return leakyRelu(x, (lower + upper) / 2);
+    }
+
+    /**
+     * RReLU while training, with its slopes given (PyTorch's rrelu_with_noise, whose noise holds them): x for
+     * x > 0 and {@code slopes * x} otherwise, the slopes broadcasting to x's shape; {@link RRelu} draws them from
+     * U(lower, upper). Derivative the element's slope at the kink x = 0 (PyTorch takes x &lt;= 0 as negative),
+     * second derivative 0; a slope tensor that needs grad gets x where x &lt;= 0, 0 elsewhere.
+     */
+    public static Tensor rrelu(Tensor x, Tensor slopes) {
+        nonNull(x, "rrelu");
+        Objects.requireNonNull(slopes, "rrelu: slopes is null");
+        if (!broadcastsTo(slopes.shape(), x.shape())) {
+            throw new IllegalArgumentException("rrelu: slopes of shape " + java.util.Arrays.toString(slopes.shape())
+                    + " do not broadcast to the input's shape " + java.util.Arrays.toString(x.shape()));
+        }
+        Tensor positive = x.gt(0.0);
+        return Tensor.where(positive, x, nonPositivePart(x, positive).mul(slopes));
+    }
+
+    static void rreluBounds(String who, double lower, double upper) {
+        finite(who, "lower", lower);
+        finite(who, "upper", upper);
+        if (lower > upper) {
+            throw new IllegalArgumentException(who + ": need lower <= upper, got lower " + lower + ", upper " + upper);
+        }
+    }
+
+    /**
+     * The lecture's noisy ReLU max(0, x + N(0, sigma(x))) (SJTU notes, after Nair and Hinton 2010), with the noise
+     * given as standard normal samples ({@code noise}, broadcasting to x's shape; {@link NoisyRelu} draws them):
+     * relu(x + sqrt(sigmoid(x)) noise). sigma(x) is the noise's variance and, as in Nair and Hinton, the logistic
+     * sigmoid: a noisy ReLU stands for the sum of many binary units with shifted biases, whose variance is
+     * sigmoid(x). The standard deviation is computed as exp(logSigmoid(x) / 2), whose derivative
+     * sqrt(sigmoid(x)) sigmoid(-x) / 2 is finite at any x (sqrt's at sigmoid(x) = 0, x below about -745, is not).
+     * The derivative is that of the function computed for the given noise (the path through the standard
+     * deviation included, as autograd gives it for the same formula); at the kink x + sd noise = 0 it is 0, as relu's.
+     */
+    public static Tensor noisyRelu(Tensor x, Tensor noise) {
+        nonNull(x, "noisyRelu");
+        Objects.requireNonNull(noise, "noisyRelu: noise is null");
+        if (!broadcastsTo(noise.shape(), x.shape())) {
+            throw new IllegalArgumentException("noisyRelu: noise of shape " + java.util.Arrays.toString(noise.shape())
+                    + " does not broadcast to the input's shape " + java.util.Arrays.toString(x.shape()));
+        }
+        return x.add(logSigmoidOf(x).mul(0.5).exp().mul(noise)).relu();
+    }
+
+    /**
+     * PyTorch's hardswish: 0 for x &lt; -3, x (x + 3) / 6 on [-3, 3], x for x > 3 (x times PyTorch's hardsigmoid,
+     * x / 6 + 1/2 clamped, not this library's {@link #hardSigmoid}). At the kinks the middle piece's derivative
+     * x / 3 + 1/2: -1/2 at x = -3 and 3/2 at x = 3, as PyTorch's scalar kernel (its vectorised one gives 1 at
+     * x = 3: the value depends on where the element falls in the tensor); second derivative 1/3 strictly between
+     * the kinks and 0 at and beyond them, as PyTorch's double backward.
+     */
+    public static Tensor hardSwish(Tensor x) {
+        nonNull(x, "hardSwish");
+        Tensor inside = x.gt(-3.0).mul(x.lt(3.0));
+        Tensor atKink = x.eq(-3.0).add(x.eq(3.0));
+        Tensor xIn = Tensor.where(inside, x, ZERO);
+        Tensor middle = xIn.mul(xIn.add(3.0)).div(6.0);
+        // at x0 = +-3: the middle piece's tangent line x0 (x0 + 3) / 6 + (x0 / 3 + 1/2)(x - x0): its value and
+        // slope, curvature 0
+        Tensor xK = Tensor.where(atKink, x, ZERO);
+        Tensor x0 = xK.detach();
+        Tensor tangent = x0.mul(x0.add(3.0)).div(6.0).add(xK.sub(x0).mul(x0.div(3.0).add(0.5)));
+        // below -3: x times 0, as PyTorch's x relu6(x + 3) / 6 (-0 for finite x, NaN at -infinity)
+        return Tensor.where(inside, middle, Tensor.where(atKink, tangent, Tensor.where(x.lt(-3.0), x.mul(0.0), x)));
+    }
+
+    /**
+     * x tanh(softplus(x)) (Misra 2019), as PyTorch's mish. Smooth: mish'(0) = 0.6, mish''(0) = 0.64. softplus is
+     * the core's (x above 20 taken as is), where tanh is 1 in float64 anyway; mish''(x) is 0 far out on both sides
+     * (PyTorch's double backward gives NaN from x of about 710 on, where its formula overflows).
+     */
+    public static Tensor mish(Tensor x) {
+        nonNull(x, "mish");
+        return x.mul(x.softplus().tanh());
+    }
+
+    /** SiLU, x sigmoid(x): {@link #swish} with beta = 1, as PyTorch's silu. Smooth; silu'(0) = 1/2. */
+    public static Tensor silu(Tensor x) {
+        return swish(nonNull(x, "silu"), ONE);
+    }
+
+    /**
+     * log sigmoid(x) = -softplus(-x), computed as PyTorch's log_sigmoid does: min(x, 0) - log(1 + e^-|x|), so it
+     * is exact for every x (-1000 at x = -1000, -e^-x far above 0). Smooth: derivative sigmoid(-x) (1/2 at 0),
+     * second derivative -sigmoid(x) sigmoid(-x) (-1/4 at 0), both finite at any x.
+     */
+    public static Tensor logSigmoid(Tensor x) {
+        return logSigmoidOf(nonNull(x, "logSigmoid"));
+    }
+
+    private static Tensor logSigmoidOf(Tensor x) {
+        Tensor negative = x.lt(0.0);
+        // softplus sees only -|x| <= 0, below its threshold: log1p(e^-|x|) accurate, derivative sigmoid(-|x|)
+        Tensor minusAbs = Tensor.where(negative, x, x.neg());
+        return Tensor.where(negative, x, ZERO).sub(minusAbs.softplus());
+    }
+
+    /**
+     * x / (1 + |x|), as PyTorch's softsign. Derivative 1 / (1 + |x|)^2, 1 at 0; the second derivative
+     * -2 sign(x) / (1 + |x|)^3 jumps from 2 to -2 at x = 0, where it is 0 (|x|' = 0 at 0), as PyTorch's.
+     */
+    public static Tensor softsign(Tensor x) {
+        nonNull(x, "softsign");
+        return x.div(x.abs().add(1.0));
+    }
+
+    /**
+     * CELU: x for x > 0, alpha (e^(x / alpha) - 1) for x &lt; 0 (alpha != 0), as PyTorch's celu (e^(x (1/alpha)) - 1,
+     * as its kernel computes it). C^1 at the kink x = 0: value 0, derivative 1, second derivative 0 (PyTorch's
+     * double backward takes x &lt; 0 as negative; from the left it is 1/alpha). PyTorch's own gradient rounds
+     * 1/alpha to float32, so it is off by about 1e-8 for an alpha float32 cannot hold (0.7): this one is not.
+     */
+    public static Tensor celu(Tensor x, double alpha) {
+        nonNull(x, "celu");
+        celuAlpha("celu", alpha);
+        Tensor positive = x.gt(0.0);
+        Tensor negative = x.lt(0.0);
+        Tensor xNeg = Tensor.where(negative, x, ZERO);
+        // x = 0 (and NaN) take x: value 0, slope 1, curvature 0
+        return Tensor.where(positive, x, Tensor.where(negative, xNeg.mul(1 / alpha).exp().sub(1.0).mul(alpha), x));
+    }
+
+    private static void celuAlpha(String who, double alpha) {
+        finite(who, "alpha", alpha);
+        if (alpha == 0) {
+            throw new IllegalArgumentException(who + ": alpha must not be 0 (x / alpha), got 0");
+        }
+    }
+
+    /**
+     * The gated linear unit a sigmoid(b), where a and b are the first and second halves of x along {@code axis}
+     * (negative counts from the end), as PyTorch's glu; that axis must have even size. Smooth.
+     */
+    public static Tensor glu(Tensor x, int axis) {
+        nonNull(x, "glu");
+        if (x.rank() == 0) {
+            throw new IllegalArgumentException("glu: a 0-d input has no axis to halve; need rank >= 1");
+        }
+        int a = checkAxis("glu", x, axis);
+        a = a < 0 ? a + x.rank() : a;
+        int n = x.dim(a);
+        if (n % 2 != 0) {
+            throw new IllegalArgumentException("glu: axis " + axis + " of shape " + java.util.Arrays.toString(x.shape())
+                    + " has odd size " + n + "; it must split into two halves");
+        }
+        return x.slice(a, 0, n / 2).mul(x.slice(a, n / 2, n).sigmoid());
+    }
+
+    public static Module hardSwish() {
+        return new Lambda("Hardswish", Activations::hardSwish);
+    }
+
+    public static Module mish() {
+        return new Lambda("Mish", Activations::mish);
+    }
+
+    public static Module silu() {
+        return new Lambda("SiLU", Activations::silu);
+    }
+
+    public static Module logSigmoid() {
+        return new Lambda("LogSigmoid", Activations::logSigmoid);
+    }
+
+    public static Module softsign() {
+        return new Lambda("Softsign", Activations::softsign);
+    }
+
+    public static Module celu(double alpha) {
+        celuAlpha("CELU", alpha);
+        return new Lambda("CELU(" + alpha + ")", x -> celu(x, alpha));
+    }
+
+    /** GLU along {@code axis}; PyTorch's nn.GLU default is the last axis, -1. */
+    public static Module glu(int axis) {
+        return new Lambda("GLU(" + axis + ")", x -> glu(x, axis));
+    }
 }

@@ -365,6 +365,74 @@ class BadInputTest {
         npe("logSoftmax(null)", "logSoftmax:", () -> Activations.logSoftmax(null, 0));
     }
 
+    static {
+        // ---- issue 17: activations and small modules
+        Tensor x23 = Tensor.ones(2, 3);
+        iae("rrelu, lower > upper", "rrelu:", () -> Activations.rrelu(x23, 0.5, 0.1));
+        iae("rrelu, NaN lower", "rrelu:", () -> Activations.rrelu(x23, NAN, 0.1));
+        iae("rrelu, infinite upper", "rrelu:", () -> Activations.rrelu(x23, 0.1, INF));
+        iae("rrelu, slopes for another shape", "rrelu:", () -> Activations.rrelu(x23, Tensor.ones(2)));
+        iae("RRelu, lower > upper", "RRelu:", () -> new RRelu(0.5, 0.1, 1));
+        iae("noisyRelu, noise for another shape", "noisyRelu:", () -> Activations.noisyRelu(x23, Tensor.ones(3, 3)));
+        iae("celu, alpha 0", "celu:", () -> Activations.celu(x23, 0));
+        iae("celu, NaN alpha", "celu:", () -> Activations.celu(x23, NAN));
+        iae("CELU module, alpha 0", "CELU:", () -> Activations.celu(0));
+        iae("glu, odd axis", "glu:", () -> Activations.glu(x23, 1));
+        iae("glu, 0-d input", "glu:", () -> Activations.glu(Tensor.scalar(1), 0));
+        iae("glu, axis out of range", "glu:", () -> Activations.glu(x23, 2));
+        iae("GLU module, odd axis", "glu:", () -> Activations.glu(-1).forward(Tensor.ones(3)));
+        iae("Flatten, startDim out of range", "Flatten(1, -1)", () -> new Flatten().forward(Tensor.ones(3)));
+        iae("Flatten, endDim out of range", "Flatten(0, 3)", () -> new Flatten(0, 3).forward(x23));
+        iae("Flatten, startDim after endDim", "Flatten(-1, 0)", () -> new Flatten(-1, 0).forward(x23));
+        iae("Flatten, a merged axis over 2^31", "Flatten(1, 2)", () -> new Flatten(1, 2).forward(Tensor.zeros(0, 65_536, 65_536)));
+        iae("ModuleDict, key with a dot", "ModuleDict:", () -> new ModuleDict().put("enc.0", new Identity()));
+        iae("ModuleDict, empty key", "ModuleDict:", () -> new ModuleDict().put("", new Identity()));
+        iae("ModuleDict, a key twice", "ModuleDict:", () -> new ModuleDict().put("a", new Identity()).put("a", new Identity()));
+        iae("ModuleDict, no such key", "ModuleDict:", () -> new ModuleDict().put("a", new Identity()).get("b"));
+        CASES.add(new Case("ModuleList.get, index out of range", IndexOutOfBoundsException.class, "ModuleList:",
+                () -> new ModuleList(new Identity()).get(1)));
+        CASES.add(new Case("ModuleList.forward", UnsupportedOperationException.class, "ModuleList:",
+                () -> new ModuleList(new Identity()).forward(x23)));
+        CASES.add(new Case("ModuleDict.forward", UnsupportedOperationException.class, "ModuleDict:",
+                () -> new ModuleDict().forward(x23)));
+        iae("Embedding.paddingIdx, out of range", "Embedding(4, 3).paddingIdx:", () -> new Embedding(4, 3, 1).paddingIdx(4));
+        iae("Embedding.paddingIdx, below -num", "Embedding(4, 3).paddingIdx:", () -> new Embedding(4, 3, 1).paddingIdx(-5));
+        iae("Embedding.maxNorm, 0", "Embedding(4, 3).maxNorm:", () -> new Embedding(4, 3, 1).maxNorm(0));
+        iae("Embedding.maxNorm, NaN", "Embedding(4, 3).maxNorm:", () -> new Embedding(4, 3, 1).maxNorm(NAN));
+        iae("Embedding.maxNorm, infinite", "Embedding(4, 3).maxNorm:", () -> new Embedding(4, 3, 1).maxNorm(INF));
+        iae("Embedding.maxNorm, normType 0", "Embedding(4, 3).maxNorm:", () -> new Embedding(4, 3, 1).maxNorm(1, 0));
+        iae("Embedding.maxNorm, NaN normType", "Embedding(4, 3).maxNorm:", () -> new Embedding(4, 3, 1).maxNorm(1, NAN));
+        for (String name : List.of("hardSwish", "mish", "silu", "logSigmoid", "softsign")) {
+            UnaryOperator<Tensor> f = newActivation(name);
+            npe(name + "(null)", name + ":", () -> f.apply(null));
+        }
+        npe("celu(null)", "celu:", () -> Activations.celu(null, 1));
+        npe("glu(null)", "glu:", () -> Activations.glu(null, 0));
+        npe("rrelu(null)", "rrelu:", () -> Activations.rrelu(null, 0.1, 0.3));
+        npe("rrelu(x, null slopes)", "rrelu:", () -> Activations.rrelu(x23, null));
+        npe("noisyRelu(null)", "noisyRelu:", () -> Activations.noisyRelu(null, x23));
+        npe("noisyRelu(x, null noise)", "noisyRelu:", () -> Activations.noisyRelu(x23, null));
+        npe("RRelu.forward(null)", "RRelu(0.125", () -> new RRelu(1).forward(null));
+        npe("NoisyRelu.forward(null)", "NoisyRelu", () -> new NoisyRelu(1).forward(null));
+        npe("Flatten.forward(null)", "Flatten(1, -1)", () -> new Flatten().forward(null));
+        npe("Identity.forward(null)", "Identity:", () -> new Identity().forward(null));
+        npe("ModuleList(a null module)", "ModuleList:", () -> new ModuleList(new Identity(), null));
+        npe("ModuleList.extend(null)", "ModuleList:", () -> new ModuleList().extend(null));
+        npe("ModuleDict.put(null key)", "ModuleDict:", () -> new ModuleDict().put(null, new Identity()));
+        npe("ModuleDict.put(key, null)", "ModuleDict:", () -> new ModuleDict().put("a", null));
+    }
+
+    private static UnaryOperator<Tensor> newActivation(String name) {
+        switch (name) {
+            case "hardSwish": return Activations::hardSwish;
+            case "mish": return Activations::mish;
+            case "silu": return Activations::silu;
+            case "logSigmoid": return Activations::logSigmoid;
+            case "softsign": return Activations::softsign;
+            default: throw new IllegalArgumentException(name);
+        }
+    }
+
     private static UnaryOperator<Tensor> activation(String name) {
         switch (name) {
             case "sigmoid": return Activations::sigmoid;

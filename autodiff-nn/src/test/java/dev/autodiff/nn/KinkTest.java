@@ -24,7 +24,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * noted case by case.
  */
 class KinkTest {
-    private static final TorchFixtures F = new TorchFixtures();
+    private static final TorchFixtures F = new TorchFixtures("torch_reference.txt", "torch_activations.txt");
     private static final double RTOL = 1e-12;
 
     /** An activation, with hand values replacing PyTorch's where PyTorch is wrong or silent (null: use PyTorch's). */
@@ -58,7 +58,15 @@ class KinkTest {
                 new Act("sigmoid", Activations::sigmoid, null, null, null),
                 new Act("tanh", Activations::tanh, null, null, null),
                 new Act("gelu", Activations::gelu, null, null, null),
-                new Act("swish", x -> Activations.swish(x, Tensor.scalar(1.5)), null, null, null));
+                new Act("swish", x -> Activations.swish(x, Tensor.scalar(1.5)), null, null, null),
+                // issue 17 (fixtures/generate_activations.py, each point alone: PyTorch's scalar kernel, see there)
+                new Act("hardSwish", Activations::hardSwish, null, null, null),
+                new Act("softsign", Activations::softsign, null, null, null),
+                new Act("celu", x -> Activations.celu(x, 1.25), null, null, null),
+                new Act("rreluEval", x -> Activations.rrelu(x, 1.0 / 8, 1.0 / 3), null, null, null),
+                new Act("logSigmoid", Activations::logSigmoid, null, null, null),
+                new Act("mish", Activations::mish, null, null, null),
+                new Act("silu", Activations::silu, null, null, null));
     }
 
     private static Tensor points(Act a) {

@@ -7,7 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.Map;
 
-/** Reads the reference values PyTorch wrote (autodiff-nn/fixtures/generate.py, and the other generators there). */
+/** Reads the reference values PyTorch wrote (autodiff-nn/fixtures/generate.py and the other scripts beside it). */
 final class TorchFixtures {
     private final Map<String, Tensor> arrays = new HashMap<>();
 
@@ -15,8 +15,14 @@ final class TorchFixtures {
         this("torch_reference.txt");
     }
 
-    /** The arrays of another generator's file under fixtures/ (such as torch_optim.txt, by generate_optim.py). */
-    TorchFixtures(String file) {
+    /** The arrays of the named files under fixtures/ in the test resources (a name in two files is an error). */
+    TorchFixtures(String... files) {
+        for (String file : files) {
+            read(file);
+        }
+    }
+
+    private void read(String file) {
         try (InputStream in = TorchFixtures.class.getResourceAsStream("/fixtures/" + file)) {
             if (in == null) {
                 throw new IllegalStateException("fixtures/" + file + " is missing from the test resources");
@@ -31,7 +37,9 @@ final class TorchFixtures {
                 for (int i = 0; i < v.length; i++) {
                     v[i] = Double.parseDouble(f[i + 2]);
                 }
-                arrays.put(f[0], shape.length == 0 ? Tensor.scalar(v[0]) : Tensor.fromArray(v, shape));
+                if (arrays.put(f[0], shape.length == 0 ? Tensor.scalar(v[0]) : Tensor.fromArray(v, shape)) != null) {
+                    throw new IllegalStateException("fixture " + f[0] + " is defined twice (in fixtures/" + file + ")");
+                }
             }
         } catch (IOException e) {
             throw new IllegalStateException(e);
