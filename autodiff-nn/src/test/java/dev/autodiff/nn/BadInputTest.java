@@ -302,7 +302,7 @@ class BadInputTest {
         npe("binaryCrossEntropy(null, t)", "binaryCrossEntropy:", () -> Losses.binaryCrossEntropy(null, x23));
         npe("binaryCrossEntropyWithLogits(z, null)", "binaryCrossEntropyWithLogits:",
                 () -> Losses.binaryCrossEntropyWithLogits(x23, null));
-        npe("crossEntropy(logits, null)", "crossEntropy:", () -> Losses.crossEntropy(x23, null));
+        npe("crossEntropy(logits, null)", "crossEntropy:", () -> Losses.crossEntropy(x23, (int[]) null));
         npe("crossEntropy(null, labels)", "crossEntropy:", () -> Losses.crossEntropy(null, new int[] {0, 1}));
         npe("nll(null, labels)", "nll:", () -> Losses.nll(null, new int[] {0}));
         npe("l1Penalty(null)", "l1Penalty:", () -> Losses.l1Penalty(null));

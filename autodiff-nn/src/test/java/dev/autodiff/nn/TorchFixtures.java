@@ -63,6 +63,11 @@ final class TorchFixtures {
         return t;
     }
 
+    /** Every array's name, so that a test can say which fixtures it has not read. */
+    java.util.Set<String> names() {
+        return java.util.Collections.unmodifiableSet(arrays.keySet());
+    }
+
     boolean has(String name) {
         return arrays.containsKey(name);
     }
