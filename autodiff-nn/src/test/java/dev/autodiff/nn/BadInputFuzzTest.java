@@ -41,7 +41,8 @@ class BadInputFuzzTest {
         Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY, Double.MIN_VALUE};
 
     private static final List<Class<?>> SUPPORTED = List.of(int.class, long.class, double.class, boolean.class,
-            int[].class, double[].class, Tensor.class, Tensor[].class, java.util.Collection.class);
+            int[].class, double[].class, Tensor.class, Tensor[].class, java.util.Collection.class,
+            Reduction.class, int[][].class);
 
     /** Public methods of Tensor, and the public static functions of nn, whose parameters the fuzzer can make. */
     private static List<Method> methods() {
@@ -121,6 +122,14 @@ class BadInputFuzzTest {
                 ts.add(r.nextInt(15) == 0 ? null : aTensor(r));
             }
             return ts;
+        } else if (type == Reduction.class) {
+            return Reduction.values()[r.nextInt(Reduction.values().length)];
+        } else if (type == int[][].class) {
+            int[][] a = new int[r.nextInt(4)][];
+            for (int i = 0; i < a.length; i++) {
+                a[i] = r.nextInt(15) == 0 ? null : ints(r);
+            }
+            return a;
         } else if (type == Tensor[].class) {
             Tensor[] ts = new Tensor[r.nextInt(4)];
             for (int i = 0; i < ts.length; i++) {
@@ -138,6 +147,8 @@ class BadInputFuzzTest {
             return Arrays.toString((double[]) o);
         } else if (o instanceof Tensor[]) {
             return Arrays.toString((Tensor[]) o);
+        } else if (o instanceof int[][]) {
+            return Arrays.deepToString((int[][]) o);
         }
         return String.valueOf(o);
     }
@@ -187,6 +198,7 @@ class BadInputFuzzTest {
                         || (c instanceof NullPointerException && msg.contains(m.getName()));
                 boolean nullGiven = Arrays.stream(args).anyMatch(a -> a == null
                         || (a instanceof Tensor[] && Arrays.asList((Tensor[]) a).contains(null))
+                        || (a instanceof int[][] && Arrays.asList((int[][]) a).contains(null))
                         || (a instanceof List && ((List<?>) a).contains(null)));
                 if (!typeOk || !named || (c instanceof NullPointerException && !nullGiven)) {
                     failures.add(what + "\n    threw " + c);

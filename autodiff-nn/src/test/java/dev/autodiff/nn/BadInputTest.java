@@ -433,6 +433,79 @@ class BadInputTest {
         }
     }
 
+    // ---- losses with PyTorch's options (issue 17): reductions, weights, ignore index, smoothing, the new losses
+    static {
+        Tensor x23 = Tensor.ones(2, 3);
+        Tensor y3 = Tensor.fromArray(new double[] {1, -1, 1});
+        int[][] ctcTargets = {{1, 2}};
+        Tensor lp = Tensor.zeros(4, 1, 3);
+        npe("mse, reduction null", "mse:", () -> Losses.mse(x23, x23, null));
+        iae("mse, BATCHMEAN", "mse:", () -> Losses.mse(x23, x23, Reduction.BATCHMEAN));
+        iae("l1, shapes differ", "l1:", () -> Losses.l1(x23, Tensor.ones(3)));
+        iae("huber, delta 0", "huber:", () -> Losses.huber(x23, x23, Reduction.MEAN, 0));
+        iae("huber, NaN delta", "huber:", () -> Losses.huber(x23, x23, Reduction.MEAN, NAN));
+        iae("huber, shapes differ", "huber:", () -> Losses.huber(x23, Tensor.ones(3, 2)));
+        iae("smoothL1, negative beta", "smoothL1:", () -> Losses.smoothL1(x23, x23, Reduction.SUM, -1));
+        iae("smoothL1, NaN beta", "smoothL1:", () -> Losses.smoothL1(x23, x23, Reduction.SUM, NAN));
+        iae("klDiv, shapes differ", "klDiv:", () -> Losses.klDiv(x23, Tensor.ones(6)));
+        npe("klDiv, reduction null", "klDiv:", () -> Losses.klDiv(x23, x23, null, false));
+        iae("crossEntropy, weight of the wrong size", "crossEntropy:",
+                () -> Losses.crossEntropy(x23, new int[] {0, 1}, Tensor.ones(2), Losses.IGNORE_INDEX, Reduction.MEAN, 0));
+        iae("crossEntropy, label smoothing 1.5", "crossEntropy:",
+                () -> Losses.crossEntropy(x23, new int[] {0, 1}, null, Losses.IGNORE_INDEX, Reduction.MEAN, 1.5));
+        iae("crossEntropy, NaN label smoothing", "crossEntropy:",
+                () -> Losses.crossEntropy(x23, new int[] {0, 1}, null, Losses.IGNORE_INDEX, Reduction.MEAN, NAN));
+        iae("crossEntropy, -100 when another index is ignored", "crossEntropy:",
+                () -> Losses.crossEntropy(x23, new int[] {0, -100}, null, 1, Reduction.MEAN, 0));
+        iae("crossEntropy, (N, C, d) logits and N labels", "crossEntropy:",
+                () -> Losses.crossEntropy(Tensor.ones(2, 3, 4), new int[] {0, 1}));
+        iae("crossEntropy, scalar logits", "crossEntropy:", () -> Losses.crossEntropy(Tensor.scalar(1), new int[] {0}));
+        iae("crossEntropy, probabilities of another shape", "crossEntropy:", () -> Losses.crossEntropy(x23, Tensor.ones(3, 2)));
+        iae("crossEntropy, scalar logits and probabilities", "crossEntropy:",
+                () -> Losses.crossEntropy(Tensor.scalar(1), Tensor.scalar(1)));
+        iae("crossEntropy, probabilities with a weight of the wrong size", "crossEntropy:",
+                () -> Losses.crossEntropy(x23, x23, Tensor.ones(2), Reduction.SUM, 0));
+        npe("crossEntropy(logits, null probabilities)", "crossEntropy:", () -> Losses.crossEntropy(x23, (Tensor) null));
+        iae("nll, weight of rank 2", "nll:", () -> Losses.nll(x23, new int[] {0, 1}, Tensor.ones(1, 3), Losses.IGNORE_INDEX,
+                Reduction.SUM));
+        iae("nll, BATCHMEAN", "nll:", () -> Losses.nll(x23, new int[] {0, 1}, Reduction.BATCHMEAN));
+        iae("binaryCrossEntropy, weight that does not broadcast", "binaryCrossEntropy:",
+                () -> Losses.binaryCrossEntropy(Tensor.full(0.5, 2, 3), Tensor.ones(2, 3), Tensor.ones(4), Reduction.MEAN));
+        iae("binaryCrossEntropy, weight that would grow the result", "binaryCrossEntropy:",
+                () -> Losses.binaryCrossEntropy(Tensor.full(0.5, 3), Tensor.ones(3), Tensor.ones(2, 3), Reduction.MEAN));
+        iae("binaryCrossEntropyWithLogits, posWeight that does not broadcast", "binaryCrossEntropyWithLogits:",
+                () -> Losses.binaryCrossEntropyWithLogits(x23, x23, null, Tensor.ones(2), Reduction.MEAN));
+        iae("marginRanking, shapes differ", "marginRanking:", () -> Losses.marginRanking(Tensor.ones(3), Tensor.ones(2), y3));
+        iae("marginRanking, NaN margin", "marginRanking:", () -> Losses.marginRanking(y3, y3, y3, NAN, Reduction.MEAN));
+        iae("hingeEmbedding, a target of 0.5", "hingeEmbedding:",
+                () -> Losses.hingeEmbedding(Tensor.ones(3), Tensor.fromArray(new double[] {1, 0.5, -1})));
+        iae("cosineEmbedding, a target of 0", "cosineEmbedding:",
+                () -> Losses.cosineEmbedding(x23, x23, Tensor.fromArray(new double[] {1, 0})));
+        iae("cosineEmbedding, target of the wrong length", "cosineEmbedding:", () -> Losses.cosineEmbedding(x23, x23, y3));
+        iae("cosineEmbedding, inputs of rank 3", "cosineEmbedding:",
+                () -> Losses.cosineEmbedding(Tensor.ones(2, 3, 1), Tensor.ones(2, 3, 1), Tensor.ones(2)));
+        iae("cosineEmbedding, shapes differ", "cosineEmbedding:", () -> Losses.cosineEmbedding(x23, Tensor.ones(2, 2), Tensor.ones(2)));
+        iae("multiMargin, p 3", "multiMargin:", () -> Losses.multiMargin(x23, new int[] {0, 1}, 3, 1, null, Reduction.MEAN));
+        iae("multiMargin, label out of range", "multiMargin:", () -> Losses.multiMargin(x23, new int[] {0, 3}));
+        iae("multiMargin, -100 is no ignore index here", "multiMargin:", () -> Losses.multiMargin(x23, new int[] {0, -100}));
+        iae("multiMargin, weight of the wrong size", "multiMargin:",
+                () -> Losses.multiMargin(x23, new int[] {0, 1}, 1, 1, Tensor.ones(2), Reduction.MEAN));
+        iae("multiMargin, input of rank 3", "multiMargin:", () -> Losses.multiMargin(Tensor.ones(2, 3, 1), new int[] {0, 1}));
+        iae("multiMargin, NaN margin", "multiMargin:", () -> Losses.multiMargin(x23, new int[] {0, 1}, 1, NAN, null, Reduction.SUM));
+        iae("ctc, logProbs of rank 1", "ctc:", () -> Losses.ctc(Tensor.zeros(4), ctcTargets, new int[] {4}));
+        iae("ctc, two targets for one sequence", "ctc:", () -> Losses.ctc(lp, new int[][] {{1}, {2}}, new int[] {4}));
+        iae("ctc, input length 0", "ctc:", () -> Losses.ctc(lp, ctcTargets, new int[] {0}));
+        iae("ctc, input length beyond T", "ctc:", () -> Losses.ctc(lp, ctcTargets, new int[] {5}));
+        iae("ctc, the blank in a target", "ctc:", () -> Losses.ctc(lp, new int[][] {{1, 0}}, new int[] {4}));
+        iae("ctc, a label out of range", "ctc:", () -> Losses.ctc(lp, new int[][] {{3}}, new int[] {4}));
+        iae("ctc, blank out of range", "ctc:", () -> Losses.ctc(lp, ctcTargets, new int[] {4}, 3, Reduction.MEAN, false));
+        iae("ctc, BATCHMEAN", "ctc:", () -> Losses.ctc(lp, ctcTargets, new int[] {4}, 0, Reduction.BATCHMEAN, false));
+        npe("ctc, targets null", "ctc:", () -> Losses.ctc(lp, null, new int[] {4}));
+        npe("ctc, a null target", "ctc:", () -> Losses.ctc(lp, new int[][] {null}, new int[] {4}));
+        iae("Reduction.of, an unknown name", "Reduction.of:", () -> Reduction.of("avg"));
+        npe("Reduction.of(null)", "Reduction.of:", () -> Reduction.of(null));
+    }
+
     private static UnaryOperator<Tensor> activation(String name) {
         switch (name) {
             case "sigmoid": return Activations::sigmoid;
