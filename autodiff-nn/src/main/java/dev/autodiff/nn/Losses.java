@@ -13,7 +13,7 @@ import java.util.Objects;
  * states the derivative at the loss's kinks and edges; they are PyTorch 1.13's (KinkTest, LossKinkTest), and
  * where PyTorch has none or a wrong one the Javadoc says what is used instead. Shapes must be equal where
  * PyTorch would broadcast a prediction against a target of another shape (it warns that this is likely wrong).
- * Everything is composed of public core ops (and three custom ops with their rules), so every loss has
+ * Everything is composed of public core ops (and four custom ops with their rules), so every loss has
  * forward mode and higher derivatives, with respect to every tensor argument, class weights included.
  */
 public final class Losses {
@@ -749,7 +749,8 @@ public final class Losses {
         Tensor skips = Tensor.fromArray(skip, n, s);
         Tensor alpha = Tensor.where(Tensor.fromArray(first, n, s), emit.slice(0, 0, 1).reshape(n, s), logZero);
         int shortest = Arrays.stream(inputLengths).min().orElse(steps);
-        for (int t = 1; t < Arrays.stream(inputLengths).max().orElse(0); t++) {
+        int longestInput = Arrays.stream(inputLengths).max().orElse(0);
+        for (int t = 1; t < longestInput; t++) { // alpha_t(s) = logsumexp(alpha(s), alpha(s - 1), alpha(s - 2) if allowed) + emit_t(s)
             Tensor stay = alpha;
             Tensor fromPrevious = alpha.pad(new int[] {0, 1}, new int[] {0, 0}, LOG_ZERO).slice(1, 0, s);
             Tensor fromSkip = Tensor.where(skips, alpha.pad(new int[] {0, 2}, new int[] {0, 0}, LOG_ZERO).slice(1, 0, s), logZero);

@@ -122,6 +122,9 @@ class LossOptionsTest {
         int[][] blankTargets = ctcTargets("ctcBlank");
         int[] blankLengths = F.labels("lo.ctcBlank.inputLengths");
         add("ctcBlankZeroInfinity", (xs, r) -> Losses.ctc(xs[0].logSoftmax(2), blankTargets, blankLengths, 4, r, true));
+        int[][] emptyTargets = ctcTargets("ctcEmptyTarget");
+        int[] emptyLengths = F.labels("lo.ctcEmptyTarget.inputLengths");
+        add("ctcEmptyTarget", (xs, r) -> Losses.ctc(xs[0].logSoftmax(2), emptyTargets, emptyLengths, 0, r, false));
         add("ctcUnbatched", (xs, r) -> Losses.ctc(xs[0].logSoftmax(1), new int[][] {targets[0]}, new int[] {7}, 0, r, false));
     }
 
