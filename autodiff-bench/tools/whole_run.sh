@@ -19,7 +19,7 @@ CP=samples/target/samples-0.1.0.jar:$(cat "$cp_file")
 summary() { # label: reads the program's output and /usr/bin/time's TIME line
   awk -v L="$1" '
 /^step/ {n++; t=$3; if (n==1) s1=t; if (n<=200) s200+=t}
-/^epoch/ {ep=ep" "$4; acc=$NF}
+/^epoch [0-9]+  train/ {ep=ep" "$4; acc=$NF}
 /^TIME/ {wall=$2; rss=$3/1024}
 END {printf "%-24s epochs%s s  accuracy %s  step 1 %.0f ms  steps 1-200 %.0f ms  wall %s s  peak RSS %.0f MB\n", L, ep, acc, s1, s200, wall, rss}'
 }
