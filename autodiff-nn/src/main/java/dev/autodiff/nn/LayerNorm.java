@@ -3,7 +3,7 @@ package dev.autodiff.nn;
 import dev.autodiff.Tensor;
 
 /**
- * Layer normalisation over the last {@code shape.length} axes (at least one), biased variance, eps 1e-5,
+ * Layer normalisation over the last {@code shape.length} axes (at least one), biased variance, eps 1e-5 by default,
  * with affine weight and bias, as PyTorch.
  */
 public final class LayerNorm extends Module {
@@ -13,12 +13,20 @@ public final class LayerNorm extends Module {
     private final Tensor bias;
 
     public LayerNorm(int... normalizedShape) {
+        this(normalizedShape, 1e-5);
+    }
+
+    /** With PyTorch's eps (layer_norm_eps of the Transformer layers), added to the variance; eps >= 0. */
+    public LayerNorm(int[] normalizedShape, double eps) {
         java.util.Objects.requireNonNull(normalizedShape, "LayerNorm: normalizedShape is null");
+        if (!(eps >= 0) || Double.isInfinite(eps)) {
+            throw new IllegalArgumentException("LayerNorm: need a finite eps >= 0, got " + eps);
+        }
         if (normalizedShape.length == 0) {
             throw new IllegalArgumentException("LayerNorm: normalizedShape needs at least one dimension, got []");
         }
         this.shape = Init.checkShape("LayerNorm", normalizedShape).clone();
-        this.eps = 1e-5;
+        this.eps = eps;
         weight = param("weight", Tensor.ones(shape));
         bias = param("bias", Tensor.zeros(shape));
     }
