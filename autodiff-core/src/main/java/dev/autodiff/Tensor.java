@@ -1870,7 +1870,7 @@ public final class Tensor {
         return diagonalOf("diagonal", offset, axis1, axis2);
     }
 
-    /** The main diagonal of the last two axes... as torch.diagonal(): of axes 0 and 1, appended last. */
+    /** The main diagonal of axes 0 and 1, appended as the last axis, as torch.diagonal(). */
     public Tensor diagonal() {
         return diagonalOf("diagonal", 0, 0, 1);
     }
