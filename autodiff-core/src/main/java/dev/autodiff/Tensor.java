@@ -1442,9 +1442,13 @@ public final class Tensor {
      * population variance. N - correction <= 0 gives NaN or infinity (and a NaN gradient), as PyTorch's.
      */
     public Tensor var(double correction, boolean keepDims, int... axes) {
-        boolean[] mask = Shapes.axesMask("var", nonNull(axes, "var", "axes"), rank());
+        return variance("var", correction, keepDims, axes);
+    }
+
+    private Tensor variance(String op, double correction, boolean keepDims, int[] axes) {
+        boolean[] mask = Shapes.axesMask(op, nonNull(axes, op, "axes"), rank());
         if (!Double.isFinite(correction)) {
-            throw new IllegalArgumentException("var: correction must be finite, got " + correction);
+            throw new IllegalArgumentException(op + ": correction must be finite, got " + correction);
         }
         int[] ax = axesOf(mask);
         long n = reducedCount(mask);
@@ -1465,7 +1469,7 @@ public final class Tensor {
      * derivative there is 0 (PyTorch's double backward also gives 0).
      */
     public Tensor std(double correction, boolean keepDims, int... axes) {
-        return sqrtZeroGrad(var(correction, keepDims, axes));
+        return sqrtZeroGrad(variance("std", correction, keepDims, axes));
     }
 
     /**
