@@ -15,7 +15,9 @@ abstract class Primitive {
     enum Kind {
         NEG, EXP, LOG, RECIPROCAL, SQRT, TANH, SIGMOID, RELU, ABS, ERF, SOFTPLUS,
         ADD, SUB, MUL, DIV, POW, MAXIMUM, MINIMUM, WHERE,
-        MATMUL, ADDMM, SUM, MAX, MIN, RESHAPE, BROADCAST_TO, TAKE, SCATTER_ADD, CONCAT, CUSTOM
+        MATMUL, ADDMM, SUM, MAX, MIN, RESHAPE, BROADCAST_TO, TAKE, SCATTER_ADD, CONCAT, CUSTOM,
+        // issue 16: reductions and scans
+        CUMSUM
     }
 
     final Kind kind;

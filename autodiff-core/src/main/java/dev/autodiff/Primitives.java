@@ -759,4 +759,70 @@ final class Primitives {
             return new Concat(axis + nb).apply(parts);
         }
     }
+
+    // ===== issue 16: reductions, scans and movement ==================================================
+
+    /**
+     * Inclusive running sum along one axis, from the front ({@code cumsum}) or, with {@code reverse}, from the back.
+     * A primitive rather than a composite because a composite scan (log2 n rounds of slice, add and concat, or a
+     * product with a triangular matrix) costs log n or n passes over the tensor where this is one. Linear: its
+     * transpose is the running sum the other way (the transpose of a lower-triangular matrix of ones is upper),
+     * and its jvp is itself applied to the tangent.
+     */
+    static final class CumSum extends Primitive {
+        final int axis;
+        final boolean reverse;
+
+        CumSum(int axis, boolean reverse) {
+            super(Kind.CUMSUM, reverse ? "cumsumReverse" : "cumsum");
+            this.axis = axis;
+            this.reverse = reverse;
+        }
+
+        @Override
+        Tensor forward(Tensor[] in) {
+            Tensor x = in[0];
+            double[] y = x.data.clone();
+            int n = x.shape[axis];
+            int inner = 1;
+            for (int d = axis + 1; d < x.rank(); d++) {
+                inner *= x.shape[d];
+            }
+            int line = n * inner;
+            // y_i = y_(i-1) + x_i in order, one line at a time: the sequential sums PyTorch's CPU kernel makes
+            for (int base = 0; base < y.length; base += line) {
+                if (reverse) {
+                    for (int i = n - 2; i >= 0; i--) {
+                        int at = base + i * inner;
+                        for (int j = 0; j < inner; j++) {
+                            y[at + j] += y[at + inner + j];
+                        }
+                    }
+                } else {
+                    for (int i = 1; i < n; i++) {
+                        int at = base + i * inner;
+                        for (int j = 0; j < inner; j++) {
+                            y[at + j] += y[at - inner + j];
+                        }
+                    }
+                }
+            }
+            return new Tensor(y, x.shape);
+        }
+
+        @Override
+        Tensor vjp(int i, Tensor g, Tensor[] in, Tensor out) {
+            return new CumSum(axis, !reverse).apply(g);
+        }
+
+        @Override
+        boolean freshVjp(int i) {
+            return true;
+        }
+
+        @Override
+        Tensor jvp(Tensor[] in, Tensor[] t, Tensor out) {
+            return new CumSum(axis + Tangents.batch(t[0], in[0]), reverse).apply(t[0]);
+        }
+    }
 }

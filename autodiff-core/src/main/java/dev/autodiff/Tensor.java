@@ -1426,4 +1426,578 @@ public final class Tensor {
         }
         return sb.append(')').toString();
     }
+
+    // ===== issue 16: reductions, scans and movement ==================================================
+    // PyTorch's names and semantics. All composites of the primitives above (their gradients, tangents and
+    // higher derivatives come from the composition), except cumsum, a primitive of its own (Primitives.CumSum).
+
+    /** The variance over all elements with Bessel's correction (divisor N - 1), as torch.var. */
+    public Tensor var() {
+        return var(1.0, false);
+    }
+
+    /**
+     * The variance over the given axes (all when none), {@code sum((x - mean)^2) / max(0, N - correction)}, as
+     * torch.var(dim, correction, keepdim): correction 1 is the unbiased estimate (PyTorch's default), 0 the
+     * population variance. N - correction <= 0 gives NaN or infinity (and a NaN gradient), as PyTorch's.
+     */
+    public Tensor var(double correction, boolean keepDims, int... axes) {
+        return variance("var", correction, keepDims, axes);
+    }
+
+    private Tensor variance(String op, double correction, boolean keepDims, int[] axes) {
+        boolean[] mask = Shapes.axesMask(op, nonNull(axes, op, "axes"), rank());
+        if (!Double.isFinite(correction)) {
+            throw new IllegalArgumentException(op + ": correction must be finite, got " + correction);
+        }
+        int[] ax = axesOf(mask);
+        long n = reducedCount(mask);
+        // the mean stays in the graph: the Hessian 2/(N - c) (I - 1 1^T / N) needs its dependence on x
+        Tensor d = sub(mean(true, ax));
+        return d.mul(d).sum(keepDims, ax).div(Math.max(0.0, n - correction));
+    }
+
+    /** The standard deviation over all elements with Bessel's correction, as torch.std. */
+    public Tensor std() {
+        return std(1.0, false);
+    }
+
+    /**
+     * sqrt of {@link #var(double, boolean, int...)}. Where the variance is exactly 0 (all elements equal) the
+     * gradient is 0, as PyTorch's std_backward (which masks grad / (2 std) to 0 where std is 0, in 1.13 and 2.x):
+     * the subgradient of the cone at its tip, where sqrt's chain rule would give infinity times 0. The second
+     * derivative there is 0 (PyTorch's double backward also gives 0).
+     */
+    public Tensor std(double correction, boolean keepDims, int... axes) {
+        return sqrtZeroGrad(variance("std", correction, keepDims, axes));
+    }
+
+    /**
+     * sqrt(v) with derivative 0 where v is exactly 0 instead of infinity: sqrt reads 1 there, so that neither its
+     * value nor its gradient is infinite, and where passes none of it on.
+     */
+    private static Tensor sqrtZeroGrad(Tensor v) {
+        Tensor zero = v.eq(0.0);
+        return where(zero, scalar(0.0), where(zero, scalar(1.0), v).sqrt());
+    }
+
+    /** The product of all elements, as torch.prod. */
+    public Tensor prod() {
+        return prod(false);
+    }
+
+    /**
+     * The product over the given axes (all when none; 1 over an empty axis), as torch.prod. Computed as a tree of
+     * pairwise multiplications (each half times the other), so that every gradient is an exact product of the
+     * other factors: with one zero the zero's gradient is the product of the rest and the others' 0, with two or
+     * more zeros all 0, as PyTorch's prod_backward; no division by x, which would give 0/0.
+     */
+    public Tensor prod(boolean keepDims, int... axes) {
+        boolean[] mask = Shapes.axesMask("prod", nonNull(axes, "prod", "axes"), rank());
+        int[] kept = Shapes.reduced(shape, mask, true);
+        int[] outShape = Shapes.reduced(shape, mask, keepDims);
+        int[] ax = axesOf(mask);
+        if (ax.length == 0) {
+            return reshape(outShape);
+        }
+        long n = reducedCount(mask);
+        if (n == 0) {
+            // the empty product: ones, written through sum so that the (empty) gradient stays defined
+            return sum(keepDims, ax).mul(0.0).add(1.0);
+        }
+        // the reduced axes last, flattened into one: (kept elements, n)
+        int[] perm = new int[rank()];
+        int j = 0;
+        for (int d = 0; d < rank(); d++) {
+            if (!mask[d]) {
+                perm[j++] = d;
+            }
+        }
+        for (int d : ax) {
+            perm[j++] = d;
+        }
+        Tensor y = permute(perm).reshape(Shapes.size(kept), (int) n);
+        for (int len = (int) n; len > 1; ) {
+            int half = len / 2;
+            Tensor paired = y.slice(1, 0, half).mul(y.slice(1, half, 2 * half));
+            y = len % 2 == 0 ? paired : concat(1, paired, y.slice(1, 2 * half, len));
+            len = half + len % 2;
+        }
+        return y.reshape(outShape);
+    }
+
+    /** Running sum along {@code axis}: {@code y_i = x_0 + ... + x_i}, as torch.cumsum. */
+    public Tensor cumsum(int axis) {
+        if (rank() == 0) {
+            Shapes.scalarAxis("cumsum", axis);
+            return this;
+        }
+        int a = Shapes.axis("cumsum", axis, rank());
+        return shape[a] <= 1 ? this : new Primitives.CumSum(a, false).apply(this);
+    }
+
+    /**
+     * Running product along {@code axis}: {@code y_i = x_0 * ... * x_i}, as torch.cumprod. An inclusive scan of
+     * multiplications (Hillis-Steele: log2 n rounds, each a slice, a product and a concat), so that zeros are
+     * handled exactly as in {@link #prod}: each gradient is a sum of products of the other factors, as PyTorch's
+     * cumprod_backward, never a division by x (exp(cumsum(log x)) would fail at zeros and negatives).
+     */
+    public Tensor cumprod(int axis) {
+        return scan("cumprod", axis, Tensor::mul);
+    }
+
+    /**
+     * {@code log(exp(x_0) + ... + exp(x_i))} along {@code axis}, as torch.logcumsumexp: a scan of pairwise
+     * log-add-exps, each {@code m + log(exp(a - m) + exp(b - m))} with m = max(a, b) taken as a constant, so
+     * that no exp overflows or underflows whole: right at any magnitude, and -infinity for a prefix of
+     * -infinities. (PyTorch uses log1p for the last step; the two differ by at most an ulp of m.)
+     */
+    public Tensor logcumsumexp(int axis) {
+        return scan("logcumsumexp", axis, Tensor::logAddExpStable);
+    }
+
+    private static Tensor logAddExpStable(Tensor a, Tensor b) {
+        Tensor m = a.maximum(b).detach();
+        double[] md = m.data.clone(); // an infinite maximum is replaced by 0: -inf stays -inf, +inf stays +inf
+        for (int i = 0; i < md.length; i++) {
+            md[i] = Double.isInfinite(md[i]) ? 0.0 : md[i];
+        }
+        Tensor shift = new Tensor(md, m.shape);
+        return a.sub(shift).exp().add(b.sub(shift).exp()).log().add(shift);
+    }
+
+    /** An inclusive scan with the associative op f along one axis, in log2 n rounds (Hillis-Steele). */
+    private Tensor scan(String op, int axis, java.util.function.BinaryOperator<Tensor> f) {
+        if (rank() == 0) {
+            Shapes.scalarAxis(op, axis);
+            return this;
+        }
+        int a = Shapes.axis(op, axis, rank());
+        int n = shape[a];
+        Tensor y = this;
+        // after the round with step k, y_i combines x_(i-2k+1) ... x_i
+        for (int k = 1; k < n; k *= 2) {
+            y = concat(a, y.slice(a, 0, k), f.apply(y.slice(a, k, n), y.slice(a, 0, n - k)));
+        }
+        return y;
+    }
+
+    /** The 2-norm of all elements (the Frobenius norm of a matrix), as torch.linalg.vector_norm / torch.norm. */
+    public Tensor norm() {
+        return norm(2.0, false);
+    }
+
+    /**
+     * The vector p-norm over the given axes (all when none), as torch.linalg.vector_norm: p = 1 (sum |x|),
+     * 2 (sqrt(sum x^2); over two axes of a matrix, the Frobenius norm), infinity (max |x|) and -infinity (min |x|).
+     * Subgradients at the kinks, as PyTorch's: at x = 0 every p gives gradient 0 (abs'(0) = 0, and the 2-norm's
+     * x / |x| is masked to 0 where the norm is 0); with p = +-infinity, k tied extremal |x_i| share the gradient,
+     * sign(x_i) / k each. The 2-norm's second derivative at 0 is 0 (PyTorch's double backward gives NaN there).
+     */
+    public Tensor norm(double p, boolean keepDims, int... axes) {
+        boolean[] mask = Shapes.axesMask("norm", nonNull(axes, "norm", "axes"), rank());
+        int[] ax = axesOf(mask);
+        if (p == 2.0) {
+            return sqrtZeroGrad(mul(this).sum(keepDims, ax));
+        }
+        if (p == 1.0) {
+            return abs().sum(keepDims, ax);
+        }
+        if (Math.abs(p) == Double.POSITIVE_INFINITY) {
+            if (reducedCount(mask) == 0) {
+                throw new IllegalArgumentException("norm: the " + p + "-norm of an empty tensor (shape " + Shapes.str(shape)
+                        + ", axes " + Arrays.toString(axes) + ") is undefined: max and min have no identity");
+            }
+            return p > 0 ? abs().max(keepDims, ax) : abs().min(keepDims, ax);
+        }
+        throw new IllegalArgumentException("norm: p must be 1, 2, Infinity or -Infinity, got " + p);
+    }
+
+    /** 1 if every element is non-zero (NaN counts as non-zero), else 0: a constant, as torch.all (1 when empty). */
+    public Tensor all() {
+        return all(false);
+    }
+
+    /** {@link #all()} over the given axes (all when none): a constant 0/1 mask. */
+    public Tensor all(boolean keepDims, int... axes) {
+        boolean[] mask = Shapes.axesMask("all", nonNull(axes, "all", "axes"), rank());
+        return detach().eq(0.0).sum(keepDims, axesOf(mask)).eq(0.0);
+    }
+
+    /** 1 if some element is non-zero (NaN counts as non-zero), else 0: a constant, as torch.any (0 when empty). */
+    public Tensor any() {
+        return any(false);
+    }
+
+    /** {@link #any()} over the given axes (all when none): a constant 0/1 mask. */
+    public Tensor any(boolean keepDims, int... axes) {
+        boolean[] mask = Shapes.axesMask("any", nonNull(axes, "any", "axes"), rank());
+        return detach().ne(0.0).sum(keepDims, axesOf(mask)).gt(0.0);
+    }
+
+    private long reducedCount(boolean[] mask) {
+        long n = 1;
+        for (int d = 0; d < mask.length; d++) {
+            n *= mask[d] ? shape[d] : 1;
+        }
+        return n;
+    }
+
+    // ---- movement
+
+    /** Reverses the order of the elements along each given axis, as torch.flip. */
+    public Tensor flip(int... axes) {
+        nonNull(axes, "flip", "axes");
+        if (axes.length == 0) {
+            return this;
+        }
+        if (rank() == 0) {
+            Shapes.axesMask("flip", axes, 0); // axis 0 or -1, once, as PyTorch
+            return this;
+        }
+        boolean[] mask = Shapes.axesMask("flip", axes, rank());
+        int[] start = new int[rank()];
+        int[] step = new int[rank()];
+        for (int d = 0; d < rank(); d++) {
+            start[d] = mask[d] ? Math.max(0, shape[d] - 1) : 0;
+            step[d] = mask[d] ? -1 : 1;
+        }
+        IndexMap map = IndexMaps.slice(shape, start, step, shape);
+        return new Primitives.Take("flip", "flipBackward", map, shape).apply(this);
+    }
+
+    /** Rolls the flattened elements by {@code shift} places (toward the end) and restores the shape, as torch.roll. */
+    public Tensor roll(int shift) {
+        return flatten().roll(new int[] {shift}, new int[] {0}).reshape(shape);
+    }
+
+    /** Rolls by {@code shift} places along {@code axis}: element i moves to (i + shift) mod n, as torch.roll. */
+    public Tensor roll(int shift, int axis) {
+        return roll(new int[] {shift}, new int[] {axis});
+    }
+
+    /** Rolls by shifts[j] along axes[j], as torch.roll(shifts, dims); an axis may appear more than once. */
+    public Tensor roll(int[] shifts, int[] axes) {
+        nonNull(shifts, "roll", "shifts");
+        nonNull(axes, "roll", "axes");
+        if (shifts.length != axes.length || axes.length == 0) {
+            throw new IllegalArgumentException("roll: need one shift per axis (at least one), got shifts "
+                    + Arrays.toString(shifts) + " and axes " + Arrays.toString(axes));
+        }
+        if (rank() == 0) {
+            for (int a : axes) {
+                Shapes.scalarAxis("roll", a);
+            }
+            return this;
+        }
+        Tensor y = this;
+        for (int j = 0; j < axes.length; j++) {
+            int a = Shapes.axis("roll", axes[j], rank());
+            int n = shape[a];
+            int s = n == 0 ? 0 : Math.floorMod(shifts[j], n);
+            if (s != 0) {
+                y = concat(a, y.slice(a, n - s, n), y.slice(a, 0, n - s));
+            }
+        }
+        return y;
+    }
+
+    /**
+     * Tiles the tensor reps[d] times along each axis, as torch.Tensor.repeat: reps has at least rank() entries,
+     * extra leading ones adding new axes; the gradient sums over the copies.
+     */
+    public Tensor repeat(int... reps) {
+        nonNull(reps, "repeat", "reps");
+        if (reps.length < rank()) {
+            throw new IllegalArgumentException("repeat: need at least one repetition count per axis (" + rank()
+                    + " for shape " + Shapes.str(shape) + "), got " + Arrays.toString(reps));
+        }
+        int r = reps.length;
+        int[] padded = new int[r];
+        Arrays.fill(padded, 0, r - rank(), 1);
+        System.arraycopy(shape, 0, padded, r - rank(), rank());
+        int[] view = new int[2 * r];
+        int[] wide = new int[2 * r];
+        int[] out = new int[r];
+        for (int d = 0; d < r; d++) {
+            if (reps[d] < 0) {
+                throw new IllegalArgumentException("repeat: repetition counts must be >= 0, got " + Arrays.toString(reps));
+            }
+            view[2 * d] = 1;
+            view[2 * d + 1] = padded[d];
+            wide[2 * d] = reps[d];
+            wide[2 * d + 1] = padded[d];
+            out[d] = (int) Math.min(Integer.MAX_VALUE, (long) reps[d] * padded[d]);
+        }
+        Shapes.size("repeat", out);
+        // (1, s_0, 1, s_1, ...) broadcast to (r_0, s_0, r_1, s_1, ...): copy k of axis d is the block r_d = k
+        return reshape(view).broadcastTo(wide).reshape(out);
+    }
+
+    /** As numpy.tile / torch.tile: reps shorter than the rank is padded with leading ones, then {@link #repeat}. */
+    public Tensor tile(int... reps) {
+        nonNull(reps, "tile", "reps");
+        if (reps.length >= rank()) {
+            return repeat(reps);
+        }
+        int[] full = new int[rank()];
+        Arrays.fill(full, 1);
+        System.arraycopy(reps, 0, full, rank() - reps.length, reps.length);
+        return repeat(full);
+    }
+
+    /** Each element of the flattened tensor {@code repeats} times in a row, as torch.repeat_interleave without dim. */
+    public Tensor repeatInterleave(int repeats) {
+        return flatten().repeatInterleave(repeats, 0);
+    }
+
+    /** Each position along {@code axis} {@code repeats} times in a row, as torch.repeat_interleave(repeats, dim). */
+    public Tensor repeatInterleave(int repeats, int axis) {
+        if (repeats < 0) {
+            throw new IllegalArgumentException("repeatInterleave: repeats must be >= 0, got " + repeats);
+        }
+        Tensor x = rank() == 0 ? reshape(1) : this;
+        if (rank() == 0) {
+            Shapes.scalarAxis("repeatInterleave", axis);
+        }
+        int a = Shapes.axis("repeatInterleave", axis, x.rank());
+        int[] wide = new int[x.rank() + 1];
+        for (int d = 0, j = 0; d < wide.length; d++) {
+            wide[d] = d == a + 1 ? repeats : x.shape[j++];
+        }
+        int[] out = x.shape.clone();
+        out[a] = (int) Math.min(Integer.MAX_VALUE, (long) x.shape[a] * repeats);
+        Shapes.size("repeatInterleave", out);
+        return x.unsqueeze(a + 1).broadcastTo(wide).reshape(out);
+    }
+
+    /** Position i along {@code axis} repeats[i] times in a row (repeats: one count per position), as torch.repeat_interleave. */
+    public Tensor repeatInterleave(int[] repeats, int axis) {
+        nonNull(repeats, "repeatInterleave", "repeats");
+        Tensor x = rank() == 0 ? reshape(1) : this;
+        if (rank() == 0) {
+            Shapes.scalarAxis("repeatInterleave", axis);
+        }
+        int a = Shapes.axis("repeatInterleave", axis, x.rank());
+        if (repeats.length != x.shape[a]) {
+            throw new IllegalArgumentException("repeatInterleave: need one count per position along axis " + a + " ("
+                    + x.shape[a] + " for shape " + Shapes.str(x.shape) + "), got " + repeats.length);
+        }
+        long total = 0;
+        for (int r : repeats) {
+            if (r < 0) {
+                throw new IllegalArgumentException("repeatInterleave: repeats must be >= 0, got " + Arrays.toString(repeats));
+            }
+            total += r;
+        }
+        if (total > Shapes.MAX_ELEMENTS) {
+            throw new IllegalArgumentException("repeatInterleave: " + total + " positions, more than a tensor holds");
+        }
+        int[] index = new int[(int) total];
+        for (int i = 0, k = 0; i < repeats.length; i++) {
+            for (int c = 0; c < repeats[i]; c++) {
+                index[k++] = i;
+            }
+        }
+        return x.indexSelect(a, index);
+    }
+
+    /** The lower triangle of the last two axes: elements with column - row <= 0, the others 0, as torch.tril. */
+    public Tensor tril() {
+        return tril(0);
+    }
+
+    /** Keeps elements with column - row <= k (k > 0: above the diagonal too), as torch.tril(diagonal=k). */
+    public Tensor tril(int k) {
+        return triangle("tril", k, true);
+    }
+
+    /** The upper triangle of the last two axes: elements with column - row >= 0, the others 0, as torch.triu. */
+    public Tensor triu() {
+        return triu(0);
+    }
+
+    /** Keeps elements with column - row >= k, as torch.triu(diagonal=k). */
+    public Tensor triu(int k) {
+        return triangle("triu", k, false);
+    }
+
+    private Tensor triangle(String op, int k, boolean lower) {
+        if (rank() < 2) {
+            throw new IllegalArgumentException(op + ": needs a matrix or a stack of them (rank >= 2), got shape "
+                    + Shapes.str(shape));
+        }
+        int rows = shape[rank() - 2];
+        int cols = shape[rank() - 1];
+        double[] keep = new double[rows * cols];
+        for (int i = 0; i < rows; i++) {
+            for (int j = 0; j < cols; j++) {
+                long diff = (long) j - i;
+                keep[i * cols + j] = (lower ? diff <= k : diff >= k) ? 1.0 : 0.0;
+            }
+        }
+        // where, not a product with the mask: the dropped elements become 0 even when infinite or NaN
+        return where(new Tensor(keep, new int[] {rows, cols}), this, scalar(0.0));
+    }
+
+    /** The main diagonal of a matrix, or the diagonal matrix of a vector, as torch.diag. */
+    public Tensor diag() {
+        return diag(0);
+    }
+
+    /**
+     * As torch.diag: of a vector, the square matrix (n + |k|) with the vector on diagonal k (k > 0 above the main
+     * diagonal) and 0 elsewhere; of a matrix, its diagonal k as a vector.
+     */
+    public Tensor diag(int k) {
+        if (rank() == 2) {
+            return diagonalOf("diag", k, 0, 1);
+        }
+        if (rank() != 1) {
+            throw new IllegalArgumentException("diag: needs a vector or a matrix, got shape " + Shapes.str(shape));
+        }
+        int n = shape[0];
+        int m = Shapes.add("diag", n, Math.abs((long) k), "the side of the result");
+        int[] out = {m, m};
+        Shapes.size("diag", out);
+        int first = k >= 0 ? k : -k * m; // the flat position of the diagonal's first element
+        IndexMap map = new IndexMap.Builder(n, m * m).run(0, first, n, m + 1).build();
+        return new Primitives.ScatterAdd("diag", "diagonal", map, out).apply(this);
+    }
+
+    /**
+     * The diagonal at {@code offset} of the matrices spanned by axes {@code axis1} and {@code axis2}, as
+     * torch.diagonal: those axes removed and the diagonal appended as the last axis (offset > 0 above the main
+     * diagonal, that is element (i, i + offset)).
+     */
+    public Tensor diagonal(int offset, int axis1, int axis2) {
+        return diagonalOf("diagonal", offset, axis1, axis2);
+    }
+
+    /** The main diagonal of axes 0 and 1, appended as the last axis, as torch.diagonal(). */
+    public Tensor diagonal() {
+        return diagonalOf("diagonal", 0, 0, 1);
+    }
+
+    private Tensor diagonalOf(String op, int offset, int axis1, int axis2) {
+        if (rank() < 2) {
+            throw new IllegalArgumentException(op + ": needs rank >= 2, got shape " + Shapes.str(shape));
+        }
+        int a1 = Shapes.axis(op, axis1, rank());
+        int a2 = Shapes.axis(op, axis2, rank());
+        if (a1 == a2) {
+            throw new IllegalArgumentException(op + ": axis1 and axis2 must differ, both are axis " + a1 + " of shape "
+                    + Shapes.str(shape));
+        }
+        long n1 = shape[a1];
+        long n2 = shape[a2];
+        int len = (int) Math.max(0, offset >= 0 ? Math.min(n1, n2 - offset) : Math.min(n1 + offset, n2));
+        int[] strides = Shapes.strides(shape);
+        int[] rest = new int[rank() - 2];
+        int[] restStrides = new int[rank() - 2];
+        for (int d = 0, j = 0; d < rank(); d++) {
+            if (d != a1 && d != a2) {
+                rest[j] = shape[d];
+                restStrides[j++] = strides[d];
+            }
+        }
+        int[] out = Arrays.copyOf(rest, rest.length + 1);
+        out[rest.length] = len;
+        int count = Shapes.size(op, out);
+        int first = len == 0 ? 0 : (offset >= 0 ? offset * strides[a2] : -offset * strides[a1]);
+        IndexMap.Builder runs = new IndexMap.Builder(count, data.length);
+        int outer = Shapes.size(rest);
+        int[] idx = new int[rest.length];
+        for (int o = 0; o < outer && len > 0; o++) {
+            int base = first;
+            for (int j = 0; j < rest.length; j++) {
+                base += idx[j] * restStrides[j];
+            }
+            runs.run(o * len, base, len, strides[a1] + strides[a2]);
+            for (int j = rest.length - 1; j >= 0; j--) {
+                if (++idx[j] < rest[j]) {
+                    break;
+                }
+                idx[j] = 0;
+            }
+        }
+        return new Primitives.Take(op, op + "Backward", runs.build(), out).apply(this);
+    }
+
+    /** The sum of a matrix's main diagonal, as torch.trace. */
+    public Tensor trace() {
+        if (rank() != 2) {
+            throw new IllegalArgumentException("trace: needs a matrix, got shape " + Shapes.str(shape));
+        }
+        return diagonalOf("trace", 0, 0, 1).sum();
+    }
+
+    /**
+     * Splits along {@code axis} into {@code chunks} pieces of ceil(n / chunks) positions (the last smaller, and
+     * fewer pieces when they run out first), as torch.chunk; an empty axis gives {@code chunks} empty pieces.
+     */
+    public Tensor[] chunk(int chunks, int axis) {
+        if (chunks <= 0) {
+            throw new IllegalArgumentException("chunk: chunks must be > 0, got " + chunks);
+        }
+        int a = Shapes.axis("chunk", axis, rank());
+        int n = shape[a];
+        if (n == 0) {
+            int[] sizes = new int[chunks];
+            return split(sizes, a);
+        }
+        return split((int) ((n + (long) chunks - 1) / chunks), a);
+    }
+
+    /** Pieces of {@code size} positions along {@code axis}, the last smaller if n is no multiple, as torch.split. */
+    public Tensor[] split(int size, int axis) {
+        int a = Shapes.axis("split", axis, rank());
+        int n = shape[a];
+        if (size <= 0 && !(size == 0 && n == 0)) {
+            throw new IllegalArgumentException("split: size must be > 0, got " + size + " for axis " + a + " of shape "
+                    + Shapes.str(shape));
+        }
+        int pieces = n == 0 ? 1 : (int) ((n + (long) size - 1) / size);
+        Tensor[] out = new Tensor[pieces];
+        for (int p = 0; p < pieces; p++) {
+            int lo = (int) Math.min(n, (long) p * size);
+            out[p] = slice(a, lo, (int) Math.min(n, (long) lo + size));
+        }
+        return out;
+    }
+
+    /** Pieces of sizes[j] positions along {@code axis}, which must add up to its length, as torch.split(list). */
+    public Tensor[] split(int[] sizes, int axis) {
+        nonNull(sizes, "split", "sizes");
+        int a = Shapes.axis("split", axis, rank());
+        long total = 0;
+        for (int s : sizes) {
+            if (s < 0) {
+                throw new IllegalArgumentException("split: sizes must be >= 0, got " + Arrays.toString(sizes));
+            }
+            total += s;
+        }
+        if (total != shape[a]) {
+            throw new IllegalArgumentException("split: sizes " + Arrays.toString(sizes) + " add up to " + total
+                    + ", not the " + shape[a] + " positions of axis " + a + " of shape " + Shapes.str(shape));
+        }
+        Tensor[] out = new Tensor[sizes.length];
+        for (int j = 0, lo = 0; j < sizes.length; lo += sizes[j], j++) {
+            out[j] = slice(a, lo, lo + sizes[j]);
+        }
+        return out;
+    }
+
+    /**
+     * {@code value} where {@code mask} is non-zero, else this tensor's element, as torch.Tensor.masked_fill; the
+     * mask (a constant) broadcasts to this tensor's shape, and the filled positions get no gradient.
+     */
+    public Tensor maskedFill(Tensor mask, double value) {
+        nonNull(mask, "maskedFill", "mask");
+        if (!Shapes.broadcastsTo(mask.shape, shape)) {
+            throw new IllegalArgumentException("maskedFill: mask of shape " + Shapes.str(mask.shape)
+                    + " does not broadcast to the tensor's shape " + Shapes.str(shape));
+        }
+        return where(mask, scalar(value), this);
+    }
 }

@@ -157,6 +157,57 @@ class PrimitiveGradTest {
         c.add(new Case("customOp", xs -> mySoftplus.apply(xs[0].mul(xs[1])), normal(136, 2, 3), normal(137, 3)));
         c.add(new Case("textbook", xs -> xs[0].mul(xs[1]).add(xs[2]).neg().exp().add(1.0).reciprocal(),
                 normal(133), normal(134), normal(135)));
+        // ===== issue 16: reductions, scans and movement (composites, and the cumsum primitive)
+        Tensor zeros1 = Tensor.fromArray(new double[] {2, 0, -3, 1.5, 0.5, -1, 2, 0.75}, 2, 4);
+        Tensor zeros2 = Tensor.fromArray(new double[] {2, 0, -3, 0, 0.5, -1, 2, 0.75}, 2, 4);
+        c.add(new Case("var all", xs -> xs[0].var(), normal(200, 3, 4)));
+        c.add(new Case("var axis -1 keepDims correction 0", xs -> xs[0].var(0, true, -1), normal(201, 3, 4)));
+        c.add(new Case("var size-1 axis correction 0", xs -> xs[0].var(0, false, 1), normal(202, 3, 1)));
+        c.add(new Case("var empty batch", xs -> xs[0].var(1, false, 1), normal(203, 0, 3)));
+        c.add(new Case("var correction 2", xs -> xs[0].var(2, false, 0, 2), normal(204, 2, 3, 2)));
+        c.add(new Case("std axes", xs -> xs[0].std(1, false, 0), normal(205, 3, 4)));
+        c.add(new Case("std all", xs -> xs[0].std(), normal(206, 5)));
+        c.add(new Case("prod all", xs -> xs[0].prod(), normal(207, 2, 3)));
+        c.add(new Case("prod axis -1 keepDims", xs -> xs[0].prod(true, -1), normal(208, 3, 5)));
+        c.add(new Case("prod two axes", xs -> xs[0].prod(false, 0, 2), normal(209, 2, 3, 3)));
+        c.add(new Case("prod one zero", xs -> xs[0].prod(false, 1), zeros1));
+        c.add(new Case("prod two zeros", xs -> xs[0].prod(), zeros2));
+        c.add(new Case("prod empty axis", xs -> xs[0].prod(false, 0), normal(210, 0, 3)));
+        c.add(new Case("prod rank 0", xs -> xs[0].prod(), normal(211)));
+        c.add(new Case("cumsum axis -1", xs -> xs[0].cumsum(-1), normal(212, 2, 3, 4)));
+        c.add(new Case("cumsum axis 0", xs -> xs[0].cumsum(0), normal(213, 5, 2)));
+        c.add(new Case("cumsum reverse of reverse", xs -> xs[0].cumsum(1).flip(1).cumsum(1), normal(214, 2, 4)));
+        c.add(new Case("cumsum size-1 and empty", xs -> xs[0].cumsum(0).add(xs[1].cumsum(1).sum()), normal(215, 1, 3),
+                normal(216, 2, 0)));
+        c.add(new Case("cumsum rank 0", xs -> xs[0].cumsum(-1), normal(217)));
+        c.add(new Case("cumprod zeros", xs -> xs[0].cumprod(1), zeros2));
+        c.add(new Case("cumprod axis 0", xs -> xs[0].cumprod(0), normal(218, 7, 2)));
+        c.add(new Case("logcumsumexp", xs -> xs[0].logcumsumexp(1), normal(219, 3, 6).mul(3)));
+        c.add(new Case("logcumsumexp at +-300", xs -> xs[0].logcumsumexp(0), extreme));
+        c.add(new Case("norm 2 all", xs -> xs[0].norm(), normal(220, 3, 4)));
+        c.add(new Case("norm 2 axis keepDims", xs -> xs[0].norm(2, true, -1), normal(221, 3, 4)));
+        c.add(new Case("norm Frobenius of a stack", xs -> xs[0].norm(2, false, -2, -1), normal(222, 2, 3, 4)));
+        c.add(new Case("norm 1", xs -> xs[0].norm(1, false, 0), awayFromZero(223, 3, 4)));
+        c.add(new Case("norm inf", xs -> xs[0].norm(Double.POSITIVE_INFINITY, false, 1), normal(224, 3, 4)));
+        c.add(new Case("norm -inf", xs -> xs[0].norm(Double.NEGATIVE_INFINITY, false), normal(225, 3, 4)));
+        c.add(new Case("flip", xs -> xs[0].flip(0, -1), normal(226, 2, 3, 4)));
+        c.add(new Case("flip empty", xs -> xs[0].flip(1), normal(227, 2, 0)));
+        c.add(new Case("roll", xs -> xs[0].roll(new int[] {1, -5, 2}, new int[] {0, 1, 1}), normal(228, 3, 4)));
+        c.add(new Case("roll flat", xs -> xs[0].roll(-2), normal(229, 2, 3)));
+        c.add(new Case("repeat new axes", xs -> xs[0].repeat(2, 1, 3), normal(230, 2, 3)));
+        c.add(new Case("repeat zero times", xs -> xs[0].repeat(0, 2), normal(231, 2, 3)));
+        c.add(new Case("tile", xs -> xs[0].tile(2), normal(232, 2, 3)));
+        c.add(new Case("repeatInterleave", xs -> xs[0].repeatInterleave(3, -1), normal(233, 2, 2)));
+        c.add(new Case("repeatInterleave counts", xs -> xs[0].repeatInterleave(new int[] {0, 2, 1}, 0), normal(234, 3, 2)));
+        c.add(new Case("tril triu", xs -> xs[0].tril(1).add(xs[0].triu(-1)), normal(235, 2, 3, 4)));
+        c.add(new Case("diag of a vector", xs -> xs[0].diag(-1), normal(236, 3)));
+        c.add(new Case("diag of a matrix", xs -> xs[0].diag(2), normal(237, 3, 4)));
+        c.add(new Case("diagonal", xs -> xs[0].diagonal(1, -1, 0), normal(238, 3, 2, 4)));
+        c.add(new Case("trace", xs -> xs[0].trace(), normal(239, 3, 3)));
+        c.add(new Case("chunk split", xs -> Tensor.concat(1, xs[0].chunk(2, 1)[1], xs[0].split(2, -1)[0]), normal(240, 2, 5)));
+        c.add(new Case("maskedFill", xs -> xs[0].maskedFill(mask.slice(0, 0, 1), 3.0), normal(241, 2, 3)));
+        // a function of several new ops, so that their second derivatives meet: std of a cumulative product's norm
+        c.add(new Case("cumprod norm var", xs -> xs[0].cumprod(1).norm(2, false, 1).var(), normal(242, 3, 4)));
         return c.stream();
     }
 
