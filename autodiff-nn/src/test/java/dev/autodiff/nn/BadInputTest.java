@@ -100,6 +100,57 @@ class BadInputTest {
         iae("MaxPool2d, negative padding", "MaxPool2d:", () -> new MaxPool2d(3, 1, -1));
         iae("MaxPool2d, a kernel that unfolds past 2^31", "MaxPool2d(65536", () -> new MaxPool2d(65_536, 1, 32_768)
                 .forward(Tensor.zeros(1, 1, 1, 1)));
+        // ---- issue 17: 1-D, adaptive and global pooling, GroupNorm, InstanceNorm, ConvTranspose, Upsample
+        iae("MaxPool1d, padding past half the kernel", "MaxPool1d:", () -> new dev.autodiff.nn.conv.MaxPool1d(2, 1, 2));
+        iae("AvgPool1d, stride 0", "AvgPool1d:", () -> new dev.autodiff.nn.conv.AvgPool1d(2, 0, 0));
+        iae("MaxPool1d, wrong rank", "MaxPool1d(2", () -> new dev.autodiff.nn.conv.MaxPool1d(2).forward(Tensor.zeros(1, 1, 4, 4)));
+        iae("AvgPool1d, input shorter than the kernel", "AvgPool1d(5", () -> new dev.autodiff.nn.conv.AvgPool1d(5)
+                .forward(Tensor.zeros(1, 1, 3)));
+        iae("AdaptiveAvgPool1d, output 0", "AdaptiveAvgPool1d:", () -> new dev.autodiff.nn.conv.AdaptiveAvgPool1d(0));
+        iae("AdaptiveAvgPool1d, empty input", "AdaptiveAvgPool1d(2)", () -> new dev.autodiff.nn.conv.AdaptiveAvgPool1d(2)
+                .forward(Tensor.zeros(1, 2, 0)));
+        iae("AdaptiveAvgPool2d, wrong rank", "AdaptiveAvgPool2d([2, 2])", () -> new dev.autodiff.nn.conv.AdaptiveAvgPool2d(2)
+                .forward(Tensor.zeros(2, 3)));
+        iae("AdaptiveAvgPool2d, negative size", "AdaptiveAvgPool2d:", () -> new dev.autodiff.nn.conv.AdaptiveAvgPool2d(2, -1));
+        iae("GlobalAvgPool, no spatial axis", "GlobalAvgPool", () -> new dev.autodiff.nn.conv.GlobalAvgPool().forward(x23));
+        iae("GlobalMaxPool, empty spatial axis", "GlobalMaxPool", () -> new dev.autodiff.nn.conv.GlobalMaxPool()
+                .forward(Tensor.zeros(1, 2, 0)));
+        iae("GroupNorm, groups do not divide channels", "GroupNorm:", () -> new GroupNorm(4, 6));
+        iae("GroupNorm, eps 0", "GroupNorm:", () -> new GroupNorm(2, 4, 0, true));
+        iae("GroupNorm, wrong channels", "GroupNorm(2, 4)", () -> new GroupNorm(2, 4).forward(Tensor.zeros(2, 3, 5)));
+        iae("InstanceNorm1d, wrong rank", "InstanceNorm1d(3)", () -> new InstanceNorm1d(3).forward(Tensor.zeros(1, 3, 2, 2)));
+        iae("InstanceNorm2d, wrong channels", "InstanceNorm2d(3)", () -> new InstanceNorm2d(3).forward(Tensor.zeros(1, 2, 2, 2)));
+        iae("InstanceNorm1d, one position", "InstanceNorm1d(3)", () -> new InstanceNorm1d(3).forward(Tensor.zeros(2, 3, 1)));
+        iae("InstanceNorm2d, momentum 2", "InstanceNorm2d:", () -> new InstanceNorm2d(3, 1e-5, 2, false, false));
+        iae("ConvTranspose1d, groups do not divide", "ConvTranspose1d:", () -> new dev.autodiff.nn.conv.ConvTranspose1d(4, 3, 2,
+                1, 0, 0, 1, 2, true, 1));
+        iae("ConvTranspose2d, outputPadding not below stride or dilation", "ConvTranspose2d:",
+                () -> new dev.autodiff.nn.conv.ConvTranspose2d(1, 1, 3, 2, 0, 2, 1, 1, true, 1));
+        iae("ConvTranspose, one entry per dimension", "ConvTranspose:", () -> new dev.autodiff.nn.conv.ConvTranspose(1, 1,
+                new int[] {3, 3}, new int[] {1, 1}, new int[] {0}, new int[] {0, 0}, new int[] {1, 1}, 1, true, 1));
+        iae("ConvTranspose2d, wrong channels", "ConvTranspose2d(2 -> 1", () -> new dev.autodiff.nn.conv.ConvTranspose2d(2, 1, 3, 1)
+                .forward(Tensor.zeros(1, 3, 4, 4)));
+        iae("ConvTranspose1d, padding leaves no output", "ConvTranspose1d(1 -> 1", () -> new dev.autodiff.nn.conv.ConvTranspose1d(1,
+                1, 2, 1, 3, 0, 1, 1, true, 1).forward(Tensor.zeros(1, 1, 2)));
+        iae("ConvTranspose2d, outputSize out of reach", "ConvTranspose2d(1 -> 1", () -> new dev.autodiff.nn.conv.ConvTranspose2d(1,
+                1, 3, 2, 1, 0, 1, 1, true, 1).forward(Tensor.zeros(1, 1, 3, 3), new int[] {7, 4}));
+        iae("Upsample, unknown mode", "Upsample:", () -> dev.autodiff.nn.conv.Upsample.ofScale("bicubic", false, 2));
+        iae("Upsample, both size and scale", "Upsample:", () -> new dev.autodiff.nn.conv.Upsample(new int[] {2}, new double[] {2},
+                "nearest", null));
+        iae("Upsample, alignCorners with nearest", "Upsample:", () -> dev.autodiff.nn.conv.Upsample.ofScale("nearest", true, 2));
+        iae("Upsample, NaN scale", "Upsample:", () -> dev.autodiff.nn.conv.Upsample.ofScale("nearest", false, NAN));
+        iae("Upsample, bilinear of a 3-D input", "Upsample(scaleFactor [2.0], bilinear", () -> dev.autodiff.nn.conv.Upsample
+                .ofScale("bilinear", false, 2).forward(Tensor.zeros(1, 2, 3)));
+        iae("Upsample, sizes for the wrong number of axes", "Upsample(size [2, 3, 4], nearest", () -> dev.autodiff.nn.conv.Upsample
+                .ofSize("nearest", false, 2, 3, 4).forward(Tensor.zeros(1, 1, 3, 3)));
+        iae("Upsample, a scale that leaves nothing", "Upsample(scaleFactor [0.1], nearest", () -> dev.autodiff.nn.conv.Upsample
+                .ofScale("nearest", false, 0.1).forward(Tensor.zeros(1, 1, 3, 3)));
+        npe("MaxPool1d.forward(null)", "MaxPool1d(2", () -> new dev.autodiff.nn.conv.MaxPool1d(2).forward(null));
+        npe("GroupNorm.forward(null)", "GroupNorm(2, 4)", () -> new GroupNorm(2, 4).forward(null));
+        npe("ConvTranspose(kernel null)", "ConvTranspose:", () -> new dev.autodiff.nn.conv.ConvTranspose(1, 1, null, new int[] {1},
+                new int[] {0}, new int[] {0}, new int[] {1}, 1, true, 1));
+        npe("Upsample(mode null)", "Upsample:", () -> dev.autodiff.nn.conv.Upsample.ofSize(null, false, 2));
+        // ---- end of issue 17's convolution and pooling block
         iae("Embedding, negative size", "Embedding:", () -> new Embedding(-1, 3, 1));
         iae("Embedding, too many weights", "Embedding:", () -> new Embedding(100_000, 100_000, 1));
         iae("Embedding, huge index", "Embedding(4, 3)", () -> new Embedding(4, 3, 1).forward(Tensor.scalar(1e300)));
