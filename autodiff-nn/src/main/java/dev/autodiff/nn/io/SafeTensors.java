@@ -29,7 +29,8 @@ import java.util.stream.Collectors;
  * The safetensors format: an 8-byte little-endian header length N, N bytes of UTF-8 JSON beginning with
  * '{' ({@code {"name": {"dtype": "F64", "shape": [...], "data_offsets": [begin, end]}, "__metadata__":
  * {string: string}}}), then the raw little-endian data, tensor after tensor with no holes up to the end
- * of the file. Writes F64; reads F64 and F32.
+ * of the file. Writes F64; reads F64 and F32, and the integer dtypes I64 and I32 (as PyTorch keeps batch norm's
+ * num_batches_tracked) as doubles, refusing an integer that a double cannot hold exactly (beyond 2^53).
  *
  * <p>Saving never harms the previous file: the new one is written beside it under a temporary name,
  * forced to disk, renamed over the target atomically, and the directory forced. If the save fails
@@ -53,7 +54,7 @@ public final class SafeTensors {
     /** The most elements a Tensor (a Java double[]) can hold here. */
     static final long MAX_ELEMENTS = Integer.MAX_VALUE - 8;
 
-    /** Every dtype of the format, with its size in bytes; this library reads F64 and F32. */
+    /** Every dtype of the format; this library reads F64, F32, I64 and I32. */
     private static final Set<String> DTYPES = Set.of("BOOL", "U8", "I8", "F8_E5M2", "F8_E4M3", "I16", "U16", "F16",
             "BF16", "I32", "U32", "F32", "F64", "I64", "U64");
 
@@ -345,8 +346,8 @@ public final class SafeTensors {
         if (!(dtype instanceof String) || !DTYPES.contains(dtype)) {
             throw bad(path, t + " has dtype " + show(dtype) + ", which is not a safetensors dtype");
         }
-        if (!dtype.equals("F64") && !dtype.equals("F32")) {
-            throw bad(path, t + " has dtype " + dtype + "; this library reads F64 and F32 only");
+        if (!READ.contains(dtype)) {
+            throw bad(path, t + " has dtype " + dtype + "; this library reads F64, F32, I64 and I32 only");
         }
         if (!(m.get("shape") instanceof List)) {
             throw bad(path, t + " has shape " + show(m.get("shape")) + ", expected an array of sizes");
@@ -368,7 +369,7 @@ public final class SafeTensors {
                 for (long x : shape) {
                     count = Math.multiplyExact(count, x);
                 }
-                bytes = Math.multiplyExact(count, dtype.equals("F64") ? 8 : 4);
+                bytes = Math.multiplyExact(count, width((String) dtype));
             } catch (ArithmeticException e) {
                 throw bad(path, t + " has shape " + show(shapeList) + ", whose size is 2^63 bytes or more");
             }
@@ -399,7 +400,7 @@ public final class SafeTensors {
             throw bad(path, "tensor '" + e.name + "' has " + e.count + " elements (" + 8 * e.count + " bytes as doubles), "
                     + "more than this JVM's heap can give (at most " + Runtime.getRuntime().maxMemory() + " bytes; see -Xmx)");
         }
-        readInto(path, ch, dataStart + e.begin, d, e.dtype.equals("F32"));
+        readInto(path, ch, dataStart + e.begin, d, e.dtype, e.name);
         try {
             int[] shape = Arrays.stream(e.shape).mapToInt(x -> (int) x).toArray();
             return shape.length == 0 ? Tensor.scalar(d[0]) : Tensor.fromArray(d, shape);
@@ -410,9 +411,24 @@ public final class SafeTensors {
         }
     }
 
+    /** The dtypes this library reads. */
+    private static final Set<String> READ = Set.of("F64", "F32", "I64", "I32");
+
+    private static int width(String dtype) {
+        return dtype.equals("F64") || dtype.equals("I64") ? 8 : 4;
+    }
+
     /** Fills {@code d} from little-endian F64 or F32 values starting at byte {@code position} of the file. */
     static void readInto(Path path, FileChannel ch, long position, double[] d, boolean f32) throws IOException {
-        int width = f32 ? 4 : 8;
+        readInto(path, ch, position, d, f32 ? "F32" : "F64", "?");
+    }
+
+    /**
+     * Fills {@code d} from little-endian values of {@code dtype} (F64, F32, I64, I32) from byte {@code position};
+     * an I64 beyond 2^53 in magnitude, which a double would round, is refused, naming tensor {@code name}.
+     */
+    static void readInto(Path path, FileChannel ch, long position, double[] d, String dtype, String name) throws IOException {
+        int width = width(dtype);
         ByteBuffer b = ByteBuffer.allocate(CHUNK).order(ByteOrder.LITTLE_ENDIAN);
         long pos = position;
         for (int off = 0; off < d.length; ) {
@@ -420,9 +436,22 @@ public final class SafeTensors {
             b.clear().limit(k * width);
             readFully(path, ch, b, pos);
             b.flip();
-            if (f32) {
+            if (dtype.equals("F32")) {
                 for (int j = 0; j < k; j++) {
                     d[off + j] = b.getFloat();
+                }
+            } else if (dtype.equals("I64")) {
+                for (int j = 0; j < k; j++) {
+                    long v = b.getLong();
+                    if (v > 1L << 53 || v < -(1L << 53)) {
+                        throw bad(path, "tensor '" + name + "' (I64) holds " + v + " at index " + (off + j)
+                                + ", beyond 2^53 in magnitude, which a double cannot hold exactly");
+                    }
+                    d[off + j] = v;
+                }
+            } else if (dtype.equals("I32")) {
+                for (int j = 0; j < k; j++) {
+                    d[off + j] = b.getInt();
                 }
             } else {
                 b.asDoubleBuffer().get(d, off, k);
