@@ -6,7 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.autodiff.Tensor;
+import dev.autodiff.nn.attention.TransformerEncoderLayer;
+import dev.autodiff.nn.conv.Conv1d;
 import dev.autodiff.nn.conv.Conv2d;
+import dev.autodiff.nn.conv.ConvTranspose1d;
 import dev.autodiff.nn.conv.MaxPool2d;
 import dev.autodiff.nn.io.SafeTensors;
 import dev.autodiff.nn.io.TorchWeights;
@@ -36,7 +39,9 @@ import org.junit.jupiter.params.provider.MethodSource;
  * the same architectures built here, and compute PyTorch's float64 outputs (fixtures/torch_weights.txt) to 1e-10:
  * an Mlp and a CNN trained in float32 (F32 promoted; the CNN's batch norm in eval mode, on the loaded running
  * statistics, with num_batches_tracked as I64 in the file), a two-layer bidirectional LSTM with a Linear head and
- * the three cells trained or initialised in float64. Then the export: its names and shapes are exactly the
+ * the three cells trained or initialised in float64, a Transformer encoder layer with a Linear head (float64), and
+ * Conv1d-InstanceNorm1d-GroupNorm-ConvTranspose1d (float32, eval mode: the instance norm on loaded running statistics).
+ * Then the export: its names and shapes are exactly the
  * PyTorch file's (what load_state_dict(strict=True) checks), its values the file's, and it loads back. The
  * exports are left in target/torch-weights-export for the generator's --check, which loads them into PyTorch.
  */
@@ -57,7 +62,9 @@ class TorchWeightsReferenceTest {
         return Stream.of(new Case("mlp", TorchWeightsReferenceTest::mlp, false),
                 new Case("cnn", TorchWeightsReferenceTest::cnn, true),
                 new Case("lstm", LstmHead::new, false),
-                new Case("cells", Cells::new, false));
+                new Case("cells", Cells::new, false),
+                new Case("transformer", TransformerHead::new, false),
+                new Case("norms", TorchWeightsReferenceTest::norms, true));
     }
 
     static Module mlp(long seed) {
@@ -67,6 +74,28 @@ class TorchWeightsReferenceTest {
     static Module cnn(long seed) {
         return new Sequential(new Conv2d(1, 3, 3, 1, 1, 1, 1, true, seed), new BatchNorm2d(3), new Lambda("ReLU", Tensor::relu),
                 new MaxPool2d(2), new Flatten(), new Linear(27, 4, seed + 2));
+    }
+
+    /** Conv1d, InstanceNorm1d (affine, tracking running statistics: used in eval mode), GroupNorm, ConvTranspose1d. */
+    static Module norms(long seed) {
+        return new Sequential(new Conv1d(2, 4, 3, seed), new InstanceNorm1d(4, 1e-5, 0.1, true, true), new GroupNorm(2, 4),
+                new ConvTranspose1d(4, 2, 3, 2, 0, 0, 1, 1, true, seed + 1));
+    }
+
+    /** A post-norm encoder layer (batch first, no dropout), averaged over positions, through a Linear. */
+    static final class TransformerHead extends Module {
+        private final TransformerEncoderLayer encoder;
+        private final Linear head;
+
+        TransformerHead(long seed) {
+            encoder = child("encoder", new TransformerEncoderLayer(8, 2, 16, 0.0, "relu", 1e-5, true, false, seed));
+            head = child("head", new Linear(8, 3, seed + 100));
+        }
+
+        @Override
+        public Tensor forward(Tensor x) {
+            return head.forward(encoder.forward(x).mean(1));
+        }
     }
 
     /** The last step's output of a 2-layer bidirectional batch-first LSTM, through a Linear. */
@@ -160,7 +189,9 @@ class TorchWeightsReferenceTest {
             Tensor t = ours.get(e.getKey());
             assertArrayEquals(e.getValue().shape(), t.shape(), c + ": shape of " + e.getKey());
             if (e.getKey().endsWith("num_batches_tracked")) {
-                assertEquals(25.0, e.getValue().item(), c + ": the file's count of 25 training steps, read from I64");
+                // BatchNorm counts its 25 training steps; PyTorch's InstanceNorm keeps the buffer but never counts
+                double steps = c.name.equals("norms") ? 0 : 25;
+                assertEquals(steps, e.getValue().item(), c + ": the file's count of training steps, read from I64");
                 assertEquals(0.0, t.item(), c + ": num_batches_tracked is written as 0");
             } else {
                 assertArrayEquals(e.getValue().toArray(), t.toArray(), c + ": values of " + e.getKey());

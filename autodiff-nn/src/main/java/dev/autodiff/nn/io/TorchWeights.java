@@ -2,6 +2,7 @@ package dev.autodiff.nn.io;
 
 import dev.autodiff.Tensor;
 import dev.autodiff.nn.BatchNorm;
+import dev.autodiff.nn.InstanceNorm;
 import dev.autodiff.nn.Linear;
 import dev.autodiff.nn.Module;
 import dev.autodiff.nn.rnn.Cell;
@@ -32,13 +33,16 @@ import java.util.function.Function;
  *   <li>the cells ({@code LstmCell}, {@code GruCell}, {@code RnnCell}): {@code weightIh}, {@code weightHh}
  *       (stored (in, G H) and (H, G H)) are PyTorch's {@code weight_ih}, {@code weight_hh} transposed, and
  *       {@code biasIh}, {@code biasHh} are {@code bias_ih}, {@code bias_hh}; the gate order is PyTorch's already.
- *   <li>{@link BatchNorm}: the buffers {@code runningMean}, {@code runningVar} are {@code running_mean},
+ *   <li>{@link BatchNorm}, and {@link InstanceNorm} with {@code trackRunningStats}: the buffers {@code runningMean}, {@code runningVar} are {@code running_mean},
  *       {@code running_var}. PyTorch's {@code num_batches_tracked} is accepted and ignored on loading (it is used
  *       only with {@code momentum=None}, a cumulative average this library does not offer, and a file without it,
  *       as PyTorch before 0.4.1 wrote, loads too); saving writes it as 0 so that a strict load finds it.
  *   <li>everything else has PyTorch's names and layout already: {@code Conv1d/2d} (weight (O, C / groups, k...)),
- *       {@code LayerNorm}, {@code Embedding}, {@code PRelu} (weight), the sequence modules {@code Rnn},
- *       {@code Lstm}, {@code Gru} ({@code weight_ih_l0}, ..., {@code _reverse}).
+ *       {@code ConvTranspose1d/2d} (weight (C, O / groups, k...)),
+ *       {@code LayerNorm}, {@code GroupNorm}, {@code Embedding}, {@code PRelu} (weight), the sequence modules
+ *       {@code Rnn}, {@code Lstm}, {@code Gru} ({@code weight_ih_l0}, ..., {@code _reverse}), and attention's
+ *       {@code MultiheadAttention} ({@code in_proj_weight}, {@code out_proj.weight}, ...) and the
+ *       {@code Transformer*Layer}s ({@code self_attn}, {@code linear1}, {@code norm1}, ...).
  * </ul>
  * The containers number their children as PyTorch's do: a {@code Sequential} of (Linear, activation, Linear) is
  * {@code "0.weight"}, {@code "2.weight"} in both (a parameter-free activation takes its index, as
@@ -217,7 +221,7 @@ public final class TorchWeights {
     private static void walk(Module m, String prefix, Map<String, Binding> out) {
         own(m.parameters()).forEach((n, t) -> bind(m, prefix, n, t, out));
         own(m.buffers()).forEach((n, t) -> bind(m, prefix, n, t, out));
-        if (m instanceof BatchNorm) {
+        if (tracksRunningStats(m)) {
             out.put(prefix + "num_batches_tracked", new Binding(prefix + "num_batches_tracked", null, null, false));
         }
         m.children().forEach((n, c) -> walk(c, prefix + n + ".", out));
@@ -234,6 +238,11 @@ public final class TorchWeights {
         return out;
     }
 
+    /** BatchNorm, and InstanceNorm with trackRunningStats: PyTorch's _NormBase, with running_mean/var and the count. */
+    private static boolean tracksRunningStats(Module m) {
+        return m instanceof BatchNorm || m instanceof InstanceNorm && m.buffers().containsKey("runningMean");
+    }
+
     private static void bind(Module m, String prefix, String name, Tensor t, Map<String, Binding> out) {
         String torch = name;
         boolean transpose = false;
@@ -247,7 +256,7 @@ public final class TorchWeights {
                 case "biasHh": torch = "bias_hh"; break;
                 default: break;
             }
-        } else if (m instanceof BatchNorm) {
+        } else if (tracksRunningStats(m)) {
             torch = name.equals("runningMean") ? "running_mean" : name.equals("runningVar") ? "running_var" : name;
         }
         out.put(prefix + torch, new Binding(prefix + torch, prefix + name, t, transpose));
