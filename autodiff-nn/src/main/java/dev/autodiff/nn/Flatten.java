@@ -43,12 +43,12 @@ public final class Flatten extends Module {
         int[] out = new int[s.length - (end - start)];
         System.arraycopy(s, 0, out, 0, start);
         long merged = 1;
-        for (int i = start; i <= end; i++) {
-            merged *= s[i];
-            if (merged > Integer.MAX_VALUE) { // possible only when another axis is 0
-                throw new IllegalArgumentException(describe() + ": the merged axis of shape " + Arrays.toString(s)
-                        + " would have more than 2^31 - 1 entries");
-            }
+        for (int i = start; i <= end; i++) { // saturating: a later 0 axis makes any partial product 0
+            merged = Math.min(merged * s[i], (long) Integer.MAX_VALUE + 1);
+        }
+        if (merged > Integer.MAX_VALUE) { // possible only when an axis outside the range is 0
+            throw new IllegalArgumentException(describe() + ": the merged axis of shape " + Arrays.toString(s)
+                    + " would have more than 2^31 - 1 entries");
         }
         out[start] = (int) merged;
         System.arraycopy(s, end + 1, out, start + 1, s.length - end - 1);

@@ -53,8 +53,26 @@ public abstract class Module {
     protected final <M extends Module> M child(String name, M module) {
         checkName(name);
         Objects.requireNonNull(module, () -> getClass().getSimpleName() + ": submodule '" + name + "' is null");
+        if (((Module) module).contains(this)) { // a cycle: parameters(), toString() and every walk of the tree would never end
+            throw new IllegalArgumentException(getClass().getSimpleName() + ": submodule '" + name + "' ("
+                    + module.getClass().getSimpleName() + ") is " + (module == this ? "this module itself" : "one that contains this module")
+                    + ": a module cannot contain itself");
+        }
         children.put(name, module);
         return module;
+    }
+
+    /** Whether {@code m} is this module or one of its descendants (the tree has no cycle: child refuses one). */
+    private boolean contains(Module m) {
+        if (this == m) {
+            return true;
+        }
+        for (Module c : children.values()) {
+            if (c.contains(m)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private void checkName(String name) {

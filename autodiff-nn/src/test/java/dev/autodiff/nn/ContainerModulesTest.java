@@ -144,4 +144,31 @@ class ContainerModulesTest {
         assertThrows(UnsupportedOperationException.class, () -> list.iterator().remove());
         assertTrue(new ModuleList().isEmpty());
     }
+
+    /** A partial product past 2^31 with a 0 axis later in the range is still 0 entries: PyTorch's (0,). */
+    @Test
+    void flattenOfAnEmptyTensorWhosePartialProductOverflows() {
+        assertArrayEquals(new int[] {0}, new Flatten(0, -1).forward(Tensor.zeros(1 << 20, 1 << 20, 0)).shape());
+        assertArrayEquals(new int[] {3, 0}, new Flatten(1, -1).forward(Tensor.zeros(3, 1 << 16, 1 << 16, 0)).shape());
+    }
+
+    /** A container cannot hold itself or an ancestor: the walks of the tree (parameters, toString) would never end. */
+    @Test
+    void aModuleCannotContainItself() {
+        ModuleList l = new ModuleList();
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> l.append(l));
+        assertTrue(e.getMessage().startsWith("ModuleList: ") && e.getMessage().contains("itself"), e.getMessage());
+        ModuleDict d = new ModuleDict();
+        assertThrows(IllegalArgumentException.class, () -> d.put("me", d));
+        l.append(d);
+        e = assertThrows(IllegalArgumentException.class, () -> d.put("parent", l));
+        assertTrue(e.getMessage().contains("contains this module"), e.getMessage());
+        ModuleList outer = new ModuleList();
+        outer.append(l);
+        assertThrows(IllegalArgumentException.class, () -> d.put("grandparent", outer));
+        assertEquals(0, outer.parameters().size(), "the refused cycles left a tree");
+        d.put("shared", new Identity());
+        outer.append(d); // a module used twice is no cycle
+        assertEquals(2, outer.children().size());
+    }
 }

@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.Objects;
@@ -57,6 +58,11 @@ public final class KingJamesBible {
     private static final int DESCRIPTION = 80;
     /** Larger windows than this are no EC02 file's (the Debian one has 65,536-byte windows). */
     private static final int MAX_WINDOW = 1 << 24;
+    /**
+     * At most this much decoded text (64 MiB; the KJV is 4.4 MB): a few KB of LZW can claim megabytes per window, so
+     * a crafted header would otherwise decode until the heap runs out instead of failing as corrupt.
+     */
+    static final long MAX_TEXT = 64L << 20;
     private static final Pattern VERSE = Pattern.compile("([1-3]?[A-Za-z]+)([0-9]{1,3}):([0-9]{1,3}) (.*)");
 
     private final String title;
@@ -119,8 +125,9 @@ public final class KingJamesBible {
                     + "expected \"EC\"", file, d[0], d[1]));
         }
         if (d[2] != '0' || d[3] != '2') {
-            throw new IOException(file + ": EC file version \"" + (char) (d[2] & 0xff) + (char) (d[3] & 0xff)
-                    + "\", this reader knows \"02\"");
+            boolean printable = d[2] >= 0x20 && d[2] < 0x7f && d[3] >= 0x20 && d[3] < 0x7f; // no NUL or newline in messages
+            throw new IOException(file + ": EC file version " + (printable ? "\"" + (char) d[2] + (char) d[3] + "\""
+                    : String.format("bytes 0x%02x 0x%02x", d[2] & 0xff, d[3] & 0xff)) + ", this reader knows \"02\"");
         }
         ByteBuffer bb = ByteBuffer.wrap(d);
         int window = bb.getInt(4 + DESCRIPTION);
@@ -128,9 +135,9 @@ public final class KingJamesBible {
         if (window <= 0 || window > MAX_WINDOW) {
             throw new IOException(file + ": window size " + window + " is outside [1, " + MAX_WINDOW + "]");
         }
-        if (count <= 0 || (long) count * window > Integer.MAX_VALUE - 8) {
+        if (count <= 0 || (long) count * window > MAX_TEXT) {
             throw new IOException(file + ": window count " + count + " (of " + window + " bytes) is not a positive "
-                    + "number whose text an array can hold");
+                    + "number whose text is at most " + (MAX_TEXT >> 20) + " MiB (the King James Bible is 4.4 MB)");
         }
         long tableEnd = HEADER + 4L * (count + 1);
         if (tableEnd + 3 > d.length) {
@@ -166,14 +173,17 @@ public final class KingJamesBible {
                         : ", past the end of the file, byte " + d.length));
             }
         }
-        // the text grows window by window: a damaged header's count x size is never allocated up front
-        byte[] chunk = new byte[window];
-        java.io.ByteArrayOutputStream text = new java.io.ByteArrayOutputStream((int) Math.min((long) count * window,
-                8L * d.length));
+        // the text grows window by window into one array (doubling, capped by count x window <= MAX_TEXT): a damaged
+        // header's size is never allocated up front, and nothing is copied but on growth and the final trim
+        byte[] text = new byte[(int) Math.min((long) count * window, Math.max(window, 8L * d.length))];
+        int size = 0;
         for (int w = 0; w < count; w++) {
+            if (text.length - size < window) {
+                text = Arrays.copyOf(text, (int) Math.min((long) count * window, Math.max(2L * text.length, size + (long) window)));
+            }
             int got;
             try {
-                got = Lzw.decode(d, start[w], start[w + 1], maxBits, chunk, 0, window);
+                got = Lzw.decode(d, start[w], start[w + 1], maxBits, text, size, window);
             } catch (Lzw.CorruptException e) {
                 throw new IOException(file + ": corrupt: window " + w + " of " + count + ": " + e.getMessage(), e);
             }
@@ -181,12 +191,15 @@ public final class KingJamesBible {
                 throw new IOException(file + ": corrupt or truncated: window " + w + " of " + count + " decodes to "
                         + got + " bytes, expected " + window);
             }
-            text.write(chunk, 0, got);
+            size += got;
         }
-        return text.toByteArray();
+        return size == text.length ? text : Arrays.copyOf(text, size);
     }
 
     private static KingJamesBible parse(Path file, byte[] bytes) throws IOException {
+        if (bytes.length == 0) {
+            throw new IOException(file + ": the text is empty");
+        }
         for (int i = 0; i < bytes.length; i++) {
             if (bytes[i] < 0) {
                 throw new IOException(String.format("%s: byte %d of the text is 0x%02x; the text is ASCII", file, i,

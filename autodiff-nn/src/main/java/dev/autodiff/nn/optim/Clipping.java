@@ -2,8 +2,13 @@ package dev.autodiff.nn.optim;
 
 import dev.autodiff.InPlace;
 import dev.autodiff.Tensor;
+import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * Gradient clipping, as torch.nn.utils: by the joint norm of all gradients ({@link #clipGradNorm}) or by value
@@ -11,7 +16,7 @@ import java.util.Objects;
  * {@link InPlace#readGrad} and {@link InPlace#updateGrad}: in place while a gradient's buffer is private to its
  * parameter (so the next backward reuses it, as after an optimizer step), into a copy when someone holds the gradient
  * tensor or it is shared (add hands both inputs the same tensor), which then never changes. The parameters' versions
- * are untouched. A gradient that carries a graph (backward with createGraph) is replaced by an op on it instead, so
+ * are untouched. A tensor listed twice (a tied weight, as Module.parameters() lists it) is clipped once. A gradient that carries a graph (backward with createGraph) is replaced by an op on it instead, so
  * clipping stays differentiable.
  */
 public final class Clipping {
@@ -30,8 +35,8 @@ public final class Clipping {
      * (PyTorch multiplies them all by NaN); an infinite one scales them all by 0 (the infinite ones become NaN), as
      * PyTorch. With no gradient at all the norm is 0.
      */
-    public static double clipGradNorm(Collection<Tensor> params, double maxNorm, double normType) {
-        checkParams("clipGradNorm", params);
+    public static double clipGradNorm(Collection<Tensor> given, double maxNorm, double normType) {
+        List<Tensor> params = distinct("clipGradNorm", given);
         if (!(maxNorm > 0)) {
             throw new IllegalArgumentException("clipGradNorm: maxNorm must be > 0, got " + maxNorm);
         }
@@ -74,7 +79,7 @@ public final class Clipping {
     }
 
     /** sum |g|^p over every gradient's elements; g g for p = 2 and |g| for p = 1, without pow. */
-    private static double sumOfPowers(Collection<Tensor> params, double p) {
+    private static double sumOfPowers(List<Tensor> params, double p) {
         double[] s = {0};
         for (Tensor t : params) {
             if (t.hasGrad()) {
@@ -93,8 +98,8 @@ public final class Clipping {
      * Limits every gradient element to [-clipValue, clipValue], as torch.nn.utils.clip_grad_value_ (NaN stays NaN).
      * clipValue = 0 zeroes the gradients; infinity leaves them as they are.
      */
-    public static void clipGradValue(Collection<Tensor> params, double clipValue) {
-        checkParams("clipGradValue", params);
+    public static void clipGradValue(Collection<Tensor> given, double clipValue) {
+        List<Tensor> params = distinct("clipGradValue", given);
         if (!(clipValue >= 0)) {
             throw new IllegalArgumentException("clipGradValue: clipValue must be >= 0 (gradients are limited to "
                     + "[-clipValue, clipValue]), got " + clipValue);
@@ -116,14 +121,24 @@ public final class Clipping {
         }
     }
 
-    private static void checkParams(String op, Collection<Tensor> params) {
+    /**
+     * The parameters, each once: a weight tied in two places is listed under both paths by Module.parameters(), and
+     * counted twice it would enter the norm twice and be scaled twice (PyTorch's parameters() yields it once).
+     */
+    private static List<Tensor> distinct(String op, Collection<Tensor> params) {
         Objects.requireNonNull(params, op + ": params is null");
+        Set<Tensor> seen = Collections.newSetFromMap(new IdentityHashMap<>());
+        List<Tensor> out = new ArrayList<>();
         int i = 0;
         for (Tensor p : params) {
             if (p == null) {
                 throw new NullPointerException(op + ": parameter " + i + " is null");
             }
+            if (seen.add(p)) {
+                out.add(p);
+            }
             i++;
         }
+        return out;
     }
 }

@@ -38,7 +38,10 @@ public final class Lamb extends Optimizer {
     private final List<Tensor> expAvg = new ArrayList<>();
     private final List<Tensor> expAvgSq = new ArrayList<>();
 
-    /** timm's defaults: betas (0.9, 0.999), eps 1e-6, weight decay 0.01 (so every tensor is adapted). */
+    /**
+     * timm's defaults: betas (0.9, 0.999), eps 1e-6, weight decay 0.01. alwaysAdapt is true here and false in timm,
+     * which differ only for tensors without weight decay: with 0.01 every tensor is adapted either way.
+     */
     public Lamb(Collection<Tensor> params, double lr) {
         this(params, lr, 0.9, 0.999, 1e-6, 0.01, true);
     }

@@ -197,7 +197,9 @@ public abstract class RnnBase extends Module {
             c0 = initial.c();
         }
         Active active = lengths == null ? null : Active.of(who, lengths, steps, n);
-        Tensor input = xs;
+        // The padding is never read, as a packed sequence's: zeroed once here, or a NaN or inf in it would reach the
+        // gradients through 0 * NaN (x^T dgates for weight_ih_l0, act'(NaN) in every cell); x's gradient there is 0.
+        Tensor input = active == null || active.padding == null ? xs : Tensor.where(active.padding, xs, Tensor.scalar(0));
         Tensor[] hn = new Tensor[states];
         Tensor[] cn = new Tensor[states];
         for (int layer = 0; layer < numLayers; layer++) {
@@ -243,8 +245,11 @@ public abstract class RnnBase extends Module {
         return new Result(output, new State(Tensor.stack(0, hn), hasCellState() ? Tensor.stack(0, cn) : null));
     }
 
-    /** Per step, how many sequences are still running, and which: a (N, 1) 0/1 mask where only some are. */
-    private record Active(int[] running, Tensor[] masks) {
+    /**
+     * Per step, how many sequences are still running, and which: a (N, 1) 0/1 mask where only some are; and the (T, N,
+     * 1) mask of all steps inside their sequence, null when no sequence is padded.
+     */
+    private record Active(int[] running, Tensor[] masks, Tensor padding) {
         static Active of(String who, int[] lengths, int steps, int n) {
             if (lengths.length != n) {
                 throw new IllegalArgumentException(who + ": need one length per sequence (" + n + "), got " + lengths.length);
@@ -257,6 +262,8 @@ public abstract class RnnBase extends Module {
             }
             int[] running = new int[steps];
             Tensor[] masks = new Tensor[steps];
+            double[] all = new double[steps * n];
+            boolean padded = false;
             for (int t = 0; t < steps; t++) {
                 double[] m = new double[n];
                 for (int i = 0; i < n; i++) {
@@ -265,9 +272,11 @@ public abstract class RnnBase extends Module {
                         running[t]++;
                     }
                 }
+                System.arraycopy(m, 0, all, t * n, n);
+                padded |= running[t] < n;
                 masks[t] = running[t] == n || running[t] == 0 ? null : Tensor.fromArray(m, n, 1);
             }
-            return new Active(running, masks);
+            return new Active(running, masks, padded ? Tensor.fromArray(all, steps, n, 1) : null);
         }
     }
 

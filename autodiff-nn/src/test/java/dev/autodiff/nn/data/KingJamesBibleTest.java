@@ -104,6 +104,13 @@ class KingJamesBibleTest {
         byte[] count = good.clone();
         ByteBuffer.wrap(count).putInt(88, -1);
         assertTrue(failure(count).contains("window count -1"));
+        // a few KB of LZW can claim 16 MiB a window: more text than 64 MiB is refused before any is decoded
+        byte[] bomb = good.clone();
+        ByteBuffer.wrap(bomb).putInt(84, 1 << 24).putInt(88, 5);
+        assertTrue(failure(bomb).contains("window count 5 (of 16777216 bytes) is not a positive number whose text is at most 64 MiB"));
+        byte[] unprintable = good.clone();
+        unprintable[2] = '\n';
+        assertTrue(failure(unprintable).contains("EC file version bytes 0x0a 0x32, this reader knows \"02\""));
         byte[] order = good.clone();
         ByteBuffer.wrap(order).putInt(96, dataStart - 1);
         assertTrue(failure(order).contains("corrupt: window 1 starts at byte " + (dataStart - 1)));
@@ -138,6 +145,7 @@ class KingJamesBibleTest {
                 "line 3 of the text is not a verse (\"Book1:2 text\"): \"not a verse\""));
         assertTrue(failure(ec02("Title\nGe1:1 no newline at the end")).contains("does not end with a newline"));
         assertTrue(failure(ec02("Title\n")).contains("no verse"));
+        assertTrue(failure(ec02("")).contains("the text is empty"));
         assertTrue(failure(ec02("Title\nGe1:1 caf\u00e9\n")).contains("is 0xe9; the text is ASCII"));
     }
 

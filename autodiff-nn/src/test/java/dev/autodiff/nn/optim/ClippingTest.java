@@ -128,4 +128,25 @@ class ClippingTest {
         }
         return perStep;
     }
+
+    /**
+     * A weight tied in two places is listed twice by Module.parameters() (once per path): it enters the norm once and
+     * is scaled once, as PyTorch's clip_grad_norm_(model.parameters()), which yields it once. By hand: the gradient
+     * (3, -4) has norm 5 (not 5 sqrt 2), and clipping to 1 scales it by 1 / (5 + 1e-6) (not its square).
+     */
+    @Test
+    void aTiedWeightListedTwiceCountsAndIsScaledOnce() {
+        Tensor w = Tensor.zeros(2).requiresGrad();
+        w.setGrad(Tensor.fromArray(new double[] {3, -4}));
+        assertEquals(5, Clipping.clipGradNorm(List.of(w, w), 1), 1e-15);
+        double s = 1 / (5 + 1e-6);
+        assertArrayEquals(new double[] {3 * s, -4 * s}, w.grad().toArray(), 1e-15);
+
+        dev.autodiff.nn.Linear lin = new dev.autodiff.nn.Linear(2, 2, 3);
+        dev.autodiff.nn.Sequential tied = new dev.autodiff.nn.Sequential(lin, lin);
+        assertEquals(4, tied.parameters().size(), "the tied Linear is listed under both paths");
+        tied.forward(Tensor.fromArray(new double[] {1, 2}, 1, 2)).sum().backward();
+        double want = Math.sqrt(lin.parameters().values().stream().mapToDouble(p -> p.grad().square().sum().item()).sum());
+        assertEquals(want, Clipping.clipGradNorm(tied.parameters().values(), 1e9), 1e-12);
+    }
 }

@@ -206,4 +206,48 @@ class RnnModuleTest {
         assertTrue(h0.hasGrad() && x.hasGrad());
         m.parameters().forEach((n, p) -> assertTrue(Arrays.stream(p.grad().toArray()).anyMatch(v -> v != 0), n + " gets a gradient"));
     }
+
+    /**
+     * NaN and infinities in the padding reach no gradient (a packed sequence never reads its padding): every parameter's
+     * gradient is that of the same batch zero-padded, bit for bit, and x's gradient is 0 there. Before the padding was
+     * zeroed, 0 * NaN turned weight_ih_l0's gradient (x^T dgates) into NaN, and the gates' derivatives at NaN too.
+     */
+    @Test
+    void nonFinitePaddingReachesNoGradient() {
+        int[] lengths = {1, 4, 2, 4};
+        for (RnnBase m : new RnnBase[] {new Rnn(3, 2, 3, "relu", true, true, 0, true, 71), new Lstm(3, 2, 2, true, true, 0, true, 72),
+                new Gru(3, 2, 1, true, true, 0, false, 73)}) {
+            Tensor clean = Tensor.randn(74, 4, 4, 3).mul(padding(lengths, 4).transpose(0, 1).rsub(1.0));
+            double[] bad = clean.toArray();
+            for (int n = 0; n < 4; n++) {
+                for (int t = lengths[n]; t < 4; t++) {
+                    for (int c = 0; c < 3; c++) {
+                        bad[(n * 4 + t) * 3 + c] = c == 0 ? Double.NaN : c == 1 ? Double.POSITIVE_INFINITY : -1e308;
+                    }
+                }
+            }
+            Tensor[] want = gradients(m, clean, lengths);
+            Tensor[] got = gradients(m, Tensor.fromArray(bad, 4, 4, 3), lengths);
+            for (int i = 0; i < want.length; i++) {
+                assertArrayEquals(want[i].toArray(), got[i].toArray(), m.getClass().getSimpleName() + ": gradient " + i);
+            }
+            Tensor gx = got[got.length - 1];
+            for (int n = 0; n < 4; n++) {
+                assertArrayEquals(new double[(4 - lengths[n]) * 3], gx.slice(0, n, n + 1).slice(1, lengths[n], 4).toArray(),
+                        m.getClass().getSimpleName() + ": x's gradient in the padding of sequence " + n);
+            }
+        }
+    }
+
+    /** Every parameter's gradient, then x's, of a loss on the output and the final h. */
+    private static Tensor[] gradients(RnnBase m, Tensor x, int[] lengths) {
+        m.zeroGrad();
+        Tensor xs = x.detach().requiresGrad();
+        RnnBase.Result r = m.forward(xs, null, lengths);
+        r.output().square().sum().add(r.state().h().sum()).backward();
+        java.util.List<Tensor> out = new java.util.ArrayList<>();
+        m.parameters().values().forEach(p -> out.add(p.grad().detach().mul(1.0))); // copies: the next backward may reuse buffers
+        out.add(xs.grad().detach().mul(1.0));
+        return out.toArray(new Tensor[0]);
+    }
 }
