@@ -1708,8 +1708,13 @@ public final class Tensor {
      */
     public Tensor repeat(int... reps) {
         nonNull(reps, "repeat", "reps");
+        return repeat("repeat", reps, reps);
+    }
+
+    /** repeat with {@code op} (the method the user called) and its own {@code given} counts in the messages. */
+    private Tensor repeat(String op, int[] reps, int[] given) {
         if (reps.length < rank()) {
-            throw new IllegalArgumentException("repeat: need at least one repetition count per axis (" + rank()
+            throw new IllegalArgumentException(op + ": need at least one repetition count per axis (" + rank()
                     + " for shape " + Shapes.str(shape) + "), got " + Arrays.toString(reps));
         }
         int r = reps.length;
@@ -1721,7 +1726,7 @@ public final class Tensor {
         int[] out = new int[r];
         for (int d = 0; d < r; d++) {
             if (reps[d] < 0) {
-                throw new IllegalArgumentException("repeat: repetition counts must be >= 0, got " + Arrays.toString(reps));
+                throw new IllegalArgumentException(op + ": repetition counts must be >= 0, got " + Arrays.toString(given));
             }
             view[2 * d] = 1;
             view[2 * d + 1] = padded[d];
@@ -1729,7 +1734,7 @@ public final class Tensor {
             wide[2 * d + 1] = padded[d];
             out[d] = (int) Math.min(Integer.MAX_VALUE, (long) reps[d] * padded[d]);
         }
-        Shapes.size("repeat", out);
+        Shapes.size(op, out);
         // (1, s_0, 1, s_1, ...) broadcast to (r_0, s_0, r_1, s_1, ...): copy k of axis d is the block r_d = k
         return reshape(view).broadcastTo(wide).reshape(out);
     }
@@ -1738,12 +1743,12 @@ public final class Tensor {
     public Tensor tile(int... reps) {
         nonNull(reps, "tile", "reps");
         if (reps.length >= rank()) {
-            return repeat(reps);
+            return repeat("tile", reps, reps);
         }
         int[] full = new int[rank()];
         Arrays.fill(full, 1);
         System.arraycopy(reps, 0, full, rank() - reps.length, reps.length);
-        return repeat(full);
+        return repeat("tile", full, reps);
     }
 
     /** Each element of the flattened tensor {@code repeats} times in a row, as torch.repeat_interleave without dim. */

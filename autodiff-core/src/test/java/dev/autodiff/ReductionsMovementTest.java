@@ -179,6 +179,7 @@ class ReductionsMovementTest {
         rejects("roll: axis 3", () -> m.roll(1, 3));
         rejects("repeat: need at least one", () -> m.repeat(2));
         rejects("repeat: repetition counts must be >= 0", () -> m.repeat(1, -1));
+        rejects("tile: repetition counts must be >= 0, got [-1]", () -> m.tile(-1)); // the method called, the counts given
         rejects("repeatInterleave: repeats must be >= 0", () -> m.repeatInterleave(-1, 0));
         rejects("repeatInterleave: need one count per position", () -> m.repeatInterleave(new int[] {1, 2}, 1));
         rejects("tril: needs a matrix", () -> Tensor.zeros(3).tril());
