@@ -13,10 +13,18 @@ public final class Elementwise {
      * The transcendentals (EXP, EXPM1, LOG, LOG1P, TANH, SIGMOID, SOFTPLUS, ERF) are {@link Transcendentals}:
      * the same bits on every path (vector body, scalar tail, 0-dim, any thread split) and in every JIT tier.
      */
-    public enum Unary { NEG, EXP, LOG, RECIPROCAL, SQRT, TANH, SIGMOID, RELU, ABS, SIGN, ERF, EXPM1, LOG1P, SOFTPLUS }
+    public enum Unary {
+        NEG, EXP, LOG, RECIPROCAL, SQRT, TANH, SIGMOID, RELU, ABS, SIGN, ERF, EXPM1, LOG1P, SOFTPLUS,
+        // issue 16: elementwise math (see unaryMath)
+        SIN, COS, TAN, ASIN, ACOS, ATAN, SINH, COSH, ASINH, ACOSH, ATANH, EXP2, RSQRT, FLOOR, CEIL, ROUND, TRUNC
+    }
 
     /** The comparisons come last, from GT on (their results are 1 or 0). */
-    public enum Binary { ADD, SUB, MUL, DIV, POW, MAXIMUM, MINIMUM, GT, GE, LT, LE, EQ, NE }
+    public enum Binary {
+        ADD, SUB, MUL, DIV, POW, MAXIMUM, MINIMUM,
+        ATAN2, HYPOT, LOGADDEXP, XLOGY, // issue 16: elementwise math (see binaryMath)
+        GT, GE, LT, LE, EQ, NE
+    }
 
     /** Below this many elements a loop is not worth splitting over threads. */
     static final int PARALLEL_ELEMENTS = 1 << 16;
@@ -163,7 +171,7 @@ public final class Elementwise {
             case EXPM1: for (int i = from; i < n; i++) y[i] = Transcendentals.expm1(x[i]); break;
             case LOG1P: for (int i = from; i < n; i++) y[i] = Transcendentals.log1p(x[i]); break;
             case SOFTPLUS: for (int i = from; i < n; i++) y[i] = Transcendentals.softplus(x[i]); break;
-            default: throw new AssertionError(op);
+            default: for (int i = from; i < n; i++) y[i] = unaryMath(op, x[i]);
         }
     }
 
@@ -184,7 +192,7 @@ public final class Elementwise {
             case EXPM1: return Transcendentals.expm1(x);
             case LOG1P: return Transcendentals.log1p(x);
             case SOFTPLUS: return Transcendentals.softplus(x);
-            default: throw new AssertionError(op);
+            default: return unaryMath(op, x);
         }
     }
 
@@ -204,8 +212,63 @@ public final class Elementwise {
             case LE: return a <= b ? 1 : 0;
             case EQ: return a == b ? 1 : 0;
             case NE: return a != b ? 1 : 0;
+            default: return binaryMath(op, a, b);
+        }
+    }
+
+    // ---- issue 16: elementwise math. StrictMath (fdlibm) where the library has no kernel of its own, so that
+    // the interpreter, C1 and C2 give the same bits (Math's intrinsics may differ from it by an ulp between tiers).
+
+    private static double unaryMath(Unary op, double x) {
+        switch (op) {
+            case SIN: return StrictMath.sin(x);
+            case COS: return StrictMath.cos(x);
+            case TAN: return StrictMath.tan(x);
+            case ASIN: return StrictMath.asin(x);
+            case ACOS: return StrictMath.acos(x);
+            case ATAN: return StrictMath.atan(x);
+            case SINH: return StrictMath.sinh(x);
+            case COSH: return StrictMath.cosh(x);
+            case ASINH: return Special.asinh(x);
+            case ACOSH: return Special.acosh(x);
+            case ATANH: return Special.atanh(x);
+            case EXP2: return StrictMath.pow(2.0, x); // exact at integers, where e^(x ln 2) is not
+            case RSQRT: return 1.0 / Math.sqrt(x); // sqrt is correctly rounded in every tier; +inf at 0, -inf at -0
+            case FLOOR: return Math.floor(x);
+            case CEIL: return Math.ceil(x);
+            case ROUND: return Math.rint(x); // half to even, as torch.round
+            case TRUNC: return x < 0 ? Math.ceil(x) : Math.floor(x); // -0.0 for (-1, 0), as torch.trunc
             default: throw new AssertionError(op);
         }
+    }
+
+    private static double binaryMath(Binary op, double a, double b) {
+        switch (op) {
+            case ATAN2: return StrictMath.atan2(a, b);
+            case HYPOT: return StrictMath.hypot(a, b); // no overflow or underflow in a^2 + b^2
+            case LOGADDEXP: return logaddexp(a, b);
+            case XLOGY: return xlogy(a, b);
+            default: throw new AssertionError(op);
+        }
+    }
+
+    /**
+     * log(e^a + e^b) = max + log1p(e^-|a - b|), exact for any magnitude (no e^a is formed); a itself where both
+     * are the same infinity (where a - b is NaN), as torch.logaddexp.
+     */
+    static double logaddexp(double a, double b) {
+        if (a == b && Double.isInfinite(a)) {
+            return a;
+        }
+        return Math.max(a, b) + Transcendentals.log1p(Transcendentals.exp(-Math.abs(a - b)));
+    }
+
+    /** x log y, 0 where x = 0 (whatever y, y = 0 and +inf included) unless y is NaN, as torch.xlogy. */
+    static double xlogy(double x, double y) {
+        if (y != y) {
+            return y;
+        }
+        return x == 0 ? 0.0 : x * Transcendentals.log(y);
     }
 
     /** {@code out = a op b} where a and b broadcast to {@code outShape}. */
