@@ -19,7 +19,7 @@ abstract class Primitive {
         // issue 16: reductions and scans
         CUMSUM,
         // issue 16: elementwise math
-        SIN, COS, TAN, ASIN, ACOS, ATAN, SINH, COSH, ASINH, ACOSH, ATANH, LOG1P, EXPM1, EXP2, RSQRT,
+        SIN, COS, TAN, ASIN, ACOS, ATAN, SINH, COSH, ASINH, ACOSH, ATANH, LOG1P, EXPM1, EXP2, LOG2, LOG10, RSQRT,
         FLOOR, CEIL, ROUND, TRUNC, ATAN2, HYPOT, LOGADDEXP, XLOGY
     }
 

@@ -827,12 +827,12 @@ final class Primitives {
     }
 
     // ===== issue 16: elementwise math ===================================================================
-    // Primitives where a composition would be inaccurate (log1p, expm1, exp2, the inverse functions near their
+    // Primitives where a composition would be inaccurate (log1p, expm1, exp2, log2, log10, the inverse functions near their
     // poles, hypot, logaddexp) or cannot have the right derivative (a rounding op composed of others would have
     // no zero gradient; xlogy's conventions at x = 0), or where it costs several passes for one kernel call.
     // Each derivative is stated once, as a function of x and y = f(x), and used by both vjp and jvp. Where
-    // 1 - x^2 appears it is written (1 - x)(1 + x): no cancellation as |x| nears 1 (PyTorch's 1 - x*x loses
-    // digits there).
+    // 1 - x^2 or x^2 - 1 appears it has the value of (1 - x)(1 + x) (no cancellation as |x| nears 1, where PyTorch's
+    // 1 - x*x loses digits) and the derivatives of 1 - x*x (see oneMinusSquare).
 
     // d/dx sin x = cos x
     static final Unary SIN = new Unary(Kind.SIN, Elementwise.Unary.SIN, (x, y) -> x.cos());
@@ -852,25 +852,50 @@ final class Primitives {
     static final Unary COSH = new Unary(Kind.COSH, Elementwise.Unary.COSH, (x, y) -> x.sinh());
     // d/dx asinh x = 1/sqrt(x^2 + 1)
     static final Unary ASINH = new Unary(Kind.ASINH, Elementwise.Unary.ASINH, (x, y) -> x.square().add(1.0).rsqrt());
-    // d/dx acosh x = 1/sqrt(x^2 - 1) = 1/sqrt((x - 1)(x + 1)): +inf at x = 1, as PyTorch
-    static final Unary ACOSH = new Unary(Kind.ACOSH, Elementwise.Unary.ACOSH,
-            (x, y) -> x.sub(1.0).mul(x.add(1.0)).rsqrt());
+    // d/dx acosh x = 1/sqrt(x^2 - 1): +inf at x = 1, as PyTorch
+    static final Unary ACOSH = new Unary(Kind.ACOSH, Elementwise.Unary.ACOSH, (x, y) -> squareMinusOne(x).rsqrt());
     // d/dx atanh x = 1/(1 - x^2): +inf at x = +-1
     static final Unary ATANH = new Unary(Kind.ATANH, Elementwise.Unary.ATANH, (x, y) -> oneMinusSquare(x).reciprocal());
     // d/dx log(1 + x) = 1/(1 + x): +inf at x = -1
     static final Unary LOG1P = new Unary(Kind.LOG1P, Elementwise.Unary.LOG1P, (x, y) -> x.add(1.0).reciprocal());
     // d/dx (e^x - 1) = e^x = y + 1
     static final Unary EXPM1 = new Unary(Kind.EXPM1, Elementwise.Unary.EXPM1, (x, y) -> y.add(1.0));
+    static final double LN2 = 0.6931471805599453; // Math.log(2), as M_LN2
+    static final double LN10 = 2.302585092994046; // Math.log(10), as M_LN10
+
     // d/dx 2^x = 2^x ln 2
     static final Unary EXP2 = new Unary(Kind.EXP2, Elementwise.Unary.EXP2, (x, y) -> y.mul(LN2));
+    // d/dx log2 x = 1/(x ln 2); a primitive so that log2(2^k) = k exactly (log(x) / ln 2 is off by an ulp at some k)
+    static final Unary LOG2 = new Unary(Kind.LOG2, Elementwise.Unary.LOG2, (x, y) -> x.mul(LN2).reciprocal());
+    // d/dx log10 x = 1/(x ln 10); a primitive for log10(10^k) = k
+    static final Unary LOG10 = new Unary(Kind.LOG10, Elementwise.Unary.LOG10, (x, y) -> x.mul(LN10).reciprocal());
     // d/dx x^(-1/2) = -x^(-3/2)/2 = -y^3/2: -inf at 0, as PyTorch (a composite reciprocal(sqrt x) gives NaN there)
     static final Unary RSQRT = new Unary(Kind.RSQRT, Elementwise.Unary.RSQRT, (x, y) -> y.mul(y).mul(y).mul(-0.5));
 
-    static final double LN2 = 0.6931471805599453;
-
-    /** 1 - x^2 as (1 - x)(1 + x). */
+    /**
+     * 1 - x^2 with the value of (1 - x)(1 + x) and the derivatives of 1 - x*x (-2x, then -2): the difference of
+     * the two forms, 0 in exact arithmetic, is added as a constant. The product form's own rule would multiply the
+     * infinite gradient at a pole x = +-1 by 1 -+ x = 0 (NaN at second order, where PyTorch has +-infinity), and
+     * 1 - x*x alone loses digits near the poles. At x = +-1 the value is +0 (so rsqrt gives +infinity).
+     */
     private static Tensor oneMinusSquare(Tensor x) {
-        return x.rsub(1.0).mul(x.add(1.0));
+        Tensor c = x.detach();
+        return withValueOf(x.mul(x).rsub(1.0), c.rsub(1.0).mul(c.add(1.0)));
+    }
+
+    /** x^2 - 1 as {@link #oneMinusSquare}: the value of (x - 1)(x + 1), +0 at x = +-1, the derivatives of x*x - 1. */
+    private static Tensor squareMinusOne(Tensor x) {
+        Tensor c = x.detach();
+        return withValueOf(x.mul(x).sub(1.0), c.sub(1.0).mul(c.add(1.0)));
+    }
+
+    /**
+     * plain + (exact - plain) with the difference a constant: exact's value, plain's derivatives. Where the
+     * difference is NaN (infinite x: inf - inf) plain is kept.
+     */
+    private static Tensor withValueOf(Tensor plain, Tensor exact) {
+        Tensor d = exact.sub(plain.detach());
+        return plain.add(Tensor.where(d.ne(d), Tensor.scalar(0.0), d));
     }
 
     /**

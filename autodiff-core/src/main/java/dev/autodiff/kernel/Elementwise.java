@@ -16,7 +16,8 @@ public final class Elementwise {
     public enum Unary {
         NEG, EXP, LOG, RECIPROCAL, SQRT, TANH, SIGMOID, RELU, ABS, SIGN, ERF, EXPM1, LOG1P, SOFTPLUS,
         // issue 16: elementwise math (see unaryMath)
-        SIN, COS, TAN, ASIN, ACOS, ATAN, SINH, COSH, ASINH, ACOSH, ATANH, EXP2, RSQRT, FLOOR, CEIL, ROUND, TRUNC
+        SIN, COS, TAN, ASIN, ACOS, ATAN, SINH, COSH, ASINH, ACOSH, ATANH, EXP2, LOG2, LOG10, RSQRT, FLOOR, CEIL, ROUND,
+        TRUNC
     }
 
     /** The comparisons come last, from GT on (their results are 1 or 0). */
@@ -233,6 +234,8 @@ public final class Elementwise {
             case ACOSH: return Special.acosh(x);
             case ATANH: return Special.atanh(x);
             case EXP2: return StrictMath.pow(2.0, x); // exact at integers, where e^(x ln 2) is not
+            case LOG2: return log2(x);
+            case LOG10: return StrictMath.log10(x); // fdlibm's: exact at 10^n, where log(x) / log(10) is not
             case RSQRT: return 1.0 / Math.sqrt(x); // sqrt is correctly rounded in every tier; +inf at 0, -inf at -0
             case FLOOR: return Math.floor(x);
             case CEIL: return Math.ceil(x);
@@ -250,6 +253,31 @@ public final class Elementwise {
             case XLOGY: return xlogy(a, b);
             default: throw new AssertionError(op);
         }
+    }
+
+    private static final double LN2 = 0x1.62e42fefa39efp-1;
+    private static final double SQRT2 = 0x1.6a09e667f3bcdp0;
+
+    /**
+     * log2 x = e + log(m) / log 2 for x = m 2^e with m in [sqrt(1/2), sqrt(2)): exact at powers of 2 (log(1) = 0),
+     * where log(x) / log(2) is off by an ulp at a fifth of them, and without cancellation near x = 1 (e = 0 there).
+     */
+    static double log2(double x) {
+        if (!(x > 0) || x == Double.POSITIVE_INFINITY) {
+            return Transcendentals.log(x); // NaN, -inf at +-0, NaN below 0, +inf
+        }
+        int shift = 0;
+        if (x < Double.MIN_NORMAL) {
+            x *= 0x1p54; // subnormal: make it normal, exactly
+            shift = 54;
+        }
+        int e = Math.getExponent(x);
+        double m = Math.scalb(x, -e); // exact: [1, 2)
+        if (m > SQRT2) {
+            m *= 0.5;
+            e++;
+        }
+        return (e - shift) + Transcendentals.log(m) / LN2;
     }
 
     /**
