@@ -1548,22 +1548,11 @@ public final class Tensor {
 
     /**
      * {@code log(exp(x_0) + ... + exp(x_i))} along {@code axis}, as torch.logcumsumexp: a scan of pairwise
-     * log-add-exps, each {@code m + log(exp(a - m) + exp(b - m))} with m = max(a, b) taken as a constant, so
-     * that no exp overflows or underflows whole: right at any magnitude, and -infinity for a prefix of
-     * -infinities. (PyTorch uses log1p for the last step; the two differ by at most an ulp of m.)
+     * {@link #logaddexp}s, each {@code max + log1p(exp(-|a - b|))} as PyTorch's, so that no exp overflows or
+     * underflows whole: right at any magnitude, and -infinity for a prefix of -infinities.
      */
     public Tensor logcumsumexp(int axis) {
-        return scan("logcumsumexp", axis, Tensor::logAddExpStable);
-    }
-
-    private static Tensor logAddExpStable(Tensor a, Tensor b) {
-        Tensor m = a.maximum(b).detach();
-        double[] md = m.data.clone(); // an infinite maximum is replaced by 0: -inf stays -inf, +inf stays +inf
-        for (int i = 0; i < md.length; i++) {
-            md[i] = Double.isInfinite(md[i]) ? 0.0 : md[i];
-        }
-        Tensor shift = new Tensor(md, m.shape);
-        return a.sub(shift).exp().add(b.sub(shift).exp()).log().add(shift);
+        return scan("logcumsumexp", axis, Tensor::logaddexp);
     }
 
     /** An inclusive scan with the associative op f along one axis, in log2 n rounds (Hillis-Steele). */
