@@ -1697,8 +1697,13 @@ public final class Tensor {
      */
     public Tensor repeat(int... reps) {
         nonNull(reps, "repeat", "reps");
+        return repeat("repeat", reps);
+    }
+
+    /** {@link #repeat(int...)} with errors naming {@code op} (repeat, or tile, which the user called). */
+    private Tensor repeat(String op, int[] reps) {
         if (reps.length < rank()) {
-            throw new IllegalArgumentException("repeat: need at least one repetition count per axis (" + rank()
+            throw new IllegalArgumentException(op + ": need at least one repetition count per axis (" + rank()
                     + " for shape " + Shapes.str(shape) + "), got " + Arrays.toString(reps));
         }
         int r = reps.length;
@@ -1710,7 +1715,7 @@ public final class Tensor {
         int[] out = new int[r];
         for (int d = 0; d < r; d++) {
             if (reps[d] < 0) {
-                throw new IllegalArgumentException("repeat: repetition counts must be >= 0, got " + Arrays.toString(reps));
+                throw new IllegalArgumentException(op + ": repetition counts must be >= 0, got " + Arrays.toString(reps));
             }
             view[2 * d] = 1;
             view[2 * d + 1] = padded[d];
@@ -1718,7 +1723,7 @@ public final class Tensor {
             wide[2 * d + 1] = padded[d];
             out[d] = (int) Math.min(Integer.MAX_VALUE, (long) reps[d] * padded[d]);
         }
-        Shapes.size("repeat", out);
+        Shapes.size(op, out);
         // (1, s_0, 1, s_1, ...) broadcast to (r_0, s_0, r_1, s_1, ...): copy k of axis d is the block r_d = k
         return reshape(view).broadcastTo(wide).reshape(out);
     }
@@ -1727,12 +1732,12 @@ public final class Tensor {
     public Tensor tile(int... reps) {
         nonNull(reps, "tile", "reps");
         if (reps.length >= rank()) {
-            return repeat(reps);
+            return repeat("tile", reps);
         }
         int[] full = new int[rank()];
         Arrays.fill(full, 1);
         System.arraycopy(reps, 0, full, rank() - reps.length, reps.length);
-        return repeat(full);
+        return repeat("tile", full);
     }
 
     /** Each element of the flattened tensor {@code repeats} times in a row, as torch.repeat_interleave without dim. */
@@ -1921,9 +1926,13 @@ public final class Tensor {
         return diagonalOf("trace", 0, 0, 1).sum();
     }
 
+    /** The most empty pieces {@link #chunk} makes of an empty axis. */
+    private static final int MAX_EMPTY_CHUNKS = 1 << 24;
+
     /**
      * Splits along {@code axis} into {@code chunks} pieces of ceil(n / chunks) positions (the last smaller, and
-     * fewer pieces when they run out first), as torch.chunk; an empty axis gives {@code chunks} empty pieces.
+     * fewer pieces when they run out first), as torch.chunk; an empty axis gives {@code chunks} empty pieces
+     * (at most 2^24).
      */
     public Tensor[] chunk(int chunks, int axis) {
         if (chunks <= 0) {
@@ -1932,6 +1941,11 @@ public final class Tensor {
         int a = Shapes.axis("chunk", axis, rank());
         int n = shape[a];
         if (n == 0) {
+            // PyTorch gives `chunks` empty pieces here: one object each, so a huge count is refused, not run out of memory
+            if (chunks > MAX_EMPTY_CHUNKS) {
+                throw new IllegalArgumentException("chunk: " + chunks + " empty pieces of the empty axis " + a + " of shape "
+                        + Shapes.str(shape) + ": at most " + MAX_EMPTY_CHUNKS);
+            }
             int[] sizes = new int[chunks];
             return split(sizes, a);
         }
