@@ -172,7 +172,28 @@ public final class Elementwise {
             case EXPM1: for (int i = from; i < n; i++) y[i] = Transcendentals.expm1(x[i]); break;
             case LOG1P: for (int i = from; i < n; i++) y[i] = Transcendentals.log1p(x[i]); break;
             case SOFTPLUS: for (int i = from; i < n; i++) y[i] = Transcendentals.softplus(x[i]); break;
-            default: for (int i = from; i < n; i++) y[i] = unaryMath(op, x[i]);
+            // issue 16: one loop per op as above (the op chosen once per run, not per element), each the function
+            // unaryMath names for the 0-dim path
+            case SIN: for (int i = from; i < n; i++) y[i] = StrictMath.sin(x[i]); break;
+            case COS: for (int i = from; i < n; i++) y[i] = StrictMath.cos(x[i]); break;
+            case TAN: for (int i = from; i < n; i++) y[i] = StrictMath.tan(x[i]); break;
+            case ASIN: for (int i = from; i < n; i++) y[i] = StrictMath.asin(x[i]); break;
+            case ACOS: for (int i = from; i < n; i++) y[i] = StrictMath.acos(x[i]); break;
+            case ATAN: for (int i = from; i < n; i++) y[i] = StrictMath.atan(x[i]); break;
+            case SINH: for (int i = from; i < n; i++) y[i] = StrictMath.sinh(x[i]); break;
+            case COSH: for (int i = from; i < n; i++) y[i] = StrictMath.cosh(x[i]); break;
+            case ASINH: for (int i = from; i < n; i++) y[i] = Special.asinh(x[i]); break;
+            case ACOSH: for (int i = from; i < n; i++) y[i] = Special.acosh(x[i]); break;
+            case ATANH: for (int i = from; i < n; i++) y[i] = Special.atanh(x[i]); break;
+            case EXP2: for (int i = from; i < n; i++) y[i] = StrictMath.pow(2.0, x[i]); break;
+            case LOG2: for (int i = from; i < n; i++) y[i] = log2(x[i]); break;
+            case LOG10: for (int i = from; i < n; i++) y[i] = StrictMath.log10(x[i]); break;
+            case RSQRT: for (int i = from; i < n; i++) y[i] = 1.0 / Math.sqrt(x[i]); break;
+            case FLOOR: for (int i = from; i < n; i++) y[i] = Math.floor(x[i]); break;
+            case CEIL: for (int i = from; i < n; i++) y[i] = Math.ceil(x[i]); break;
+            case ROUND: for (int i = from; i < n; i++) y[i] = Math.rint(x[i]); break;
+            case TRUNC: for (int i = from; i < n; i++) y[i] = trunc(x[i]); break;
+            default: throw new AssertionError(op);
         }
     }
 
@@ -240,7 +261,7 @@ public final class Elementwise {
             case FLOOR: return Math.floor(x);
             case CEIL: return Math.ceil(x);
             case ROUND: return Math.rint(x); // half to even, as torch.round
-            case TRUNC: return x < 0 ? Math.ceil(x) : Math.floor(x); // -0.0 for (-1, 0), as torch.trunc
+            case TRUNC: return trunc(x);
             default: throw new AssertionError(op);
         }
     }
@@ -253,6 +274,11 @@ public final class Elementwise {
             case XLOGY: return xlogy(a, b);
             default: throw new AssertionError(op);
         }
+    }
+
+    /** Toward zero: -0.0 for (-1, 0), as torch.trunc. */
+    private static double trunc(double x) {
+        return x < 0 ? Math.ceil(x) : Math.floor(x);
     }
 
     private static final double LN2 = 0x1.62e42fefa39efp-1;
