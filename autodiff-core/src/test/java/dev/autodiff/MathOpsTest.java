@@ -95,6 +95,33 @@ class MathOpsTest {
         }
     }
 
+    /**
+     * Near the poles x = +-1 the derivatives of asin, acos, atanh (1 - x^2) and acosh (x^2 - 1) keep their digits:
+     * against 1 - x^2 in exact arithmetic (BigDecimal, rounded once), where 1 - x*x in doubles (PyTorch's form)
+     * would lose about -log10(1 - |x|) of them (7 at 1 - 1e-7).
+     */
+    @Test
+    void derivativesKeepTheirDigitsNearThePoles() {
+        for (int k = 4; k <= 52; k += 3) {
+            for (double x : new double[] {1 - Math.scalb(1.0, -k), -1 + Math.scalb(1.0, -k), 1 + Math.scalb(1.0, -k)}) {
+                java.math.BigDecimal bx = new java.math.BigDecimal(x);
+                double u = java.math.BigDecimal.ONE.subtract(bx.multiply(bx)).doubleValue(); // 1 - x^2, one rounding
+                if (Math.abs(x) < 1) {
+                    ulps(1 / Math.sqrt(u), grad(Tensor::asin, x), 4, "asin'(" + x + ")");
+                    ulps(-1 / Math.sqrt(u), grad(Tensor::acos, x), 4, "acos'(" + x + ")");
+                    ulps(1 / u, grad(Tensor::atanh, x), 4, "atanh'(" + x + ")");
+                } else {
+                    ulps(1 / Math.sqrt(-u), grad(Tensor::acosh, x), 4, "acosh'(" + x + ")");
+                }
+            }
+        }
+    }
+
+    private static double grad(UnaryOperator<Tensor> f, double x) {
+        Tensor t = Tensor.scalar(x).requiresGrad();
+        return Autodiff.grad(f.apply(t), t)[0].item();
+    }
+
     /** Each inverse function through the forward one gives x back (an oracle that shares no code with it). */
     @Test
     void inverseRoundTrips() {
