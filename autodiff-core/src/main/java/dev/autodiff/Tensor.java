@@ -2044,6 +2044,10 @@ public final class Tensor {
         return Primitives.ATAN2.apply(this, other);
     }
 
+    public Tensor atan2(double other) {
+        return Primitives.ATAN2.apply(this, scalar(other));
+    }
+
     public Tensor sinh() {
         return Primitives.SINH.apply(this);
     }
@@ -2104,6 +2108,10 @@ public final class Tensor {
         return Primitives.HYPOT.apply(this, other);
     }
 
+    public Tensor hypot(double other) {
+        return Primitives.HYPOT.apply(this, scalar(other));
+    }
+
     /** The largest integer <= x; zero gradient everywhere, as PyTorch. */
     public Tensor floor() {
         return Primitives.FLOOR.apply(this);
@@ -2132,11 +2140,19 @@ public final class Tensor {
         return Primitives.LOGADDEXP.apply(this, other);
     }
 
+    public Tensor logaddexp(double other) {
+        return Primitives.LOGADDEXP.apply(this, scalar(other));
+    }
+
     /**
      * this * log(other), 0 where this is 0 (whatever other is, unless NaN), as torch.xlogy; broadcasting. The
      * derivative in this is log(other), taken as 0 where this is 0 and other <= 0, as PyTorch's.
      */
     public Tensor xlogy(Tensor other) {
         return Primitives.XLOGY.apply(this, other);
+    }
+
+    public Tensor xlogy(double other) {
+        return Primitives.XLOGY.apply(this, scalar(other));
     }
 }

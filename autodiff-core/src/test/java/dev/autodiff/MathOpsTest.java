@@ -57,6 +57,12 @@ class MathOpsTest {
                 "logaddexp(-1000, -1001): no underflow");
         ulps(2.0, Tensor.scalar(2.0).xlogy(Tensor.scalar(Math.E)).item(), 1, "xlogy(2, e)");
         assertEquals(0.0, Tensor.scalar(0.0).xlogy(Tensor.scalar(0.0)).item(), 0.0, "xlogy(0, 0)");
+        // the double forms are the tensor forms with a 0-dim other
+        Tensor v = Tensor.fromArray(new double[] {0.0, 3.0, -2.0});
+        assertArrayEquals(v.atan2(Tensor.scalar(-1.5)).toArray(), v.atan2(-1.5).toArray(), 0.0, "atan2(double)");
+        assertArrayEquals(v.hypot(Tensor.scalar(4.0)).toArray(), v.hypot(4.0).toArray(), 0.0, "hypot(double)");
+        assertArrayEquals(new double[] {0, 3 * Math.log(4), -2 * Math.log(4)}, v.xlogy(4.0).toArray(), 1e-15, "xlogy(double)");
+        assertArrayEquals(v.logaddexp(Tensor.scalar(1.0)).toArray(), v.logaddexp(1.0).toArray(), 0.0, "logaddexp(double)");
     }
 
     /** Exact where a user expects it: log2 and exp2 at every power of 2, log10 at the powers of 10. */
