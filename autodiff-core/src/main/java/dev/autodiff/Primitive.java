@@ -17,7 +17,10 @@ abstract class Primitive {
         ADD, SUB, MUL, DIV, POW, MAXIMUM, MINIMUM, WHERE,
         MATMUL, ADDMM, SUM, MAX, MIN, RESHAPE, BROADCAST_TO, TAKE, SCATTER_ADD, CONCAT, CUSTOM,
         // issue 16: reductions and scans
-        CUMSUM
+        CUMSUM,
+        // issue 16: elementwise math
+        SIN, COS, TAN, ASIN, ACOS, ATAN, SINH, COSH, ASINH, ACOSH, ATANH, LOG1P, EXPM1, EXP2, LOG2, LOG10, RSQRT,
+        FLOOR, CEIL, ROUND, TRUNC, ATAN2, HYPOT, LOGADDEXP, XLOGY
     }
 
     final Kind kind;

@@ -825,4 +825,136 @@ final class Primitives {
             return new CumSum(axis + Tangents.batch(t[0], in[0]), reverse).apply(t[0]);
         }
     }
+
+    // ===== issue 16: elementwise math ===================================================================
+    // Primitives where a composition would be inaccurate (log1p, expm1, exp2, log2, log10, the inverse functions near their
+    // poles, hypot, logaddexp) or cannot have the right derivative (a rounding op composed of others would have
+    // no zero gradient; xlogy's conventions at x = 0), or where it costs several passes for one kernel call.
+    // Each derivative is stated once, as a function of x and y = f(x), and used by both vjp and jvp. Where
+    // 1 - x^2 or x^2 - 1 appears it has the value of (1 - x)(1 + x) (no cancellation as |x| nears 1, where PyTorch's
+    // 1 - x*x loses digits) and the derivatives of 1 - x*x (see oneMinusSquare).
+
+    // d/dx sin x = cos x
+    static final Unary SIN = new Unary(Kind.SIN, Elementwise.Unary.SIN, (x, y) -> x.cos());
+    // d/dx cos x = -sin x
+    static final Unary COS = new Unary(Kind.COS, Elementwise.Unary.COS, (x, y) -> x.sin().neg());
+    // d/dx tan x = 1 + tan^2 x = 1 + y^2
+    static final Unary TAN = new Unary(Kind.TAN, Elementwise.Unary.TAN, (x, y) -> y.square().add(1.0));
+    // d/dx asin x = 1/sqrt(1 - x^2): +inf at x = +-1, as PyTorch
+    static final Unary ASIN = new Unary(Kind.ASIN, Elementwise.Unary.ASIN, (x, y) -> oneMinusSquare(x).rsqrt());
+    // d/dx acos x = -1/sqrt(1 - x^2): -inf at x = +-1
+    static final Unary ACOS = new Unary(Kind.ACOS, Elementwise.Unary.ACOS, (x, y) -> oneMinusSquare(x).rsqrt().neg());
+    // d/dx atan x = 1/(1 + x^2)
+    static final Unary ATAN = new Unary(Kind.ATAN, Elementwise.Unary.ATAN, (x, y) -> x.square().add(1.0).reciprocal());
+    // d/dx sinh x = cosh x
+    static final Unary SINH = new Unary(Kind.SINH, Elementwise.Unary.SINH, (x, y) -> x.cosh());
+    // d/dx cosh x = sinh x
+    static final Unary COSH = new Unary(Kind.COSH, Elementwise.Unary.COSH, (x, y) -> x.sinh());
+    // d/dx asinh x = 1/sqrt(x^2 + 1)
+    static final Unary ASINH = new Unary(Kind.ASINH, Elementwise.Unary.ASINH, (x, y) -> x.square().add(1.0).rsqrt());
+    // d/dx acosh x = 1/sqrt(x^2 - 1): +inf at x = 1, as PyTorch
+    static final Unary ACOSH = new Unary(Kind.ACOSH, Elementwise.Unary.ACOSH, (x, y) -> squareMinusOne(x).rsqrt());
+    // d/dx atanh x = 1/(1 - x^2): +inf at x = +-1
+    static final Unary ATANH = new Unary(Kind.ATANH, Elementwise.Unary.ATANH, (x, y) -> oneMinusSquare(x).reciprocal());
+    // d/dx log(1 + x) = 1/(1 + x): +inf at x = -1
+    static final Unary LOG1P = new Unary(Kind.LOG1P, Elementwise.Unary.LOG1P, (x, y) -> x.add(1.0).reciprocal());
+    // d/dx (e^x - 1) = e^x = y + 1
+    static final Unary EXPM1 = new Unary(Kind.EXPM1, Elementwise.Unary.EXPM1, (x, y) -> y.add(1.0));
+    static final double LN2 = 0.6931471805599453; // Math.log(2), as M_LN2
+    static final double LN10 = 2.302585092994046; // Math.log(10), as M_LN10
+
+    // d/dx 2^x = 2^x ln 2
+    static final Unary EXP2 = new Unary(Kind.EXP2, Elementwise.Unary.EXP2, (x, y) -> y.mul(LN2));
+    // d/dx log2 x = 1/(x ln 2); a primitive so that log2(2^k) = k exactly (log(x) / ln 2 is off by an ulp at some k)
+    static final Unary LOG2 = new Unary(Kind.LOG2, Elementwise.Unary.LOG2, (x, y) -> x.mul(LN2).reciprocal());
+    // d/dx log10 x = 1/(x ln 10); a primitive for log10(10^k) = k
+    static final Unary LOG10 = new Unary(Kind.LOG10, Elementwise.Unary.LOG10, (x, y) -> x.mul(LN10).reciprocal());
+    // d/dx x^(-1/2) = -x^(-3/2)/2 = -y^3/2: -inf at 0, as PyTorch (a composite reciprocal(sqrt x) gives NaN there)
+    static final Unary RSQRT = new Unary(Kind.RSQRT, Elementwise.Unary.RSQRT, (x, y) -> y.mul(y).mul(y).mul(-0.5));
+
+    /**
+     * 1 - x^2 with the value of (1 - x)(1 + x) and the derivatives of 1 - x*x (-2x, then -2): the difference of
+     * the two forms, 0 in exact arithmetic, is added as a constant. The product form's own rule would multiply the
+     * infinite gradient at a pole x = +-1 by 1 -+ x = 0 (NaN at second order, where PyTorch has +-infinity), and
+     * 1 - x*x alone loses digits near the poles. At x = +-1 the value is +0 (so rsqrt gives +infinity).
+     */
+    private static Tensor oneMinusSquare(Tensor x) {
+        Tensor c = x.detach();
+        return withValueOf(x.mul(x).rsub(1.0), c.rsub(1.0).mul(c.add(1.0)));
+    }
+
+    /** x^2 - 1 as {@link #oneMinusSquare}: the value of (x - 1)(x + 1), +0 at x = +-1, the derivatives of x*x - 1. */
+    private static Tensor squareMinusOne(Tensor x) {
+        Tensor c = x.detach();
+        return withValueOf(x.mul(x).sub(1.0), c.sub(1.0).mul(c.add(1.0)));
+    }
+
+    /**
+     * plain + (exact - plain) with the difference a constant: exact's value, plain's derivatives. Where the
+     * difference is NaN (infinite x: inf - inf) plain is kept.
+     */
+    private static Tensor withValueOf(Tensor plain, Tensor exact) {
+        Tensor d = exact.sub(plain.detach());
+        return plain.add(Tensor.where(d.ne(d), Tensor.scalar(0.0), d));
+    }
+
+    /**
+     * floor, ceil, round (half to even) and trunc: piecewise constant, so the gradient is 0 everywhere (at the
+     * jumps too, as PyTorch's zeros_like(grad)), a zero that NaN or infinite incoming gradients do not turn into
+     * NaN; the tangent is a symbolic zero.
+     */
+    static final class Rounding extends Primitive {
+        final Elementwise.Unary code;
+
+        Rounding(Kind kind, Elementwise.Unary code) {
+            super(kind, kind.name().toLowerCase());
+            this.code = code;
+        }
+
+        @Override
+        Tensor forward(Tensor[] in) {
+            Tensor x = in[0];
+            double[] y = x.shape == Shapes.SCALAR ? new double[] {Elementwise.unary(code, x.data[0])}
+                    : Elementwise.unary(code, x.data);
+            return new Tensor(y, x.shape);
+        }
+
+        @Override
+        Tensor vjp(int i, Tensor g, Tensor[] in, Tensor out) {
+            return Tensor.zeros(in[0].shape);
+        }
+
+        @Override
+        boolean freshVjp(int i) {
+            return true;
+        }
+
+        @Override
+        Tensor jvp(Tensor[] in, Tensor[] t, Tensor out) {
+            return null;
+        }
+    }
+
+    static final Rounding FLOOR = new Rounding(Kind.FLOOR, Elementwise.Unary.FLOOR);
+    static final Rounding CEIL = new Rounding(Kind.CEIL, Elementwise.Unary.CEIL);
+    static final Rounding ROUND = new Rounding(Kind.ROUND, Elementwise.Unary.ROUND);
+    static final Rounding TRUNC = new Rounding(Kind.TRUNC, Elementwise.Unary.TRUNC);
+
+    // atan2(a, b), the angle of (b, a): d/da = b/(a^2 + b^2), d/db = -a/(a^2 + b^2); NaN at (0, 0), as PyTorch
+    static final Binary ATAN2 = new Binary(Kind.ATAN2, Elementwise.Binary.ATAN2,
+            (a, b, y) -> b.div(a.square().add(b.square())), (a, b, y) -> a.div(a.square().add(b.square())), true);
+    // hypot(a, b) = sqrt(a^2 + b^2) without overflow: d/da = a/y, d/db = b/y; NaN at (0, 0), as PyTorch
+    static final Binary HYPOT = new Binary(Kind.HYPOT, Elementwise.Binary.HYPOT,
+            (a, b, y) -> a.div(y), (a, b, y) -> b.div(y), false);
+    // log(e^a + e^b): d/da = e^a/(e^a + e^b) = sigmoid(a - b), d/db = sigmoid(b - a). A primitive because a
+    // composite stable for large arguments needs max and |a - b|, whose masks lose the second derivative at a
+    // tie (1/4 there); these partials are smooth, so every order is exact, ties included.
+    static final Binary LOGADDEXP = new Binary(Kind.LOGADDEXP, Elementwise.Binary.LOGADDEXP,
+            (a, b, y) -> a.sub(b).sigmoid(), (a, b, y) -> b.sub(a).sigmoid(), false);
+    // xlogy(x, y) = x log y, 0 where x = 0 (NaN where y is NaN). As torch.xlogy's rules: d/dx = log y, taken as 0
+    // where x = 0 and y <= 0 (the base replaced by 1 under a where, so no NaN reaches a higher order either);
+    // d/dy = x/y (NaN at (0, 0), as PyTorch).
+    static final Binary XLOGY = new Binary(Kind.XLOGY, Elementwise.Binary.XLOGY,
+            (a, b, y) -> Tensor.where(a.eq(0.0).mul(b.le(0.0)), Tensor.scalar(1.0), b).log(),
+            (a, b, y) -> a.div(b), false);
 }

@@ -1548,22 +1548,11 @@ public final class Tensor {
 
     /**
      * {@code log(exp(x_0) + ... + exp(x_i))} along {@code axis}, as torch.logcumsumexp: a scan of pairwise
-     * log-add-exps, each {@code m + log(exp(a - m) + exp(b - m))} with m = max(a, b) taken as a constant, so
-     * that no exp overflows or underflows whole: right at any magnitude, and -infinity for a prefix of
-     * -infinities. (PyTorch uses log1p for the last step; the two differ by at most an ulp of m.)
+     * {@link #logaddexp}s, each {@code max + log1p(exp(-|a - b|))} as PyTorch's, so that no exp overflows or
+     * underflows whole: right at any magnitude, and -infinity for a prefix of -infinities.
      */
     public Tensor logcumsumexp(int axis) {
-        return scan("logcumsumexp", axis, Tensor::logAddExpStable);
-    }
-
-    private static Tensor logAddExpStable(Tensor a, Tensor b) {
-        Tensor m = a.maximum(b).detach();
-        double[] md = m.data.clone(); // an infinite maximum is replaced by 0: -inf stays -inf, +inf stays +inf
-        for (int i = 0; i < md.length; i++) {
-            md[i] = Double.isInfinite(md[i]) ? 0.0 : md[i];
-        }
-        Tensor shift = new Tensor(md, m.shape);
-        return a.sub(shift).exp().add(b.sub(shift).exp()).log().add(shift);
+        return scan("logcumsumexp", axis, Tensor::logaddexp);
     }
 
     /** An inclusive scan with the associative op f along one axis, in log2 n rounds (Hillis-Steele). */
@@ -1937,9 +1926,13 @@ public final class Tensor {
         return diagonalOf("trace", 0, 0, 1).sum();
     }
 
+    /** The most empty pieces {@link #chunk} makes of an empty axis. */
+    private static final int MAX_EMPTY_CHUNKS = 1 << 24;
+
     /**
      * Splits along {@code axis} into {@code chunks} pieces of ceil(n / chunks) positions (the last smaller, and
-     * fewer pieces when they run out first), as torch.chunk; an empty axis gives {@code chunks} empty pieces.
+     * fewer pieces when they run out first), as torch.chunk; an empty axis gives {@code chunks} empty pieces
+     * (at most 2^24).
      */
     public Tensor[] chunk(int chunks, int axis) {
         if (chunks <= 0) {
@@ -1948,6 +1941,11 @@ public final class Tensor {
         int a = Shapes.axis("chunk", axis, rank());
         int n = shape[a];
         if (n == 0) {
+            // PyTorch gives `chunks` empty pieces here: one object each, so a huge count is refused, not run out of memory
+            if (chunks > MAX_EMPTY_CHUNKS) {
+                throw new IllegalArgumentException("chunk: " + chunks + " empty pieces of the empty axis " + a + " of shape "
+                        + Shapes.str(shape) + ": at most " + MAX_EMPTY_CHUNKS);
+            }
             int[] sizes = new int[chunks];
             return split(sizes, a);
         }
@@ -2004,5 +2002,157 @@ public final class Tensor {
                     + " does not broadcast to the tensor's shape " + Shapes.str(shape));
         }
         return where(mask, scalar(value), this);
+    }
+
+    // ===== issue 16: elementwise math ================================================================
+    // PyTorch's names and semantics. Each is a primitive (Primitives, block "issue 16: elementwise math") with its
+    // derivative stated once. Special values as PyTorch 1.13's: see
+    // MathOpsTorchTest for the poles, signed zeros and infinities of each.
+
+    public Tensor sin() {
+        return Primitives.SIN.apply(this);
+    }
+
+    public Tensor cos() {
+        return Primitives.COS.apply(this);
+    }
+
+    /** tan x; its derivative 1 + tan^2 x. */
+    public Tensor tan() {
+        return Primitives.TAN.apply(this);
+    }
+
+    /** arcsin on [-1, 1] (NaN outside); the derivative 1/sqrt(1 - x^2) is +infinity at +-1. */
+    public Tensor asin() {
+        return Primitives.ASIN.apply(this);
+    }
+
+    /** arccos on [-1, 1] (NaN outside); the derivative -1/sqrt(1 - x^2) is -infinity at +-1. */
+    public Tensor acos() {
+        return Primitives.ACOS.apply(this);
+    }
+
+    public Tensor atan() {
+        return Primitives.ATAN.apply(this);
+    }
+
+    /**
+     * The angle of the point (other, this) in (-pi, pi], as torch.atan2(input, other), signed zeros included
+     * (atan2(+-0, -0) = +-pi); broadcasting. The gradient at (0, 0) is NaN, as PyTorch's.
+     */
+    public Tensor atan2(Tensor other) {
+        return Primitives.ATAN2.apply(this, other);
+    }
+
+    public Tensor atan2(double other) {
+        return Primitives.ATAN2.apply(this, scalar(other));
+    }
+
+    public Tensor sinh() {
+        return Primitives.SINH.apply(this);
+    }
+
+    public Tensor cosh() {
+        return Primitives.COSH.apply(this);
+    }
+
+    public Tensor asinh() {
+        return Primitives.ASINH.apply(this);
+    }
+
+    /** acosh for x >= 1 (NaN below); the derivative 1/sqrt(x^2 - 1) is +infinity at 1. */
+    public Tensor acosh() {
+        return Primitives.ACOSH.apply(this);
+    }
+
+    /** atanh on [-1, 1] (+-infinity at +-1, NaN outside); the derivative 1/(1 - x^2) is +infinity at +-1. */
+    public Tensor atanh() {
+        return Primitives.ATANH.apply(this);
+    }
+
+    /** log(1 + x), accurate for tiny x (where log(1 + x) would round 1 + x); -infinity at -1. */
+    public Tensor log1p() {
+        return Primitives.LOG1P.apply(this);
+    }
+
+    /** e^x - 1, accurate for tiny x (where exp(x) - 1 cancels). */
+    public Tensor expm1() {
+        return Primitives.EXPM1.apply(this);
+    }
+
+    /** The base-2 logarithm, exact at powers of 2 (log2(8) = 3), as torch.log2. */
+    public Tensor log2() {
+        return Primitives.LOG2.apply(this);
+    }
+
+    /** The base-10 logarithm, exact at powers of 10 (log10(1000) = 3), as torch.log10. */
+    public Tensor log10() {
+        return Primitives.LOG10.apply(this);
+    }
+
+    /** 2^x, exact at integers (pow(2, x), not e^(x ln 2)). */
+    public Tensor exp2() {
+        return Primitives.EXP2.apply(this);
+    }
+
+    /**
+     * 1/sqrt(x): +infinity at 0 (-infinity at -0), with derivative -infinity there, as torch.rsqrt (the composite
+     * sqrt().reciprocal() would give the same value but a NaN derivative's derivative).
+     */
+    public Tensor rsqrt() {
+        return Primitives.RSQRT.apply(this);
+    }
+
+    /** sqrt(this^2 + other^2) without overflow or underflow, as torch.hypot; broadcasting. NaN gradient at (0, 0). */
+    public Tensor hypot(Tensor other) {
+        return Primitives.HYPOT.apply(this, other);
+    }
+
+    public Tensor hypot(double other) {
+        return Primitives.HYPOT.apply(this, scalar(other));
+    }
+
+    /** The largest integer <= x; zero gradient everywhere, as PyTorch. */
+    public Tensor floor() {
+        return Primitives.FLOOR.apply(this);
+    }
+
+    /** The smallest integer >= x; zero gradient everywhere, as PyTorch. */
+    public Tensor ceil() {
+        return Primitives.CEIL.apply(this);
+    }
+
+    /** The nearest integer, halves to even (round(0.5) = 0, round(2.5) = 2), as torch.round; zero gradient. */
+    public Tensor round() {
+        return Primitives.ROUND.apply(this);
+    }
+
+    /** The integer part, toward zero (trunc(-0.5) = -0), as torch.trunc; zero gradient. */
+    public Tensor trunc() {
+        return Primitives.TRUNC.apply(this);
+    }
+
+    /**
+     * log(e^this + e^other) without overflow at any magnitude, as torch.logaddexp; broadcasting. Equal infinities
+     * give that infinity (and a NaN gradient, as PyTorch's).
+     */
+    public Tensor logaddexp(Tensor other) {
+        return Primitives.LOGADDEXP.apply(this, other);
+    }
+
+    public Tensor logaddexp(double other) {
+        return Primitives.LOGADDEXP.apply(this, scalar(other));
+    }
+
+    /**
+     * this * log(other), 0 where this is 0 (whatever other is, unless NaN), as torch.xlogy; broadcasting. The
+     * derivative in this is log(other), taken as 0 where this is 0 and other <= 0, as PyTorch's.
+     */
+    public Tensor xlogy(Tensor other) {
+        return Primitives.XLOGY.apply(this, other);
+    }
+
+    public Tensor xlogy(double other) {
+        return Primitives.XLOGY.apply(this, scalar(other));
     }
 }

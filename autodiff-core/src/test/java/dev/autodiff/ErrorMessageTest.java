@@ -84,7 +84,15 @@ class ErrorMessageTest {
                 bad("softmax names itself", () -> A23.softmax(2), "softmax", "axis 2"),
                 bad("matmulTransA names itself", () -> A23.matmulTransA(B43), "matmulTransA", "inner"),
                 bad("zeros past 2^31 elements", () -> Tensor.zeros(65536, 65536), "zeros", "elements"),
-                bad("eye negative", () -> Tensor.eye(-2), "eye", "-2"));
+                bad("eye negative", () -> Tensor.eye(-2), "eye", "-2"),
+                // ===== issue 16: elementwise math, the binary ops on shapes that do not broadcast
+                bad("atan2 shape mismatch", () -> A23.atan2(B43), "atan2", "[2, 3]", "[4, 3]"),
+                bad("hypot shape mismatch", () -> A23.hypot(Tensor.ones(2)), "hypot", "[2, 3]", "[2]"),
+                bad("logaddexp shape mismatch", () -> Tensor.ones(3, 1, 2).logaddexp(B43), "logaddexp", "[3, 1, 2]", "[4, 3]"),
+                bad("xlogy shape mismatch", () -> B43.xlogy(A23), "xlogy", "[4, 3]", "[2, 3]"),
+                bad("tile names itself", () -> A23.tile(-1), "tile", "[1, -1]"),
+                bad("chunk of an empty axis into too many pieces", () -> Tensor.zeros(0, 2).chunk(Integer.MAX_VALUE, 0),
+                        "chunk", "2147483647", "[0, 2]"));
     }
 
     private static Arguments bad(String name, Executable call, String... mustMention) {

@@ -208,6 +208,40 @@ class PrimitiveGradTest {
         c.add(new Case("maskedFill", xs -> xs[0].maskedFill(mask.slice(0, 0, 1), 3.0), normal(241, 2, 3)));
         // a function of several new ops, so that their second derivatives meet: std of a cumulative product's norm
         c.add(new Case("cumprod norm var", xs -> xs[0].cumprod(1).norm(2, false, 1).var(), normal(242, 3, 4)));
+        // ===== issue 16: elementwise math (primitives), each in its domain, away from poles and jumps
+        unary(c, "sin", Tensor::sin, s -> normal(300, s).mul(2));
+        unary(c, "cos", Tensor::cos, s -> normal(301, s).mul(2));
+        unary(c, "tan", Tensor::tan, s -> uniform(302, -1.3, 1.3, s));
+        unary(c, "asin", Tensor::asin, s -> uniform(303, -0.9, 0.9, s));
+        unary(c, "acos", Tensor::acos, s -> uniform(304, -0.9, 0.9, s));
+        unary(c, "atan", Tensor::atan, s -> normal(305, s).mul(2));
+        unary(c, "sinh", Tensor::sinh, s -> normal(306, s).mul(2));
+        unary(c, "cosh", Tensor::cosh, s -> normal(307, s).mul(2));
+        unary(c, "asinh", Tensor::asinh, s -> normal(308, s).mul(3));
+        unary(c, "acosh", Tensor::acosh, s -> uniform(309, 1.2, 4, s));
+        unary(c, "atanh", Tensor::atanh, s -> uniform(310, -0.9, 0.9, s));
+        unary(c, "log1p", Tensor::log1p, s -> uniform(311, -0.8, 3, s));
+        unary(c, "expm1", Tensor::expm1, s -> normal(312, s));
+        unary(c, "log2", Tensor::log2, s -> uniform(313, 0.5, 3, s));
+        unary(c, "log10", Tensor::log10, s -> uniform(314, 0.5, 3, s));
+        unary(c, "exp2", Tensor::exp2, s -> normal(315, s).mul(2));
+        unary(c, "rsqrt", Tensor::rsqrt, s -> uniform(316, 0.5, 3, s));
+        // an integer plus 0.1 to 0.4: away from the jumps of all four (round's at the halves)
+        unary(c, "floor", Tensor::floor, s -> normal(317, s).mul(3).floor().add(uniform(318, 0.1, 0.4, s)));
+        unary(c, "ceil", Tensor::ceil, s -> normal(319, s).mul(3).floor().add(uniform(320, 0.1, 0.4, s)));
+        unary(c, "round", Tensor::round, s -> normal(321, s).mul(3).floor().add(uniform(322, 0.1, 0.4, s)));
+        unary(c, "trunc", Tensor::trunc, s -> normal(323, s).mul(3).floor().add(uniform(324, 0.1, 0.4, s)));
+        binary(c, "atan2", Tensor::atan2, (s, t) -> new Tensor[] {awayFromZero(325, s), normal(326, t)});
+        binary(c, "hypot", Tensor::hypot, (s, t) -> new Tensor[] {awayFromZero(327, s), normal(328, t)});
+        binary(c, "logaddexp", Tensor::logaddexp, (s, t) -> new Tensor[] {normal(329, s).mul(3), normal(330, t).mul(3)});
+        binary(c, "xlogy", Tensor::xlogy, (s, t) -> new Tensor[] {normal(331, s), uniform(332, 0.5, 3, t)});
+        // x = 0 with y > 0: x log y is smooth in x there (d/dx = log y, as PyTorch); a tie in logaddexp (smooth too)
+        c.add(new Case("xlogy at x = 0", xs -> xs[0].xlogy(xs[1]),
+                Tensor.fromArray(new double[] {0, 1.5, 0, -0.5}, 4), uniform(333, 0.5, 3, 4)));
+        c.add(new Case("logaddexp tie and far apart", xs -> xs[0].logaddexp(xs[1]),
+                Tensor.fromArray(new double[] {0.5, -2, 300, -300}, 4), Tensor.fromArray(new double[] {0.5, -2, 299, 300}, 4)));
+        c.add(new Case("elementwise math composite", xs -> xs[0].sin().mul(xs[1].atan()).logaddexp(xs[0].hypot(xs[1]).log1p())
+                .add(xs[0].cos().xlogy(xs[1].cosh())).add(xs[0].tanh().asin().atan2(xs[1].exp2())), normal(334, 3, 4), normal(335, 4)));
         return c.stream();
     }
 

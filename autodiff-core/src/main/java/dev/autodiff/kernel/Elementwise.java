@@ -13,10 +13,19 @@ public final class Elementwise {
      * The transcendentals (EXP, EXPM1, LOG, LOG1P, TANH, SIGMOID, SOFTPLUS, ERF) are {@link Transcendentals}:
      * the same bits on every path (vector body, scalar tail, 0-dim, any thread split) and in every JIT tier.
      */
-    public enum Unary { NEG, EXP, LOG, RECIPROCAL, SQRT, TANH, SIGMOID, RELU, ABS, SIGN, ERF, EXPM1, LOG1P, SOFTPLUS }
+    public enum Unary {
+        NEG, EXP, LOG, RECIPROCAL, SQRT, TANH, SIGMOID, RELU, ABS, SIGN, ERF, EXPM1, LOG1P, SOFTPLUS,
+        // issue 16: elementwise math (see unaryMath)
+        SIN, COS, TAN, ASIN, ACOS, ATAN, SINH, COSH, ASINH, ACOSH, ATANH, EXP2, LOG2, LOG10, RSQRT, FLOOR, CEIL, ROUND,
+        TRUNC
+    }
 
     /** The comparisons come last, from GT on (their results are 1 or 0). */
-    public enum Binary { ADD, SUB, MUL, DIV, POW, MAXIMUM, MINIMUM, GT, GE, LT, LE, EQ, NE }
+    public enum Binary {
+        ADD, SUB, MUL, DIV, POW, MAXIMUM, MINIMUM,
+        ATAN2, HYPOT, LOGADDEXP, XLOGY, // issue 16: elementwise math (see binaryMath)
+        GT, GE, LT, LE, EQ, NE
+    }
 
     /** Below this many elements a loop is not worth splitting over threads. */
     static final int PARALLEL_ELEMENTS = 1 << 16;
@@ -163,6 +172,27 @@ public final class Elementwise {
             case EXPM1: for (int i = from; i < n; i++) y[i] = Transcendentals.expm1(x[i]); break;
             case LOG1P: for (int i = from; i < n; i++) y[i] = Transcendentals.log1p(x[i]); break;
             case SOFTPLUS: for (int i = from; i < n; i++) y[i] = Transcendentals.softplus(x[i]); break;
+            // issue 16: one loop per op as above (the op chosen once per run, not per element), each the function
+            // unaryMath names for the 0-dim path
+            case SIN: for (int i = from; i < n; i++) y[i] = StrictMath.sin(x[i]); break;
+            case COS: for (int i = from; i < n; i++) y[i] = StrictMath.cos(x[i]); break;
+            case TAN: for (int i = from; i < n; i++) y[i] = StrictMath.tan(x[i]); break;
+            case ASIN: for (int i = from; i < n; i++) y[i] = StrictMath.asin(x[i]); break;
+            case ACOS: for (int i = from; i < n; i++) y[i] = StrictMath.acos(x[i]); break;
+            case ATAN: for (int i = from; i < n; i++) y[i] = StrictMath.atan(x[i]); break;
+            case SINH: for (int i = from; i < n; i++) y[i] = StrictMath.sinh(x[i]); break;
+            case COSH: for (int i = from; i < n; i++) y[i] = StrictMath.cosh(x[i]); break;
+            case ASINH: for (int i = from; i < n; i++) y[i] = Special.asinh(x[i]); break;
+            case ACOSH: for (int i = from; i < n; i++) y[i] = Special.acosh(x[i]); break;
+            case ATANH: for (int i = from; i < n; i++) y[i] = Special.atanh(x[i]); break;
+            case EXP2: for (int i = from; i < n; i++) y[i] = StrictMath.pow(2.0, x[i]); break;
+            case LOG2: for (int i = from; i < n; i++) y[i] = log2(x[i]); break;
+            case LOG10: for (int i = from; i < n; i++) y[i] = StrictMath.log10(x[i]); break;
+            case RSQRT: for (int i = from; i < n; i++) y[i] = 1.0 / Math.sqrt(x[i]); break;
+            case FLOOR: for (int i = from; i < n; i++) y[i] = Math.floor(x[i]); break;
+            case CEIL: for (int i = from; i < n; i++) y[i] = Math.ceil(x[i]); break;
+            case ROUND: for (int i = from; i < n; i++) y[i] = Math.rint(x[i]); break;
+            case TRUNC: for (int i = from; i < n; i++) y[i] = trunc(x[i]); break;
             default: throw new AssertionError(op);
         }
     }
@@ -184,7 +214,7 @@ public final class Elementwise {
             case EXPM1: return Transcendentals.expm1(x);
             case LOG1P: return Transcendentals.log1p(x);
             case SOFTPLUS: return Transcendentals.softplus(x);
-            default: throw new AssertionError(op);
+            default: return unaryMath(op, x);
         }
     }
 
@@ -204,8 +234,95 @@ public final class Elementwise {
             case LE: return a <= b ? 1 : 0;
             case EQ: return a == b ? 1 : 0;
             case NE: return a != b ? 1 : 0;
+            default: return binaryMath(op, a, b);
+        }
+    }
+
+    // ---- issue 16: elementwise math. StrictMath (fdlibm) where the library has no kernel of its own, so that
+    // the interpreter, C1 and C2 give the same bits (Math's intrinsics may differ from it by an ulp between tiers).
+
+    private static double unaryMath(Unary op, double x) {
+        switch (op) {
+            case SIN: return StrictMath.sin(x);
+            case COS: return StrictMath.cos(x);
+            case TAN: return StrictMath.tan(x);
+            case ASIN: return StrictMath.asin(x);
+            case ACOS: return StrictMath.acos(x);
+            case ATAN: return StrictMath.atan(x);
+            case SINH: return StrictMath.sinh(x);
+            case COSH: return StrictMath.cosh(x);
+            case ASINH: return Special.asinh(x);
+            case ACOSH: return Special.acosh(x);
+            case ATANH: return Special.atanh(x);
+            case EXP2: return StrictMath.pow(2.0, x); // exact at integers, where e^(x ln 2) is not
+            case LOG2: return log2(x);
+            case LOG10: return StrictMath.log10(x); // fdlibm's: exact at 10^n, where log(x) / log(10) is not
+            case RSQRT: return 1.0 / Math.sqrt(x); // sqrt is correctly rounded in every tier; +inf at 0, -inf at -0
+            case FLOOR: return Math.floor(x);
+            case CEIL: return Math.ceil(x);
+            case ROUND: return Math.rint(x); // half to even, as torch.round
+            case TRUNC: return trunc(x);
             default: throw new AssertionError(op);
         }
+    }
+
+    private static double binaryMath(Binary op, double a, double b) {
+        switch (op) {
+            case ATAN2: return StrictMath.atan2(a, b);
+            case HYPOT: return StrictMath.hypot(a, b); // no overflow or underflow in a^2 + b^2
+            case LOGADDEXP: return logaddexp(a, b);
+            case XLOGY: return xlogy(a, b);
+            default: throw new AssertionError(op);
+        }
+    }
+
+    /** Toward zero, the sign kept (-0.0 for (-1, 0), as torch.trunc); branch-free, so a loop of it vectorises. */
+    private static double trunc(double x) {
+        return Math.copySign(Math.floor(Math.abs(x)), x);
+    }
+
+    private static final double LN2 = 0x1.62e42fefa39efp-1;
+    private static final double SQRT2 = 0x1.6a09e667f3bcdp0;
+
+    /**
+     * log2 x = e + log(m) / log 2 for x = m 2^e with m in [sqrt(1/2), sqrt(2)): exact at powers of 2 (log(1) = 0),
+     * where log(x) / log(2) is off by an ulp at a fifth of them, and without cancellation near x = 1 (e = 0 there).
+     */
+    static double log2(double x) {
+        if (!(x > 0) || x == Double.POSITIVE_INFINITY) {
+            return Transcendentals.log(x); // NaN, -inf at +-0, NaN below 0, +inf
+        }
+        int shift = 0;
+        if (x < Double.MIN_NORMAL) {
+            x *= 0x1p54; // subnormal: make it normal, exactly
+            shift = 54;
+        }
+        int e = Math.getExponent(x);
+        double m = Math.scalb(x, -e); // exact: [1, 2)
+        if (m > SQRT2) {
+            m *= 0.5;
+            e++;
+        }
+        return (e - shift) + Transcendentals.log(m) / LN2;
+    }
+
+    /**
+     * log(e^a + e^b) = max + log1p(e^-|a - b|), exact for any magnitude (no e^a is formed); a itself where both
+     * are the same infinity (where a - b is NaN), as torch.logaddexp.
+     */
+    static double logaddexp(double a, double b) {
+        if (a == b && Double.isInfinite(a)) {
+            return a;
+        }
+        return Math.max(a, b) + Transcendentals.log1p(Transcendentals.exp(-Math.abs(a - b)));
+    }
+
+    /** x log y, 0 where x = 0 (whatever y, y = 0 and +inf included) unless y is NaN, as torch.xlogy. */
+    static double xlogy(double x, double y) {
+        if (y != y) {
+            return y;
+        }
+        return x == 0 ? 0.0 : x * Transcendentals.log(y);
     }
 
     /** {@code out = a op b} where a and b broadcast to {@code outShape}. */

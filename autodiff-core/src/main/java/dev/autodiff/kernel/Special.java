@@ -59,4 +59,63 @@ public final class Special {
         }
         return ONE_OVER_SQRT_PI * Transcendentals.exp(-x * x) / f;
     }
+
+    // ---- issue 16: the inverse hyperbolic functions (the JDK has none), as fdlibm's s_asinh.c, e_acosh.c and
+    // e_atanh.c, on the library's log and log1p
+
+    private static final double LN2 = 0x1.62e42fefa39efp-1;
+    private static final double TWO_POW_28 = 0x1p28;
+    private static final double TWO_POW_M28 = 0x1p-28;
+
+    /** asinh x = sign(x) log(|x| + sqrt(x^2 + 1)), in forms without cancellation near 0 and overflow far out. */
+    public static double asinh(double x) {
+        double a = Math.abs(x);
+        if (!(a >= TWO_POW_M28) || a == Double.POSITIVE_INFINITY) {
+            return x; // tiny (asinh x = x in double), +-0, +-inf and NaN
+        }
+        double w;
+        if (a > TWO_POW_28) {
+            w = Transcendentals.log(a) + LN2; // sqrt(x^2 + 1) = |x| in double
+        } else if (a > 2.0) {
+            w = Transcendentals.log(2.0 * a + 1.0 / (Math.sqrt(x * x + 1.0) + a));
+        } else {
+            double t = x * x;
+            w = Transcendentals.log1p(a + t / (1.0 + Math.sqrt(1.0 + t))); // |x| + sqrt(x^2+1) - 1, rationalised
+        }
+        return x < 0 ? -w : w;
+    }
+
+    /** acosh x = log(x + sqrt(x^2 - 1)) for x >= 1 (0 at 1), NaN below 1. */
+    public static double acosh(double x) {
+        if (!(x >= 1.0)) {
+            return Double.NaN;
+        }
+        if (x > TWO_POW_28) {
+            return x == Double.POSITIVE_INFINITY ? x : Transcendentals.log(x) + LN2;
+        }
+        if (x > 2.0) {
+            return Transcendentals.log(2.0 * x - 1.0 / (x + Math.sqrt(x * x - 1.0)));
+        }
+        double t = x - 1.0; // exact for x in [1, 2]
+        return Transcendentals.log1p(t + Math.sqrt(2.0 * t + t * t));
+    }
+
+    /** atanh x = log((1 + x) / (1 - x)) / 2 on [-1, 1] (+-inf at +-1), NaN outside. */
+    public static double atanh(double x) {
+        double a = Math.abs(x);
+        if (!(a <= 1.0)) {
+            return Double.NaN;
+        }
+        if (a < TWO_POW_M28) {
+            return x; // +-0 kept
+        }
+        double w;
+        if (a < 0.5) {
+            double t = a + a;
+            w = 0.5 * Transcendentals.log1p(t + t * a / (1.0 - a));
+        } else {
+            w = 0.5 * Transcendentals.log1p((a + a) / (1.0 - a)); // +inf at a = 1
+        }
+        return x < 0 ? -w : w;
+    }
 }

@@ -39,6 +39,23 @@ class ElementwiseKernelTest {
         }
     }
 
+    /** The 0-dim path (one element, its own switch) gives the loops' bits for every op, special values included. */
+    @ParameterizedTest
+    @EnumSource(Elementwise.Unary.class)
+    void oneElementPathMatchesTheLoop(Elementwise.Unary op) {
+        SplittableRandom r = new SplittableRandom(50 + op.ordinal());
+        double[] x = new double[200];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = r.nextInt(4) == 0 ? TranscendentalsTest.SPECIAL[r.nextInt(TranscendentalsTest.SPECIAL.length)]
+                    : r.nextDouble(-3, 3);
+        }
+        double[] loop = Elementwise.unary(op, x);
+        for (int i = 0; i < x.length; i++) {
+            assertEquals(Double.doubleToLongBits(loop[i]), Double.doubleToLongBits(Elementwise.unary(op, x[i])),
+                    op + " at x = " + x[i]);
+        }
+    }
+
     /** Every binary op on every operand pattern (threaded for large arrays, strided for broadcasts) against its scalar definition. */
     @ParameterizedTest
     @EnumSource(Elementwise.Binary.class)

@@ -27,6 +27,15 @@ class TranscendentalsTest {
         Elementwise.Unary.LOG1P, Elementwise.Unary.TANH, Elementwise.Unary.SIGMOID, Elementwise.Unary.SOFTPLUS,
         Elementwise.Unary.ERF};
 
+    static final Elementwise.Unary[] MATH_OPS = {Elementwise.Unary.SIN, Elementwise.Unary.COS, Elementwise.Unary.TAN,
+        Elementwise.Unary.ASIN, Elementwise.Unary.ACOS, Elementwise.Unary.ATAN, Elementwise.Unary.SINH, Elementwise.Unary.COSH,
+        Elementwise.Unary.ASINH, Elementwise.Unary.ACOSH, Elementwise.Unary.ATANH, Elementwise.Unary.EXP2, Elementwise.Unary.LOG2,
+        Elementwise.Unary.LOG10, Elementwise.Unary.RSQRT, Elementwise.Unary.FLOOR, Elementwise.Unary.CEIL,
+        Elementwise.Unary.ROUND, Elementwise.Unary.TRUNC};
+
+    static final Elementwise.Binary[] MATH_BINARY = {Elementwise.Binary.ATAN2, Elementwise.Binary.HYPOT,
+        Elementwise.Binary.LOGADDEXP, Elementwise.Binary.XLOGY};
+
     static final double[] SPECIAL = {0.0, -0.0, Double.NaN, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY,
         Double.MIN_VALUE, -Double.MIN_VALUE, Double.MIN_NORMAL, 1e-310, -1e-310, 1e-300, -1e-20, 1e-20, 1.0, -1.0,
         -0.999999, -1.5, 2.0, 0.3466, -0.3466, 0.4, 20.0, -20.0, 20.5, 37.5, 40.0, -40.0, -41.0, 700.0, 708.0, -708.0,
@@ -286,6 +295,28 @@ class TranscendentalsTest {
             // erf's series runs up to 200 terms per element: a tenth of the calls compile it too
             for (int c = 0, n = op == Elementwise.Unary.ERF ? Math.max(1, calls / 10) : calls; c < n; c++) {
                 y = Elementwise.unary(op, x);
+            }
+            out.put(op.name(), digest(y));
+        }
+        // issue 16's elementwise math: StrictMath (fdlibm, not intrinsified), our asinh/acosh/atanh/log2 on the
+        // library's log, the rounding ops, and the binary atan2, hypot, logaddexp, xlogy. A tenth of the calls:
+        // they share one loop and one switch, compiled by C2 well before 2,000 calls of 1024 elements
+        int mathCalls = Math.max(1, calls / 10);
+        for (Elementwise.Unary op : MATH_OPS) {
+            double[] x = inputs(op, 1024, 98);
+            double[] y = null;
+            for (int c = 0; c < mathCalls; c++) {
+                y = Elementwise.unary(op, x);
+            }
+            out.put(op.name(), digest(y));
+        }
+        for (Elementwise.Binary op : MATH_BINARY) {
+            double[] a = inputs(Elementwise.Unary.SIN, 1024, 97);
+            double[] b = inputs(Elementwise.Unary.SIN, 1024, 96);
+            int[] shape = {1024};
+            double[] y = null;
+            for (int c = 0; c < mathCalls; c++) {
+                y = Elementwise.binary(op, a, shape, b, shape, shape);
             }
             out.put(op.name(), digest(y));
         }
