@@ -93,6 +93,12 @@ final class Einsum {
             for (d = 0; d < rank; d++) {
                 int l = labels[i][d];
                 int n = operands[i].shape[d];
+                int first = indexOf(labels[i], l);
+                if (first < d && operands[i].shape[first] != n) {
+                    throw new IllegalArgumentException("einsum: " + name(l) + " is repeated in operand " + i + " (shape "
+                            + Shapes.str(operands[i].shape) + ") on dimensions of sizes " + operands[i].shape[first]
+                            + " and " + n + "; a diagonal needs equal sizes");
+                }
                 count[l]++;
                 if (size[l] == -1 || size[l] == 1) {
                     size[l] = Math.max(size[l], n);
@@ -128,11 +134,11 @@ final class Einsum {
                     continue;
                 }
                 if (count[l] == 0) {
-                    throw new IllegalArgumentException("einsum: output subscript " + name(l) + " of \"" + equation
+                    throw new IllegalArgumentException("einsum: output " + name(l) + " of \"" + equation
                             + "\" appears in no operand's subscripts");
                 }
                 if (seen[l]) {
-                    throw new IllegalArgumentException("einsum: output subscript " + name(l) + " appears more than once in \""
+                    throw new IllegalArgumentException("einsum: output " + name(l) + " appears more than once in \""
                             + equation + "\"");
                 }
                 seen[l] = true;
