@@ -101,7 +101,7 @@ final class Einsum {
                 }
                 count[l]++;
                 if (size[l] == -1 || size[l] == 1) {
-                    size[l] = Math.max(size[l], n);
+                    size[l] = n; // a size 1 broadcasts to any size, 0 included
                 } else if (n != 1 && n != size[l]) {
                     throw new IllegalArgumentException("einsum: " + name(l) + " has size " + n + " in operand " + i
                             + " (shape " + Shapes.str(operands[i].shape) + ") but size " + size[l]

@@ -76,6 +76,8 @@ class SelectionEinsumTest {
                 normal(40, 2, 3)));
         c.add(new Case("einsum empty contraction", xs -> Tensor.einsum("ij,jk->ik", xs[0], xs[1]), normal(41, 2, 0),
                 normal(42, 0, 3)));
+        c.add(new Case("einsum size 1 against size 0", xs -> Tensor.einsum("ij,ij->ij", xs[0], xs[1]), normal(46, 2, 1),
+                normal(47, 2, 0)));
         c.add(new Case("einsum outer 3", xs -> Tensor.einsum("i,j,k", xs[0], xs[1], xs[2]), normal(43, 2), normal(44, 3),
                 normal(45, 2)));
         return c.stream();
