@@ -19,16 +19,6 @@ import java.util.Arrays;
 final class Selection {
     private Selection() {}
 
-    /** Ascending order with NaN largest and NaNs tied with each other; -0.0 ties with 0.0. */
-    static int compare(double a, double b) {
-        boolean na = Double.isNaN(a);
-        boolean nb = Double.isNaN(b);
-        if (na || nb) {
-            return na == nb ? 0 : (na ? 1 : -1);
-        }
-        return a < b ? -1 : (a > b ? 1 : 0);
-    }
-
     /** The length of axis dim (1 for a rank-0 tensor, whose one element axis 0 or -1 names, as PyTorch). */
     private static int length(String op, Tensor x, int dim) {
         if (x.rank() == 0) {
@@ -48,23 +38,71 @@ final class Selection {
         }
         int outer = n == 0 || inner == 0 ? 0 : x.data.length / (n * inner);
         double[] out = new double[x.data.length];
-        Integer[] idx = new Integer[n];
-        double[] lane = new double[n];
+        int[] idx = new int[n];
+        int[] tmp = new int[n];
+        long[] key = new long[n];
         for (int o = 0; o < outer; o++) {
             for (int i = 0; i < inner; i++) {
                 int base = o * n * inner + i;
                 for (int j = 0; j < n; j++) {
                     idx[j] = j;
-                    lane[j] = x.data[base + j * inner];
+                    long k = key(x.data[base + j * inner]);
+                    key[j] = descending ? -k : k;
                 }
-                // Arrays.sort on objects is a stable merge sort
-                Arrays.sort(idx, descending ? (p, q) -> compare(lane[q], lane[p]) : (p, q) -> compare(lane[p], lane[q]));
+                mergeSort(idx, tmp, key, n);
                 for (int j = 0; j < n; j++) {
                     out[base + j * inner] = idx[j];
                 }
             }
         }
         return out;
+    }
+
+    /**
+     * A long whose signed order is the ascending order (NaN largest, -0.0 tied with 0.0): the IEEE bits with the magnitude bits flipped for
+     * negatives, -0.0 first made 0.0 and every NaN the one canonical NaN (above +Infinity). Its negation is the
+     * descending order (no key is Long.MIN_VALUE).
+     */
+    private static long key(double v) {
+        long bits = Double.doubleToLongBits(v == 0.0 ? 0.0 : v);
+        return bits ^ ((bits >> 63) & Long.MAX_VALUE);
+    }
+
+    /** Stable bottom-up merge sort of idx[0, n) by key[idx], insertion sort on runs of 16 first. */
+    private static void mergeSort(int[] idx, int[] tmp, long[] key, int n) {
+        final int run = 16;
+        for (int lo = 0; lo < n; lo += run) {
+            int hi = Math.min(lo + run, n);
+            for (int j = lo + 1; j < hi; j++) {
+                int t = idx[j];
+                int p = j - 1;
+                while (p >= lo && key[idx[p]] > key[t]) {
+                    idx[p + 1] = idx[p];
+                    p--;
+                }
+                idx[p + 1] = t;
+            }
+        }
+        int[] src = idx;
+        int[] dst = tmp;
+        for (int width = run; width < n; width *= 2) {
+            for (int lo = 0; lo < n; lo += 2 * width) {
+                int mid = Math.min(lo + width, n);
+                int hi = Math.min(lo + 2 * width, n);
+                int a = lo;
+                int b = mid;
+                for (int d = lo; d < hi; d++) {
+                    // ties take the left run first: stable
+                    dst[d] = b >= hi || (a < mid && key[src[a]] <= key[src[b]]) ? src[a++] : src[b++];
+                }
+            }
+            int[] t = src;
+            src = dst;
+            dst = t;
+        }
+        if (src != idx) {
+            System.arraycopy(src, 0, idx, 0, n);
+        }
     }
 
     static Tensor.ValuesIndices sort(String op, Tensor x, int dim, boolean descending) {

@@ -121,6 +121,36 @@ class SelectionEinsumTest {
         org.junit.jupiter.api.Assertions.assertArrayEquals(expected, actual, delta);
     }
 
+    /** Lanes longer than the merge sort's insertion runs, full of ties, NaN and signed zeros: a boxed stable sort agrees. */
+    @Test
+    void sortAgreesWithAStableComparisonSortOnLongLanes() {
+        SplittableRandom rnd = new SplittableRandom(SEED);
+        for (int trial = 0; trial < 40; trial++) {
+            int n = 1 + rnd.nextInt(300);
+            double[] x = new double[n];
+            for (int i = 0; i < n; i++) {
+                int r = rnd.nextInt(12);
+                x[i] = r == 0 ? Double.NaN : r == 1 ? -0.0 : r == 2 ? Double.NEGATIVE_INFINITY : (r - 6) / 2.0;
+            }
+            for (boolean descending : new boolean[] {false, true}) {
+                Integer[] ref = new Integer[n];
+                for (int i = 0; i < n; i++) {
+                    ref[i] = i;
+                }
+                java.util.Comparator<Integer> up = (p, q) -> {
+                    double a = x[p];
+                    double b = x[q];
+                    boolean na = Double.isNaN(a);
+                    boolean nb = Double.isNaN(b);
+                    return na || nb ? Boolean.compare(na, nb) : Double.compare(a + 0.0, b + 0.0);
+                };
+                java.util.Arrays.sort(ref, descending ? up.reversed() : up); // stable
+                double[] expected = java.util.Arrays.stream(ref).mapToDouble(Integer::doubleValue).toArray();
+                assertArrayEquals(expected, Tensor.fromArray(x).sort(0, descending, true).indices(), 0.0);
+            }
+        }
+    }
+
     @Test
     void medianIsTheLowerMiddleAndNaNWins() {
         assertEquals(2.0, v(4, 1, 3, 2).median().item(), 0.0);

@@ -62,6 +62,9 @@ class SelectionEinsumTorchTest {
         sel("sort_stable_ties_dim0", x -> x.sort(0, false, true));
         sel("sort_nan", x -> x.sort(1, false, true));
         sel("sort_nan_desc", x -> x.sort(1, true, true));
+        sel("sort_long_ties", x -> x.sort(1, false, true));
+        sel("sort_long_ties_desc", x -> x.sort(1, true, true));
+        sel("sort_long_dim0", x -> x.sort(0, false, true));
         sel("sort_rank3", x -> x.sort(1));
         sel("sort_scalar", x -> x.sort(0));
         sel("topk_largest", x -> x.topk(3, 1, true, true));

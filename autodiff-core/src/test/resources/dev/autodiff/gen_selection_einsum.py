@@ -73,6 +73,14 @@ sel("sort_stable_ties_desc", lambda t: torch.sort(t, dim=-1, descending=True, st
 sel("sort_stable_ties_dim0", lambda t: torch.sort(t, dim=0, stable=True), dyadic(6, 3))
 sel("sort_nan", lambda t: torch.sort(t, dim=1, stable=True), with_nan)
 sel("sort_nan_desc", lambda t: torch.sort(t, dim=1, descending=True, stable=True), with_nan)
+long_ties = dyadic(3, 40)
+long_ties[0, 5] = nan
+long_ties[2, 17] = nan
+long_ties[2, 33] = nan
+long_ties[1, 8] = -0.0
+sel("sort_long_ties", lambda t: torch.sort(t, dim=1, stable=True), long_ties)
+sel("sort_long_ties_desc", lambda t: torch.sort(t, dim=1, descending=True, stable=True), long_ties)
+sel("sort_long_dim0", lambda t: torch.sort(t, dim=0, stable=True), dyadic(70, 2))
 sel("sort_rank3", lambda t: torch.sort(t, 1), torch.randn(2, 4, 3))
 sel("sort_scalar", lambda t: torch.sort(t, 0), torch.tensor(1.5))
 sel("topk_largest", lambda t: torch.topk(t, 3, 1), distinct)
