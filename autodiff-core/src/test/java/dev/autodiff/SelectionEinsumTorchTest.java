@@ -88,6 +88,7 @@ class SelectionEinsumTorchTest {
         ein("einsum_implicit_order", "bA,ab", s(2, 3), s(3, 2));
         ein("einsum_batched", "bij,bjk->bik", s(2, 3, 4), s(2, 4, 2));
         ein("einsum_ellipsis_broadcast", "...ij,...jk->...ik", s(2, 1, 3, 4), s(5, 4, 2));
+        ein("einsum_implicit_ellipsis", "...ij,...jk", s(2, 3, 4), s(4, 2));
         ein("einsum_ellipsis_summed", "...ij->ij", s(2, 3, 4));
         ein("einsum_ellipsis_middle", "i...j,j...->i...", s(2, 3, 4), s(4, 3));
         ein("einsum_diag", "ii->i", s(3, 3));
