@@ -170,9 +170,11 @@ final class Einsum {
                     if (s) {
                         boolean[] keep = needed(live, i, j, out, size.length);
                         long result = 1;
-                        for (int l = 0; l < size.length; l++) {
-                            boolean in = contains(live.get(i).labels, l) || contains(live.get(j).labels, l);
-                            result *= in && keep[l] ? size[l] : 1;
+                        for (int l : live.get(i).labels) {
+                            result *= keep[l] ? size[l] : 1;
+                        }
+                        for (int l : live.get(j).labels) {
+                            result *= keep[l] && !contains(live.get(i).labels, l) ? size[l] : 1;
                         }
                         cost = result - live.get(i).t.size() - live.get(j).t.size();
                     } else {
@@ -188,8 +190,7 @@ final class Einsum {
             }
             Term c = contract(live.get(bi), live.get(bj), needed(live, bi, bj, out, size.length), size);
             live.remove(bj);
-            live.remove(bi);
-            live.add(c);
+            live.set(bi, c);
         }
         Term last = sumUnneeded(live.get(0), needed(live, 0, -1, out, size.length));
         int[] perm = new int[out.length];
@@ -278,6 +279,13 @@ final class Einsum {
     }
 
     private static Term sumUnneeded(Term term, boolean[] keep) {
+        boolean all = true;
+        for (int l : term.labels) {
+            all &= keep[l];
+        }
+        if (all) {
+            return term;
+        }
         List<Integer> axes = new ArrayList<>();
         List<Integer> rest = new ArrayList<>();
         for (int d = 0; d < term.labels.length; d++) {
@@ -309,14 +317,20 @@ final class Einsum {
                 right.add(l);
             }
         }
-        Tensor ta = arrange(a, b.labels, size, batch, left, inner);
-        Tensor tb = arrange(b, a.labels, size, batch, inner, right);
-        long nb = product(batch, size);
+        // an operand laid out as (batch, contracted, left) or (batch, right, contracted) goes in transposed, as
+        // the product's transA/transB variant, instead of through a permuted copy
+        boolean transA = !layout(a, batch, left, inner) && layout(a, batch, inner, left);
+        boolean transB = !layout(b, batch, inner, right) && layout(b, batch, right, inner);
+        Tensor ta = transA ? arrange(a, b.labels, size, batch, inner, left) : arrange(a, b.labels, size, batch, left, inner);
+        Tensor tb = transB ? arrange(b, a.labels, size, batch, right, inner) : arrange(b, a.labels, size, batch, inner, right);
+        int nb = (int) product(batch, size);
         int m = (int) product(left, a);
         int k = (int) product(inner, size);
         int n = (int) product(right, b);
-        Tensor c = nb == 1 ? ta.reshape(m, k).matmul(tb.reshape(k, n))
-                : ta.reshape((int) nb, m, k).matmul(tb.reshape((int) nb, k, n));
+        int[] sa = transA ? new int[] {k, m} : new int[] {m, k};
+        int[] sb = transB ? new int[] {n, k} : new int[] {k, n};
+        Tensor c = nb == 1 ? Primitives.matmul(ta.reshape(sa), transA, tb.reshape(sb), transB)
+                : Primitives.matmul(ta.reshape(nb, sa[0], sa[1]), transA, tb.reshape(nb, sb[0], sb[1]), transB);
         List<Integer> labels = new ArrayList<>(batch);
         labels.addAll(left);
         labels.addAll(right);
@@ -326,6 +340,19 @@ final class Einsum {
             shape[d] = d < batch.size() ? size[l] : (d < batch.size() + left.size() ? dimOf(a, l) : dimOf(b, l));
         }
         return new Term(c.reshape(shape), labels.stream().mapToInt(Integer::intValue).toArray());
+    }
+
+    /** Whether the term's dimensions already come in the order g0, g1, g2. */
+    private static boolean layout(Term term, List<Integer> g0, List<Integer> g1, List<Integer> g2) {
+        int d = 0;
+        for (List<Integer> g : List.of(g0, g1, g2)) {
+            for (int l : g) {
+                if (term.labels[d++] != l) {
+                    return false;
+                }
+            }
+        }
+        return true;
     }
 
     private static boolean[] keepOrShared(boolean[] keep, int[] other) {

@@ -61,6 +61,8 @@ class SelectionEinsumTest {
         c.add(new Case("einsum implicit", xs -> Tensor.einsum("ij,jk", xs[0], xs[1]), normal(22, 2, 3), normal(23, 3, 2)));
         c.add(new Case("einsum batched", xs -> Tensor.einsum("bij,bjk->bik", xs[0], xs[1]), normal(24, 2, 2, 3),
                 normal(25, 2, 3, 2)));
+        c.add(new Case("einsum transposed operands", xs -> Tensor.einsum("bji,bkj->bik", xs[0], xs[1]), normal(48, 2, 3, 2),
+                normal(49, 2, 2, 3)));
         c.add(new Case("einsum ellipsis broadcast", xs -> Tensor.einsum("...ij,...jk->...ik", xs[0], xs[1]),
                 normal(26, 2, 1, 2, 3), normal(27, 3, 3, 2)));
         c.add(new Case("einsum diagonal", xs -> Tensor.einsum("ii->i", xs[0]), normal(28, 3, 3)));

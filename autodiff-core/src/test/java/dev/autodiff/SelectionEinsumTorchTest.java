@@ -87,6 +87,9 @@ class SelectionEinsumTorchTest {
         ein("einsum_implicit_upper_first", "Ba,aB", s(2, 3), s(3, 2));
         ein("einsum_implicit_order", "bA,ab", s(2, 3), s(3, 2));
         ein("einsum_batched", "bij,bjk->bik", s(2, 3, 4), s(2, 4, 2));
+        ein("einsum_transposed_a", "ji,jk->ik", s(3, 2), s(3, 4));
+        ein("einsum_transposed_b", "ij,kj->ik", s(2, 3), s(4, 3));
+        ein("einsum_batched_both_transposed", "bji,bkj->bik", s(2, 3, 2), s(2, 4, 3));
         ein("einsum_ellipsis_broadcast", "...ij,...jk->...ik", s(2, 1, 3, 4), s(5, 4, 2));
         ein("einsum_implicit_ellipsis", "...ij,...jk", s(2, 3, 4), s(4, 2));
         ein("einsum_ellipsis_summed", "...ij->ij", s(2, 3, 4));
