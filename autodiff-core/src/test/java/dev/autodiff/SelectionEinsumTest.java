@@ -245,13 +245,21 @@ class SelectionEinsumTest {
         Tensor y = Tensor.einsum("ij,jk,kl->il", a, b, c);
         assertTrue(y.allClose(a.matmul(b.matmul(c)), 1e-12, 1e-12));
         int matmuls = 0;
-        Set<String> allowed = Set.of("matmul", "reshape", "permute", "sum", "diagonal", "broadcastTo", "transpose");
+        Set<String> allowed = Set.of("matmul", "matmulTransA", "matmulTransB", "matmulTransAB", "reshape", "permute", "sum",
+                "diagonal", "broadcastTo", "transpose");
         for (Graph.Step s : Graph.of(y).steps()) {
             assertTrue(allowed.contains(s.op()), "einsum step " + s.op());
             assertTrue(s.value().size() <= 2 * n, "an intermediate of " + s.value().size() + " elements: " + s.op());
             matmuls += s.op().equals("matmul") ? 1 : 0;
         }
         assertEquals(2, matmuls, "one matmul per pairwise contraction");
+        // a transposed layout goes to the transposed product, not through a permuted copy
+        Tensor at = Tensor.randn(SEED + 3, 3, 4).requiresGrad();
+        Tensor bt = Tensor.randn(SEED + 4, 5, 3).requiresGrad();
+        Tensor z = Tensor.einsum("ji,kj->ik", at, bt);
+        assertTrue(z.allClose(at.transpose(0, 1).matmul(bt.transpose(0, 1)), 1e-12, 1e-12));
+        List<String> ops = Graph.of(z).steps().stream().map(Graph.Step::op).toList();
+        assertEquals(List.of("matmulTransAB"), ops);
     }
 
     private static void fails(String start, Executable e) {
