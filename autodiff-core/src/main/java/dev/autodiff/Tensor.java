@@ -2155,4 +2155,108 @@ public final class Tensor {
     public Tensor xlogy(double other) {
         return Primitives.XLOGY.apply(this, scalar(other));
     }
+
+    // ===== issue 16: selection and einsum
+
+    /**
+     * The two results of a selection (sort, topk, kthvalue, median), as PyTorch's (values, indices): values
+     * differentiable (read through gather, so the gradient goes to the chosen positions), indices whole numbers in
+     * a tensor without gradient, as {@link #argmax}.
+     */
+    public record ValuesIndices(Tensor values, Tensor indices) {}
+
+    /** Ascending sort along the last axis, as torch.sort. */
+    public ValuesIndices sort() {
+        return sort(-1, false, false);
+    }
+
+    public ValuesIndices sort(int dim) {
+        return sort(dim, false, false);
+    }
+
+    public ValuesIndices sort(int dim, boolean descending) {
+        return sort(dim, descending, false);
+    }
+
+    /**
+     * Sorts along {@code dim}, as torch.sort: NaN counts as the largest value, -0.0 ties with 0.0, and tied
+     * elements keep their input order (also when descending, as PyTorch with stable=True). That order is what
+     * {@code stable = true} promises; with false (PyTorch's default, which promises no tie order) it is the same.
+     */
+    public ValuesIndices sort(int dim, boolean descending, boolean stable) {
+        return Selection.sort("sort", this, dim, descending);
+    }
+
+    /** The indices that sort along {@code dim}, as torch.argsort: sort(dim, descending, stable).indices(). */
+    public Tensor argsort(int dim, boolean descending, boolean stable) {
+        return Selection.sort("argsort", this, dim, descending).indices().detach();
+    }
+
+    public Tensor argsort(int dim, boolean descending) {
+        return argsort(dim, descending, false);
+    }
+
+    public Tensor argsort() {
+        return argsort(-1, false, false);
+    }
+
+    /** The k largest elements along the last axis, largest first, as torch.topk(k). */
+    public ValuesIndices topk(int k) {
+        return topk(k, -1, true, true);
+    }
+
+    /**
+     * The k largest (or smallest) elements along {@code dim}, as torch.topk: the first k of the stable sort, so
+     * among tied elements the earliest in input order is taken first (PyTorch does not say which it takes) and
+     * NaN counts as the largest. They always come sorted, which {@code sorted = false} allows.
+     */
+    public ValuesIndices topk(int k, int dim, boolean largest, boolean sorted) {
+        return Selection.topk(this, k, dim, largest);
+    }
+
+    /** The k-th smallest element (k from 1) along {@code dim}, as torch.kthvalue; NaN counts as the largest. */
+    public ValuesIndices kthvalue(int k, int dim, boolean keepDims) {
+        return Selection.kthvalue(this, k, dim, keepDims);
+    }
+
+    public ValuesIndices kthvalue(int k, int dim) {
+        return kthvalue(k, dim, false);
+    }
+
+    /** kthvalue along the last axis. */
+    public ValuesIndices kthvalue(int k) {
+        return kthvalue(k, -1, false);
+    }
+
+    /**
+     * The median of all elements, as torch.median(): for an even count the lower of the two middle values; NaN if
+     * any element is NaN (or there are none). The gradient is shared equally among the elements equal to the
+     * median, as PyTorch's.
+     */
+    public Tensor median() {
+        return Selection.median(this);
+    }
+
+    /**
+     * The lower median along {@code dim} and its index, as torch.median(dim): a lane holding NaN gives NaN at its
+     * first NaN; among tied elements the earliest in the stable order is chosen. The gradient goes to that index.
+     */
+    public ValuesIndices median(int dim, boolean keepDims) {
+        return Selection.median(this, dim, keepDims);
+    }
+
+    public ValuesIndices median(int dim) {
+        return median(dim, false);
+    }
+
+    /**
+     * Einstein summation, as torch.einsum: explicit ({@code "ij,jk->ik"}) or implicit ({@code "ij,jk"}, output
+     * the subscripts occurring once, alphabetically) form, {@code ...} for broadcast leading dimensions, a
+     * subscript repeated within an operand for its diagonal ({@code "ii->i"}, {@code "ii"} the trace), and
+     * subscripts absent from the output summed. Three or more operands are contracted pairwise in opt_einsum's
+     * greedy order, each pair as one (batched) matmul; a composite, so every mode and order is differentiable.
+     */
+    public static Tensor einsum(String equation, Tensor... operands) {
+        return Einsum.einsum(equation, operands);
+    }
 }
