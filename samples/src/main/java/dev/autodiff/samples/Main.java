@@ -48,6 +48,9 @@ public final class Main {
                 CbowSample::run));
         SAMPLES.put("backprop-by-hand", new Entry("the SJTU lecture's 2-2-1 sigmoid network: one step by hand and by autodiff, "
                 + "and the lecture's slip", false, BackpropByHandSample::run));
+        SAMPLES.put("spark-fashion-mnist", new Entry("the fashion-mnist MLP trained data-parallel on Spark local[1] and local[2], "
+                + "per-step jobs and a barrier all-reduce: throughput, scaling, equality with one machine, inference over a "
+                + "DataFrame (needs apt-get install dataset-fashion-mnist)", false, SparkFashionMnistSample::run));
         SAMPLES.put("forward-vs-reverse", new Entry("Jacobians and gradients by forward, batched forward and reverse mode; "
                 + "charts of the crossover (about 2 minutes)", false, ForwardVsReverseSample::run));
     }
