@@ -290,4 +290,57 @@ public final class Autodiff {
         System.arraycopy(b, 0, s, a.length, b.length);
         return s;
     }
+
+    /**
+     * {@code f} with its intermediates recomputed in the backward pass instead of kept, as torch.utils.checkpoint and
+     * JAX's remat: the graph holds only f's inputs and output, and backward runs f once more (with grad on) to take
+     * its vjp, so memory falls from all of f's intermediates to its inputs, for one more forward pass. The gradients
+     * are those of f itself, bit for bit (the same ops on the same values); under backward with createGraph the
+     * recomputation is recorded, so every order works, and forward mode (jvp through the checkpoint) runs f on dual
+     * numbers. f must be a function of its inputs alone: randomness or state it reads would differ in the
+     * recomputation (seed a Dropout inside it explicitly, or keep it outside).
+     */
+    public static Fn checkpoint(Fn f) {
+        Tensor.nonNull(f, "checkpoint", "the function");
+        return xs -> {
+            checkInputs("checkpoint", xs);
+            // one op per application: its vjp recomputes f once for all inputs and keeps the gradients for the
+            // other inputs' calls with the same output gradient
+            Tensor[] lastSeed = {null};
+            Tensor[][] lastGrads = {null};
+            CustomOp op = CustomOp.of("checkpoint", f, (i, g, in, out) -> {
+                if (lastSeed[0] != g || lastGrads[0] == null) {
+                    lastGrads[0] = recomputedVjp(f, g, in);
+                    lastSeed[0] = g;
+                }
+                return lastGrads[0][i];
+            }, (in, ts, out) -> jvp(f, in, ts).tangent());
+            return op.apply(xs);
+        };
+    }
+
+    /** f's vjp with seed g at {@code in}, by running f again: recorded (differentiable) when grad mode is on. */
+    private static Tensor[] recomputedVjp(Fn f, Tensor g, Tensor[] in) {
+        boolean createGraph = isGradEnabled();
+        Tensor[] xs = new Tensor[in.length];
+        for (int j = 0; j < in.length; j++) {
+            // under createGraph the recomputation must hang on the real inputs, so higher derivatives reach them; a
+            // fresh leaf otherwise, keeping forward-mode tangents (forward over reverse differentiates this vjp)
+            xs[j] = createGraph && in[j].needsGrad() ? in[j] : in[j].alias().requiresGrad();
+        }
+        try (GradScope s = enableGrad()) {
+            Tensor y = f.apply(xs);
+            if (y == null) {
+                throw new IllegalStateException("checkpoint: the function returned null");
+            }
+            if (!y.needsGrad()) { // f ignores its inputs: a zero gradient for each
+                Tensor[] zeros = new Tensor[in.length];
+                for (int j = 0; j < in.length; j++) {
+                    zeros[j] = Tensor.zeros(in[j].shape());
+                }
+                return zeros;
+            }
+            return grad(y, g, false, createGraph, xs);
+        }
+    }
 }
