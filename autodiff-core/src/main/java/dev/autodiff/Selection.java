@@ -211,7 +211,8 @@ final class Selection {
         }
         Tensor tied = flat.indexSelect(0, Arrays.copyOf(ties, count));
         if (Double.isFinite(m)) {
-            return tied.sub(m).sum().div(count).add(m);
+            // m - d with d = mean(m - tied) = +0: exact, and m's sign kept at -0 (m + d would give +0 there)
+            return tied.rsub(m).sum().div(count).rsub(m);
         }
         return tied.sum().div(count);
     }

@@ -163,6 +163,9 @@ class SelectionEinsumTest {
         assertTrue(Double.isNaN(m.values().item()));
         assertEquals(1.0, m.indices().item(), 0.0, "the first NaN, as torch.median(dim)");
         assertTrue(Double.isNaN(Tensor.zeros(0).median().item()), "median of nothing is NaN, as PyTorch");
+        // a median of -0.0 keeps its sign, as torch.median returns the element itself
+        assertEquals(Double.doubleToRawLongBits(-0.0), Double.doubleToRawLongBits(v(-0.0, 1, -2).median().item()));
+        assertEquals(Double.doubleToRawLongBits(0.0), Double.doubleToRawLongBits(v(0.0, 1, -2).median().item()));
         // median() splits its gradient among the tied elements, exactly valued
         Tensor x = v(0.1, 0.7, 0.1, -3, 0.1).requiresGrad();
         Tensor y = x.median();
