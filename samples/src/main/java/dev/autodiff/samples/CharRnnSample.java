@@ -150,6 +150,12 @@ final class CharRnnSample {
     /** Trains a fresh model on {@code train}, reporting every {@code s.every()} steps, and scores it on {@code heldOut}. */
     static Run train(boolean lstm, int[] train, int[] heldOut, Vocabulary vocab, Settings s, String prime,
                      boolean print) {
+        return train(lstm, train, heldOut, vocab, s, prime, print, (step, m) -> { });
+    }
+
+    /** As above, also handing the model to {@code onReport} at every report (to score it on the way). */
+    static Run train(boolean lstm, int[] train, int[] heldOut, Vocabulary vocab, Settings s, String prime,
+                     boolean print, java.util.function.ObjIntConsumer<Model> onReport) {
         long t0 = System.nanoTime();
         Model m = new Model(lstm, vocab.size(), s.embed(), s.hidden(), s.seed());
         Adam adam = new Adam(m.params, s.lr());
@@ -196,6 +202,7 @@ final class CharRnnSample {
                 }
                 sum = 0;
                 n = 0;
+                onReport.accept(m, step);
             }
         }
         double held = heldOut == null ? Double.NaN : evaluate(m, heldOut, s);
@@ -267,18 +274,15 @@ final class CharRnnSample {
 
     static void run() throws Exception {
         Settings s = Settings.fromProperties();
-        String file = System.getProperty("charrnn.file", KingJamesBible.DEBIAN_FILE);
-        String text = KingJamesBible.load(Path.of(file)).text();
-        List<String> chars = Tokenizer.characters().tokenize(text);
-        Vocabulary vocab = Vocabulary.of(chars);
-        int[] ids = vocab.encode(chars);
-        // the last 2% (the end of Revelation and the epistles before it) is held out
-        int cut = ids.length - ids.length / 50;
-        int[] train = java.util.Arrays.copyOf(ids, cut);
-        int[] heldOut = java.util.Arrays.copyOfRange(ids, cut, ids.length);
-        System.out.printf("The King James Bible: %,d characters, %d distinct (log V = %.3f nats, a uniform guess); "
-                        + "%,d to train on, %,d held out%n", ids.length, vocab.size(), Math.log(vocab.size()),
-                train.length, heldOut.length);
+        CharCorpus corpus = CharCorpus.kingJamesBible("char-rnn",
+                System.getProperty("charrnn.file", KingJamesBible.DEBIAN_FILE));
+        if (corpus == null) {
+            return;
+        }
+        Vocabulary vocab = corpus.vocab();
+        int[] train = corpus.train();
+        int[] heldOut = corpus.heldOut();
+        corpus.print();
         System.out.printf("Each model: %d windows of %d streams x %d characters (%,d characters, %.1f%% of the text), "
                 + "hidden %d, embedding %d, Adam lr %s, gradient norm clipped at 5%n", s.steps(), s.batch(), s.bptt(),
                 (long) s.steps() * s.batch() * s.bptt(), 100.0 * s.steps() * s.batch() * s.bptt() / train.length,

@@ -43,6 +43,9 @@ public final class Main {
         SAMPLES.put("char-rnn", new Entry("character-level Elman RNN and LSTM language models of the King James Bible, "
                 + "truncated BPTT, loss chart and samples (needs apt-get install bible-kjv-text)", false,
                 CharRnnSample::run));
+        SAMPLES.put("transformer", new Entry("a causal (decoder-only) transformer language model of the King James Bible "
+                + "at character level against char-rnn's LSTM on the same budget: held-out curves, sample (needs "
+                + "bible-kjv-text)", false, TransformerSample::run));
         SAMPLES.put("cbow", new Entry("CBOW word embeddings of the King James Bible with negative sampling: nearest "
                 + "neighbours and a labelled 2-D projection (needs apt-get install bible-kjv-text)", false,
                 CbowSample::run));
