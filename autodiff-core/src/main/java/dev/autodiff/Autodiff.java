@@ -343,4 +343,187 @@ public final class Autodiff {
             return grad(y, g, false, createGraph, xs);
         }
     }
+
+    // ===== issue 16: argnums and Jacobian blocks
+    //
+    // As jax.grad(f, argnums), jax.jacrev/jacfwd(f, argnums) and jax.hessian(f, argnums): differentiate a function of
+    // several tensors with respect to the arguments named by argnums (in that order). The other arguments are passed
+    // through as they are: constants to this transform (no new leaf, so nothing is recorded for them), but still seen
+    // by an enclosing transform, so d/dy of grad(f, 0)(x, y) works under an outer reverse pass or jvp.
+
+    /**
+     * The value of a one-element function and its gradients with respect to the inputs {@code argnums} only, in
+     * argnums' order; the other inputs are constants here (an outer pass may still differentiate through them).
+     */
+    public static ValueAndGrad valueAndGrad(Fn f, int[] argnums, Tensor... xs) {
+        return valueAndGrad("valueAndGrad", f, argnums, xs);
+    }
+
+    /** The gradients of a one-element function with respect to its inputs {@code argnums}, as a function. */
+    public static FnN grad(Fn f, int... argnums) {
+        Tensor.nonNull(f, "grad", "the function");
+        checkArgnums("grad", argnums, Integer.MAX_VALUE);
+        int[] a = argnums.clone();
+        return xs -> valueAndGrad("grad", f, a, xs).grads();
+    }
+
+    /** The value of f and its pullback to the inputs {@code argnums} only: {@code pullback(u)[i]} is u^T df/dxs[argnums[i]]. */
+    public static Vjp vjp(Fn f, int[] argnums, Tensor... xs) {
+        Tensor.nonNull(f, "vjp", "the function");
+        checkInputs("vjp", xs);
+        int[] a = checkArgnums("vjp", argnums, xs.length);
+        Tensor[] in = xs.clone();
+        Tensor[] chosen = new Tensor[a.length];
+        Tensor[] t = targets(pick(xs, a));
+        for (int i = 0; i < a.length; i++) {
+            in[a[i]] = t[i];
+            chosen[i] = t[i];
+        }
+        return new Vjp(result("vjp", f.apply(in)), chosen, outerNeedsGrad(xs));
+    }
+
+    /**
+     * The Jacobian blocks of f with respect to its inputs {@code argnums}, by reverse mode: block i has shape
+     * {@code f(xs).shape + xs[argnums[i]].shape}. One vjp per output element gives a row of every block.
+     */
+    public static Tensor[] jacrev(Fn f, int[] argnums, Tensor... xs) {
+        Tensor.nonNull(f, "jacrev", "the function");
+        checkInputs("jacrev", xs);
+        int[] a = checkArgnums("jacrev", argnums, xs.length);
+        Vjp v = vjp(f, a, xs);
+        Tensor y = v.value();
+        int m = y.size();
+        Tensor[][] rows = new Tensor[a.length][m];
+        for (int r = 0; r < m; r++) {
+            Tensor seed = Tensor.zeros(y.shape);
+            seed.data[r] = 1.0;
+            Tensor[] g = v.pullback(seed);
+            for (int i = 0; i < a.length; i++) {
+                rows[i][r] = g[i];
+            }
+        }
+        Tensor[] blocks = new Tensor[a.length];
+        for (int i = 0; i < a.length; i++) {
+            blocks[i] = stackJacobian(rows[i], y.shape, xs[a[i]].shape);
+        }
+        return blocks;
+    }
+
+    /**
+     * The Jacobian blocks of f with respect to its inputs {@code argnums}, by forward mode: one batched jvp per
+     * argument (its xs[argnums[i]].size() basis tangents at once, no tangent on the others); block i has shape
+     * {@code f(xs).shape + xs[argnums[i]].shape}.
+     */
+    public static Tensor[] jacfwd(Fn f, int[] argnums, Tensor... xs) {
+        Tensor.nonNull(f, "jacfwd", "the function");
+        checkInputs("jacfwd", xs);
+        int[] a = checkArgnums("jacfwd", argnums, xs.length);
+        Tensor[] blocks = new Tensor[a.length];
+        for (int i = 0; i < a.length; i++) {
+            int k = a[i];
+            blocks[i] = jacfwd(x -> f.apply(with(xs, k, x)), xs[k], true);
+        }
+        return blocks;
+    }
+
+    /**
+     * The Hessian blocks of a one-element function with respect to its inputs {@code argnums}: {@code H[i][j]} has
+     * shape {@code xs[argnums[i]].shape + xs[argnums[j]].shape} and holds d^2 f / dxs[argnums[i]] dxs[argnums[j]].
+     * Forward over reverse: for each j, one batched jvp (all xs[argnums[j]].size() basis tangents) of the gradients
+     * with respect to every argnums input gives the column of blocks H[.][j]. H[i][j] is H[j][i] transposed.
+     */
+    public static Tensor[][] hessian(Fn f, int[] argnums, Tensor... xs) {
+        Tensor.nonNull(f, "hessian", "the function");
+        checkInputs("hessian", xs);
+        int[] a = checkArgnums("hessian", argnums, xs.length);
+        int[] offsets = new int[a.length + 1];
+        for (int i = 0; i < a.length; i++) {
+            offsets[i + 1] = offsets[i] + xs[a[i]].size();
+        }
+        // every gradient flattened and joined, so that one jvp carries them all; split again below
+        Fn joined = in -> {
+            Tensor[] g = valueAndGrad("hessian", f, a, in).grads();
+            Tensor[] flat = new Tensor[g.length];
+            for (int i = 0; i < g.length; i++) {
+                flat[i] = g[i].reshape(g[i].size());
+            }
+            return Tensor.concat(0, flat);
+        };
+        Tensor[][] h = new Tensor[a.length][a.length];
+        for (int j = 0; j < a.length; j++) {
+            Tensor xj = xs[a[j]];
+            int nj = xj.size();
+            Tensor[] vs = new Tensor[xs.length];
+            vs[a[j]] = Tensor.eye(nj).reshape(concat(new int[] {nj}, xj.shape));
+            Tensor t = jvp(joined, xs, vs).tangent(); // (nj, offsets[a.length]): row e is d grads / d xj[e]
+            for (int i = 0; i < a.length; i++) {
+                Tensor col = t.slice(1, offsets[i], offsets[i + 1]); // (nj, ni)
+                h[i][j] = col.permute(1, 0).reshape(concat(xs[a[i]].shape, xj.shape));
+            }
+        }
+        return h;
+    }
+
+    private static ValueAndGrad valueAndGrad(String op, Fn f, int[] argnums, Tensor[] xs) {
+        Tensor.nonNull(f, op, "the function");
+        checkInputs(op, xs);
+        int[] a = checkArgnums(op, argnums, xs.length);
+        Tensor[] in = xs.clone();
+        Tensor[] t = targets(pick(xs, a));
+        for (int i = 0; i < a.length; i++) {
+            in[a[i]] = t[i];
+        }
+        Tensor y = result(op, f.apply(in));
+        if (y.size() != 1) {
+            throw new IllegalArgumentException(op + ": the function must return one element to take its gradient, got shape "
+                    + dev.autodiff.kernel.Shapes.str(y.shape) + "; use vjp or jacrev for a tensor-valued function");
+        }
+        if (!y.needsGrad()) { // f does not depend on the chosen inputs (or ran under noGrad)
+            Tensor[] z = new Tensor[a.length];
+            for (int i = 0; i < z.length; i++) {
+                z[i] = Tensor.zeros(xs[a[i]].shape);
+            }
+            return new ValueAndGrad(y, z);
+        }
+        // record the backward when an enclosing reverse pass differentiates through any input, chosen or not
+        boolean create = outerNeedsGrad(xs);
+        return new ValueAndGrad(y, Backprop.grad(y, null, create, create, t));
+    }
+
+    /** argnums checked against n inputs (Integer.MAX_VALUE when n is not yet known): non-empty, in range, distinct. */
+    private static int[] checkArgnums(String op, int[] argnums, int n) {
+        Tensor.nonNull(argnums, op, "argnums");
+        if (argnums.length == 0) {
+            throw new IllegalArgumentException(op + ": argnums is empty; name at least one input to differentiate (0 for the first)");
+        }
+        for (int i = 0; i < argnums.length; i++) {
+            int k = argnums[i];
+            if (k < 0 || k >= n) {
+                throw new IllegalArgumentException(op + ": argnums[" + i + "] = " + k + " is out of range for "
+                        + (n == Integer.MAX_VALUE ? "an input index (expected >= 0)" : n + " inputs (expected 0.." + (n - 1) + ")"));
+            }
+            for (int j = 0; j < i; j++) {
+                if (argnums[j] == k) {
+                    throw new IllegalArgumentException(op + ": argnums names input " + k + " twice (argnums["
+                            + j + "] and argnums[" + i + "]): " + java.util.Arrays.toString(argnums));
+                }
+            }
+        }
+        return argnums;
+    }
+
+    private static Tensor[] pick(Tensor[] xs, int[] argnums) {
+        Tensor[] p = new Tensor[argnums.length];
+        for (int i = 0; i < p.length; i++) {
+            p[i] = xs[argnums[i]];
+        }
+        return p;
+    }
+
+    /** xs with input k replaced by x. */
+    private static Tensor[] with(Tensor[] xs, int k, Tensor x) {
+        Tensor[] c = xs.clone();
+        c[k] = x;
+        return c;
+    }
 }
