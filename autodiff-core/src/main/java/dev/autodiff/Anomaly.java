@@ -7,7 +7,14 @@ final class Anomaly {
     private Anomaly() {}
 
     static void check(Tensor t, int input, Tensor g) {
-        double[] d = g.data;
+        Tensor values = g;
+        while (values.data == null && values.batch != null) {
+            values = values.batch.physical; // inside vmap: every example's gradient
+        }
+        double[] d = values.data;
+        if (d == null) {
+            return;
+        }
         for (int j = 0; j < d.length; j++) {
             if (!Double.isFinite(d[j])) {
                 throw new AnomalyException("anomaly: the backward of '" + t.op.name + "' (output shape "

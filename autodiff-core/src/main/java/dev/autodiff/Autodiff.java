@@ -319,6 +319,52 @@ public final class Autodiff {
         };
     }
 
+    // ===== issue 16: vmap
+
+    /**
+     * f mapped over the first axis of every input, its result stacked along the first axis: {@code vmap(f).apply(xs)}
+     * equals stacking {@code f(xs[0][k], xs[1][k], ...)} over k, computed in one pass by each op's batching rule (a
+     * batch of matrix-vector products becomes one matrix product). As JAX's vmap and torch.func.vmap; see
+     * {@link #vmap(MultiFn, Integer[], int[])}.
+     */
+    public static Fn vmap(Fn f) {
+        Tensor.nonNull(f, "vmap", "the function");
+        return xs -> {
+            Tensor.nonNull(xs, "vmap", "the inputs");
+            Integer[] axes = new Integer[xs.length];
+            java.util.Arrays.fill(axes, 0);
+            return vmap(f, axes, 0).apply(xs);
+        };
+    }
+
+    /** f mapped over axis {@code inAxes[i]} of input i (null: the same tensor for every example), results' batch axis at {@code outAxis}. */
+    public static Fn vmap(Fn f, Integer[] inAxes, int outAxis) {
+        Tensor.nonNull(f, "vmap", "the function");
+        Integer[] axes = Tensor.nonNull(inAxes, "vmap", "the input axes").clone();
+        return xs -> Batching.vmap("vmap", ys -> new Tensor[] {f.apply(ys)}, axes, new int[] {outAxis}, xs)[0];
+    }
+
+    /**
+     * f mapped over axis {@code inAxes[i]} of each input i (null: not batched, the same tensor for every example), each
+     * result j with its batch axis at {@code outAxes[j]} (negative counts from the end). At least one input is batched,
+     * along axes of one size n; a result that does not depend on the batch is copied n times.
+     *
+     * <p>Every primitive has a batching rule (elementwise ops and reductions run on the batch as it is, movement ops
+     * repeat their index map per example, matmul batches into one larger product); a custom op (and so the linear
+     * algebra) runs once per example and says so once (System.Logger "dev.autodiff.vmap", WARNING). vmap nests with
+     * itself, {@link #jvp}, {@link #valueAndGrad} and reverse mode: {@code vmap(x -> valueAndGrad(loss, w, x).grads()[0])}
+     * gives per-example gradients in one pass. Inside f a batched tensor has each example's shape but no values of its
+     * own: {@code item()}, {@code toArray()} and in-place updates refuse it, and ops that choose positions from values
+     * (sort, topk, kthvalue, median, gather with a batched index) have no batching rule yet and say so. Random ops
+     * inside f draw one sample shared by every example.
+     */
+    public static MultiFn vmap(MultiFn f, Integer[] inAxes, int[] outAxes) {
+        Tensor.nonNull(f, "vmap", "the function");
+        Integer[] axes = Tensor.nonNull(inAxes, "vmap", "the input axes").clone();
+        int[] outs = Tensor.nonNull(outAxes, "vmap", "the output axes").clone();
+        return xs -> Batching.vmap("vmap", f::apply, axes, outs, xs);
+    }
+
     /** f's vjp with seed g at {@code in}, by running f again: recorded (differentiable) when grad mode is on. */
     private static Tensor[] recomputedVjp(Fn f, Tensor g, Tensor[] in) {
         boolean createGraph = isGradEnabled();

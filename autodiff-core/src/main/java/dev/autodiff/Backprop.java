@@ -204,9 +204,9 @@ final class Backprop {
      * (except for dual numbers, whose tangents must be summed too).
      */
     private static void accumulate(Tensor c, Tensor gi, boolean createGraph) {
-        if (createGraph || !c.pendingOwned || c.pending.dual != null || gi.dual != null) {
+        if (createGraph || !c.pendingOwned || c.pending.dual != null || gi.dual != null || gi.data == null) {
             c.pending = c.pending.add(gi);
-            c.pendingOwned = !createGraph && c.pending.dual == null;
+            c.pendingOwned = !createGraph && c.pending.dual == null && c.pending.data != null;
         } else {
             Elementwise.axpy(1.0, gi.data, c.pending.data);
         }

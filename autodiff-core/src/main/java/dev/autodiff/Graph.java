@@ -106,7 +106,7 @@ public final class Graph {
         int p = 0;
         int c = 0;
         for (Tensor leaf : leaves) {
-            if (!leaf.requiresGrad && leaf.size() == 1) {
+            if (!leaf.requiresGrad && leaf.size() == 1 && leaf.data != null) {
                 literals.add(leaf);
                 names.put(leaf, TensorFormat.number(leaf.data[0]));
             } else {
@@ -206,6 +206,9 @@ public final class Graph {
 
     /** A number for one-element tensors, otherwise the shape and the first values. */
     private static String brief(Tensor t) {
+        if (t.data == null) {
+            return Shapes.str(t.shape) + "{batched}";
+        }
         if (t.size() == 1) {
             return TensorFormat.number(t.data[0]);
         }

@@ -70,14 +70,15 @@ abstract class Primitive {
      * The one answer to "may a rule read plain arrays?", asked by every fast path of the backward pass
      * ({@link #vjpInto}, {@link #vjpOverwrite}, buffers summed in place) and by rules that call a kernel: only
      * when nothing is being recorded on this thread (a backward pass without createGraph) and neither g nor
-     * any saved input carries a forward-mode tangent, which a plain array would drop.
+     * any saved input carries a forward-mode tangent, which a plain array would drop, or is batched inside vmap (it has
+     * no plain array).
      */
     static boolean unrecorded(Tensor g, Tensor[] in) {
-        if (GradMode.current().enabled || g.dual != null) {
+        if (GradMode.current().enabled || g.dual != null || g.data == null) {
             return false;
         }
         for (Tensor t : in) {
-            if (t.dual != null) {
+            if (t.dual != null || t.data == null) {
                 return false;
             }
         }
@@ -99,8 +100,20 @@ abstract class Primitive {
      */
     abstract Tensor jvp(Tensor[] in, Tensor[] tangents, Tensor out);
 
+    /**
+     * The batching rule (vmap): the op applied to a batch, given the inputs' physical forms {@code x} (for the batched
+     * ones, flagged in {@code batched}: dense, batch axis first, n examples; the others as they are, shared by every
+     * example). Returns the physical output, batch axis first. Written with this op (or others) on physical tensors,
+     * so batched inputs of outer levels, tangents and recording are handled by the same dispatch. This default runs
+     * the op once per example and stacks the results, and says so once.
+     */
+    Tensor batch(Tensor[] x, boolean[] batched, int n) {
+        return Batching.loop(this, x, batched, n);
+    }
+
     final Tensor apply(Tensor... in) {
         int level = 0;
+        int batchLevel = 0;
         boolean grad = false;
         for (int i = 0; i < in.length; i++) {
             Tensor t = in[i];
@@ -110,10 +123,34 @@ abstract class Primitive {
             if (t.dual != null) {
                 level = Math.max(level, t.dual.level);
             }
+            if (t.batch != null) {
+                batchLevel = Math.max(batchLevel, t.batch.level);
+            }
             grad |= t.requiresGrad;
         }
-        Tensor out = level == 0 ? forward(in) : applyDual(level, in);
+        Tensor out = batchLevel > level ? applyBatched(batchLevel, in) : level == 0 ? forward(in) : applyDual(level, in);
         return grad ? record(out, in) : out;
+    }
+
+    /** vmap at the innermost level present: the batching rule on the physical forms of the inputs batched there. */
+    private Tensor applyBatched(int level, Tensor[] in) {
+        Tensor[] x = new Tensor[in.length];
+        boolean[] batched = new boolean[in.length];
+        int n = -1;
+        for (int i = 0; i < in.length; i++) {
+            Tensor.Batch b = in[i].batch;
+            batched[i] = b != null && b.level == level;
+            x[i] = batched[i] ? b.physical : in[i];
+            if (batched[i]) {
+                n = b.size();
+            }
+        }
+        Tensor p = batch(x, batched, n);
+        if (p.rank() == 0 || p.shape[0] != n) {
+            throw new IllegalStateException("internal error: the batching rule of '" + name + "' gave shape "
+                    + dev.autodiff.kernel.Shapes.str(p.shape) + " for a batch of " + n);
+        }
+        return Tensor.batched(level, p);
     }
 
     /**

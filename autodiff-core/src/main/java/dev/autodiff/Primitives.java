@@ -75,6 +75,12 @@ final class Primitives {
         Tensor jvp(Tensor[] in, Tensor[] t, Tensor out) {
             return d == null ? apply(t[0]) : t[0].mul(d.of(in[0], out));
         }
+
+        /** Elementwise: the op on the batch as it is. */
+        @Override
+        Tensor batch(Tensor[] x, boolean[] batched, int n) {
+            return apply(x[0]);
+        }
     }
 
     static final Unary NEG = new Unary(Kind.NEG, Elementwise.Unary.NEG, null);
@@ -182,6 +188,12 @@ final class Primitives {
             }
             return Tangents.expand(r, ref, refPrimal, out);
         }
+
+        /** Broadcasting: batched inputs lifted to the other's rank, then the op on the physical forms. */
+        @Override
+        Tensor batch(Tensor[] x, boolean[] batched, int n) {
+            return apply(Batching.lifted(x, batched));
+        }
     }
 
     static final Binary ADD = new Binary(Kind.ADD, Elementwise.Binary.ADD, null, null, false);
@@ -251,6 +263,11 @@ final class Primitives {
             Tensor ta = t[1] == null ? zero : Tangents.lift(t[1], in[1], out.rank());
             Tensor tb = t[2] == null ? zero : Tangents.lift(t[2], in[2], out.rank());
             return Tangents.expand(Tensor.where(in[0], ta, tb), t[k], in[k], out);
+        }
+
+        @Override
+        Tensor batch(Tensor[] x, boolean[] batched, int n) {
+            return apply(Batching.lifted(x, batched));
         }
     }
 
@@ -420,6 +437,15 @@ final class Primitives {
             }
             return r;
         }
+
+        /**
+         * A batch of products is a product over one more batch dimension: the batched operands lifted to the other's
+         * rank, so that a batch of vectors times one matrix is a single (n m, k) @ (k, p) product.
+         */
+        @Override
+        Tensor batch(Tensor[] x, boolean[] batched, int n) {
+            return apply(Batching.lifted(x, batched));
+        }
     }
 
     private static final MatMul[] MATMULS = {
@@ -480,6 +506,17 @@ final class Primitives {
         private static Tensor[] operands(Tensor[] in) {
             return new Tensor[] {in[1], in[2]};
         }
+
+        /** The product batched as matmul is, then the bias added (the sum addmm forms, in the same order). */
+        @Override
+        Tensor batch(Tensor[] x, boolean[] batched, int n) {
+            Tensor product = batched[1] || batched[2]
+                    ? PRODUCT.batch(operands(x), new boolean[] {batched[1], batched[2]}, n) : PRODUCT.apply(operands(x));
+            if (!batched[0]) {
+                return product.add(x[0]);
+            }
+            return product.add(Batching.lift(x[0], product.rank() - (batched[1] || batched[2] ? 1 : 0)));
+        }
     }
 
     static final AddMatMul ADDMM = new AddMatMul();
@@ -528,6 +565,12 @@ final class Primitives {
             return sum.apply(op == Reductions.Op.SUM ? tx : tx.mul(share(in[0], out)));
         }
 
+        /** The same reduction with the batch axis kept. */
+        @Override
+        Tensor batch(Tensor[] x, boolean[] batched, int n) {
+            return new Reduce(kind, op, Batching.prepend(false, mask), keepDims).apply(x[0]);
+        }
+
         /** For max and min: 1/k at each of the k elements that attain the extremum, else 0 (a constant). */
         private Tensor share(Tensor x, Tensor out) {
             Tensor hit = x.eq(out.detach().reshape(Shapes.reduced(x.shape, mask, true)));
@@ -571,6 +614,11 @@ final class Primitives {
         Tensor jvp(Tensor[] in, Tensor[] t, Tensor out) {
             return t[0].reshape(Tangents.batched(t[0], in[0], shape));
         }
+
+        @Override
+        Tensor batch(Tensor[] x, boolean[] batched, int n) {
+            return new Reshape(Batching.prepend(n, shape)).apply(x[0]);
+        }
     }
 
     /** Broadcast copy; its transpose sums back to the input's shape. */
@@ -595,6 +643,11 @@ final class Primitives {
         @Override
         Tensor jvp(Tensor[] in, Tensor[] t, Tensor out) {
             return Tangents.lift(t[0], in[0], shape.length).broadcastTo(Tangents.batched(t[0], in[0], shape));
+        }
+
+        @Override
+        Tensor batch(Tensor[] x, boolean[] batched, int n) {
+            return new BroadcastTo(Batching.prepend(n, shape)).apply(Batching.lift(x[0], shape.length));
         }
     }
 
@@ -647,6 +700,12 @@ final class Primitives {
             return new Take(name, transposeName, map.batched(n),
                     Tangents.batched(t[0], in[0], shape)).apply(t[0]);
         }
+
+        /** The map repeated once per example, as for a batched tangent. */
+        @Override
+        Tensor batch(Tensor[] x, boolean[] batched, int n) {
+            return new Take(name, transposeName, map.batched(n), Batching.prepend(n, shape)).apply(x[0]);
+        }
     }
 
     /** {@code out[map[i]] += x[i]} into zeros of {@code shape}: pad, indexAdd, scatterAdd, fold. */
@@ -685,6 +744,11 @@ final class Primitives {
             int n = t[0].shape[0];
             return new ScatterAdd(name, transposeName, map.batched(n),
                     Tangents.batched(t[0], in[0], shape)).apply(t[0]);
+        }
+
+        @Override
+        Tensor batch(Tensor[] x, boolean[] batched, int n) {
+            return new ScatterAdd(name, transposeName, map.batched(n), Batching.prepend(n, shape)).apply(x[0]);
         }
     }
 
@@ -758,6 +822,16 @@ final class Primitives {
             }
             return new Concat(axis + nb).apply(parts);
         }
+
+        /** Along the next axis, with every part given the batch axis (unbatched ones copied per example). */
+        @Override
+        Tensor batch(Tensor[] x, boolean[] batched, int n) {
+            Tensor[] parts = new Tensor[x.length];
+            for (int i = 0; i < x.length; i++) {
+                parts[i] = Batching.materialize(x[i], batched[i], n);
+            }
+            return new Concat(axis + 1).apply(parts);
+        }
     }
 
     // ===== issue 16: reductions, scans and movement ==================================================
@@ -823,6 +897,11 @@ final class Primitives {
         @Override
         Tensor jvp(Tensor[] in, Tensor[] t, Tensor out) {
             return new CumSum(axis + Tangents.batch(t[0], in[0]), reverse).apply(t[0]);
+        }
+
+        @Override
+        Tensor batch(Tensor[] x, boolean[] batched, int n) {
+            return new CumSum(axis + 1, reverse).apply(x[0]);
         }
     }
 
@@ -932,6 +1011,11 @@ final class Primitives {
         @Override
         Tensor jvp(Tensor[] in, Tensor[] t, Tensor out) {
             return null;
+        }
+
+        @Override
+        Tensor batch(Tensor[] x, boolean[] batched, int n) {
+            return apply(x[0]);
         }
     }
 

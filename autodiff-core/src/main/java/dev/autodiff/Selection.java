@@ -106,6 +106,7 @@ final class Selection {
     }
 
     static Tensor.ValuesIndices sort(String op, Tensor x, int dim, boolean descending) {
+        Batching.refuse(op, x);
         if (x.rank() == 0) {
             Shapes.scalarAxis(op, dim);
             return new Tensor.ValuesIndices(x.mul(1.0), Tensor.scalar(0.0));
@@ -116,6 +117,7 @@ final class Selection {
     }
 
     static Tensor.ValuesIndices topk(Tensor x, int k, int dim, boolean largest) {
+        Batching.refuse("topk", x);
         int n = length("topk", x, dim);
         if (k < 0 || k > n) {
             throw new IllegalArgumentException("topk: k = " + k + " is out of range for axis " + dim + " of shape "
@@ -133,6 +135,7 @@ final class Selection {
     /** The element at place {@code place(lane)} of the ascending stable order of each lane along dim. */
     private static Tensor.ValuesIndices pick(String op, Tensor x, int dim, boolean keepDims, java.util.function.IntUnaryOperator nanPlace,
             int place) {
+        Batching.refuse(op, x);
         if (x.rank() == 0) {
             Shapes.scalarAxis(op, dim);
             return new Tensor.ValuesIndices(x.mul(1.0), Tensor.scalar(0.0));
@@ -190,6 +193,7 @@ final class Selection {
      * set T, whose terms are exactly 0, so the value is exactly m (for infinite m, mean(x_T), exactly m too).
      */
     static Tensor median(Tensor x) {
+        Batching.refuse("median", x);
         int n = x.data.length;
         if (n == 0) {
             return Tensor.scalar(Double.NaN);

@@ -33,6 +33,10 @@ public final class Tensor {
     // forward mode: null, or this tensor is a dual number (its data is the primal's)
     Dual dual;
 
+    // vmap: null, or this tensor stands for a batch of tensors of its shape (its data is null: each example has its
+    // own values, which live in batch.physical)
+    Batch batch;
+
     // in-place updates: the counter of the storage this tensor shares (null until the storage can change),
     // and, on a recorded node, the versions of its inputs when it was recorded
     Version version;
@@ -73,6 +77,41 @@ public final class Tensor {
         }
     }
 
+    /**
+     * The vmap part of a batched tensor: at {@code level} it stands for the n tensors {@code physical[0..n)}, each of
+     * the batched tensor's (logical) shape; physical is dense with the batch axis first and may itself be batched or
+     * dual at an outer (lower) level. See {@link Batching}.
+     */
+    static final class Batch {
+        final int level;
+        final Tensor physical;
+
+        Batch(int level, Tensor physical) {
+            this.level = level;
+            this.physical = physical;
+        }
+
+        int size() {
+            return physical.shape[0];
+        }
+    }
+
+    /** A batched tensor at {@code level} whose examples are the slices of {@code physical} along its first axis. */
+    static Tensor batched(int level, Tensor physical) {
+        Tensor t = new Tensor(null, Arrays.copyOfRange(physical.shape, 1, physical.shape.length));
+        t.batch = new Batch(level, physical);
+        return t;
+    }
+
+    /** The NullPointerException-free refusal of a read of values that differ per example inside vmap. */
+    private void checkNotBatched(String op) {
+        if (data == null) {
+            throw new IllegalStateException(op + ": this tensor is batched inside vmap (shape " + Shapes.str(shape)
+                    + " per example): its values differ from example to example; return it from the vmapped "
+                    + "function and read it outside");
+        }
+    }
+
     /** How many times the storage behind a tensor and its views has been updated in place. */
     static final class Version {
         int value;
@@ -80,6 +119,10 @@ public final class Tensor {
 
     /** A new tensor over the same storage (and so the same version counter) in another shape. */
     Tensor view(int[] newShape) {
+        if (batch != null) {
+            // the same examples in the new shape, and like any view cut off from the graph and tangents
+            return batched(batch.level, batch.physical.view(Batching.prepend(batch.size(), newShape)));
+        }
         Tensor v = new Tensor(data, newShape);
         v.version = version;
         v.borrowed = borrowed || op != null;
@@ -100,6 +143,9 @@ public final class Tensor {
 
     /** A new tensor with this one's value and tangents but no graph. */
     Tensor alias() {
+        if (batch != null && dual == null) {
+            return batched(batch.level, batch.physical.alias());
+        }
         Tensor a = view(shape);
         a.dual = dual;
         return a;
@@ -267,11 +313,12 @@ public final class Tensor {
     }
 
     public int size() {
-        return data.length;
+        return data != null ? data.length : Shapes.size(shape);
     }
 
     /** The single value of a tensor with exactly one element. */
     public double item() {
+        checkNotBatched("item");
         if (data.length != 1) {
             throw new IllegalArgumentException("item: only a tensor with exactly one element has an item; this one has shape "
                     + Shapes.str(shape) + " (" + data.length + " elements)");
@@ -281,11 +328,13 @@ public final class Tensor {
 
     /** A copy of the values in row-major order. */
     public double[] toArray() {
+        checkNotBatched("toArray");
         return data.clone();
     }
 
     public double get(int... index) {
         nonNull(index, "get", "index");
+        checkNotBatched("get");
         if (index.length != shape.length) {
             throw new IllegalArgumentException("get: index " + Arrays.toString(index) + " has " + index.length
                     + " coordinates but the tensor has rank " + shape.length + " (shape " + Shapes.str(shape) + ")");
@@ -304,6 +353,8 @@ public final class Tensor {
     /** Whether every element differs from {@code other}'s by at most {@code atol + rtol * |other|} (NaN equal to NaN). */
     public boolean allClose(Tensor other, double rtol, double atol) {
         nonNull(other, "allClose", "other");
+        checkNotBatched("allClose");
+        other.checkNotBatched("allClose");
         if (!Arrays.equals(shape, other.shape)) {
             return false;
         }
@@ -416,11 +467,11 @@ public final class Tensor {
         if (grad == null) {
             grad = g;
             gradOwned = owned;
-        } else if (gradOwned && !createGraph && g.dual == null) {
+        } else if (gradOwned && !createGraph && g.dual == null && g.data != null) {
             Elementwise.axpy(1.0, g.data, grad.data);
         } else {
             grad = grad.add(g);
-            gradOwned = !createGraph && grad.dual == null;
+            gradOwned = !createGraph && grad.dual == null && grad.data != null;
         }
         spareGrad = null; // used by this pass, or it could not be: do not hold on to it
     }
@@ -500,6 +551,9 @@ public final class Tensor {
         if (dual != null) {
             throw new IllegalStateException(op + ": dual numbers (inside jvp) cannot be updated in place");
         }
+        if (data == null) {
+            throw new IllegalStateException(op + ": batched tensors (inside vmap) cannot be updated in place");
+        }
         if (borrowed) {
             throw new IllegalStateException(op + ": " + which + " shares its storage with a computed tensor (it is a "
                     + "detach() or reshape of one), whose value the graph may still need; update a copy instead");
@@ -514,6 +568,10 @@ public final class Tensor {
         if (dual != null) {
             throw new IllegalStateException(op + ": dual numbers (inside jvp) cannot be updated in place, and "
                     + which + " is one");
+        }
+        if (data == null) {
+            throw new IllegalStateException(op + ": batched tensors (inside vmap) cannot be read by an in-place update, "
+                    + "and " + which + " is one");
         }
         if (!Arrays.equals(shape, this.shape)) {
             throw new IllegalArgumentException(op + ": " + which + " has shape " + Shapes.str(this.shape)
@@ -653,6 +711,9 @@ public final class Tensor {
 
     /** -1, 0 or 1 per element; a constant (no gradient flows through it). */
     public Tensor sign() {
+        if (batch != null) {
+            return batched(batch.level, batch.physical.sign());
+        }
         return new Tensor(Elementwise.unary(Elementwise.Unary.SIGN, data), shape);
     }
 
@@ -709,6 +770,9 @@ public final class Tensor {
     private Tensor compare(Elementwise.Binary code, String name, Tensor other) {
         nonNull(other, name, "other");
         int[] s = Shapes.broadcast(name, shape, other.shape);
+        if (batch != null || other.batch != null) {
+            return Batching.constant(new Tensor[] {this, other}, p -> p[0].compare(code, name, p[1]));
+        }
         return new Tensor(Elementwise.binary(code, data, shape, other.data, other.shape, s), s);
     }
 
@@ -862,6 +926,9 @@ public final class Tensor {
             throw new IllegalArgumentException(op + ": axis " + a + " of shape " + Shapes.str(shape)
                     + " is empty, so it has no " + (max ? "maximum" : "minimum"));
         }
+        if (batch != null) {
+            return batched(batch.level, batch.physical.argExtremum(op, max, a + 1, keepDims));
+        }
         boolean[] mask = new boolean[rank()];
         mask[a] = true;
         return new Tensor(Reductions.argExtremum(max, data, shape, a), Shapes.reduced(shape, mask, keepDims));
@@ -881,7 +948,7 @@ public final class Tensor {
         boolean[] mask = Shapes.axesMask("logSumExp", axes, rank());
         int[] ax = axesOf(mask);
         Tensor lse;
-        if (data.length == 0) {
+        if (size() == 0) {
             // no element: -inf wherever a line is empty; written as a sum so that the (empty) gradient and the
             // tangent stay defined (log of a sum of nothing would make the tangent 0 / 0)
             lse = sum(true, ax).add(Double.NEGATIVE_INFINITY);
@@ -916,8 +983,11 @@ public final class Tensor {
      */
     private Tensor maxShift(boolean[] mask, boolean finite) {
         int[] kept = Shapes.reduced(shape, mask, true);
-        if (data.length == 0) {
+        if (size() == 0) {
             return zeros(kept);
+        }
+        if (batch != null) {
+            return batched(batch.level, batch.physical.maxShift(Batching.prepend(false, mask), finite));
         }
         double[] m = Reductions.reduce(Reductions.Op.MAX, data, shape, mask);
         if (finite) {
@@ -981,15 +1051,15 @@ public final class Tensor {
             }
         }
         if (infer >= 0) {
-            if (known == 0 || data.length % known != 0) {
+            if (known == 0 || size() % known != 0) {
                 throw new IllegalArgumentException("reshape: cannot infer the -1 in " + Arrays.toString(newShape)
-                        + " for " + data.length + " elements (shape " + Shapes.str(shape) + ")");
+                        + " for " + size() + " elements (shape " + Shapes.str(shape) + ")");
             }
-            s[infer] = (int) (data.length / known);
+            s[infer] = (int) (size() / known);
             known *= s[infer];
         }
-        if (known != data.length) {
-            throw new IllegalArgumentException("reshape: cannot reshape " + Shapes.str(shape) + " (" + data.length
+        if (known != size()) {
+            throw new IllegalArgumentException("reshape: cannot reshape " + Shapes.str(shape) + " (" + size()
                     + " elements) to " + Arrays.toString(newShape) + " ("
                     + (known > Integer.MAX_VALUE ? "more than " + Integer.MAX_VALUE : Long.toString(known)) + " elements)");
         }
@@ -1001,7 +1071,7 @@ public final class Tensor {
 
     /** A 1-D view of all elements. */
     public Tensor flatten() {
-        return reshape(data.length);
+        return reshape(size());
     }
 
     /** Inserts a dimension of size 1 at {@code axis} (which may be rank(), or negative). */
@@ -1203,7 +1273,7 @@ public final class Tensor {
         if (value == 0.0) {
             return padded;
         }
-        double[] fill = new double[padded.data.length];
+        double[] fill = new double[padded.size()];
         Arrays.fill(fill, value);
         for (int i : map.toArray()) {
             fill[i] = 0.0;
@@ -1272,6 +1342,11 @@ public final class Tensor {
                 throw new IllegalArgumentException(op + ": index shape " + Shapes.str(index.shape) + " exceeds tensor shape "
                         + Shapes.str(shape) + " on axis " + d);
             }
+        }
+        if (index.data == null) {
+            throw new UnsupportedOperationException(op + ": the index tensor is batched inside vmap, so each example "
+                    + "picks other positions; this has no batching rule yet: loop over the examples, or pass the "
+                    + "index as a constant");
         }
         int[] idx = new int[index.data.length];
         for (int i = 0; i < idx.length; i++) {
@@ -1414,6 +1489,10 @@ public final class Tensor {
     @Override
     public String toString() {
         StringBuilder sb = new StringBuilder("tensor(");
+        if (data == null) {
+            return sb.append("batched inside vmap, shape=").append(Shapes.str(shape)).append(" per example, examples=")
+                    .append(batch == null ? "?" : batch.physical.toString()).append(")").toString();
+        }
         TensorFormat.values(sb, data, shape);
         sb.append(", shape=").append(Shapes.str(shape));
         if (dual != null) {
@@ -1899,7 +1978,7 @@ public final class Tensor {
         out[rest.length] = len;
         int count = Shapes.size(op, out);
         int first = len == 0 ? 0 : (offset >= 0 ? offset * strides[a2] : -offset * strides[a1]);
-        IndexMap.Builder runs = new IndexMap.Builder(count, data.length);
+        IndexMap.Builder runs = new IndexMap.Builder(count, size());
         int outer = Shapes.size(rest);
         int[] idx = new int[rest.length];
         for (int o = 0; o < outer && len > 0; o++) {
