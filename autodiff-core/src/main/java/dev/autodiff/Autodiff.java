@@ -325,7 +325,7 @@ public final class Autodiff {
      * f mapped over the first axis of every input, its result stacked along the first axis: {@code vmap(f).apply(xs)}
      * equals stacking {@code f(xs[0][k], xs[1][k], ...)} over k, computed in one pass by each op's batching rule (a
      * batch of matrix-vector products becomes one matrix product). As JAX's vmap and torch.func.vmap; see
-     * {@link #vmap(MultiFn, Integer[], int[])}.
+     * {@link #vmap(FnN, Integer[], int[])}.
      */
     public static Fn vmap(Fn f) {
         Tensor.nonNull(f, "vmap", "the function");
@@ -358,7 +358,7 @@ public final class Autodiff {
      * (sort, topk, kthvalue, median, gather with a batched index) have no batching rule yet and say so. Random ops
      * inside f draw one sample shared by every example.
      */
-    public static MultiFn vmap(MultiFn f, Integer[] inAxes, int[] outAxes) {
+    public static FnN vmap(FnN f, Integer[] inAxes, int[] outAxes) {
         Tensor.nonNull(f, "vmap", "the function");
         Integer[] axes = Tensor.nonNull(inAxes, "vmap", "the input axes").clone();
         int[] outs = Tensor.nonNull(outAxes, "vmap", "the output axes").clone();

@@ -1,8 +1,9 @@
 package dev.autodiff;
 
 /**
- * A function of tensors with several results, one per argument differentiated: what
- * {@link Autodiff#grad(Fn, int...)} returns (as {@code jax.grad(f, argnums)} returns a tuple).
+ * A function of tensors with several results: what {@link Autodiff#grad(Fn, int...)} returns, one result per argument
+ * differentiated (as {@code jax.grad(f, argnums)} returns a tuple), and what {@link Autodiff#vmap(FnN, Integer[], int[])}
+ * maps.
  */
 @FunctionalInterface
 public interface FnN {

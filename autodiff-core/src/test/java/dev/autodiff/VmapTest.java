@@ -105,7 +105,7 @@ class VmapTest {
         Tensor xs = Tensor.randn(12, 16, 5);
         Tensor ys = Tensor.randn(13, 16, 2);
         Fn loss = a -> a[2].matmul(a[0]).tanh().matmul(a[1]).sub(a[3]).square().sum();
-        MultiFn grads = a -> Autodiff.valueAndGrad(loss, a).grads();
+        FnN grads = Autodiff.grad(loss, 0, 1, 2, 3);
         Tensor[] batched = Autodiff.vmap(grads, axes(null, null, 0, 0), new int[] {0, 0, 0, 0}).apply(w1, w2, xs, ys);
         for (int k = 0; k < 16; k++) {
             Tensor xk = xs.slice(0, k, k + 1).squeeze(0);
