@@ -78,6 +78,20 @@ class VmapTest {
         }
     }
 
+    /** Every primitive class declares its own batching rule; only a custom op falls back to the loop. */
+    @Test
+    void everyBuiltInPrimitiveClassHasABatchingRule() throws Exception {
+        int classes = 0;
+        for (Class<?> c : Primitives.class.getDeclaredClasses()) {
+            if (Primitive.class.isAssignableFrom(c) && !java.lang.reflect.Modifier.isAbstract(c.getModifiers())) {
+                classes++;
+                assertEquals(c, c.getDeclaredMethod("batch", Tensor[].class, boolean[].class, int.class)
+                        .getDeclaringClass(), c.getSimpleName() + " has no batching rule");
+            }
+        }
+        assertEquals(13, classes, "primitive classes in Primitives: a new one needs a batching rule and a case above");
+    }
+
     @Test
     void inputAndOutputAxesMayBeAnyAndInputsMayBeShared() {
         Tensor x = Tensor.randn(4, 4, 6, 2); // batched along axis 1 (6 examples of shape (4, 2))
