@@ -154,8 +154,11 @@ public final class Autodiff {
     /** Whether an outer reverse pass will differentiate through the result (then the backward must record). */
     private static boolean outerNeedsGrad(Tensor[] xs) {
         for (Tensor x : xs) {
-            if (x.needsGrad()) {
-                return true;
+            // inside vmap an input's examples may need grad for a reverse pass around the vmap
+            for (Tensor t = x; t != null; t = t.batch == null ? null : t.batch.physical) {
+                if (t.needsGrad()) {
+                    return true;
+                }
             }
         }
         return false;

@@ -144,7 +144,8 @@ public final class Tensor {
     /** A new tensor with this one's value and tangents but no graph. */
     Tensor alias() {
         if (batch != null && dual == null) {
-            return batched(batch.level, batch.physical.alias());
+            // no graph at this level; the examples keep theirs, so a reverse pass around the vmap still reaches them
+            return batched(batch.level, batch.physical);
         }
         Tensor a = view(shape);
         a.dual = dual;

@@ -215,6 +215,17 @@ class VmapTest {
         assertClose(Autodiff.grad(total, w0)[0], g, 1e-12, "gradient through vmap");
     }
 
+    /** Reverse over vmap(reverse): the per-example gradients are recorded for the outer pass. */
+    @Test
+    void reverseModeOverPerExampleGradients() {
+        Tensor xs = Tensor.randn(55, 6, 3).requiresGrad();
+        // f(x) = sum(x^3) / 3: per-example gradient x^2; the outer loss sum over examples of sum(x^2) has gradient 2x
+        Fn grad = a -> Autodiff.valueAndGrad(b -> b[0].pow(3.0).sum().div(3.0), a[0]).grads()[0];
+        Tensor perExample = Autodiff.vmap(grad).apply(xs);
+        assertClose(xs.detach().square(), perExample.detach(), 1e-14, "x^2 per example");
+        assertClose(xs.detach().mul(2.0), Autodiff.grad(perExample.sum(), xs)[0], 1e-14, "d/dx sum(x^2) = 2x");
+    }
+
     /** Second order through per-example gradients: the Hessian of each example's loss, by jacfwd over vmap(grad). */
     @Test
     void perExampleHessianDiagonalsByForwardOverReverse() {
