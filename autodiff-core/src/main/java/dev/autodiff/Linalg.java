@@ -9,7 +9,9 @@ import java.util.Arrays;
  * Linear algebra as torch.linalg, float64, batched over leading dimensions (batch dimensions broadcast).
  * Each factorisation is a CustomOp whose vjp and jvp rules are compositions of differentiable ops
  * (matmul, solve, solveTriangular, the factorisation itself), so forward mode and every order work.
- * Rules: Giles 2008 (solve, inv, det), Murray 2016 (Cholesky), as PyTorch's FunctionsManual.cpp.
+ * Rules: Giles 2008 (solve, inv, det), Murray 2016 (Cholesky), as PyTorch's FunctionsManual.cpp; QR and eigh as its
+ * linalg_qr_backward / linalg_qr_jvp and linalg_eig_backward / linalg_eig_jvp (hermitian). An op with two results
+ * (qr, eigh) is one CustomOp whose output packs both, sliced apart, so each result's gradient reaches the one rule.
  */
 public final class Linalg {
     private Linalg() {
@@ -318,7 +320,7 @@ public final class Linalg {
             throw new IllegalArgumentException("qr: mode must be \"reduced\", \"complete\" or \"r\", got "
                     + (mode == null ? "null" : "\"" + mode + "\""));
         }
-        if (a.rank() < 2) {
+        if (Tensor.nonNull(a, "qr", "A").rank() < 2) {
             throw new IllegalArgumentException("qr: A must be a batch of matrices (..., m, n), got shape " + Shapes.str(a.shape()));
         }
         int m = a.dim(-2);
@@ -454,8 +456,9 @@ public final class Linalg {
 
     /** The eigenvalues of {@link #eigh}, ascending, as torch.linalg.eigvalsh; gradient V diag(gL) V^T. */
     public static Tensor eigvalsh(Tensor a, String uplo) {
-        int n = a.rank() >= 2 ? a.dim(-1) : 0;
-        return eighPacked("eigvalsh", a, uplo).slice(-2, n, n + 1).squeeze(-2);
+        Tensor p = eighPacked("eigvalsh", a, uplo);
+        int n = a.dim(-1);
+        return p.slice(-2, n, n + 1).squeeze(-2);
     }
 
     private static Tensor eighPacked(String op, Tensor a, String uplo) {
@@ -463,7 +466,7 @@ public final class Linalg {
             throw new IllegalArgumentException(op + ": uplo must be \"L\" or \"U\", got "
                     + (uplo == null ? "null" : "\"" + uplo + "\""));
         }
-        square(op, a);
+        square(op, Tensor.nonNull(a, op, "A"));
         return eighOp(op, "U".equals(uplo)).apply(a);
     }
 
@@ -473,14 +476,14 @@ public final class Linalg {
      */
     private static CustomOp eighOp(String op, boolean upper) {
         return CustomOp.of(op, in -> eighValues(op, in[0], upper),
-                // gA = V (diag(gL) + skew(V^T gV) / E) V^T, E_ij = L_j - L_i (diagonal 1); a gV that is exactly zero
-                // and constant adds nothing, and is skipped so the eigenvalues' gradient stays finite at repeated ones
+                // gA = V (diag(gL) + skew(V^T gV) / E) V^T, E_ij = L_j - L_i (diagonal 1); a zero gV adds nothing and
+                // is skipped, so the eigenvalues' gradient stays finite at repeated ones (where 0 / E is NaN)
                 (i, g, in, out) -> {
                     int n = in[0].dim(-1);
                     Tensor v = out.slice(-2, 0, n);
                     Tensor gv = g.slice(-2, 0, n);
                     Tensor inner = Tensor.eye(n).mul(g.slice(-2, n, n + 1));
-                    if (!isConstantZero(gv)) {
+                    if (!isZero(gv)) {
                         Tensor k = mT(v).matmul(gv);
                         inner = inner.add(k.sub(mT(k)).mul(0.5).div(gaps(out.slice(-2, n, n + 1))));
                     }
@@ -501,9 +504,14 @@ public final class Linalg {
         return l.sub(mT(l)).add(Tensor.eye(l.dim(-1)));
     }
 
-    private static boolean isConstantZero(Tensor g) {
-        if (g.needsGrad() || g.isDual()) {
-            return false;
+    /**
+     * Whether every element is 0: PyTorch skips an undefined (never produced) gradient; here an output that was not
+     * used gets zeros, recognised by value. (A gV that is zero only at this point but not nearby loses its term's
+     * second derivative; its first derivative is exact.)
+     */
+    private static boolean isZero(Tensor g) {
+        while (g.batch != null) { // inside vmap: zero for every example
+            g = g.batch.physical;
         }
         for (double x : g.toArray()) {
             if (x != 0) {

@@ -195,6 +195,16 @@ class LinalgQrEighTest {
         big = big.add(mT(big));
         assertArrayEquals(Linalg.eigh(big).eigenvectors().toArray(), Linalg.eigh(big).eigenvectors().toArray());
         assertArrayEquals(Linalg.qr(big).q().toArray(), Linalg.qr(big).q().toArray());
+        Fn perExample = xs -> Autodiff.valueAndGrad(ys -> {
+            Linalg.Eigh ey = Linalg.eigh(ys[0]);
+            return ey.eigenvectors().sum().add(ey.eigenvalues().square().sum());
+        }, xs[0]).grads()[0];
+        Tensor s0 = s.slice(0, 0, 1).squeeze(0);
+        Tensor gm = Autodiff.vmap(perExample, new Integer[] {0}, 0).apply(s0);
+        for (int j = 0; j < 3; j++) {
+            Tensor sj = s0.slice(0, j, j + 1).squeeze(0);
+            assertArrayEquals(perExample.apply(sj).toArray(), gm.slice(0, j, j + 1).squeeze(0).toArray(), "vmap(grad) = a loop of grads");
+        }
         Tensor vm = Autodiff.vmap(xs -> Linalg.eigvalsh(xs[0]), new Integer[] {0}, 0).apply(s.slice(0, 0, 1).squeeze(0));
         assertArrayEquals(e.eigenvalues().slice(0, 0, 1).squeeze(0).toArray(), vm.toArray());
     }
@@ -220,6 +230,8 @@ class LinalgQrEighTest {
         throwsNaming("qr", "\"full\"", () -> Linalg.qr(Tensor.ones(2, 2), "full"));
         throwsNaming("qr", "null", () -> Linalg.qr(Tensor.ones(2, 2), null));
         throwsNaming("qr", "[3]", () -> Linalg.qr(Tensor.ones(3)));
+        assertTrue(assertThrows(NullPointerException.class, () -> Linalg.qr(null)).getMessage().startsWith("qr:"));
+        assertTrue(assertThrows(NullPointerException.class, () -> Linalg.eigvalsh(null)).getMessage().startsWith("eigvalsh:"));
         throwsNaming("eigh", "square", () -> Linalg.eigh(Tensor.ones(2, 3)));
         throwsNaming("eigh", "[3]", () -> Linalg.eigh(Tensor.ones(3)));
         throwsNaming("eigh", "\"l\"", () -> Linalg.eigh(Tensor.eye(2), "l"));
@@ -268,6 +280,10 @@ class LinalgQrEighTest {
         Tensor x3 = a.detach().requiresGrad();
         near("eigh's eigenvalues' gradient", Tensor.fromArray(new double[] {1, 0, 0, 0, 1, 0, 0, 0, 3}, 3, 3),
                 Autodiff.grad(Linalg.eigh(x3).eigenvalues().mul(gl).sum(), x3)[0], 1e-15);
+        // also when the first gradient is recorded for a second (a loss nonlinear in L, under createGraph)
+        Tensor x4 = a.detach().requiresGrad();
+        Tensor g4 = Autodiff.grad(Linalg.eigh(x4).eigenvalues().square().sum(), true, x4)[0];
+        near("recorded eigenvalues' gradient", Tensor.fromArray(new double[] {4, 0, 0, 0, 4, 0, 0, 0, 10}, 3, 3), g4, 1e-14);
         // dL = diag(V^T dA V): the trace of dA's block on the double eigenvalue splits over it; its sum is exact
         Tensor da = LinalgQrEighTorchTest.sym(Tensor.randn(3, 3, 3));
         Tensor dl = Autodiff.jvp(t -> Linalg.eigvalsh(t), a, da).tangent();
