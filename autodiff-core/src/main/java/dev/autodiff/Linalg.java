@@ -456,18 +456,28 @@ public final class Linalg {
 
     /** The eigenvalues of {@link #eigh}, ascending, as torch.linalg.eigvalsh; gradient V diag(gL) V^T. */
     public static Tensor eigvalsh(Tensor a, String uplo) {
-        Tensor p = eighPacked("eigvalsh", a, uplo);
-        int n = a.dim(-1);
-        return p.slice(-2, n, n + 1).squeeze(-2);
+        if (Tensor.nonNull(a, "eigvalsh", "A").needsGrad() || a.isDual() || a.batch != null) {
+            Tensor p = eighPacked("eigvalsh", a, uplo);
+            int n = a.dim(-1);
+            return p.slice(-2, n, n + 1).squeeze(-2);
+        }
+        // nothing to differentiate: the eigenvalues alone, without accumulating the eigenvectors (the same bits)
+        checkUplo("eigvalsh", uplo);
+        square("eigvalsh", a);
+        return eighValues("eigvalsh", a, "U".equals(uplo), false);
     }
 
     private static Tensor eighPacked(String op, Tensor a, String uplo) {
+        checkUplo(op, uplo);
+        square(op, Tensor.nonNull(a, op, "A"));
+        return eighOp(op, "U".equals(uplo)).apply(a);
+    }
+
+    private static void checkUplo(String op, String uplo) {
         if (!"L".equals(uplo) && !"U".equals(uplo)) {
             throw new IllegalArgumentException(op + ": uplo must be \"L\" or \"U\", got "
                     + (uplo == null ? "null" : "\"" + uplo + "\""));
         }
-        square(op, Tensor.nonNull(a, op, "A"));
-        return eighOp(op, "U".equals(uplo)).apply(a);
     }
 
     /**
@@ -475,7 +485,7 @@ public final class Linalg {
      * (and give dV, dL) packed the same way and slicing routes each result's gradient.
      */
     private static CustomOp eighOp(String op, boolean upper) {
-        return CustomOp.of(op, in -> eighValues(op, in[0], upper),
+        return CustomOp.of(op, in -> eighValues(op, in[0], upper, true),
                 // gA = V (diag(gL) + skew(V^T gV) / E) V^T, E_ij = L_j - L_i (diagonal 1); a zero gV adds nothing and
                 // is skipped, so the eigenvalues' gradient stays finite at repeated ones (where 0 / E is NaN)
                 (i, g, in, out) -> {
@@ -521,13 +531,14 @@ public final class Linalg {
         return true;
     }
 
-    private static Tensor eighValues(String op, Tensor a, boolean upper) {
+    /** Packed (V above the row L, (..., n + 1, n)) or, without vectors, L alone (..., n). */
+    private static Tensor eighValues(String op, Tensor a, boolean upper, boolean vectors) {
         int n = a.dim(-1);
         int b = batch(a);
         double[] av = a.toArray();
-        double[] out = new double[b * (n + 1) * n];
+        double[] out = new double[b * (vectors ? n + 1 : 1) * n];
         double[] l = new double[n];
-        double[] v = new double[n * n];
+        double[] v = vectors ? new double[n * n] : null;
         for (int s = 0; s < b; s++) {
             int off = s * n * n;
             for (int i = 0; i < n; i++) {
@@ -542,8 +553,15 @@ public final class Linalg {
                 throw new IllegalArgumentException(op + ": did not converge" + (b > 1 ? " at batch index " + s : "")
                         + " (the QL iteration exceeded its limit)");
             }
+            if (!vectors) {
+                System.arraycopy(l, 0, out, s * n, n);
+                continue;
+            }
             System.arraycopy(v, 0, out, s * (n + 1) * n, n * n);
             System.arraycopy(l, 0, out, s * (n + 1) * n + n * n, n);
+        }
+        if (!vectors) {
+            return Tensor.fromArray(out, Arrays.copyOf(a.shape(), a.rank() - 1));
         }
         int[] shape = a.shape().clone();
         shape[shape.length - 2] = n + 1;

@@ -134,7 +134,9 @@ public final class Orthogonal {
      * Eigenvalues (ascending, to {@code values[voff..]}) and orthonormal eigenvectors (the columns of the n x n
      * block at {@code vectors[ecoff..]}, unless vectors is null) of the symmetric matrix at {@code a[aoff..]}, whose
      * upper (or lower) triangle alone is read. Each eigenvector's largest-magnitude component (the first of equal
-     * ones) is positive. Returns false if the QL iteration did not converge (NaN or infinite input).
+     * ones) is positive. Without vectors the transformations are not accumulated (EISPACK's tred1 and tql1 in effect,
+     * a few times faster) and the eigenvalues are the same bits. Returns false if the QL iteration did not converge
+     * (NaN or infinite input).
      */
     public static boolean symmetricEigen(double[] a, int aoff, int n, boolean upper, double[] values, int voff,
             double[] vectors, int ecoff) {
@@ -152,8 +154,9 @@ public final class Orthogonal {
         }
         double[] d = new double[n];
         double[] e = new double[n];
-        tridiagonalise(t, d, e, n);
-        if (!ql(t, d, e, n)) {
+        boolean want = vectors != null;
+        tridiagonalise(t, d, e, n, want);
+        if (!ql(t, d, e, n, want)) {
             return false;
         }
         System.arraycopy(d, 0, values, voff, n);
@@ -178,9 +181,9 @@ public final class Orthogonal {
     /**
      * tred2 (EISPACK; as JAMA's, with every index pair of the eigenvector matrix swapped so that it works on the
      * transpose t): Householder reduction of the symmetric t to tridiagonal form, diagonal d, subdiagonal e[1..],
-     * with the accumulated orthogonal transformation left in t (transposed).
+     * with the accumulated orthogonal transformation left in t (transposed) when {@code accumulate}.
      */
-    private static void tridiagonalise(double[][] t, double[] d, double[] e, int n) {
+    private static void tridiagonalise(double[][] t, double[] d, double[] e, int n, boolean accumulate) {
         for (int j = 0; j < n; j++) {
             d[j] = t[j][n - 1];
         }
@@ -246,6 +249,13 @@ public final class Orthogonal {
             }
             d[i] = h;
         }
+        if (!accumulate) { // the accumulation below reads the diagonal before overwriting it; without it, read it here
+            for (int j = 0; j < n; j++) {
+                d[j] = t[j][j];
+            }
+            e[0] = 0;
+            return;
+        }
         for (int i = 0; i < n - 1; i++) {
             t[i][n - 1] = t[i][i];
             t[i][i] = 1;
@@ -283,7 +293,7 @@ public final class Orthogonal {
      * shifts on the tridiagonal (d, e), rotations accumulated into t's rows; then eigenvalues sorted ascending
      * (selection sort). False if some eigenvalue takes too many iterations.
      */
-    private static boolean ql(double[][] t, double[] d, double[] e, int n) {
+    private static boolean ql(double[][] t, double[] d, double[] e, int n, boolean accumulate) {
         for (int i = 1; i < n; i++) {
             e[i - 1] = e[i];
         }
@@ -338,7 +348,7 @@ public final class Orthogonal {
                         d[i + 1] = h + s * (c * g + s * d[i]);
                         double[] ti = t[i];
                         double[] ti1 = t[i + 1];
-                        for (int k = 0; k < n; k++) {
+                        for (int k = 0; k < (accumulate ? n : 0); k++) {
                             h = ti1[k];
                             ti1[k] = s * ti[k] + c * h;
                             ti[k] = c * ti[k] - s * h;
