@@ -110,6 +110,21 @@ class LinalgQrEighTest {
     }
 
     @Test
+    void qrAtNaNAndRankDeficiencyAsLapackAndPyTorch() {
+        // nothing below the NaN pivot: H = I, so Q = I and the NaN stays in R (LAPACK's and PyTorch's result)
+        Linalg.QR f = Linalg.qr(Tensor.fromArray(new double[] {Double.NaN, 1, 0, 1}, 2, 2));
+        assertArrayEquals(new double[] {1, 0, 0, 1}, f.q().toArray(), 0); // -0.0 below the diagonal, as LAPACK
+        assertTrue(Double.isNaN(f.r().get(0, 0)));
+        assertArrayEquals(new double[] {1, 0, 1}, new double[] {f.r().get(0, 1), f.r().get(1, 0), f.r().get(1, 1)});
+        // a zero column: R_00 = 0, the derivatives divide by it; PyTorch gives NaN in that column, 1 elsewhere
+        Tensor a = Tensor.fromArray(new double[] {0, 1, 0, 1}, 2, 2).requiresGrad();
+        Tensor g = Autodiff.grad(Linalg.qr(a).r().sum(), a)[0];
+        assertTrue(Double.isNaN(g.get(0, 0)) && Double.isNaN(g.get(1, 0)), g.toString());
+        assertEquals(1.0, g.get(0, 1), 1e-15);
+        assertEquals(1.0, g.get(1, 1), 1e-15);
+    }
+
+    @Test
     void eighReconstructsWithOrthonormalVectorsAscendingValuesAndItsSignConvention() {
         for (int[] s : new int[][] {{1, 1}, {2, 2}, {7, 7}, {3, 2, 5, 5}, {60, 60}}) {
             Tensor x = Tensor.randn(Arrays.hashCode(s), s);
