@@ -246,7 +246,7 @@ public final class Autodiff {
             yShape = cols[j].shape;
         }
         if (n == 0) {
-            return Tensor.zeros(concat(f.apply(x).shape, x.shape));
+            return Tensor.zeros(concat(result("jacfwd", f.apply(x)).shape, x.shape));
         }
         return Tensor.stack(-1, cols).reshape(concat(yShape, x.shape));
     }
@@ -311,7 +311,7 @@ public final class Autodiff {
             // other inputs' calls with the same output gradient
             Tensor[] lastSeed = {null};
             Tensor[][] lastGrads = {null};
-            CustomOp op = CustomOp.of("checkpoint", f, (i, g, in, out) -> {
+            CustomOp op = CustomOp.of("checkpoint", in -> result("checkpoint", f.apply(in)), (i, g, in, out) -> {
                 if (lastSeed[0] != g || lastGrads[0] == null) {
                     lastGrads[0] = recomputedVjp(f, g, in);
                     lastSeed[0] = g;

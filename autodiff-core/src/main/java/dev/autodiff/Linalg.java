@@ -21,7 +21,17 @@ public final class Linalg {
         return x.transpose(-2, -1);
     }
 
+    /** A null tensor argument is refused naming the op the user called. */
+    static void nonNull(String op, Tensor... xs) {
+        for (int i = 0; i < xs.length; i++) {
+            if (xs[i] == null) {
+                throw new NullPointerException(op + ": " + (xs.length == 1 ? "the input" : "input " + (char) ('A' + i)) + " is null");
+            }
+        }
+    }
+
     private static void square(String op, Tensor a) {
+        nonNull(op, a);
         if (a.rank() < 2 || a.dim(-2) != a.dim(-1)) {
             throw new IllegalArgumentException(op + ": A must be a batch of square matrices (..., n, n), got shape "
                     + Shapes.str(a.shape()));
@@ -70,6 +80,7 @@ public final class Linalg {
 
     /** X with X A = B (left = false) or A X = B, as torch.linalg.solve(A, B, left=left). */
     public static Tensor solve(Tensor a, Tensor b, boolean left) {
+        nonNull("solve", a, b);
         if (left) {
             return solve(a, b);
         }
@@ -81,6 +92,7 @@ public final class Linalg {
     }
 
     private static Tensor solveNamed(String op, Tensor a, Tensor b) {
+        nonNull(op, a, b);
         square(op, a);
         boolean vector = b.rank() == 1 || (b.rank() == a.rank() - 1
                 && Arrays.equals(b.shape(), Arrays.copyOf(a.shape(), a.rank() - 1)));
@@ -136,6 +148,7 @@ public final class Linalg {
      * T the upper or lower triangle of A (the other triangle is not read; unitriangular: diagonal taken as 1).
      */
     public static Tensor solveTriangular(Tensor a, Tensor b, boolean upper, boolean left, boolean unitriangular) {
+        nonNull("solveTriangular", a, b);
         square("solveTriangular", a);
         if (b.rank() < 2) {
             throw new IllegalArgumentException("solveTriangular: B must be a batch of matrices, got shape " + Shapes.str(b.shape()));
