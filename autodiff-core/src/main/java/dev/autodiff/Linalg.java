@@ -333,7 +333,8 @@ public final class Linalg {
             throw new IllegalArgumentException("qr: mode must be \"reduced\", \"complete\" or \"r\", got "
                     + (mode == null ? "null" : "\"" + mode + "\""));
         }
-        if (Tensor.nonNull(a, "qr", "A").rank() < 2) {
+        nonNull("qr", a);
+        if (a.rank() < 2) {
             throw new IllegalArgumentException("qr: A must be a batch of matrices (..., m, n), got shape " + Shapes.str(a.shape()));
         }
         int m = a.dim(-2);
@@ -469,7 +470,8 @@ public final class Linalg {
 
     /** The eigenvalues of {@link #eigh}, ascending, as torch.linalg.eigvalsh; gradient V diag(gL) V^T. */
     public static Tensor eigvalsh(Tensor a, String uplo) {
-        if (Tensor.nonNull(a, "eigvalsh", "A").needsGrad() || a.isDual() || a.batch != null) {
+        nonNull("eigvalsh", a);
+        if (a.needsGrad() || a.isDual() || a.batch != null) {
             Tensor p = eighPacked("eigvalsh", a, uplo);
             int n = a.dim(-1);
             return p.slice(-2, n, n + 1).squeeze(-2);
@@ -482,7 +484,7 @@ public final class Linalg {
 
     private static Tensor eighPacked(String op, Tensor a, String uplo) {
         checkUplo(op, uplo);
-        square(op, Tensor.nonNull(a, op, "A"));
+        square(op, a);
         return eighOp(op, "U".equals(uplo)).apply(a);
     }
 
