@@ -8,7 +8,9 @@ import java.util.Arrays;
  * Linear algebra as torch.linalg, float64, batched over leading dimensions (batch dimensions broadcast).
  * Each factorisation is a CustomOp whose vjp and jvp rules are compositions of differentiable ops
  * (matmul, solve, solveTriangular, the factorisation itself), so forward mode and every order work.
- * Rules: Giles 2008 (solve, inv, det), Murray 2016 (Cholesky), as PyTorch's FunctionsManual.cpp.
+ * Rules: Giles 2008 (solve, inv, det), Murray 2016 (Cholesky), as PyTorch's FunctionsManual.cpp. An op whose
+ * forward and rules broadcast over leading dimensions is marked {@link CustomOp#batchedOverLeadingDims}, so that
+ * inside vmap it runs once on the whole batch.
  */
 public final class Linalg {
     private Linalg() {
@@ -100,7 +102,7 @@ public final class Linalg {
                     return i == 1 ? gb : gb.matmul(mT(x)).neg();
                 },
                 // dX = A^-1 (dB - dA X)
-                (in, t, x) -> solveNamed(op, in[0], t[1].sub(t[0].matmul(x))));
+                (in, t, x) -> solveNamed(op, in[0], t[1].sub(t[0].matmul(x)))).batchedOverLeadingDims();
     }
 
     private static Tensor luSolveValues(String op, Tensor a, Tensor b) {
@@ -175,7 +177,8 @@ public final class Linalg {
                     return i == 1 ? gb : triangle(gb.matmul(mT(x)).neg(), upper, unit);
                 },
                 // dX = T^-1 (dB - tri(dA) X)
-                (in, t, x) -> solveTriangular(in[0], t[1].sub(triangle(t[0], upper, unit).matmul(x)), upper, true, unit));
+                (in, t, x) -> solveTriangular(in[0], t[1].sub(triangle(t[0], upper, unit).matmul(x)), upper, true, unit))
+                .batchedOverLeadingDims();
     }
 
     // ---------------------------------------------------------------- cholesky
@@ -219,7 +222,7 @@ public final class Linalg {
                 Tensor z = solveTriangular(l, t[0], false, true, false);
                 Tensor phi = solveTriangular(mT(l), z, true, false, false);
                 return l.matmul(halfLower(phi));
-            });
+            }).batchedOverLeadingDims();
 
     private static Tensor halfLower(Tensor m) {
         return m.tril(-1).add(m.tril().triu().mul(0.5));
@@ -280,17 +283,17 @@ public final class Linalg {
     private static final CustomOp DET = CustomOp.of("det",
             in -> Tensor.fromArray(luDet(in[0])[2], batchShape(in[0])),
             (i, g, in, d) -> mT(inv(in[0])).mul(g.mul(d).unsqueeze(-1).unsqueeze(-1)),
-            (in, t, d) -> d.mul(traceLast(solve(in[0], t[0]))));
+            (in, t, d) -> d.mul(traceLast(solve(in[0], t[0])))).batchedOverLeadingDims();
 
     /** (sign, log|det|) as torch.linalg.slogdet; sign is constant, log|det| has gradient A^-T. */
     public static Tensor[] slogdet(Tensor a) {
         square("slogdet", a);
-        Tensor sign = Tensor.fromArray(luDet(a.detach())[0], batchShape(a));
+        Tensor sign = Batching.perExample(a, (p, lead) -> new Tensor[] {Tensor.fromArray(luDet(p)[0], batchShape(p))})[0];
         return new Tensor[] {sign, LOGABSDET.apply(a)};
     }
 
     private static final CustomOp LOGABSDET = CustomOp.of("slogdet",
             in -> Tensor.fromArray(luDet(in[0])[1], batchShape(in[0])),
             (i, g, in, d) -> mT(inv(in[0])).mul(g.unsqueeze(-1).unsqueeze(-1)),
-            (in, t, d) -> traceLast(solve(in[0], t[0])));
+            (in, t, d) -> traceLast(solve(in[0], t[0]))).batchedOverLeadingDims();
 }
