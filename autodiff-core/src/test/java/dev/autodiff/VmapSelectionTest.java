@@ -204,6 +204,27 @@ class VmapSelectionTest {
         }
     }
 
+    /** Batched forward mode (n tangents at once) and reverse over it, per example: jacfwd, jacrev, hessian. */
+    @Test
+    void perExampleJacobiansAndHessians() {
+        Tensor x = tied(10, 3, 4, 3).clamp(-3.0, 3.0);
+        for (Map.Entry<String, Fn> e : selections().entrySet()) {
+            if (!e.getKey().startsWith("values")) {
+                continue;
+            }
+            java.util.function.Function<Tensor, Tensor> f = t -> e.getValue().apply(new Tensor[] {t});
+            java.util.function.Function<Tensor, Tensor> cubed = t -> f.apply(t).pow(3.0).mul(Tensor.randn(7, f.apply(t).shape())).sum();
+            Map<String, Fn> jacobians = new LinkedHashMap<>();
+            jacobians.put("jacfwd", a -> Autodiff.jacfwd(f, a[0]));
+            jacobians.put("jacrev", a -> Autodiff.jacrev(f, a[0]));
+            jacobians.put("hessian", a -> Autodiff.hessian(cubed, a[0]));
+            for (Map.Entry<String, Fn> j : jacobians.entrySet()) {
+                assertBits(VmapTest.loop(j.getValue(), axes(0), 0, x), Autodiff.vmap(j.getValue()).apply(x),
+                        e.getKey() + ", vmap(" + j.getKey() + ")");
+            }
+        }
+    }
+
     @Test
     void gatherAndScatterAddTakeABatchedIndex() {
         Tensor x = Tensor.randn(10, 6, 4, 5);
@@ -233,6 +254,13 @@ class VmapSelectionTest {
         Fn perExample = a -> Autodiff.valueAndGrad(b -> b[0].gather(1, b[1]).square().sum(), a[0], a[1]).grads()[0];
         assertBits(VmapTest.loop(perExample, axes(null, 0), 0, shared, index),
                 Autodiff.vmap(perExample, axes(null, 0), 0).apply(shared, index), "per-example gradient of a shared tensor");
+        // reverse mode over vmap into the shared tensor: every example's gradient summed (in another order than the
+        // loop's, so to rounding)
+        Tensor w = shared.detach().requiresGrad();
+        Tensor y = Autodiff.vmap(a -> a[0].gather(1, a[1]).square(), axes(null, 0), 0).apply(w, index);
+        Tensor wl = shared.detach().requiresGrad();
+        Tensor yl = VmapTest.loop(a -> a[0].gather(1, a[1]).square(), axes(null, 0), 0, wl, index);
+        assertClose(Autodiff.grad(yl.sum(), wl)[0], Autodiff.grad(y.sum(), w)[0], 1e-13, "grad of vmap for the shared tensor");
         // a bad index value is named by the op, inside vmap as outside
         Tensor bad = index.add(Tensor.fromArray(new double[] {0, 0, 9}).reshape(1, 1, 3));
         IllegalArgumentException ex = assertThrows(IllegalArgumentException.class,
@@ -346,6 +374,23 @@ class VmapSelectionTest {
                 assertFalse(w.contains("'" + op + "'"), w);
             }
         }
+    }
+
+    @Test
+    void perExampleJacobiansAndHessiansOfLinearAlgebra() {
+        Tensor a = wellConditioned(27, 3, 4);
+        Map<String, Fn> ops = new LinkedHashMap<>();
+        ops.put("jacfwd of inv", t -> Autodiff.jacfwd(Linalg::inv, t[0]));
+        ops.put("jacrev of cholesky", t -> Autodiff.jacrev(m -> Linalg.cholesky(m.matmul(m.transpose(0, 1))), t[0]));
+        ops.put("hessian of log|det|", t -> Autodiff.hessian(m -> Linalg.slogdet(m)[1], t[0]));
+        ops.put("hessian of det", t -> Autodiff.hessian(Linalg::det, t[0]));
+        List<String> warnings = vmapWarnings(() -> {
+            for (Map.Entry<String, Fn> e : ops.entrySet()) {
+                assertClose(VmapTest.loop(e.getValue(), axes(0), 0, a), Autodiff.vmap(e.getValue()).apply(a), LINALG_TOL,
+                        e.getKey());
+            }
+        });
+        assertEquals(List.of(), warnings);
     }
 
     @Test
