@@ -203,10 +203,10 @@ final class Selection {
     /**
      * torch.median() of all elements: the lower middle value m (NaN when any element is NaN or there is none). Its
      * gradient is split evenly among the tie set T of elements equal to m (or the NaNs), as PyTorch's
-     * evenly_distribute_backward, and its tangent is their tangents' mean: y = s - sum over T of (s - x_T) / |T|
-     * with s = m when m is finite, whose terms are exactly +0 (x_T = m, and m - m = +0 even at m = -0), so y is m
-     * bit for bit, its sign at -0 kept; with s = 0 otherwise, where y = sum(x_T) / |T|, exactly the infinite m (or
-     * NaN). T is a constant mask over all elements, so inside vmap each example has its own, found in one call.
+     * evenly_distribute_backward, and its tangent is their tangents' mean: y = s - sum(s - where(T, x, s)) / |T|.
+     * With s = m when m is finite every term is exactly +0 (x_T = m, and m - m = +0 even at m = -0), so y is m bit
+     * for bit, its sign at -0 kept; with s = 0 otherwise y = sum(x_T) / |T|, exactly the infinite m (or NaN). The
+     * tie set T is a constant mask over all elements, so inside vmap each example has its own, found in one call.
      */
     static Tensor median(Tensor x) {
         int n = x.size();
@@ -218,7 +218,7 @@ final class Selection {
         Tensor mask = c[0];
         Tensor shift = c[1];
         Tensor count = c[2];
-        // off the tie set the term is s - s = +0, and the gradient where's +0
+        // off the tie set the term is s - s = +0 and the gradient where's +0
         return shift.sub(shift.sub(Tensor.where(mask, flat, shift)).sum().div(count));
     }
 
