@@ -39,21 +39,25 @@ public final class CustomOp {
 
     /** A custom op; {@code jvp} may be null, and then forward mode through it throws. */
     public static CustomOp of(String name, Fn forward, Vjp vjp, Jvp jvp) {
-        Objects.requireNonNull(name, "CustomOp: name");
-        Objects.requireNonNull(forward, "CustomOp: forward");
-        Objects.requireNonNull(vjp, "CustomOp: vjp");
-        return new CustomOp(name, forward, vjp, jvp, false);
+        return create(name, forward, vjp, jvp, false);
     }
 
     /**
-     * This op declaring that its forward and rules treat leading dimensions as batch dimensions: given every input
-     * with one extra leading axis of size n, the forward returns the n results stacked along a leading axis (slice k
-     * is the op on the inputs' slices k), and the vjp and jvp do likewise. Inside {@link Autodiff#vmap} it then runs
-     * once on the whole batch (batch axis first, inputs shared by every example copied for each) instead of once per
-     * example. Returns a new op; this one is unchanged.
+     * A custom op as {@link #of}, whose forward and rules treat leading dimensions as batch dimensions: given every
+     * input with one extra leading axis of size n, the forward returns the n results stacked along a leading axis
+     * (slice k is the op on the inputs' slices k), and the vjp and jvp do likewise. Inside {@link Autodiff#vmap} it
+     * then runs once on the whole batch (batch axis first, inputs shared by every example copied for each) instead
+     * of once per example.
      */
-    public CustomOp batchedOverLeadingDims() {
-        return new CustomOp(rule.name, rule.forwardFn, rule.vjpFn, rule.jvpFn, true);
+    public static CustomOp batchedOverLeadingDims(String name, Fn forward, Vjp vjp, Jvp jvp) {
+        return create(name, forward, vjp, jvp, true);
+    }
+
+    private static CustomOp create(String name, Fn forward, Vjp vjp, Jvp jvp, boolean leadingDims) {
+        Objects.requireNonNull(name, "CustomOp: name");
+        Objects.requireNonNull(forward, "CustomOp: forward");
+        Objects.requireNonNull(vjp, "CustomOp: vjp");
+        return new CustomOp(name, forward, vjp, jvp, leadingDims);
     }
 
     public Tensor apply(Tensor... inputs) {

@@ -8,9 +8,7 @@ import java.util.Arrays;
  * Linear algebra as torch.linalg, float64, batched over leading dimensions (batch dimensions broadcast).
  * Each factorisation is a CustomOp whose vjp and jvp rules are compositions of differentiable ops
  * (matmul, solve, solveTriangular, the factorisation itself), so forward mode and every order work.
- * Rules: Giles 2008 (solve, inv, det), Murray 2016 (Cholesky), as PyTorch's FunctionsManual.cpp. An op whose
- * forward and rules broadcast over leading dimensions is marked {@link CustomOp#batchedOverLeadingDims}, so that
- * inside vmap it runs once on the whole batch.
+ * Rules: Giles 2008 (solve, inv, det), Murray 2016 (Cholesky), as PyTorch's FunctionsManual.cpp.
  */
 public final class Linalg {
     private Linalg() {
@@ -94,7 +92,7 @@ public final class Linalg {
     }
 
     private static CustomOp solveOp(String op) {
-        return CustomOp.of(op,
+        return CustomOp.batchedOverLeadingDims(op,
                 in -> luSolveValues(op, in[0], in[1]),
                 // X = A^-1 B: gB = A^-T g, gA = -gB X^T
                 (i, g, in, x) -> {
@@ -102,7 +100,7 @@ public final class Linalg {
                     return i == 1 ? gb : gb.matmul(mT(x)).neg();
                 },
                 // dX = A^-1 (dB - dA X)
-                (in, t, x) -> solveNamed(op, in[0], t[1].sub(t[0].matmul(x)))).batchedOverLeadingDims();
+                (in, t, x) -> solveNamed(op, in[0], t[1].sub(t[0].matmul(x))));
     }
 
     private static Tensor luSolveValues(String op, Tensor a, Tensor b) {
@@ -160,7 +158,7 @@ public final class Linalg {
     }
 
     private static CustomOp triOp(boolean upper, boolean unit) {
-        return CustomOp.of("solveTriangular",
+        return CustomOp.batchedOverLeadingDims("solveTriangular",
                 in -> {
                     int n = in[0].dim(-1);
                     int k = in[1].dim(-1);
@@ -177,8 +175,7 @@ public final class Linalg {
                     return i == 1 ? gb : triangle(gb.matmul(mT(x)).neg(), upper, unit);
                 },
                 // dX = T^-1 (dB - tri(dA) X)
-                (in, t, x) -> solveTriangular(in[0], t[1].sub(triangle(t[0], upper, unit).matmul(x)), upper, true, unit))
-                .batchedOverLeadingDims();
+                (in, t, x) -> solveTriangular(in[0], t[1].sub(triangle(t[0], upper, unit).matmul(x)), upper, true, unit));
     }
 
     // ---------------------------------------------------------------- cholesky
@@ -197,7 +194,7 @@ public final class Linalg {
         return CHOLESKY.apply(a);
     }
 
-    private static final CustomOp CHOLESKY = CustomOp.of("cholesky",
+    private static final CustomOp CHOLESKY = CustomOp.batchedOverLeadingDims("cholesky",
             in -> {
                 int n = in[0].dim(-1);
                 double[] av = in[0].toArray();
@@ -222,7 +219,7 @@ public final class Linalg {
                 Tensor z = solveTriangular(l, t[0], false, true, false);
                 Tensor phi = solveTriangular(mT(l), z, true, false, false);
                 return l.matmul(halfLower(phi));
-            }).batchedOverLeadingDims();
+            });
 
     private static Tensor halfLower(Tensor m) {
         return m.tril(-1).add(m.tril().triu().mul(0.5));
@@ -280,10 +277,10 @@ public final class Linalg {
         return DET.apply(a);
     }
 
-    private static final CustomOp DET = CustomOp.of("det",
+    private static final CustomOp DET = CustomOp.batchedOverLeadingDims("det",
             in -> Tensor.fromArray(luDet(in[0])[2], batchShape(in[0])),
             (i, g, in, d) -> mT(inv(in[0])).mul(g.mul(d).unsqueeze(-1).unsqueeze(-1)),
-            (in, t, d) -> d.mul(traceLast(solve(in[0], t[0])))).batchedOverLeadingDims();
+            (in, t, d) -> d.mul(traceLast(solve(in[0], t[0]))));
 
     /** (sign, log|det|) as torch.linalg.slogdet; sign is constant, log|det| has gradient A^-T. */
     public static Tensor[] slogdet(Tensor a) {
@@ -292,8 +289,8 @@ public final class Linalg {
         return new Tensor[] {sign, LOGABSDET.apply(a)};
     }
 
-    private static final CustomOp LOGABSDET = CustomOp.of("slogdet",
+    private static final CustomOp LOGABSDET = CustomOp.batchedOverLeadingDims("slogdet",
             in -> Tensor.fromArray(luDet(in[0])[1], batchShape(in[0])),
             (i, g, in, d) -> mT(inv(in[0])).mul(g.unsqueeze(-1).unsqueeze(-1)),
-            (in, t, d) -> traceLast(solve(in[0], t[0]))).batchedOverLeadingDims();
+            (in, t, d) -> traceLast(solve(in[0], t[0])));
 }

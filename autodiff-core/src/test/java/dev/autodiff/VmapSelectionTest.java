@@ -426,10 +426,10 @@ class VmapSelectionTest {
         // y = x / sum(x, -1): dy = (dx - y sum(dx)) / s; gx = (g - sum(g y)) / s
         CustomOp.Vjp vjp = (i, g, in, y) -> g.sub(g.mul(y).sum(true, -1)).div(in[0].sum(true, -1));
         CustomOp.Jvp jvp = (in, t, y) -> t[0].sub(y.mul(t[0].sum(true, -1))).div(in[0].sum(true, -1));
-        CustomOp marked = CustomOp.of("vmapSelectionTestMarked", in -> {
+        CustomOp marked = CustomOp.batchedOverLeadingDims("vmapSelectionTestMarked", in -> {
             calls[0]++;
             return in[0].div(in[0].sum(true, -1));
-        }, vjp, jvp).batchedOverLeadingDims();
+        }, vjp, jvp);
         CustomOp looped = CustomOp.of("vmapSelectionTestLooped", in -> {
             calls[1]++;
             return in[0].div(in[0].sum(true, -1));
@@ -449,8 +449,7 @@ class VmapSelectionTest {
         Fn g = t -> Autodiff.valueAndGrad(loss(u -> marked.apply(u[0])), t).grads()[0];
         assertBits(VmapTest.loop(g, axes(0), 0, x), Autodiff.vmap(g).apply(x), "vmap(grad) of the marked op");
         // an op that does not broadcast as declared is named
-        CustomOp liar = CustomOp.of("vmapSelectionTestLiar", in -> in[0].sum(), (i, gr, in, y) -> gr, null)
-                .batchedOverLeadingDims();
+        CustomOp liar = CustomOp.batchedOverLeadingDims("vmapSelectionTestLiar", in -> in[0].sum(), (i, gr, in, y) -> gr, null);
         IllegalStateException ex = assertThrows(IllegalStateException.class, () -> Autodiff.vmap(t -> liar.apply(t[0])).apply(x));
         assertTrue(ex.getMessage().startsWith("customOp 'vmapSelectionTestLiar' is declared batched over leading"),
                 ex.getMessage());
