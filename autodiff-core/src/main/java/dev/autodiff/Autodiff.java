@@ -353,13 +353,15 @@ public final class Autodiff {
      * along axes of one size n; a result that does not depend on the batch is copied n times.
      *
      * <p>Every primitive has a batching rule (elementwise ops and reductions run on the batch as it is, movement ops
-     * repeat their index map per example, matmul batches into one larger product); a custom op (and so the linear
-     * algebra) runs once per example and says so once (System.Logger "dev.autodiff.vmap", WARNING). vmap nests with
-     * itself, {@link #jvp}, {@link #valueAndGrad} and reverse mode: {@code vmap(x -> valueAndGrad(loss, w, x).grads()[0])}
+     * repeat their index map per example, matmul batches into one larger product, gather and scatterAdd by a batched
+     * index build one map over every example); the selections (sort, argsort, topk, kthvalue, median) find every
+     * example's indices in one call, each as it would alone. A custom op declared
+     * {@link CustomOp#batchedOverLeadingDims} (as the linear algebra is) runs once on the whole batch; any other runs
+     * once per example and says so once (System.Logger "dev.autodiff.vmap", WARNING). vmap nests with itself,
+     * {@link #jvp}, {@link #valueAndGrad} and reverse mode: {@code vmap(x -> valueAndGrad(loss, w, x).grads()[0])}
      * gives per-example gradients in one pass. Inside f a batched tensor has each example's shape but no values of its
-     * own: {@code item()}, {@code toArray()} and in-place updates refuse it, and ops that choose positions from values
-     * (sort, topk, kthvalue, median, gather with a batched index) have no batching rule yet and say so. Random ops
-     * inside f draw one sample shared by every example.
+     * own: {@code item()}, {@code toArray()} and in-place updates refuse it. Random ops inside f draw one sample shared
+     * by every example.
      */
     public static FnN vmap(FnN f, Integer[] inAxes, int[] outAxes) {
         Tensor.nonNull(f, "vmap", "the function");

@@ -107,7 +107,7 @@ public final class Linalg {
     }
 
     private static CustomOp solveOp(String op) {
-        return CustomOp.of(op,
+        return CustomOp.batchedOverLeadingDims(op,
                 in -> luSolveValues(op, in[0], in[1]),
                 // X = A^-1 B: gB = A^-T g, gA = -gB X^T
                 (i, g, in, x) -> {
@@ -174,7 +174,7 @@ public final class Linalg {
     }
 
     private static CustomOp triOp(boolean upper, boolean unit) {
-        return CustomOp.of("solveTriangular",
+        return CustomOp.batchedOverLeadingDims("solveTriangular",
                 in -> {
                     int n = in[0].dim(-1);
                     int k = in[1].dim(-1);
@@ -210,7 +210,7 @@ public final class Linalg {
         return CHOLESKY.apply(a);
     }
 
-    private static final CustomOp CHOLESKY = CustomOp.of("cholesky",
+    private static final CustomOp CHOLESKY = CustomOp.batchedOverLeadingDims("cholesky",
             in -> {
                 int n = in[0].dim(-1);
                 double[] av = in[0].toArray();
@@ -293,7 +293,7 @@ public final class Linalg {
         return DET.apply(a);
     }
 
-    private static final CustomOp DET = CustomOp.of("det",
+    private static final CustomOp DET = CustomOp.batchedOverLeadingDims("det",
             in -> Tensor.fromArray(luDet(in[0])[2], batchShape(in[0])),
             (i, g, in, d) -> mT(inv(in[0])).mul(g.mul(d).unsqueeze(-1).unsqueeze(-1)),
             (in, t, d) -> d.mul(traceLast(solve(in[0], t[0]))));
@@ -301,11 +301,11 @@ public final class Linalg {
     /** (sign, log|det|) as torch.linalg.slogdet; sign is constant, log|det| has gradient A^-T. */
     public static Tensor[] slogdet(Tensor a) {
         square("slogdet", a);
-        Tensor sign = Tensor.fromArray(luDet(a.detach())[0], batchShape(a));
+        Tensor sign = Batching.perExample(a, (p, lead) -> new Tensor[] {Tensor.fromArray(luDet(p)[0], batchShape(p))})[0];
         return new Tensor[] {sign, LOGABSDET.apply(a)};
     }
 
-    private static final CustomOp LOGABSDET = CustomOp.of("slogdet",
+    private static final CustomOp LOGABSDET = CustomOp.batchedOverLeadingDims("slogdet",
             in -> Tensor.fromArray(luDet(in[0])[1], batchShape(in[0])),
             (i, g, in, d) -> mT(inv(in[0])).mul(g.unsqueeze(-1).unsqueeze(-1)),
             (in, t, d) -> traceLast(solve(in[0], t[0])));

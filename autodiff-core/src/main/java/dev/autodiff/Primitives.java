@@ -5,6 +5,7 @@ import dev.autodiff.kernel.Buffers;
 import dev.autodiff.kernel.Elementwise;
 import dev.autodiff.kernel.Gemm;
 import dev.autodiff.kernel.IndexMap;
+import dev.autodiff.kernel.IndexMaps;
 import dev.autodiff.kernel.Reductions;
 import dev.autodiff.kernel.Shapes;
 import java.util.Arrays;
@@ -749,6 +750,88 @@ final class Primitives {
         @Override
         Tensor batch(Tensor[] x, boolean[] batched, int n) {
             return new ScatterAdd(name, transposeName, map.batched(n), Batching.prepend(n, shape)).apply(x[0]);
+        }
+    }
+
+    /**
+     * torch.gather, or the scatter of torch.scatter_add into zeros of {@code shape}, with the index an input rather
+     * than a fixed map: what they are when the index is batched inside vmap, so that each example picks its own
+     * positions (as a selection's indices do). Inputs (x, index); the index is detached (constant). The batching
+     * rule is the same op on the physical tensors along the shifted axis, one index map over every example (a plain
+     * {@link Take} or {@link ScatterAdd} once the index is plain); the reverse rule of each is the other, by the
+     * same index, and the tangent is the op applied to the tangent.
+     */
+    static final class ByIndex extends Primitive {
+        final boolean scatter;
+        final int axis;
+        final int[] shape;
+
+        private ByIndex(boolean scatter, int axis, int[] shape) {
+            super(scatter ? Kind.SCATTER_ADD : Kind.TAKE, scatter ? "scatterAdd" : "gather");
+            this.scatter = scatter;
+            this.axis = axis;
+            this.shape = shape;
+        }
+
+        /** x gathered along axis by index, shapes already checked: a fixed map when the index is plain. */
+        static Tensor gather(Tensor x, int axis, Tensor index) {
+            if (index.batch != null) {
+                return new ByIndex(false, axis, index.shape).apply(x, index.detach());
+            }
+            return take(x.shape, axis, index).apply(x);
+        }
+
+        /** src added into zeros of {@code shape} where gather along axis by index would read, shapes already checked. */
+        static Tensor scatter(int[] shape, int axis, Tensor index, Tensor src) {
+            if (index.batch != null) {
+                return new ByIndex(true, axis, shape).apply(src, index.detach());
+            }
+            return scatterAdd(shape, axis, index).apply(src);
+        }
+
+        private static Take take(int[] shape, int axis, Tensor index) {
+            return new Take("gather", "scatterAdd", IndexMaps.gather(shape, axis,
+                    Tensor.indexValues("gather", axis, index, shape), index.shape), index.shape);
+        }
+
+        private static ScatterAdd scatterAdd(int[] shape, int axis, Tensor index) {
+            return new ScatterAdd("scatterAdd", "gather", IndexMaps.gather(shape, axis,
+                    Tensor.indexValues("scatterAdd", axis, index, shape), index.shape), shape);
+        }
+
+        @Override
+        Tensor forward(Tensor[] in) {
+            Tensor[] x = {in[0]};
+            return scatter ? scatterAdd(shape, axis, in[1]).forward(x) : take(in[0].shape, axis, in[1]).forward(x);
+        }
+
+        @Override
+        Tensor vjp(int i, Tensor g, Tensor[] in, Tensor out) {
+            if (i != 0) {
+                throw new IllegalStateException(name + ": the index is not differentiable");
+            }
+            return scatter ? gather(g, axis, in[1]) : scatter(in[0].shape, axis, in[1], g);
+        }
+
+        @Override
+        Tensor jvp(Tensor[] in, Tensor[] t, Tensor out) {
+            if (t[0] == null) {
+                return null;
+            }
+            if (Tangents.batch(t[0], in[0]) == 0) {
+                return scatter ? scatter(shape, axis, in[1], t[0]) : gather(t[0], axis, in[1]);
+            }
+            // n tangents at once: the same index for each
+            int n = t[0].shape[0];
+            Tensor index = in[1].unsqueeze(0).broadcastTo(Batching.prepend(n, in[1].shape));
+            return scatter ? scatter(Batching.prepend(n, shape), axis + 1, index, t[0]) : gather(t[0], axis + 1, index);
+        }
+
+        @Override
+        Tensor batch(Tensor[] x, boolean[] batched, int n) {
+            Tensor v = Batching.materialize(x[0], batched[0], n);
+            Tensor index = Batching.materialize(x[1], batched[1], n);
+            return scatter ? scatter(Batching.prepend(n, shape), axis + 1, index, v) : gather(v, axis + 1, index);
         }
     }
 

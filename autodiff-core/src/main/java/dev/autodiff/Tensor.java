@@ -1310,13 +1310,15 @@ public final class Tensor {
                 .apply(source));
     }
 
-    /** torch.gather: out[p] = this[p with coordinate {@code axis} replaced by index[p]]; index holds whole numbers. */
+    /**
+     * torch.gather: out[p] = this[p with coordinate {@code axis} replaced by index[p]]; index holds whole numbers.
+     * Inside vmap the index may be batched (each example its own positions, as a selection's indices).
+     */
     public Tensor gather(int axis, Tensor index) {
         nonNull(index, "gather", "index");
         int a = Shapes.axis("gather", axis, rank());
-        int[] idx = gatherIndex("gather", a, index);
-        return new Primitives.Take("gather", "scatterAdd", IndexMaps.gather(shape, a, idx, index.shape), index.shape)
-                .apply(this);
+        checkGatherShape("gather", a, index);
+        return Primitives.ByIndex.gather(this, a, index);
     }
 
     /** This tensor plus {@code src} added at the positions gather would read, as torch.scatter_add. */
@@ -1324,16 +1326,15 @@ public final class Tensor {
         nonNull(index, "scatterAdd", "index");
         nonNull(src, "scatterAdd", "src");
         int a = Shapes.axis("scatterAdd", axis, rank());
-        int[] idx = gatherIndex("scatterAdd", a, index);
+        checkGatherShape("scatterAdd", a, index);
         if (!Arrays.equals(src.shape, index.shape)) {
             throw new IllegalArgumentException("scatterAdd: src shape " + Shapes.str(src.shape) + " must equal index shape "
                     + Shapes.str(index.shape));
         }
-        IndexMap map = IndexMaps.gather(shape, a, idx, index.shape);
-        return add(new Primitives.ScatterAdd("scatterAdd", "gather", map, shape).apply(src));
+        return add(Primitives.ByIndex.scatter(shape, a, index, src));
     }
 
-    private int[] gatherIndex(String op, int axis, Tensor index) {
+    private void checkGatherShape(String op, int axis, Tensor index) {
         if (index.rank() != rank()) {
             throw new IllegalArgumentException(op + ": index has rank " + index.rank() + " (shape " + Shapes.str(index.shape)
                     + ") but the tensor has rank " + rank() + " (shape " + Shapes.str(shape) + ")");
@@ -1344,11 +1345,10 @@ public final class Tensor {
                         + Shapes.str(shape) + " on axis " + d);
             }
         }
-        if (index.data == null) {
-            throw new UnsupportedOperationException(op + ": the index tensor is batched inside vmap, so each example "
-                    + "picks other positions; this has no batching rule yet: loop over the examples, or pass the "
-                    + "index as a constant");
-        }
+    }
+
+    /** The values of a plain index tensor as ints, each a whole number in [0, shape[axis]). */
+    static int[] indexValues(String op, int axis, Tensor index, int[] shape) {
         int[] idx = new int[index.data.length];
         for (int i = 0; i < idx.length; i++) {
             double v = index.data[i];
