@@ -349,7 +349,7 @@ public final class Linalg {
      */
     private static CustomOp qrOp(String mode) {
         boolean complete = "complete".equals(mode);
-        return CustomOp.of("qr", in -> qrValues(in[0], complete, "r".equals(mode)),
+        return CustomOp.batchedOverLeadingDims("qr", in -> qrValues(in[0], complete, "r".equals(mode)),
                 (i, g, in, out) -> {
                     qrDifferentiable(mode, in[0]);
                     int m = in[0].dim(-2);
@@ -500,7 +500,7 @@ public final class Linalg {
      * (and give dV, dL) packed the same way and slicing routes each result's gradient.
      */
     private static CustomOp eighOp(String op, boolean upper) {
-        return CustomOp.of(op, in -> eighValues(op, in[0], upper, true),
+        return CustomOp.batchedOverLeadingDims(op, in -> eighValues(op, in[0], upper, true),
                 // gA = V (diag(gL) + skew(V^T gV) / E) V^T, E_ij = L_j - L_i (diagonal 1); a zero gV adds nothing and
                 // is skipped, so the eigenvalues' gradient stays finite at repeated ones (where 0 / E is NaN)
                 (i, g, in, out) -> {

@@ -226,6 +226,57 @@ class LinalgQrEighTest {
         assertArrayEquals(e.eigenvalues().slice(0, 0, 1).squeeze(0).toArray(), vm.toArray());
     }
 
+    /** vmap runs qr and eigh once on the whole batch (no per-example loop, no warning) and agrees with a loop. */
+    @Test
+    void vmapRunsOnceOnTheBatchAndAgreesWithALoop() {
+        Map<String, Fn> ops = new LinkedHashMap<>();
+        ops.put("qr", t -> LinalgQrEighTorchTest.qrPacked(t[0], "reduced"));
+        ops.put("qr wide complete", t -> LinalgQrEighTorchTest.qrPacked(t[0].slice(0, 0, 2), "complete"));
+        ops.put("eigh", t -> LinalgQrEighTorchTest.eighPacked(LinalgQrEighTorchTest.sym(t[0]), "U"));
+        ops.put("eigvalsh", t -> Linalg.eigvalsh(LinalgQrEighTorchTest.sym(t[0])));
+        Tensor a = Tensor.randn(30, 4, 3, 3);
+        Tensor va = Tensor.randn(31, 4, 3, 3);
+        Tensor a2 = Tensor.randn(32, 2, 4, 3, 3);
+        java.util.logging.Logger log = java.util.logging.Logger.getLogger("dev.autodiff.vmap");
+        java.util.List<String> warnings = new java.util.ArrayList<>();
+        java.util.logging.Handler h = new java.util.logging.Handler() {
+            @Override
+            public void publish(java.util.logging.LogRecord r) {
+                warnings.add(r.getParameters() == null ? r.getMessage()
+                        : java.text.MessageFormat.format(r.getMessage(), r.getParameters()));
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        log.addHandler(h);
+        try {
+            for (Map.Entry<String, Fn> e : ops.entrySet()) {
+                Fn f = e.getValue();
+                String k = e.getKey();
+                Integer[] ax = {0};
+                near(k + ": vmap", VmapTest.loop(f, ax, 0, a), Autodiff.vmap(f, ax, 0).apply(a), 1e-13);
+                Fn grad = t -> Autodiff.valueAndGrad(u -> f.apply(u).mul(f.apply(u)).sum(), t).grads()[0];
+                near(k + ": vmap(grad)", VmapTest.loop(grad, ax, 0, a), Autodiff.vmap(grad, ax, 0).apply(a), 1e-12);
+                Fn tangent = t -> Autodiff.jvp(f, new Tensor[] {t[0]}, new Tensor[] {t[1]}).tangent();
+                near(k + ": jvp in vmap", VmapTest.loop(tangent, new Integer[] {0, 0}, 0, a, va),
+                        Autodiff.vmap(tangent, new Integer[] {0, 0}, 0).apply(a, va), 1e-12);
+                Fn inner = t -> VmapTest.loop(f, ax, 0, t);
+                near(k + ": nested", VmapTest.loop(inner, ax, 0, a2), Autodiff.vmap(Autodiff.vmap(f, ax, 0), ax, 0).apply(a2), 1e-13);
+            }
+        } finally {
+            log.removeHandler(h);
+        }
+        for (String w : warnings) {
+            assertFalse(w.contains("'qr'") || w.contains("'eigh'") || w.contains("'eigvalsh'"), w);
+        }
+    }
+
     @Test
     void emptyShapes() {
         assertArrayEquals(new int[] {0, 3, 2}, Linalg.qr(Tensor.zeros(0, 3, 2)).q().shape());
