@@ -535,4 +535,171 @@ public final class Linalg {
                     return mT(r.u()).matmul(t[0]).matmul(mT(r.vh())).diagonal(0, -2, -1);
                 });
     }
+
+    /** The pseudo-inverse, as torch.linalg.pinv(A): rtol = max(m, n) eps, atol = 0, hermitian = false. */
+    public static Tensor pinv(Tensor a) {
+        matrices("pinv", a);
+        return pinv(a, Math.max(a.dim(-2), a.dim(-1)) * Math.ulp(1.0), false);
+    }
+
+    /**
+     * The pseudo-inverse Vh^T diag(1/s) U^T over the singular values s &gt; rtol * max(s) (the others taken as 0),
+     * as torch.linalg.pinv(A, rtol=, hermitian=) with atol = 0; hermitian: A square, only its lower triangle read
+     * (PyTorch's eigh path; the same values from the SVD of the symmetric matrix). Derivatives as PyTorch's
+     * pinv_backward and pinv_jvp (Golub and Pereyra 1973), the derivative of A^+ in terms of A^+ itself: finite at
+     * a rank-deficient A (the derivative along matrices of the same rank).
+     */
+    public static Tensor pinv(Tensor a, double rtol, boolean hermitian) {
+        matrices("pinv", a);
+        if (!(rtol >= 0) || Double.isInfinite(rtol)) {
+            throw new IllegalArgumentException("pinv: rtol must be finite and >= 0, got " + rtol);
+        }
+        if (hermitian) {
+            square("pinv", a);
+        }
+        return CustomOp.of("pinv",
+                in -> {
+                    Tensor x = hermitian ? in[0].tril().add(mT(in[0].tril(-1))) : in[0];
+                    SVD r = svdNamed("pinv", x, false);
+                    Tensor tol = r.s().max(true, -1).mul(rtol);
+                    Tensor sinv = Tensor.where(r.s().gt(tol), r.s().reciprocal(), Tensor.scalar(0.0));
+                    return mT(r.vh()).mul(sinv.unsqueeze(-2)).matmul(mT(r.u()));
+                },
+                (i, g, in, p) -> pinvBackward(g, p, in[0]),
+                (in, t, p) -> pinvJvp(in[0], p, t[0])).apply(a);
+    }
+
+    /** PyTorch's pinv_backward (real case), arranged for the smaller of m, n. */
+    private static Tensor pinvBackward(Tensor g, Tensor p, Tensor a) {
+        Tensor ph = mT(p);
+        Tensor gh = mT(g);
+        if (a.dim(-2) <= a.dim(-1)) {
+            Tensor k = gh.matmul(p);
+            Tensor kph = k.matmul(ph);
+            return mT(p.matmul(k)).neg().add(kph).sub(a.matmul(p).matmul(kph)).add(ph.matmul(p).matmul(gh.sub(k.matmul(a))));
+        }
+        Tensor k = p.matmul(gh);
+        Tensor phk = ph.matmul(k);
+        return mT(k.matmul(p)).neg().add(gh.sub(a.matmul(k)).matmul(p).matmul(ph)).add(phk).sub(phk.matmul(p).matmul(a));
+    }
+
+    /** PyTorch's pinv_jvp (real case). */
+    private static Tensor pinvJvp(Tensor a, Tensor p, Tensor da) {
+        Tensor dah = mT(da);
+        Tensor ph = mT(p);
+        if (a.dim(-2) <= a.dim(-1)) {
+            Tensor k = ph.matmul(dah);
+            return p.matmul(k.sub(mT(k)).sub(k.matmul(a.matmul(p)))).add(dah.sub(p.matmul(a.matmul(dah))).matmul(ph.matmul(p)));
+        }
+        Tensor k = p.matmul(da);
+        Tensor kh = mT(k);
+        return kh.sub(k).sub(p.matmul(a).matmul(kh)).matmul(p).add(p.matmul(ph).matmul(dah.sub(dah.matmul(a).matmul(p))));
+    }
+
+    /** The Frobenius norm of each matrix over the last two dimensions, as torch.linalg.matrix_norm(A). */
+    public static Tensor matrixNorm(Tensor a) {
+        return matrixNorm(a, "fro");
+    }
+
+    public static Tensor matrixNorm(Tensor a, String ord) {
+        return matrixNorm(a, ord, new int[] {-2, -1}, false);
+    }
+
+    public static Tensor matrixNorm(Tensor a, double ord) {
+        return matrixNorm(a, ord, new int[] {-2, -1}, false);
+    }
+
+    /**
+     * torch.linalg.matrix_norm(A, ord, dim, keepdim) for ord "fro" (sqrt of the sum of squares, as
+     * Tensor.norm) or "nuc" (the sum of the singular values; gradient U Vh, from svdvals).
+     */
+    public static Tensor matrixNorm(Tensor a, String ord, int[] dims, boolean keepDim) {
+        int[] d = matrixDims(a, dims);
+        if ("fro".equals(ord)) {
+            return a.norm("matrixNorm", 2.0, keepDim, d[0], d[1]);
+        }
+        if ("nuc".equals(ord)) {
+            return keep(svdvalsNamed("matrixNorm", toEnd(a, d)).sum(false, -1), d, keepDim);
+        }
+        throw new IllegalArgumentException("matrixNorm: ord must be \"fro\", \"nuc\", 2, -2, 1, -1, Infinity or -Infinity, got \""
+                + ord + "\"");
+    }
+
+    /**
+     * torch.linalg.matrix_norm(A, ord, dim, keepdim) for ord 2 / -2 (the largest / smallest singular value, from
+     * svdvals; tied extremes share the gradient as in max and min), 1 / -1 (the max / min over columns of the
+     * column sums of |a|) and Infinity / -Infinity (the max / min over rows of the row sums of |a|).
+     */
+    public static Tensor matrixNorm(Tensor a, double ord, int[] dims, boolean keepDim) {
+        int[] d = matrixDims(a, dims);
+        if (Math.abs(ord) == 2.0) {
+            Tensor s = svdvalsNamed("matrixNorm", toEnd(a, d));
+            return keep(ord > 0 ? s.max(false, -1) : s.min(false, -1), d, keepDim);
+        }
+        if (Math.abs(ord) == 1.0 || Math.abs(ord) == Double.POSITIVE_INFINITY) {
+            if (a.dim(d[0]) == 0 || a.dim(d[1]) == 0) {
+                throw new IllegalArgumentException("matrixNorm: the " + ord + "-norm of an empty matrix (shape "
+                        + Shapes.str(a.shape()) + ") is undefined: max and min have no identity");
+            }
+            // 1: sum over the rows (dims[0]) then the extreme over the columns; infinity: the other way round
+            int sumDim = Math.abs(ord) == 1.0 ? d[0] : d[1];
+            int extDim = Math.abs(ord) == 1.0 ? d[1] : d[0];
+            Tensor sums = a.abs().sum(true, sumDim);
+            Tensor r = ord > 0 ? sums.max(true, extDim) : sums.min(true, extDim);
+            return keepDim ? r : r.squeeze(Math.max(d[0], d[1])).squeeze(Math.min(d[0], d[1]));
+        }
+        throw new IllegalArgumentException("matrixNorm: ord must be \"fro\", \"nuc\", 2, -2, 1, -1, Infinity or -Infinity, got " + ord);
+    }
+
+    /** The two matrix dimensions, normalised to 0..rank-1: distinct and in range. */
+    private static int[] matrixDims(Tensor a, int[] dims) {
+        if (a.rank() < 2) {
+            throw new IllegalArgumentException("matrixNorm: A must have at least 2 dimensions, got shape " + Shapes.str(a.shape()));
+        }
+        if (dims == null || dims.length != 2) {
+            throw new IllegalArgumentException("matrixNorm: dims must be two dimensions, got "
+                    + (dims == null ? "null" : Arrays.toString(dims)));
+        }
+        int r = a.rank();
+        int[] d = new int[2];
+        for (int i = 0; i < 2; i++) {
+            if (dims[i] < -r || dims[i] >= r) {
+                throw new IllegalArgumentException("matrixNorm: dimension " + dims[i] + " out of range for shape "
+                        + Shapes.str(a.shape()) + " (rank " + r + ")");
+            }
+            d[i] = dims[i] < 0 ? dims[i] + r : dims[i];
+        }
+        if (d[0] == d[1]) {
+            throw new IllegalArgumentException("matrixNorm: dims must be two different dimensions, got " + Arrays.toString(dims));
+        }
+        return d;
+    }
+
+    /** a with dimensions d[0], d[1] moved to the end, in that order (the matrix's rows and columns). */
+    private static Tensor toEnd(Tensor a, int[] d) {
+        int r = a.rank();
+        int[] perm = new int[r];
+        int j = 0;
+        for (int i = 0; i < r; i++) {
+            if (i != d[0] && i != d[1]) {
+                perm[j++] = i;
+            }
+        }
+        perm[r - 2] = d[0];
+        perm[r - 1] = d[1];
+        return a.permute(perm);
+    }
+
+    /** A reduction over the matrix dimensions d, with them put back as size 1 when keepDim. */
+    private static Tensor keep(Tensor y, int[] d, boolean keepDim) {
+        return keepDim ? y.unsqueeze(Math.min(d[0], d[1])).unsqueeze(Math.max(d[0], d[1])) : y;
+    }
+
+    /**
+     * torch.linalg.vector_norm(x, ord, dim, keepdim): for any real ord (0, +-Infinity included) over the
+     * dimensions dims (null: all). The same computation and subgradients as {@link Tensor#norm(double, boolean, int...)}.
+     */
+    public static Tensor vectorNorm(Tensor x, double ord, int[] dims, boolean keepDim) {
+        return x.norm("vectorNorm", ord, keepDim, dims == null ? new int[0] : dims);
+    }
 }
