@@ -559,6 +559,9 @@ public final class Linalg {
         }
         return CustomOp.of("pinv",
                 in -> {
+                    if (in[0].dim(-2) == 0 || in[0].dim(-1) == 0) {
+                        return Tensor.zeros(with(batchShape(in[0]), in[0].dim(-1), in[0].dim(-2)));
+                    }
                     Tensor x = hermitian ? in[0].tril().add(mT(in[0].tril(-1))) : in[0];
                     SVD r = svdNamed("pinv", x, false);
                     Tensor tol = r.s().max(true, -1).mul(rtol);

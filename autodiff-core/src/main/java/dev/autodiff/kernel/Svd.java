@@ -33,6 +33,12 @@ public final class Svd {
      */
     public static int svd(double[] a, int aOff, int m, int n, boolean full, double[] u, int uOff, double[] s, int sOff,
             double[] vh, int vhOff) {
+        return svd(a, aOff, m, n, full, u, uOff, s, sOff, vh, vhOff, MAX_SWEEPS);
+    }
+
+    /** {@link #svd(double[], int, int, int, boolean, double[], int, double[], int, double[], int)} with a cap on the sweeps. */
+    public static int svd(double[] a, int aOff, int m, int n, boolean full, double[] u, int uOff, double[] s, int sOff,
+            double[] vh, int vhOff, int maxSweeps) {
         int k = Math.min(m, n);
         int q = Math.max(m, n);
         double amax = 0;
@@ -61,7 +67,7 @@ public final class Svd {
         for (int i = 0; i < k; i++) {
             z[i * k + i] = 1;
         }
-        if (!orthogonalise(w, z, k, q)) {
+        if (!orthogonalise(w, z, k, q, maxSweeps)) {
             return NO_CONVERGENCE;
         }
         double[] sv = new double[k];
@@ -136,12 +142,12 @@ public final class Svd {
     }
 
     /** Cyclic one-sided Jacobi on the k rows of w (length q), the same rotations applied to the rows of z (length k). */
-    private static boolean orthogonalise(double[] w, double[] z, int k, int q) {
+    private static boolean orthogonalise(double[] w, double[] z, int k, int q, int maxSweeps) {
         double[] norm2 = new double[k];
         // a computed dot product of length q is within about q eps ||a_i|| ||a_j|| of the exact one, so a pair is
         // orthogonal once |a_i . a_j| is below that: a stricter test could keep rotating rounding noise
         double tol = Math.max(1, q) * EPS;
-        for (int sweep = 0; sweep < MAX_SWEEPS; sweep++) {
+        for (int sweep = 0; sweep < maxSweeps; sweep++) {
             for (int i = 0; i < k; i++) {
                 norm2[i] = dot(w, i * q, w, i * q, q); // exact at each sweep's start; updated within it
             }
