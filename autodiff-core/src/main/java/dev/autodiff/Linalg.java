@@ -383,7 +383,8 @@ public final class Linalg {
             int status = Svd.svd(av, b * m * n, m, n, full, u, 0, out, b * per + p[0], vh, 0);
             String where = count > 1 ? " at batch index " + b : "";
             if (status == Svd.NOT_FINITE) {
-                throw new IllegalArgumentException(op + ": the input" + where + " is not finite (it has a NaN or infinite entry)");
+                throw new IllegalArgumentException(op + ": the input" + where
+                        + " is not finite (it has a NaN or infinite entry)");
             }
             if (status == Svd.NO_CONVERGENCE) {
                 throw new IllegalArgumentException(op + ": the SVD of the input" + where + " did not converge in "
@@ -651,13 +652,15 @@ public final class Linalg {
             Tensor r = ord > 0 ? sums.max(true, extDim) : sums.min(true, extDim);
             return keepDim ? r : r.squeeze(Math.max(d[0], d[1])).squeeze(Math.min(d[0], d[1]));
         }
-        throw new IllegalArgumentException("matrixNorm: ord must be \"fro\", \"nuc\", 2, -2, 1, -1, Infinity or -Infinity, got " + ord);
+        throw new IllegalArgumentException("matrixNorm: ord must be \"fro\", \"nuc\", 2, -2, 1, -1, Infinity or -Infinity, got "
+                + ord);
     }
 
     /** The two matrix dimensions, normalised to 0..rank-1: distinct and in range. */
     private static int[] matrixDims(Tensor a, int[] dims) {
         if (a.rank() < 2) {
-            throw new IllegalArgumentException("matrixNorm: A must have at least 2 dimensions, got shape " + Shapes.str(a.shape()));
+            throw new IllegalArgumentException("matrixNorm: A must have at least 2 dimensions, got shape "
+                    + Shapes.str(a.shape()));
         }
         if (dims == null || dims.length != 2) {
             throw new IllegalArgumentException("matrixNorm: dims must be two dimensions, got "

@@ -3,14 +3,14 @@ package dev.autodiff.kernel;
 /**
  * Singular value decomposition of one row-major m x n block by one-sided Jacobi (Hestenes 1958; de Rijk 1989):
  * plane rotations orthogonalise the columns of A (or of A^T when m &lt; n) until every pair is orthogonal to
- * relative precision, |a_i . a_j| &lt;= q eps ||a_i|| ||a_j|| (q the column length); the column norms are then the singular values,
- * the normalised columns one set of singular vectors and the accumulated rotations the other. This is accurate
+ * relative precision, |a_i . a_j| &lt;= q eps ||a_i|| ||a_j|| (q the column length); the column norms are then the
+ * singular values, the normalised columns one set of singular vectors and the accumulated rotations the other. This is accurate
  * to a few ulps relative to each singular value's own size, and deterministic: a fixed cyclic order of pairs.
  *
  * <p>Sign convention: each singular pair (u_k, v_k) is flipped together so that the entry of largest magnitude
  * of u_k (the first such in index order) is positive. Vectors for a zero singular value, and the extra columns of
  * a full U or rows of a full Vh, complete an orthonormal basis (Gram-Schmidt from the unit vector least covered
- * by the vectors so far), with the same sign rule.
+ * by the vectors so far), with the same sign rule (on the vector itself when it has no partner).
  */
 public final class Svd {
     /** Status: done. */
@@ -96,26 +96,14 @@ public final class Svd {
             }
         }
         complete(wq, have, qRows, q);
-        // the sign rule on u_k; with m >= n u_k is row k of wq (flip row k of zs alike), else column k of zs^T
+        // the sign rule: u_r is row r of wq when m >= n, else row r of zs (then v_r is row r of wq); a pair is
+        // flipped together, an extra row of a full wq (a vector with no partner) alone
         for (int r = 0; r < qRows; r++) {
-            boolean pair = r < k;
-            double[] src = m >= n || !pair ? wq : zs;
-            int off = m >= n || !pair ? r * q : r * k;
-            int len = m >= n || !pair ? q : k;
-            if (m < n && !pair) {
-                continue; // extra rows of Vh: their sign is set below
-            }
-            if (largestNegative(src, off, len)) {
+            boolean flip = m < n && r < k ? largestNegative(zs, r * k, k) : largestNegative(wq, r * q, q);
+            if (flip) {
                 negate(wq, r * q, q);
-                if (pair) {
+                if (r < k) {
                     negate(zs, r * k, k);
-                }
-            }
-        }
-        if (m < n) {
-            for (int r = k; r < qRows; r++) {
-                if (largestNegative(wq, r * q, q)) {
-                    negate(wq, r * q, q);
                 }
             }
         }
