@@ -260,6 +260,27 @@ class LinalgSvdTest {
         Tensor z = Tensor.zeros(3).requiresGrad();
         assertArrayEquals(new double[3], Autodiff.grad(Linalg.vectorNorm(z, 3, null, false), z)[0].toArray(), 0.0);
         assertArrayEquals(new double[3], Autodiff.grad(Linalg.vectorNorm(z, 0.5, null, false), z)[0].toArray(), 0.0);
+        // second derivatives: at a zero element 0 for every p (PyTorch's double backward gives NaN there for
+        // p < 2); elsewhere (p - 1) N^(1-p) |x_i|^(p-2) delta_ij - (p - 1) N^(1-2p) d_i d_j, d_i = |x_i|^(p-1) sgn x_i
+        for (double p : new double[] {0.5, 1.5, 3, -1}) {
+            Tensor h = Autodiff.hessian(t -> Linalg.vectorNorm(t, p, null, false), x.detach());
+            Tensor h0 = Autodiff.hessian(t -> Linalg.vectorNorm(t, p, null, false), Tensor.zeros(3));
+            assertArrayEquals(new double[9], h0.toArray(), 0.0, "p = " + p + " at 0");
+            double nrm = p < 0 ? 0 : Math.pow(Math.pow(2, p) + Math.pow(3, p), 1 / p);
+            double[] xs = {0, 2, -3};
+            for (int i = 0; i < 3; i++) {
+                for (int j = 0; j < 3; j++) {
+                    double e = 0;
+                    if (p > 0 && i > 0 && j > 0) {
+                        double di = Math.pow(Math.abs(xs[i]), p - 1) * Math.signum(xs[i]);
+                        double dj = Math.pow(Math.abs(xs[j]), p - 1) * Math.signum(xs[j]);
+                        e = (i == j ? (p - 1) * Math.pow(nrm, 1 - p) * Math.pow(Math.abs(xs[i]), p - 2) : 0)
+                                - (p - 1) * Math.pow(nrm, 1 - 2 * p) * di * dj;
+                    }
+                    assertEquals(e, h.get(i, j), 1e-14, "p = " + p + " H[" + i + "][" + j + "]");
+                }
+            }
+        }
         Tensor y = Tensor.fromArray(new double[] {0, 2, -3});
         assertEquals(Math.cbrt(35), Linalg.vectorNorm(y, 3, new int[] {0}, false).item(), 1e-14);
     }
