@@ -636,15 +636,16 @@ public final class Linalg {
      */
     public static Tensor matrixNorm(Tensor a, double ord, int[] dims, boolean keepDim) {
         int[] d = matrixDims(a, dims);
+        boolean known = Math.abs(ord) == 2.0 || Math.abs(ord) == 1.0 || Math.abs(ord) == Double.POSITIVE_INFINITY;
+        if (known && (a.dim(d[0]) == 0 || a.dim(d[1]) == 0)) {
+            throw new IllegalArgumentException("matrixNorm: the " + ord + "-norm of an empty matrix (shape "
+                    + Shapes.str(a.shape()) + ") is undefined: max and min have no identity");
+        }
         if (Math.abs(ord) == 2.0) {
             Tensor s = svdvalsNamed("matrixNorm", toEnd(a, d));
             return keep(ord > 0 ? s.max(false, -1) : s.min(false, -1), d, keepDim);
         }
         if (Math.abs(ord) == 1.0 || Math.abs(ord) == Double.POSITIVE_INFINITY) {
-            if (a.dim(d[0]) == 0 || a.dim(d[1]) == 0) {
-                throw new IllegalArgumentException("matrixNorm: the " + ord + "-norm of an empty matrix (shape "
-                        + Shapes.str(a.shape()) + ") is undefined: max and min have no identity");
-            }
             // 1: sum over the rows (dims[0]) then the extreme over the columns; infinity: the other way round
             int sumDim = Math.abs(ord) == 1.0 ? d[0] : d[1];
             int extDim = Math.abs(ord) == 1.0 ? d[1] : d[0];

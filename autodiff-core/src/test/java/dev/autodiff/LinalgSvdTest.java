@@ -310,6 +310,8 @@ class LinalgSvdTest {
         throwsNaming("matrixNorm", "out of range", () -> Linalg.matrixNorm(Tensor.eye(2), 1.0, new int[] {0, 2}, false));
         throwsNaming("matrixNorm", "two dimensions", () -> Linalg.matrixNorm(Tensor.eye(2), "nuc", new int[] {0}, false));
         throwsNaming("matrixNorm", "empty", () -> Linalg.matrixNorm(Tensor.zeros(0, 2), 1.0));
+        throwsNaming("matrixNorm", "empty", () -> Linalg.matrixNorm(Tensor.zeros(3, 0), -2.0));
+        assertEquals(0.0, Linalg.matrixNorm(Tensor.zeros(3, 0), "nuc").item(), 0.0);
         throwsNaming("vectorNorm", "axis", () -> Linalg.vectorNorm(Tensor.ones(2), 2, new int[] {1}, false));
         throwsNaming("vectorNorm", "NaN", () -> Linalg.vectorNorm(Tensor.ones(2), Double.NaN, null, false));
         throwsNaming("pinv", "square", () -> Linalg.pinv(Tensor.ones(2, 3), 1e-15, true));
