@@ -636,12 +636,8 @@ public final class Linalg {
      */
     public static Tensor matrixNorm(Tensor a, double ord, int[] dims, boolean keepDim) {
         int[] d = matrixDims(a, dims);
-        boolean known = Math.abs(ord) == 2.0 || Math.abs(ord) == 1.0 || Math.abs(ord) == Double.POSITIVE_INFINITY;
-        if (known && (a.dim(d[0]) == 0 || a.dim(d[1]) == 0)) {
-            throw new IllegalArgumentException("matrixNorm: the " + ord + "-norm of an empty matrix (shape "
-                    + Shapes.str(a.shape()) + ") is undefined: max and min have no identity");
-        }
         if (Math.abs(ord) == 2.0) {
+            emptyExtreme(a, ord, a.dim(d[0]) == 0 || a.dim(d[1]) == 0);
             Tensor s = svdvalsNamed("matrixNorm", toEnd(a, d));
             return keep(ord > 0 ? s.max(false, -1) : s.min(false, -1), d, keepDim);
         }
@@ -649,12 +645,21 @@ public final class Linalg {
             // 1: sum over the rows (dims[0]) then the extreme over the columns; infinity: the other way round
             int sumDim = Math.abs(ord) == 1.0 ? d[0] : d[1];
             int extDim = Math.abs(ord) == 1.0 ? d[1] : d[0];
+            emptyExtreme(a, ord, a.dim(extDim) == 0);
             Tensor sums = a.abs().sum(true, sumDim);
             Tensor r = ord > 0 ? sums.max(true, extDim) : sums.min(true, extDim);
             return keepDim ? r : r.squeeze(Math.max(d[0], d[1])).squeeze(Math.min(d[0], d[1]));
         }
         throw new IllegalArgumentException("matrixNorm: ord must be \"fro\", \"nuc\", 2, -2, 1, -1, Infinity or -Infinity, got "
                 + ord);
+    }
+
+    /** As PyTorch: the max or min over an empty dimension (no singular value; no column for 1, no row for inf). */
+    private static void emptyExtreme(Tensor a, double ord, boolean empty) {
+        if (empty) {
+            throw new IllegalArgumentException("matrixNorm: the " + ord + "-norm of a matrix of shape " + Shapes.str(a.shape())
+                    + " is undefined: it is a max or min over an empty dimension");
+        }
     }
 
     /** The two matrix dimensions, normalised to 0..rank-1: distinct and in range. */

@@ -309,9 +309,11 @@ class LinalgSvdTest {
         throwsNaming("matrixNorm", "two different", () -> Linalg.matrixNorm(Tensor.eye(2), "fro", new int[] {1, -1}, false));
         throwsNaming("matrixNorm", "out of range", () -> Linalg.matrixNorm(Tensor.eye(2), 1.0, new int[] {0, 2}, false));
         throwsNaming("matrixNorm", "two dimensions", () -> Linalg.matrixNorm(Tensor.eye(2), "nuc", new int[] {0}, false));
-        throwsNaming("matrixNorm", "empty", () -> Linalg.matrixNorm(Tensor.zeros(0, 2), 1.0));
+        throwsNaming("matrixNorm", "empty", () -> Linalg.matrixNorm(Tensor.zeros(2, 0), 1.0));
+        assertEquals(0.0, Linalg.matrixNorm(Tensor.zeros(0, 2), 1.0).item(), 0.0); // the max of two empty column sums
         throwsNaming("matrixNorm", "empty", () -> Linalg.matrixNorm(Tensor.zeros(3, 0), -2.0));
         assertEquals(0.0, Linalg.matrixNorm(Tensor.zeros(3, 0), "nuc").item(), 0.0);
+        assertEquals(0.0, Linalg.matrixNorm(Tensor.zeros(3, 0), Double.POSITIVE_INFINITY).item(), 0.0); // max of 3 zeros
         throwsNaming("vectorNorm", "axis", () -> Linalg.vectorNorm(Tensor.ones(2), 2, new int[] {1}, false));
         throwsNaming("vectorNorm", "NaN", () -> Linalg.vectorNorm(Tensor.ones(2), Double.NaN, null, false));
         throwsNaming("pinv", "square", () -> Linalg.pinv(Tensor.ones(2, 3), 1e-15, true));
