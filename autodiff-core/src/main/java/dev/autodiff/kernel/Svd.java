@@ -141,6 +141,20 @@ public final class Svd {
             }
             boolean rotated = false;
             for (int i = 0; i < k - 1; i++) {
+                // de Rijk's pivoting: the largest remaining column first (fewer sweeps)
+                int big = i;
+                for (int j = i + 1; j < k; j++) {
+                    if (norm2[j] > norm2[big]) {
+                        big = j;
+                    }
+                }
+                if (big != i) {
+                    swapRows(w, i, big, q);
+                    swapRows(z, i, big, k);
+                    double t = norm2[i];
+                    norm2[i] = norm2[big];
+                    norm2[big] = t;
+                }
                 for (int j = i + 1; j < k; j++) {
                     double alpha = norm2[i];
                     double beta = norm2[j];
@@ -167,6 +181,14 @@ public final class Svd {
             }
         }
         return false;
+    }
+
+    private static void swapRows(double[] a, int x, int y, int len) {
+        for (int t = 0; t < len; t++) {
+            double v = a[x * len + t];
+            a[x * len + t] = a[y * len + t];
+            a[y * len + t] = v;
+        }
     }
 
     /** (x, y) := (c x - s y, s x + c y). */
