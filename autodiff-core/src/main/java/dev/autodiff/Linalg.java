@@ -412,7 +412,7 @@ public final class Linalg {
 
     private static CustomOp svdOp(String op, boolean full, int m, int n) {
         int k = Math.min(m, n);
-        return CustomOp.of(op,
+        return CustomOp.batchedOverLeadingDims(op,
                 in -> svdValues(op, in[0], full, true),
                 (i, g, in, out) -> {
                     int[] batch = batchShape(in[0]);
@@ -486,7 +486,14 @@ public final class Linalg {
         return u.matmul(inner).matmul(vh);
     }
 
+    /**
+     * Whether every element is 0 (inside vmap: for every example): PyTorch skips an undefined (never produced)
+     * gradient; here an output that was not used gets zeros, recognised by value.
+     */
     private static boolean allZero(Tensor t) {
+        while (t.batch != null) {
+            t = t.batch.physical;
+        }
         for (double v : t.detach().toArray()) {
             if (v != 0) {
                 return false;
@@ -538,7 +545,7 @@ public final class Linalg {
     }
 
     private static CustomOp svdvalsOp(String op) {
-        return CustomOp.of(op,
+        return CustomOp.batchedOverLeadingDims(op,
                 in -> svdValues(op, in[0], false, false),
                 (i, g, in, s) -> {
                     SVD r = svdNamed(op, in[0], false);
@@ -571,7 +578,7 @@ public final class Linalg {
         if (hermitian) {
             square("pinv", a);
         }
-        return CustomOp.of("pinv",
+        return CustomOp.batchedOverLeadingDims("pinv",
                 in -> {
                     if (in[0].dim(-2) == 0 || in[0].dim(-1) == 0) {
                         return Tensor.zeros(with(batchShape(in[0]), in[0].dim(-1), in[0].dim(-2)));
