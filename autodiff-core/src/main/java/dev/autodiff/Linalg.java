@@ -3,6 +3,7 @@ package dev.autodiff;
 import dev.autodiff.kernel.Factor;
 import dev.autodiff.kernel.Orthogonal;
 import dev.autodiff.kernel.Shapes;
+import dev.autodiff.kernel.Svd;
 import java.util.Arrays;
 
 /**
@@ -334,9 +335,7 @@ public final class Linalg {
                     + (mode == null ? "null" : "\"" + mode + "\""));
         }
         nonNull("qr", a);
-        if (a.rank() < 2) {
-            throw new IllegalArgumentException("qr: A must be a batch of matrices (..., m, n), got shape " + Shapes.str(a.shape()));
-        }
+        matrices("qr", a);
         int m = a.dim(-2);
         Tensor packed = qrOp(mode).apply(a);
         Tensor r = packed.slice(-1, m, packed.dim(-1));
@@ -508,9 +507,9 @@ public final class Linalg {
                     Tensor v = out.slice(-2, 0, n);
                     Tensor gv = g.slice(-2, 0, n);
                     Tensor inner = Tensor.eye(n).mul(g.slice(-2, n, n + 1));
-                    if (!isZero(gv)) {
+                    if (!allZero(gv)) {
                         Tensor k = mT(v).matmul(gv);
-                        inner = inner.add(k.sub(mT(k)).mul(0.5).div(gaps(out.slice(-2, n, n + 1))));
+                        inner = inner.add(k.sub(mT(k)).mul(0.5).div(eigGaps(out.slice(-2, n, n + 1))));
                     }
                     return v.matmul(inner).matmul(mT(v));
                 },
@@ -519,31 +518,14 @@ public final class Linalg {
                     int n = in[0].dim(-1);
                     Tensor v = out.slice(-2, 0, n);
                     Tensor dp = mT(v).matmul(t[0].add(mT(t[0])).mul(0.5)).matmul(v);
-                    Tensor dx = dp.div(gaps(out.slice(-2, n, n + 1))).mul(Tensor.eye(n).rsub(1));
+                    Tensor dx = dp.div(eigGaps(out.slice(-2, n, n + 1))).mul(Tensor.eye(n).rsub(1));
                     return Tensor.concat(-2, v.matmul(dx), dp.diagonal(0, -2, -1).unsqueeze(-2));
                 });
     }
 
     /** E_ij = L_j - L_i off the diagonal, 1 on it, from the row L (..., 1, n). */
-    private static Tensor gaps(Tensor l) {
+    private static Tensor eigGaps(Tensor l) {
         return l.sub(mT(l)).add(Tensor.eye(l.dim(-1)));
-    }
-
-    /**
-     * Whether every element is 0: PyTorch skips an undefined (never produced) gradient; here an output that was not
-     * used gets zeros, recognised by value. (A gV that is zero only at this point but not nearby loses its term's
-     * second derivative; its first derivative is exact.)
-     */
-    private static boolean isZero(Tensor g) {
-        while (g.batch != null) { // inside vmap: zero for every example
-            g = g.batch.physical;
-        }
-        for (double x : g.toArray()) {
-            if (x != 0) {
-                return false;
-            }
-        }
-        return true;
     }
 
     /** Packed (V above the row L, (..., n + 1, n)) or, without vectors, L alone (..., n). */
@@ -581,5 +563,432 @@ public final class Linalg {
         int[] shape = a.shape().clone();
         shape[shape.length - 2] = n + 1;
         return Tensor.fromArray(out, shape);
+    }
+
+    // ================================================================ svd, svdvals, pinv, matrix and vector norms
+    // (kept together at the end: each is built on the SVD kernel, kernel/Svd.java)
+
+    /**
+     * A = U diag(S) Vh, as the result of torch.linalg.svd: u (..., m, m) or (..., m, k), s (..., k) descending,
+     * vh (..., n, n) or (..., k, n), k = min(m, n). Singular vectors are unique only up to a sign per pair (and
+     * a rotation within a repeated singular value): see {@link Svd} for the convention used.
+     */
+    public record SVD(Tensor u, Tensor s, Tensor vh) {
+    }
+
+    private static void matrices(String op, Tensor a) {
+        if (a.rank() < 2) {
+            throw new IllegalArgumentException(op + ": A must be a batch of matrices (..., m, n), got shape "
+                    + Shapes.str(a.shape()));
+        }
+    }
+
+    /** {@link #svd(Tensor, boolean)} with fullMatrices = true, PyTorch's default. */
+    public static SVD svd(Tensor a) {
+        return svd(a, true);
+    }
+
+    /**
+     * The singular value decomposition, as torch.linalg.svd(A, full_matrices=). Derivatives as PyTorch's
+     * svd_backward and linalg_svd_jvp: they assume distinct singular values (and, for U of a tall or Vh of a
+     * wide A, none zero); at a repeated singular value a loss that reads U or Vh gets inf/NaN through
+     * 1 / (s_j^2 - s_i^2), as in PyTorch, while one that reads only S gets U diag(gS) Vh. With fullMatrices and
+     * m != n the extra columns of U (rows of Vh) are an arbitrary basis of the complement: as in PyTorch their
+     * gradient is ignored and their tangent is 0.
+     */
+    public static SVD svd(Tensor a, boolean fullMatrices) {
+        return svdNamed("svd", a, fullMatrices);
+    }
+
+    private static SVD svdNamed(String op, Tensor a, boolean full) {
+        matrices(op, a);
+        int m = a.dim(-2);
+        int n = a.dim(-1);
+        Tensor packed = svdOp(op, full, m, n).apply(a);
+        return unpack(packed, batchShape(a), m, n, full);
+    }
+
+    /** Sizes of the packed result's three parts: m * uc (U), k (S), vr * n (Vh). */
+    private static int[] parts(int m, int n, boolean full) {
+        int k = Math.min(m, n);
+        return new int[] {m * (full ? m : k), k, (full ? n : k) * n};
+    }
+
+    private static int[] with(int[] batch, int... tail) {
+        int[] r = Arrays.copyOf(batch, batch.length + tail.length);
+        System.arraycopy(tail, 0, r, batch.length, tail.length);
+        return r;
+    }
+
+    /** Splits the packed (..., |U| + k + |Vh|) result into U, S, Vh; slicing passes gradients and tangents on. */
+    private static SVD unpack(Tensor packed, int[] batch, int m, int n, boolean full) {
+        int k = Math.min(m, n);
+        int[] p = parts(m, n, full);
+        Tensor u = packed.slice(-1, 0, p[0]).reshape(with(batch, m, full ? m : k));
+        Tensor s = packed.slice(-1, p[0], p[0] + p[1]);
+        Tensor vh = packed.slice(-1, p[0] + p[1], p[0] + p[1] + p[2]).reshape(with(batch, full ? n : k, n));
+        return new SVD(u, s, vh);
+    }
+
+    private static Tensor pack(Tensor u, Tensor s, Tensor vh, int[] batch) {
+        return Tensor.concat(-1, u.reshape(with(batch, -1)), s, vh.reshape(with(batch, -1)));
+    }
+
+    private static Tensor diagEmbed(Tensor s) {
+        int k = s.dim(-1);
+        return s.unsqueeze(-1).mul(Tensor.eye(k));
+    }
+
+    private static Tensor svdValues(String op, Tensor a, boolean full, boolean vectors) {
+        int m = a.dim(-2);
+        int n = a.dim(-1);
+        int[] p = parts(m, n, full);
+        int per = p[0] + p[1] + p[2];
+        int count = batch(a);
+        double[] av = a.toArray();
+        double[] out = new double[count * per];
+        double[] u = new double[p[0]];
+        double[] vh = new double[p[2]];
+        for (int b = 0; b < count; b++) {
+            int status = Svd.svd(av, b * m * n, m, n, full, u, 0, out, b * per + p[0], vh, 0);
+            String where = count > 1 ? " at batch index " + b : "";
+            if (status == Svd.NOT_FINITE) {
+                throw new IllegalArgumentException(op + ": the input" + where
+                        + " is not finite (it has a NaN or infinite entry)");
+            }
+            if (status == Svd.NO_CONVERGENCE) {
+                throw new IllegalArgumentException(op + ": the SVD of the input" + where + " did not converge in "
+                        + Svd.MAX_SWEEPS + " Jacobi sweeps");
+            }
+            System.arraycopy(u, 0, out, b * per, p[0]);
+            System.arraycopy(vh, 0, out, b * per + p[0] + p[1], p[2]);
+        }
+        Tensor packed = Tensor.fromArray(out, with(batchShape(a), per));
+        return vectors ? packed : packed.slice(-1, p[0], p[0] + p[1]);
+    }
+
+    private static CustomOp svdOp(String op, boolean full, int m, int n) {
+        int k = Math.min(m, n);
+        return CustomOp.batchedOverLeadingDims(op,
+                in -> svdValues(op, in[0], full, true),
+                (i, g, in, out) -> {
+                    int[] batch = batchShape(in[0]);
+                    SVD r = unpack(out, batch, m, n, full);
+                    SVD gr = unpack(g, batch, m, n, full);
+                    // the extra columns of a full U (rows of Vh) carry no gradient, as in PyTorch
+                    Tensor u = r.u().slice(-1, 0, k);
+                    Tensor vh = r.vh().slice(-2, 0, k);
+                    return svdBackward(gr.u().slice(-1, 0, k), gr.s(), gr.vh().slice(-2, 0, k), u, r.s(), vh);
+                },
+                (in, t, out) -> {
+                    int[] batch = batchShape(in[0]);
+                    SVD r = unpack(out, batch, m, n, full);
+                    SVD d = svdJvp(t[0], r.u().slice(-1, 0, k), r.s(), r.vh().slice(-2, 0, k));
+                    Tensor du = d.u();
+                    Tensor dvh = d.vh();
+                    if (full && m > n) {
+                        du = Tensor.concat(-1, du, Tensor.zeros(with(batch, m, m - n)));
+                    }
+                    if (full && n > m) {
+                        dvh = Tensor.concat(-2, dvh, Tensor.zeros(with(batch, n - m, n)));
+                    }
+                    return pack(du, d.s(), dvh, batch);
+                });
+    }
+
+    /** E_jk = s_k^2 - s_j^2 off the diagonal, 1 on it (any non-zero: it divides a zero there). */
+    private static Tensor gaps(Tensor s) {
+        Tensor s2 = s.mul(s);
+        Tensor e = s2.unsqueeze(-2).sub(s2.unsqueeze(-1));
+        return e.add(Tensor.eye(s.dim(-1)));
+    }
+
+    /**
+     * PyTorch's svd_backward (real case; Townsend 2016), for the reduced U (m x k), S, Vh (k x n):
+     * gA = U [(skew(U^T gU) S + S skew(Vh gVh^T)) / E + diag(gS)] Vh, skew(X) = X - X^T, plus
+     * (I - U U^T) gU S^-1 Vh when m > n, or U S^-1 gVh (I - V Vh) when m < n. A loss that reads no singular
+     * vector (gU = gVh = 0, exactly) takes PyTorch's shortcut for undefined gradients, U diag(gS) Vh, finite
+     * at repeated singular values.
+     */
+    private static Tensor svdBackward(Tensor gu, Tensor gs, Tensor gvh, Tensor u, Tensor s, Tensor vh) {
+        int m = u.dim(-2);
+        int n = vh.dim(-1);
+        boolean useU = !allZero(gu);
+        boolean useV = !allZero(gvh);
+        if (!useU && !useV) {
+            return u.mul(gs.unsqueeze(-2)).matmul(vh);
+        }
+        Tensor e = gaps(s);
+        Tensor inner = null;
+        if (useU) {
+            Tensor uhgu = u.transpose(-2, -1).matmul(gu);
+            inner = uhgu.sub(mT(uhgu)).mul(s.unsqueeze(-2));
+        }
+        if (useV) {
+            Tensor vhgv = vh.matmul(mT(gvh));
+            Tensor t = s.unsqueeze(-1).mul(vhgv.sub(mT(vhgv)));
+            inner = inner == null ? t : inner.add(t);
+        }
+        inner = inner.div(e).add(diagEmbed(gs));
+        if (m > n && useU) {
+            Tensor gusinv = gu.div(s.unsqueeze(-2));
+            Tensor left = u.matmul(inner).add(gusinv).sub(u.matmul(mT(u).matmul(gusinv)));
+            return left.matmul(vh);
+        }
+        if (m < n && useV) {
+            Tensor sinvgvh = gvh.div(s.unsqueeze(-1));
+            Tensor right = inner.matmul(vh).add(sinvgvh).sub(sinvgvh.matmul(mT(vh)).matmul(vh));
+            return u.matmul(right);
+        }
+        return u.matmul(inner).matmul(vh);
+    }
+
+    /**
+     * Whether every element is 0 (inside vmap: for every example): PyTorch skips an undefined (never produced)
+     * gradient; here an output that was not used gets zeros, recognised by value.
+     */
+    private static boolean allZero(Tensor t) {
+        while (t.batch != null) {
+            t = t.batch.physical;
+        }
+        for (double v : t.detach().toArray()) {
+            if (v != 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * PyTorch's linalg_svd_jvp (real case): dP = U^T dA V, dS = diag(dP), dX = dP - diag(dS),
+     * dU = U (dX S + S dX^T) / E, plus (I - U U^T) dA V S^-1 when m > n; dVh = -(S dX + dX^T S) / E Vh, plus
+     * S^-1 U^T dA (I - V Vh) when m < n.
+     */
+    private static SVD svdJvp(Tensor da, Tensor u, Tensor s, Tensor vh) {
+        int m = u.dim(-2);
+        int n = vh.dim(-1);
+        Tensor v = mT(vh);
+        Tensor dp = mT(u).matmul(da).matmul(v);
+        Tensor ds = dp.diagonal(0, -2, -1);
+        Tensor dx = dp.sub(diagEmbed(ds));
+        Tensor e = gaps(s);
+        Tensor dxs = dx.mul(s.unsqueeze(-2));
+        Tensor du = u.matmul(dxs.add(mT(dxs)).div(e));
+        if (m > n) {
+            Tensor davsinv = da.matmul(v.div(s.unsqueeze(-2)));
+            du = du.add(davsinv).sub(u.matmul(mT(u).matmul(davsinv)));
+        }
+        Tensor sdx = dx.mul(s.unsqueeze(-1)).neg();
+        Tensor dvh = sdx.add(mT(sdx)).div(e).matmul(vh);
+        if (m < n) {
+            Tensor uhdasinv = mT(u).div(s.unsqueeze(-1)).matmul(da);
+            dvh = dvh.add(uhdasinv).sub(uhdasinv.matmul(v).matmul(vh));
+        }
+        return new SVD(du, ds, dvh);
+    }
+
+    /**
+     * The singular values, descending, as torch.linalg.svdvals. Gradient U diag(gS) Vh, tangent diag(U^T dA V):
+     * finite everywhere (also at repeated or zero singular values); the second derivative reads U and V and has
+     * svd's 1 / (s_j^2 - s_i^2) there.
+     */
+    public static Tensor svdvals(Tensor a) {
+        return svdvalsNamed("svdvals", a);
+    }
+
+    private static Tensor svdvalsNamed(String op, Tensor a) {
+        matrices(op, a);
+        return svdvalsOp(op).apply(a);
+    }
+
+    private static CustomOp svdvalsOp(String op) {
+        return CustomOp.batchedOverLeadingDims(op,
+                in -> svdValues(op, in[0], false, false),
+                (i, g, in, s) -> {
+                    SVD r = svdNamed(op, in[0], false);
+                    return r.u().mul(g.unsqueeze(-2)).matmul(r.vh());
+                },
+                (in, t, s) -> {
+                    SVD r = svdNamed(op, in[0], false);
+                    return mT(r.u()).matmul(t[0]).matmul(mT(r.vh())).diagonal(0, -2, -1);
+                });
+    }
+
+    /** The pseudo-inverse, as torch.linalg.pinv(A): rtol = max(m, n) eps, atol = 0, hermitian = false. */
+    public static Tensor pinv(Tensor a) {
+        matrices("pinv", a);
+        return pinv(a, Math.max(a.dim(-2), a.dim(-1)) * Math.ulp(1.0), false);
+    }
+
+    /**
+     * The pseudo-inverse Vh^T diag(1/s) U^T over the singular values s &gt; rtol * max(s) (the others taken as 0),
+     * as torch.linalg.pinv(A, rtol=, hermitian=) with atol = 0; hermitian: A square, only its lower triangle read
+     * (PyTorch's eigh path; the same values from the SVD of the symmetric matrix). Derivatives as PyTorch's
+     * pinv_backward and pinv_jvp (Golub and Pereyra 1973), the derivative of A^+ in terms of A^+ itself: finite at
+     * a rank-deficient A (the derivative along matrices of the same rank).
+     */
+    public static Tensor pinv(Tensor a, double rtol, boolean hermitian) {
+        matrices("pinv", a);
+        if (!(rtol >= 0) || Double.isInfinite(rtol)) {
+            throw new IllegalArgumentException("pinv: rtol must be finite and >= 0, got " + rtol);
+        }
+        if (hermitian) {
+            square("pinv", a);
+        }
+        return CustomOp.batchedOverLeadingDims("pinv",
+                in -> {
+                    if (in[0].dim(-2) == 0 || in[0].dim(-1) == 0) {
+                        return Tensor.zeros(with(batchShape(in[0]), in[0].dim(-1), in[0].dim(-2)));
+                    }
+                    Tensor x = hermitian ? in[0].tril().add(mT(in[0].tril(-1))) : in[0];
+                    SVD r = svdNamed("pinv", x, false);
+                    Tensor tol = r.s().max(true, -1).mul(rtol);
+                    Tensor sinv = Tensor.where(r.s().gt(tol), r.s().reciprocal(), Tensor.scalar(0.0));
+                    return mT(r.vh()).mul(sinv.unsqueeze(-2)).matmul(mT(r.u()));
+                },
+                (i, g, in, p) -> pinvBackward(g, p, in[0]),
+                (in, t, p) -> pinvJvp(in[0], p, t[0])).apply(a);
+    }
+
+    /** PyTorch's pinv_backward (real case), arranged for the smaller of m, n. */
+    private static Tensor pinvBackward(Tensor g, Tensor p, Tensor a) {
+        Tensor ph = mT(p);
+        Tensor gh = mT(g);
+        if (a.dim(-2) <= a.dim(-1)) {
+            Tensor k = gh.matmul(p);
+            Tensor kph = k.matmul(ph);
+            return mT(p.matmul(k)).neg().add(kph).sub(a.matmul(p).matmul(kph)).add(ph.matmul(p).matmul(gh.sub(k.matmul(a))));
+        }
+        Tensor k = p.matmul(gh);
+        Tensor phk = ph.matmul(k);
+        return mT(k.matmul(p)).neg().add(gh.sub(a.matmul(k)).matmul(p).matmul(ph)).add(phk).sub(phk.matmul(p).matmul(a));
+    }
+
+    /** PyTorch's pinv_jvp (real case). */
+    private static Tensor pinvJvp(Tensor a, Tensor p, Tensor da) {
+        Tensor dah = mT(da);
+        Tensor ph = mT(p);
+        if (a.dim(-2) <= a.dim(-1)) {
+            Tensor k = ph.matmul(dah);
+            return p.matmul(k.sub(mT(k)).sub(k.matmul(a.matmul(p)))).add(dah.sub(p.matmul(a.matmul(dah))).matmul(ph.matmul(p)));
+        }
+        Tensor k = p.matmul(da);
+        Tensor kh = mT(k);
+        return kh.sub(k).sub(p.matmul(a).matmul(kh)).matmul(p).add(p.matmul(ph).matmul(dah.sub(dah.matmul(a).matmul(p))));
+    }
+
+    /** The Frobenius norm of each matrix over the last two dimensions, as torch.linalg.matrix_norm(A). */
+    public static Tensor matrixNorm(Tensor a) {
+        return matrixNorm(a, "fro");
+    }
+
+    public static Tensor matrixNorm(Tensor a, String ord) {
+        return matrixNorm(a, ord, new int[] {-2, -1}, false);
+    }
+
+    public static Tensor matrixNorm(Tensor a, double ord) {
+        return matrixNorm(a, ord, new int[] {-2, -1}, false);
+    }
+
+    /**
+     * torch.linalg.matrix_norm(A, ord, dim, keepdim) for ord "fro" (sqrt of the sum of squares, as
+     * Tensor.norm) or "nuc" (the sum of the singular values; gradient U Vh, from svdvals).
+     */
+    public static Tensor matrixNorm(Tensor a, String ord, int[] dims, boolean keepDim) {
+        int[] d = matrixDims(a, dims);
+        if ("fro".equals(ord)) {
+            return a.norm("matrixNorm", 2.0, keepDim, d[0], d[1]);
+        }
+        if ("nuc".equals(ord)) {
+            return keep(svdvalsNamed("matrixNorm", toEnd(a, d)).sum(false, -1), d, keepDim);
+        }
+        throw new IllegalArgumentException("matrixNorm: ord must be \"fro\", \"nuc\", 2, -2, 1, -1, Infinity or -Infinity, got \""
+                + ord + "\"");
+    }
+
+    /**
+     * torch.linalg.matrix_norm(A, ord, dim, keepdim) for ord 2 / -2 (the largest / smallest singular value, from
+     * svdvals; tied extremes share the gradient as in max and min), 1 / -1 (the max / min over columns of the
+     * column sums of |a|) and Infinity / -Infinity (the max / min over rows of the row sums of |a|).
+     */
+    public static Tensor matrixNorm(Tensor a, double ord, int[] dims, boolean keepDim) {
+        int[] d = matrixDims(a, dims);
+        if (Math.abs(ord) == 2.0) {
+            emptyExtreme(a, ord, a.dim(d[0]) == 0 || a.dim(d[1]) == 0);
+            Tensor s = svdvalsNamed("matrixNorm", toEnd(a, d));
+            return keep(ord > 0 ? s.max(false, -1) : s.min(false, -1), d, keepDim);
+        }
+        if (Math.abs(ord) == 1.0 || Math.abs(ord) == Double.POSITIVE_INFINITY) {
+            // 1: sum over the rows (dims[0]) then the extreme over the columns; infinity: the other way round
+            int sumDim = Math.abs(ord) == 1.0 ? d[0] : d[1];
+            int extDim = Math.abs(ord) == 1.0 ? d[1] : d[0];
+            emptyExtreme(a, ord, a.dim(extDim) == 0);
+            Tensor sums = a.abs().sum(true, sumDim);
+            Tensor r = ord > 0 ? sums.max(true, extDim) : sums.min(true, extDim);
+            return keepDim ? r : r.squeeze(Math.max(d[0], d[1])).squeeze(Math.min(d[0], d[1]));
+        }
+        throw new IllegalArgumentException("matrixNorm: ord must be \"fro\", \"nuc\", 2, -2, 1, -1, Infinity or -Infinity, got "
+                + ord);
+    }
+
+    /** As PyTorch: the max or min over an empty dimension (no singular value; no column for 1, no row for inf). */
+    private static void emptyExtreme(Tensor a, double ord, boolean empty) {
+        if (empty) {
+            throw new IllegalArgumentException("matrixNorm: the " + ord + "-norm of a matrix of shape " + Shapes.str(a.shape())
+                    + " is undefined: it is a max or min over an empty dimension");
+        }
+    }
+
+    /** The two matrix dimensions, normalised to 0..rank-1: distinct and in range. */
+    private static int[] matrixDims(Tensor a, int[] dims) {
+        if (a.rank() < 2) {
+            throw new IllegalArgumentException("matrixNorm: A must have at least 2 dimensions, got shape "
+                    + Shapes.str(a.shape()));
+        }
+        if (dims == null || dims.length != 2) {
+            throw new IllegalArgumentException("matrixNorm: dims must be two dimensions, got "
+                    + (dims == null ? "null" : Arrays.toString(dims)));
+        }
+        int r = a.rank();
+        int[] d = new int[2];
+        for (int i = 0; i < 2; i++) {
+            if (dims[i] < -r || dims[i] >= r) {
+                throw new IllegalArgumentException("matrixNorm: dimension " + dims[i] + " out of range for shape "
+                        + Shapes.str(a.shape()) + " (rank " + r + ")");
+            }
+            d[i] = dims[i] < 0 ? dims[i] + r : dims[i];
+        }
+        if (d[0] == d[1]) {
+            throw new IllegalArgumentException("matrixNorm: dims must be two different dimensions, got " + Arrays.toString(dims));
+        }
+        return d;
+    }
+
+    /** a with dimensions d[0], d[1] moved to the end, in that order (the matrix's rows and columns). */
+    private static Tensor toEnd(Tensor a, int[] d) {
+        int r = a.rank();
+        int[] perm = new int[r];
+        int j = 0;
+        for (int i = 0; i < r; i++) {
+            if (i != d[0] && i != d[1]) {
+                perm[j++] = i;
+            }
+        }
+        perm[r - 2] = d[0];
+        perm[r - 1] = d[1];
+        return a.permute(perm);
+    }
+
+    /** A reduction over the matrix dimensions d, with them put back as size 1 when keepDim. */
+    private static Tensor keep(Tensor y, int[] d, boolean keepDim) {
+        return keepDim ? y.unsqueeze(Math.min(d[0], d[1])).unsqueeze(Math.max(d[0], d[1])) : y;
+    }
+
+    /**
+     * torch.linalg.vector_norm(x, ord, dim, keepdim): for any real ord (0, +-Infinity included) over the
+     * dimensions dims (null: all). The same computation and subgradients as {@link Tensor#norm(double, boolean, int...)}.
+     */
+    public static Tensor vectorNorm(Tensor x, double ord, int[] dims, boolean keepDim) {
+        return x.norm("vectorNorm", ord, keepDim, dims == null ? new int[0] : dims);
     }
 }

@@ -1657,14 +1657,21 @@ public final class Tensor {
     }
 
     /**
-     * The vector p-norm over the given axes (all when none), as torch.linalg.vector_norm: p = 1 (sum |x|),
-     * 2 (sqrt(sum x^2); over two axes of a matrix, the Frobenius norm), infinity (max |x|) and -infinity (min |x|).
+     * The vector p-norm over the given axes (all when none), as torch.linalg.vector_norm, for any real p:
+     * p = 1 (sum |x|), 2 (sqrt(sum x^2); over two axes of a matrix, the Frobenius norm), infinity (max |x|),
+     * -infinity (min |x|), 0 (the number of non-zero elements, a constant) and otherwise (sum |x|^p)^(1/p).
      * Subgradients at the kinks, as PyTorch's: at x = 0 every p gives gradient 0 (abs'(0) = 0, and the 2-norm's
      * x / |x| is masked to 0 where the norm is 0); with p = +-infinity, k tied extremal |x_i| share the gradient,
-     * sign(x_i) / k each. The 2-norm's second derivative at 0 is 0 (PyTorch's double backward gives NaN there).
+     * sign(x_i) / k each; with p &lt; 0 a zero element makes the norm 0 with gradient 0 for all. The 2-norm's second
+     * derivative at 0 is 0 (PyTorch's double backward gives NaN there).
      */
     public Tensor norm(double p, boolean keepDims, int... axes) {
-        boolean[] mask = Shapes.axesMask("norm", nonNull(axes, "norm", "axes"), rank());
+        return norm("norm", p, keepDims, axes);
+    }
+
+    /** {@link #norm(double, boolean, int...)} with errors naming {@code op}, the op the user called. */
+    Tensor norm(String op, double p, boolean keepDims, int... axes) {
+        boolean[] mask = Shapes.axesMask(op, nonNull(axes, op, "axes"), rank());
         int[] ax = axesOf(mask);
         if (p == 2.0) {
             return sqrtZeroGrad(mul(this).sum(keepDims, ax));
@@ -1674,12 +1681,25 @@ public final class Tensor {
         }
         if (Math.abs(p) == Double.POSITIVE_INFINITY) {
             if (reducedCount(mask) == 0) {
-                throw new IllegalArgumentException("norm: the " + p + "-norm of an empty tensor (shape " + Shapes.str(shape)
+                throw new IllegalArgumentException(op + ": the " + p + "-norm of an empty tensor (shape " + Shapes.str(shape)
                         + ", axes " + Arrays.toString(axes) + ") is undefined: max and min have no identity");
             }
             return p > 0 ? abs().max(keepDims, ax) : abs().min(keepDims, ax);
         }
-        throw new IllegalArgumentException("norm: p must be 1, 2, Infinity or -Infinity, got " + p);
+        if (p == 0.0) {
+            return detach().ne(0.0).sum(keepDims, ax);
+        }
+        if (Double.isNaN(p)) {
+            throw new IllegalArgumentException(op + ": p must be a real number or +-Infinity, got NaN");
+        }
+        // |x|^p read as 1 where x = 0 (so that neither it nor its gradient is infinite) and then replaced by its
+        // value there, 0 (p > 0) or infinity (p < 0), with gradient 0; the root likewise where the sum is 0 or
+        // infinite (the norm is then 0)
+        Tensor zero = eq(0.0);
+        Tensor pw = where(zero, scalar(p > 0 ? 0.0 : Double.POSITIVE_INFINITY), where(zero, scalar(1.0), abs()).pow(p));
+        Tensor sum = pw.sum(keepDims, ax);
+        Tensor flat = sum.eq(p > 0 ? 0.0 : Double.POSITIVE_INFINITY);
+        return where(flat, scalar(0.0), where(flat, scalar(1.0), sum).pow(1 / p));
     }
 
     /** 1 if every element is non-zero (NaN counts as non-zero), else 0: a constant, as torch.all (1 when empty). */

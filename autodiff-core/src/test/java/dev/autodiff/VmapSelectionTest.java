@@ -294,10 +294,19 @@ class VmapSelectionTest {
             Tensor[] s = Linalg.slogdet(a[0].neg());
             return s[1].add(s[0].mul(10.0));
         });
+        // singular vectors through sign-free functions: U diag(S) Vh (= A) weighted, and U diag(S^2) U^T
+        ops.put("svd", a -> {
+            Linalg.SVD r = Linalg.svd(a[0].slice(1, 0, 2), false);
+            return r.u().mul(r.s().square().unsqueeze(0)).matmul(r.u().transpose(0, 1)).add(r.s().sum());
+        });
+        ops.put("svdvals", a -> Linalg.svdvals(a[0]));
+        ops.put("pinv", a -> Linalg.pinv(a[0].slice(0, 0, 2)));
+        ops.put("matrixNorm nuc", a -> Linalg.matrixNorm(a[0], "nuc"));
         return ops;
     }
 
-    private static final String[] LINALG_OPS = {"solve", "inv", "solveTriangular", "cholesky", "det", "slogdet"};
+    private static final String[] LINALG_OPS = {"solve", "inv", "solveTriangular", "cholesky", "det", "slogdet", "svd",
+        "svdvals", "pinv", "matrixNorm"};
 
     /** Records what the vmap logger reports while {@code body} runs. */
     private static List<String> vmapWarnings(Runnable body) {
