@@ -334,7 +334,6 @@ public final class Linalg {
             throw new IllegalArgumentException("qr: mode must be \"reduced\", \"complete\" or \"r\", got "
                     + (mode == null ? "null" : "\"" + mode + "\""));
         }
-        nonNull("qr", a);
         matrices("qr", a);
         int m = a.dim(-2);
         Tensor packed = qrOp(mode).apply(a);
@@ -577,6 +576,7 @@ public final class Linalg {
     }
 
     private static void matrices(String op, Tensor a) {
+        nonNull(op, a);
         if (a.rank() < 2) {
             throw new IllegalArgumentException(op + ": A must be a batch of matrices (..., m, n), got shape "
                     + Shapes.str(a.shape()));
@@ -941,6 +941,7 @@ public final class Linalg {
 
     /** The two matrix dimensions, normalised to 0..rank-1: distinct and in range. */
     private static int[] matrixDims(Tensor a, int[] dims) {
+        nonNull("matrixNorm", a);
         if (a.rank() < 2) {
             throw new IllegalArgumentException("matrixNorm: A must have at least 2 dimensions, got shape "
                     + Shapes.str(a.shape()));
@@ -989,6 +990,7 @@ public final class Linalg {
      * dimensions dims (null: all). The same computation and subgradients as {@link Tensor#norm(double, boolean, int...)}.
      */
     public static Tensor vectorNorm(Tensor x, double ord, int[] dims, boolean keepDim) {
+        nonNull("vectorNorm", x);
         return x.norm("vectorNorm", ord, keepDim, dims == null ? new int[0] : dims);
     }
 }
