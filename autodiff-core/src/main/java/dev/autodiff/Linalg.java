@@ -1,6 +1,7 @@
 package dev.autodiff;
 
 import dev.autodiff.kernel.Factor;
+import dev.autodiff.kernel.Orthogonal;
 import dev.autodiff.kernel.Shapes;
 import dev.autodiff.kernel.Svd;
 import java.util.Arrays;
@@ -9,7 +10,9 @@ import java.util.Arrays;
  * Linear algebra as torch.linalg, float64, batched over leading dimensions (batch dimensions broadcast).
  * Each factorisation is a CustomOp whose vjp and jvp rules are compositions of differentiable ops
  * (matmul, solve, solveTriangular, the factorisation itself), so forward mode and every order work.
- * Rules: Giles 2008 (solve, inv, det), Murray 2016 (Cholesky), as PyTorch's FunctionsManual.cpp.
+ * Rules: Giles 2008 (solve, inv, det), Murray 2016 (Cholesky), as PyTorch's FunctionsManual.cpp; QR and eigh as its
+ * linalg_qr_backward / linalg_qr_jvp and linalg_eig_backward / linalg_eig_jvp (hermitian). An op with two results
+ * (qr, eigh) is one CustomOp whose output packs both, sliced apart, so each result's gradient reaches the one rule.
  */
 public final class Linalg {
     private Linalg() {
@@ -308,6 +311,259 @@ public final class Linalg {
             (i, g, in, d) -> mT(inv(in[0])).mul(g.unsqueeze(-1).unsqueeze(-1)),
             (in, t, d) -> traceLast(solve(in[0], t[0])));
 
+    // ---------------------------------------------------------------- qr
+
+    /** The factors of {@link #qr}: A = Q R; in mode "r" q is an empty tensor (shape [0]), as PyTorch's. */
+    public record QR(Tensor q, Tensor r) {
+    }
+
+    /** qr(a, "reduced"). */
+    public static QR qr(Tensor a) {
+        return qr(a, "reduced");
+    }
+
+    /**
+     * Householder QR as torch.linalg.qr, A (..., m, n) of any m, n, k = min(m, n): mode "reduced" Q (..., m, k),
+     * R (..., k, n); "complete" Q (..., m, m), R (..., m, n); "r" R alone (reduced). Q and R are LAPACK's (geqrf,
+     * orgqr), so their signs are PyTorch's. Derivatives as PyTorch's linalg_qr_backward and linalg_qr_jvp, which
+     * need R's leading k x k block invertible (A of full rank); in mode "r", and in mode "complete" with m > n
+     * (Q's last m - n columns are not determined by A), differentiating throws naming qr, as PyTorch raises.
+     */
+    public static QR qr(Tensor a, String mode) {
+        if (!"reduced".equals(mode) && !"complete".equals(mode) && !"r".equals(mode)) {
+            throw new IllegalArgumentException("qr: mode must be \"reduced\", \"complete\" or \"r\", got "
+                    + (mode == null ? "null" : "\"" + mode + "\""));
+        }
+        matrices("qr", a);
+        int m = a.dim(-2);
+        Tensor packed = qrOp(mode).apply(a);
+        Tensor r = packed.slice(-1, m, packed.dim(-1));
+        return new QR("r".equals(mode) ? Tensor.zeros(0) : mT(packed.slice(-1, 0, m)), r);
+    }
+
+    /**
+     * One op for both factors: its output packs Q^T (..., qc, m) beside R (..., qc, n) along the last axis, so the
+     * rules see gQ, gR (and give dQ, dR) packed the same way and slicing routes each factor's gradient.
+     */
+    private static CustomOp qrOp(String mode) {
+        boolean complete = "complete".equals(mode);
+        return CustomOp.batchedOverLeadingDims("qr", in -> qrValues(in[0], complete, "r".equals(mode)),
+                (i, g, in, out) -> {
+                    qrDifferentiable(mode, in[0]);
+                    int m = in[0].dim(-2);
+                    int w = out.dim(-1);
+                    return qrVjp(mT(g.slice(-1, 0, m)), g.slice(-1, m, w), mT(out.slice(-1, 0, m)), out.slice(-1, m, w));
+                },
+                (in, t, out) -> {
+                    qrDifferentiable(mode, in[0]);
+                    int m = in[0].dim(-2);
+                    Tensor[] d = qrJvp(t[0], mT(out.slice(-1, 0, m)), out.slice(-1, m, out.dim(-1)));
+                    return Tensor.concat(-1, mT(d[0]), d[1]);
+                });
+    }
+
+    private static Tensor qrValues(Tensor a, boolean complete, boolean rOnly) {
+        int m = a.dim(-2);
+        int n = a.dim(-1);
+        int qc = complete ? m : Math.min(m, n);
+        int b = batch(a);
+        double[] av = a.toArray();
+        double[] q = new double[b * m * qc];
+        double[] r = new double[b * qc * n];
+        for (int s = 0; s < b; s++) {
+            Orthogonal.qr(av, s * m * n, m, n, rOnly ? null : q, s * m * qc, qc, r, s * qc * n);
+        }
+        int[] qs = a.shape().clone();
+        qs[qs.length - 1] = qc;
+        int[] rs = a.shape().clone();
+        rs[rs.length - 2] = qc;
+        return Tensor.concat(-1, mT(Tensor.fromArray(q, qs)), Tensor.fromArray(r, rs));
+    }
+
+    private static void qrDifferentiable(String mode, Tensor a) {
+        if ("r".equals(mode)) {
+            throw new IllegalArgumentException("qr: the derivative depends on Q, which mode \"r\" does not compute; "
+                    + "use mode \"reduced\" to differentiate through qr");
+        }
+        if ("complete".equals(mode) && a.dim(-2) > a.dim(-1)) {
+            throw new IllegalArgumentException("qr: not differentiable in mode \"complete\" when m > n (A of shape "
+                    + Shapes.str(a.shape()) + "): Q's last m - n columns are not determined by A; use mode \"reduced\"");
+        }
+    }
+
+    /**
+     * PyTorch's linalg_qr_jvp. m >= n: with X = Q^T dA R^-1, dR = syminv(X + X^T) R (syminv: the upper triangle,
+     * diagonal halved) and dQ = dA R^-1 - Q dR R^-1. m < n: with Y = Q^T dA, T = tril(Y_1 R_1^-1, -1) on the
+     * leading m x m blocks, dQ = Q (T - T^T) and dR = Y - (T - T^T) R.
+     */
+    private static Tensor[] qrJvp(Tensor da, Tensor q, Tensor r) {
+        int m = da.dim(-2);
+        int n = da.dim(-1);
+        if (m >= n) {
+            Tensor dari = solveTriangular(r, da, true, false, false);
+            Tensor x = mT(q).matmul(dari);
+            Tensor s = x.add(mT(x));
+            Tensor dr = halfUpper(s);
+            return new Tensor[] {dari.sub(q.matmul(dr)), dr.matmul(r)};
+        }
+        Tensor y = mT(q).matmul(da);
+        Tensor t = solveTriangular(r.slice(-1, 0, m), y.slice(-1, 0, m), true, false, false).tril(-1);
+        Tensor k = t.sub(mT(t));
+        return new Tensor[] {q.matmul(k), y.sub(k.matmul(r))};
+    }
+
+    /**
+     * PyTorch's linalg_qr_backward, with G = gR R^T - Q^T gQ. m >= n: gA = (gQ + Q (triu(G) + triu(G, 1)^T)) R^-T.
+     * m < n: gA = [Q tril(G^T - G) R_1^-T, 0] + Q gR, the zero block over A's last n - m columns.
+     */
+    private static Tensor qrVjp(Tensor gq, Tensor gr, Tensor q, Tensor r) {
+        int m = q.dim(-2);
+        int n = r.dim(-1);
+        Tensor g = gr.matmul(mT(r)).sub(mT(q).matmul(gq));
+        if (m >= n) {
+            Tensor s = g.triu().add(mT(g.triu(1)));
+            return solveTriangular(mT(r), gq.add(q.matmul(s)), false, false, false);
+        }
+        Tensor b = solveTriangular(mT(r.slice(-1, 0, m)), q.matmul(mT(g).sub(g).tril()), false, false, false);
+        int[] before = new int[b.rank()];
+        int[] after = new int[b.rank()];
+        after[b.rank() - 1] = n - m;
+        return b.pad(before, after, 0).add(q.matmul(gr));
+    }
+
+    private static Tensor halfUpper(Tensor m) {
+        return m.triu(1).add(m.triu().tril().mul(0.5));
+    }
+
+    // ---------------------------------------------------------------- eigh, eigvalsh
+
+    /** The eigendecomposition of {@link #eigh}: A = V diag(L) V^T, eigenvalues ascending, eigenvectors V's columns. */
+    public record Eigh(Tensor eigenvalues, Tensor eigenvectors) {
+    }
+
+    /** eigh(a, "L"). */
+    public static Eigh eigh(Tensor a) {
+        return eigh(a, "L");
+    }
+
+    /**
+     * The eigendecomposition of symmetric matrices as torch.linalg.eigh, reading only the lower ("L") or upper ("U")
+     * triangle: eigenvalues (..., n) ascending, eigenvectors (..., n, n) orthonormal columns. An eigenvector's sign
+     * is arbitrary (LAPACK's differs by routine); here each has its largest-magnitude component (the first of
+     * equal ones) positive. Derivatives as PyTorch's (linalg_eig_backward and linalg_eig_jvp, hermitian), which
+     * treat A as symmetric: the gradient is symmetric and a tangent is taken as its symmetric part. Through the
+     * eigenvectors they divide by L_j - L_i, so at repeated eigenvalues they are infinite or NaN, as PyTorch's;
+     * through the eigenvalues alone the gradient V diag(gL) V^T stays finite. NaN or infinite input throws.
+     */
+    public static Eigh eigh(Tensor a, String uplo) {
+        Tensor p = eighPacked("eigh", a, uplo);
+        int n = a.dim(-1);
+        return new Eigh(p.slice(-2, n, n + 1).squeeze(-2), p.slice(-2, 0, n));
+    }
+
+    /** eigvalsh(a, "L"). */
+    public static Tensor eigvalsh(Tensor a) {
+        return eigvalsh(a, "L");
+    }
+
+    /** The eigenvalues of {@link #eigh}, ascending, as torch.linalg.eigvalsh; gradient V diag(gL) V^T. */
+    public static Tensor eigvalsh(Tensor a, String uplo) {
+        nonNull("eigvalsh", a);
+        if (a.needsGrad() || a.isDual() || a.batch != null) {
+            Tensor p = eighPacked("eigvalsh", a, uplo);
+            int n = a.dim(-1);
+            return p.slice(-2, n, n + 1).squeeze(-2);
+        }
+        // nothing to differentiate: the eigenvalues alone, without accumulating the eigenvectors (the same bits)
+        checkUplo("eigvalsh", uplo);
+        square("eigvalsh", a);
+        return eighValues("eigvalsh", a, "U".equals(uplo), false);
+    }
+
+    private static Tensor eighPacked(String op, Tensor a, String uplo) {
+        checkUplo(op, uplo);
+        square(op, a);
+        return eighOp(op, "U".equals(uplo)).apply(a);
+    }
+
+    private static void checkUplo(String op, String uplo) {
+        if (!"L".equals(uplo) && !"U".equals(uplo)) {
+            throw new IllegalArgumentException(op + ": uplo must be \"L\" or \"U\", got "
+                    + (uplo == null ? "null" : "\"" + uplo + "\""));
+        }
+    }
+
+    /**
+     * One op for both results: its output packs V (..., n, n) above the row L (..., 1, n), so the rules see gV, gL
+     * (and give dV, dL) packed the same way and slicing routes each result's gradient.
+     */
+    private static CustomOp eighOp(String op, boolean upper) {
+        return CustomOp.batchedOverLeadingDims(op, in -> eighValues(op, in[0], upper, true),
+                // gA = V (diag(gL) + skew(V^T gV) / E) V^T, E_ij = L_j - L_i (diagonal 1); a zero gV adds nothing and
+                // is skipped, so the eigenvalues' gradient stays finite at repeated ones (where 0 / E is NaN)
+                (i, g, in, out) -> {
+                    int n = in[0].dim(-1);
+                    Tensor v = out.slice(-2, 0, n);
+                    Tensor gv = g.slice(-2, 0, n);
+                    Tensor inner = Tensor.eye(n).mul(g.slice(-2, n, n + 1));
+                    if (!allZero(gv)) {
+                        Tensor k = mT(v).matmul(gv);
+                        inner = inner.add(k.sub(mT(k)).mul(0.5).div(eigGaps(out.slice(-2, n, n + 1))));
+                    }
+                    return v.matmul(inner).matmul(mT(v));
+                },
+                // with dP = V^T sym(dA) V: dL = diag(dP), dV = V (dP / E off the diagonal, 0 on it)
+                (in, t, out) -> {
+                    int n = in[0].dim(-1);
+                    Tensor v = out.slice(-2, 0, n);
+                    Tensor dp = mT(v).matmul(t[0].add(mT(t[0])).mul(0.5)).matmul(v);
+                    Tensor dx = dp.div(eigGaps(out.slice(-2, n, n + 1))).mul(Tensor.eye(n).rsub(1));
+                    return Tensor.concat(-2, v.matmul(dx), dp.diagonal(0, -2, -1).unsqueeze(-2));
+                });
+    }
+
+    /** E_ij = L_j - L_i off the diagonal, 1 on it, from the row L (..., 1, n). */
+    private static Tensor eigGaps(Tensor l) {
+        return l.sub(mT(l)).add(Tensor.eye(l.dim(-1)));
+    }
+
+    /** Packed (V above the row L, (..., n + 1, n)) or, without vectors, L alone (..., n). */
+    private static Tensor eighValues(String op, Tensor a, boolean upper, boolean vectors) {
+        int n = a.dim(-1);
+        int b = batch(a);
+        double[] av = a.toArray();
+        double[] out = new double[b * (vectors ? n + 1 : 1) * n];
+        double[] l = new double[n];
+        double[] v = vectors ? new double[n * n] : null;
+        for (int s = 0; s < b; s++) {
+            int off = s * n * n;
+            for (int i = 0; i < n; i++) {
+                for (int j = 0; j < n; j++) {
+                    if ((upper ? j >= i : j <= i) && !Double.isFinite(av[off + i * n + j])) {
+                        throw new IllegalArgumentException(op + ": the input" + (b > 1 ? " at batch index " + s : "")
+                                + " contains " + av[off + i * n + j] + " at (" + i + ", " + j + "); expected finite values");
+                    }
+                }
+            }
+            if (!Orthogonal.symmetricEigen(av, off, n, upper, l, 0, v, 0)) {
+                throw new IllegalArgumentException(op + ": did not converge" + (b > 1 ? " at batch index " + s : "")
+                        + " (the QL iteration exceeded its limit)");
+            }
+            if (!vectors) {
+                System.arraycopy(l, 0, out, s * n, n);
+                continue;
+            }
+            System.arraycopy(v, 0, out, s * (n + 1) * n, n * n);
+            System.arraycopy(l, 0, out, s * (n + 1) * n + n * n, n);
+        }
+        if (!vectors) {
+            return Tensor.fromArray(out, Arrays.copyOf(a.shape(), a.rank() - 1));
+        }
+        int[] shape = a.shape().clone();
+        shape[shape.length - 2] = n + 1;
+        return Tensor.fromArray(out, shape);
+    }
+
     // ================================================================ svd, svdvals, pinv, matrix and vector norms
     // (kept together at the end: each is built on the SVD kernel, kernel/Svd.java)
 
@@ -320,6 +576,7 @@ public final class Linalg {
     }
 
     private static void matrices(String op, Tensor a) {
+        nonNull(op, a);
         if (a.rank() < 2) {
             throw new IllegalArgumentException(op + ": A must be a batch of matrices (..., m, n), got shape "
                     + Shapes.str(a.shape()));
@@ -684,6 +941,7 @@ public final class Linalg {
 
     /** The two matrix dimensions, normalised to 0..rank-1: distinct and in range. */
     private static int[] matrixDims(Tensor a, int[] dims) {
+        nonNull("matrixNorm", a);
         if (a.rank() < 2) {
             throw new IllegalArgumentException("matrixNorm: A must have at least 2 dimensions, got shape "
                     + Shapes.str(a.shape()));
@@ -732,6 +990,7 @@ public final class Linalg {
      * dimensions dims (null: all). The same computation and subgradients as {@link Tensor#norm(double, boolean, int...)}.
      */
     public static Tensor vectorNorm(Tensor x, double ord, int[] dims, boolean keepDim) {
+        nonNull("vectorNorm", x);
         return x.norm("vectorNorm", ord, keepDim, dims == null ? new int[0] : dims);
     }
 }
