@@ -1627,12 +1627,74 @@ public final class Tensor {
     }
 
     /**
-     * {@code log(exp(x_0) + ... + exp(x_i))} along {@code axis}, as torch.logcumsumexp: a scan of pairwise
-     * {@link #logaddexp}s, each {@code max + log1p(exp(-|a - b|))} as PyTorch's, so that no exp overflows or
-     * underflows whole: right at any magnitude, and -infinity for a prefix of -infinities.
+     * {@code log(exp(x_0) + ... + exp(x_i))} along {@code axis}, as torch.logcumsumexp, computed as
+     * {@code y_i = m_i + log(s_i)} with m_i the running maximum (a constant, infinities replaced by 0) and
+     * {@code s_i = sum_(j <= i) exp(x_j - m_i)} by a scan of the affine recurrence
+     * {@code s_i = exp(m_(i-1) - m_i) s_(i-1) + exp(x_i - m_i)}: every exp is at most 1 and s_i at least 1, so
+     * that the value and the gradient (a softmax over the prefix) are right at any magnitude (a scan of
+     * pairwise logaddexps would round each partial result: at [1e300, 1e300, 1e300], m + log 2 rounds to m and
+     * the last gradient row came out [1/2, 1/4, 1/4] instead of [1/3, 1/3, 1/3]). A prefix of -infinities
+     * gives -infinity.
      */
     public Tensor logcumsumexp(int axis) {
-        return scan("logcumsumexp", axis, Tensor::logaddexp);
+        if (rank() == 0) {
+            Shapes.scalarAxis("logcumsumexp", axis);
+            return this;
+        }
+        int a = Shapes.axis("logcumsumexp", axis, rank());
+        int n = shape[a];
+        if (n <= 1 || size() == 0) {
+            return this;
+        }
+        Tensor[] shiftStep = runningMaxShift(a);
+        Tensor m = shiftStep[0];
+        Tensor step = shiftStep[1];
+        // (step_i, s_i) stands for the map s -> step_i s + s_i; after the round with step k it is the
+        // composition of the maps of positions i-2k+1 ... i (Hillis-Steele), and s_i is the prefix sum
+        Tensor s = sub(m).exp();
+        for (int k = 1; k < n; k *= 2) {
+            Tensor later = step.slice(a, k, n);
+            s = concat(a, s.slice(a, 0, k), later.mul(s.slice(a, 0, n - k)).add(s.slice(a, k, n)));
+            step = concat(a, step.slice(a, 0, k), later.mul(step.slice(a, 0, n - k)));
+        }
+        return s.log().add(m);
+    }
+
+    /**
+     * Constants for {@link #logcumsumexp} along axis a, from the plain values: the running maximum m_i with
+     * infinities replaced by 0, and exp(m_(i-1) - m_i) (0 at i = 0 and after a prefix of -infinities, whose
+     * sum is 0).
+     */
+    private Tensor[] runningMaxShift(int a) {
+        if (batch != null) {
+            Tensor[] p = batch.physical.runningMaxShift(a + 1);
+            return new Tensor[] {batched(batch.level, p[0]), batched(batch.level, p[1])};
+        }
+        int n = shape[a];
+        int inner = 1;
+        for (int d = a + 1; d < shape.length; d++) {
+            inner *= shape[d];
+        }
+        int outer = data.length / (n * inner);
+        double[] m = new double[data.length];
+        double[] step = new double[data.length];
+        for (int o = 0; o < outer; o++) {
+            for (int i = 0; i < inner; i++) {
+                int base = o * n * inner + i;
+                double run = Double.NEGATIVE_INFINITY;
+                double prev = 0;
+                for (int j = 0; j < n; j++) {
+                    int at = base + j * inner;
+                    boolean empty = run == Double.NEGATIVE_INFINITY;
+                    run = j == 0 ? data[at] : Math.max(run, data[at]);
+                    double shift = Double.isInfinite(run) ? 0.0 : run;
+                    m[at] = shift;
+                    step[at] = empty ? 0.0 : Math.exp(prev - shift);
+                    prev = shift;
+                }
+            }
+        }
+        return new Tensor[] {new Tensor(m, shape.clone()), new Tensor(step, shape.clone())};
     }
 
     /** An inclusive scan with the associative op f along one axis, in log2 n rounds (Hillis-Steele). */
