@@ -116,6 +116,36 @@ public final class InPlace {
         return param.grad != null && (param.grad.needsGrad() || param.grad.dual != null);
     }
 
+    /**
+     * Changes a leaf's dtype in place, as {@code module.to(dtype)} changes its parameters in PyTorch: the same tensor
+     * object (so a module's fields and an optimizer's references still hold it) gets its values converted (float64 to
+     * float32 rounds to nearest), and its gradient, if any, too. Like every in-place update it bumps the version, so
+     * a graph that saved the old values refuses to backpropagate. Throws naming {@code op} for a tensor that is not
+     * a leaf owning its storage (a computed tensor, a view of one, a dual number, a batched tensor).
+     */
+    public static void convert(String op, Tensor leaf, DType dtype) {
+        Tensor.nonNull(op, "InPlace.convert", "op");
+        Tensor.nonNull(leaf, op, "the tensor");
+        Tensor.nonNull(dtype, op, "dtype");
+        if (leaf.dtype() == dtype) {
+            return;
+        }
+        leaf.checkUpdatable(op, "the tensor");
+        if (dtype == DType.FLOAT32) {
+            leaf.f32 = leaf.narrowed().f32;
+            leaf.data = null;
+        } else {
+            leaf.data = leaf.values();
+            leaf.f32 = null;
+        }
+        if (leaf.grad != null) {
+            leaf.grad = leaf.grad.detach().to(dtype);
+            leaf.gradOwned = false;
+        }
+        leaf.spareGrad = null;
+        leaf.version.value++;
+    }
+
     /** A float32 tensor's values rounded back from the float64 copy a kernel updated (nothing for float64). */
     private static void narrowInto(Tensor t, double[] updated) {
         if (t.f32 != null) {

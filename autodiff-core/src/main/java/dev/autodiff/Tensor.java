@@ -22,9 +22,9 @@ import java.util.SplittableRandom;
 public final class Tensor {
     // value: data (float64) or f32 (float32), length the product of shape; the other is null (both are null for a
     // tensor batched inside vmap, whose values live in batch.physical). Never written after construction except by
-    // the sanctioned in-place updates
-    final double[] data;
-    final float[] f32;
+    // the sanctioned in-place updates, and replaced only by InPlace.convert (a leaf's dtype changed in place)
+    double[] data;
+    float[] f32;
     final int[] shape;
 
     // graph: set once, by Primitive.record, on a freshly made result; inputs is cleared to free the graph
@@ -62,12 +62,10 @@ public final class Tensor {
 
     Tensor(double[] data, int[] shape) {
         this.data = data;
-        this.f32 = null;
         this.shape = shape.length == 0 ? Shapes.SCALAR : shape;
     }
 
     Tensor(float[] f32, int[] shape) {
-        this.data = null;
         this.f32 = f32;
         this.shape = shape.length == 0 ? Shapes.SCALAR : shape;
     }
