@@ -4,6 +4,7 @@ import dev.autodiff.Primitive.Kind;
 import dev.autodiff.kernel.Buffers;
 import dev.autodiff.kernel.Elementwise;
 import dev.autodiff.kernel.Gemm;
+import dev.autodiff.kernel.Gemm32;
 import dev.autodiff.kernel.IndexMap;
 import dev.autodiff.kernel.IndexMaps;
 import dev.autodiff.kernel.Reductions;
@@ -114,7 +115,7 @@ final class Primitives {
     // as PyTorch's double backward; below, it is sigmoid'(x) (1/4 at 0).
     static final Unary SOFTPLUS = new Unary(Kind.SOFTPLUS, Elementwise.Unary.SOFTPLUS,
             (x, y) -> Tensor.where(x.ge(SOFTPLUS_THRESHOLD),
-                    Tensor.where(x.gt(SOFTPLUS_THRESHOLD), Tensor.scalar(1.0), SIGMOID_AT_THRESHOLD), x.sigmoid()));
+                    Tensor.where(x.gt(SOFTPLUS_THRESHOLD), Tensor.wrap(1.0), SIGMOID_AT_THRESHOLD), x.sigmoid()));
 
     // ---- binary elementwise with broadcasting -----------------------------------------------------------
 
@@ -211,8 +212,8 @@ final class Primitives {
     // derivative of the rule finite. Elsewhere the rule is the plain formula, so its derivative in b is right
     // at b = 0 too (d/db of b a^(b-1) is 1/a there; PyTorch's mask gives 0).
     static final Binary POW = new Binary(Kind.POW, Elementwise.Binary.POW,
-            (a, b, y) -> b.mul(Tensor.where(b.eq(0.0).mul(a.eq(0.0).add(a.ne(a))), Tensor.scalar(1.0), a).pow(b.sub(1.0))),
-            (a, b, y) -> y.mul(Tensor.where(a.eq(0.0).mul(b.ge(0.0)), Tensor.scalar(1.0), a).log()), false);
+            (a, b, y) -> b.mul(Tensor.where(b.eq(0.0).mul(a.eq(0.0).add(a.ne(a))), Tensor.wrap(1.0), a).pow(b.sub(1.0))),
+            (a, b, y) -> y.mul(Tensor.where(a.eq(0.0).mul(b.ge(0.0)), Tensor.wrap(1.0), a).log()), false);
     // the larger input gets the gradient; on a tie each gets half, as PyTorch's maximum
     static final Binary MAXIMUM = new Binary(Kind.MAXIMUM, Elementwise.Binary.MAXIMUM,
             (a, b, y) -> winner(a, b), (a, b, y) -> winner(b, a), false);
@@ -239,9 +240,15 @@ final class Primitives {
             return new Tensor(Elementwise.where(c.data, c.shape, a.data, a.shape, b.data, b.shape, shape), shape);
         }
 
+        /** The branches' dtype: the condition (a mask) does not take part. */
+        @Override
+        DType resultDtype(Tensor[] in) {
+            return Primitive.resultType(new Tensor[] {in[1], in[2]});
+        }
+
         @Override
         Tensor vjp(int i, Tensor g, Tensor[] in, Tensor out) {
-            Tensor zero = Tensor.scalar(0.0);
+            Tensor zero = Tensor.wrap(0.0);
             switch (i) {
                 case 1: return Tensor.where(in[0], g, zero).sumTo(in[1].shape);
                 case 2: return Tensor.where(in[0], zero, g).sumTo(in[2].shape);
@@ -260,7 +267,7 @@ final class Primitives {
             if (t[k] == null) {
                 return null;
             }
-            Tensor zero = Tensor.scalar(0.0);
+            Tensor zero = Tensor.wrap(0.0);
             Tensor ta = t[1] == null ? zero : Tangents.lift(t[1], in[1], out.rank());
             Tensor tb = t[2] == null ? zero : Tangents.lift(t[2], in[2], out.rank());
             return Tangents.expand(Tensor.where(in[0], ta, tb), t[k], in[k], out);
@@ -288,8 +295,20 @@ final class Primitives {
 
         @Override
         Tensor forward(Tensor[] in) {
-            Tensor a = in[0];
-            Tensor b = in[1];
+            return multiply(in[0], in[1], false);
+        }
+
+        /** Two float32 operands: the float32 GEMM (accumulating in float32, as OpenBLAS's SGEMM). */
+        @Override
+        Tensor forwardMixed(Tensor[] in, DType dtype) {
+            if (dtype == DType.FLOAT32 && in[0].f32 != null && in[1].f32 != null) {
+                return multiply(in[0], in[1], true);
+            }
+            return super.forwardMixed(in, dtype);
+        }
+
+        /** op(A) op(B), batched; float32 operands and result when {@code f32}, else float64. */
+        private Tensor multiply(Tensor a, Tensor b, boolean f32) {
             if (a.rank() < 2 || b.rank() < 2) {
                 throw new IllegalArgumentException(name + ": operands must have rank >= 2 here, got "
                         + Shapes.str(a.shape) + " and " + Shapes.str(b.shape));
@@ -310,7 +329,18 @@ final class Primitives {
             int[] shape = Arrays.copyOf(batch, batch.length + 2);
             shape[batch.length] = m;
             shape[batch.length + 1] = n;
-            double[] c = Buffers.zeros(Shapes.size(name, shape));
+            int size = Shapes.size(name, shape);
+            if (f32) {
+                float[] c = new float[size];
+                if (rb == 2 && !ta && ra > 2) {
+                    Gemm32.gemm(false, tb, a.size() / Math.max(1, ka), n, ka, a.f32, 0, b.f32, 0, c, 0);
+                } else {
+                    eachProduct(a, b, batch, (xo, yo, p) -> Gemm32.gemm(ta, tb, m, n, ka, a.f32, xo * m * ka, b.f32,
+                            yo * ka * n, c, p * m * n));
+                }
+                return new Tensor(c, shape);
+            }
+            double[] c = Buffers.zeros(size);
             if (rb == 2 && !ta && ra > 2) {
                 // a stack of matrices times one matrix is one product: (batch * m, k) @ op(B)
                 Gemm.gemm(false, tb, a.size() / Math.max(1, ka), n, ka, a.data, 0, b.data, 0, c, 0);
@@ -320,17 +350,15 @@ final class Primitives {
             return new Tensor(c, shape);
         }
 
-        /**
-         * op(X_p) op(Y_p) for every index p of the broadcast batch shape {@code batch}, written to C's matrix p,
-         * or, with {@code sumBatches}, all added into C's one matrix; {@code overwrite} stores instead of adding
-         * (only without sumBatches).
-         */
-        private static void products(Tensor x, boolean tx, Tensor y, boolean ty, int m, int n, int k, int[] batch,
-                                     double[] c, boolean sumBatches, boolean overwrite) {
-            int rx = x.rank();
-            int ry = y.rank();
-            int[] xs = Shapes.broadcastStrides(Arrays.copyOf(x.shape, rx - 2), batch);
-            int[] ys = Shapes.broadcastStrides(Arrays.copyOf(y.shape, ry - 2), batch);
+        /** One product of the batch: matrix xOff of X times matrix yOff of Y, for result matrix p. */
+        private interface Product {
+            void at(int xOff, int yOff, int p);
+        }
+
+        /** Runs {@code product} for every index p of the broadcast batch shape, in order. */
+        private static void eachProduct(Tensor x, Tensor y, int[] batch, Product product) {
+            int[] xs = Shapes.broadcastStrides(Arrays.copyOf(x.shape, x.rank() - 2), batch);
+            int[] ys = Shapes.broadcastStrides(Arrays.copyOf(y.shape, y.rank() - 2), batch);
             int batches = Shapes.size(batch);
             int[] idx = new int[batch.length];
             for (int p = 0; p < batches; p++) {
@@ -340,12 +368,7 @@ final class Primitives {
                     xOff += idx[d] * xs[d];
                     yOff += idx[d] * ys[d];
                 }
-                int cOff = sumBatches ? 0 : p * m * n;
-                if (overwrite) {
-                    Gemm.gemm(tx, ty, m, n, k, x.data, xOff * m * k, y.data, yOff * k * n, c, cOff);
-                } else {
-                    Gemm.gemmAccumulate(tx, ty, m, n, k, x.data, xOff * m * k, y.data, yOff * k * n, c, cOff);
-                }
+                product.at(xOff, yOff, p);
                 for (int d = batch.length - 1; d >= 0; d--) {
                     if (++idx[d] < batch[d]) {
                         break;
@@ -353,6 +376,23 @@ final class Primitives {
                     idx[d] = 0;
                 }
             }
+        }
+
+        /**
+         * op(X_p) op(Y_p) for every index p of the broadcast batch shape {@code batch}, written to C's matrix p,
+         * or, with {@code sumBatches}, all added into C's one matrix; {@code overwrite} stores instead of adding
+         * (only without sumBatches).
+         */
+        private static void products(Tensor x, boolean tx, Tensor y, boolean ty, int m, int n, int k, int[] batch,
+                                     double[] c, boolean sumBatches, boolean overwrite) {
+            eachProduct(x, y, batch, (xOff, yOff, p) -> {
+                int cOff = sumBatches ? 0 : p * m * n;
+                if (overwrite) {
+                    Gemm.gemm(tx, ty, m, n, k, x.data, xOff * m * k, y.data, yOff * k * n, c, cOff);
+                } else {
+                    Gemm.gemmAccumulate(tx, ty, m, n, k, x.data, xOff * m * k, y.data, yOff * k * n, c, cOff);
+                }
+            });
         }
 
         /**
@@ -471,14 +511,32 @@ final class Primitives {
         @Override
         Tensor forward(Tensor[] in) {
             Tensor bias = in[0];
-            Tensor y = PRODUCT.forward(new Tensor[] {in[1], in[2]});
-            int[] shape = Shapes.broadcast(name, bias.shape, y.shape);
+            Tensor y = checkBias(in, PRODUCT.forward(new Tensor[] {in[1], in[2]}));
+            Elementwise.binaryInto(Elementwise.Binary.ADD, y.data, y.shape, bias.data, bias.shape, y.data, y.shape);
+            return y;
+        }
+
+        /**
+         * Float32 operands: the float32 GEMM, then the bias added as float32 addition does (each sum rounded once); the
+         * product's shape is checked against the bias as in {@link #forward}.
+         */
+        @Override
+        Tensor forwardMixed(Tensor[] in, DType dtype) {
+            if (dtype != DType.FLOAT32 || in[1].f32 == null || in[2].f32 == null) {
+                return super.forwardMixed(in, dtype);
+            }
+            Tensor y = checkBias(in, PRODUCT.forwardMixed(new Tensor[] {in[1], in[2]}, dtype));
+            return ADD.forwardMixed(new Tensor[] {y, in[0]}, dtype);
+        }
+
+        /** The product y, once the bias in[0] is known to broadcast to its shape. */
+        private Tensor checkBias(Tensor[] in, Tensor y) {
+            int[] shape = Shapes.broadcast(name, in[0].shape, y.shape);
             if (!Arrays.equals(shape, y.shape)) {
-                throw new IllegalArgumentException("addmm: the bias of shape " + Shapes.str(bias.shape)
+                throw new IllegalArgumentException("addmm: the bias of shape " + Shapes.str(in[0].shape)
                         + " does not broadcast to the product's shape " + Shapes.str(y.shape) + " (" + Shapes.str(in[1].shape)
                         + " @ " + Shapes.str(in[2].shape) + ")");
             }
-            Elementwise.binaryInto(Elementwise.Binary.ADD, y.data, y.shape, bias.data, bias.shape, y.data, y.shape);
             return y;
         }
 
@@ -604,6 +662,12 @@ final class Primitives {
         @Override
         Tensor forward(Tensor[] in) {
             return in[0].view(shape);
+        }
+
+        /** A view in either dtype. */
+        @Override
+        Tensor forwardMixed(Tensor[] in, DType dtype) {
+            return forward(in);
         }
 
         @Override
@@ -803,6 +867,12 @@ final class Primitives {
         Tensor forward(Tensor[] in) {
             Tensor[] x = {in[0]};
             return scatter ? scatterAdd(shape, axis, in[1]).forward(x) : take(in[0].shape, axis, in[1]).forward(x);
+        }
+
+        /** The values' dtype: the index (whole numbers) does not take part. */
+        @Override
+        DType resultDtype(Tensor[] in) {
+            return in[0].dtype();
         }
 
         @Override
@@ -1057,7 +1127,7 @@ final class Primitives {
      */
     private static Tensor withValueOf(Tensor plain, Tensor exact) {
         Tensor d = exact.sub(plain.detach());
-        return plain.add(Tensor.where(d.ne(d), Tensor.scalar(0.0), d));
+        return plain.add(Tensor.where(d.ne(d), Tensor.wrap(0.0), d));
     }
 
     /**
@@ -1122,6 +1192,44 @@ final class Primitives {
     // where x = 0 and y <= 0 (the base replaced by 1 under a where, so no NaN reaches a higher order either);
     // d/dy = x/y (NaN at (0, 0), as PyTorch).
     static final Binary XLOGY = new Binary(Kind.XLOGY, Elementwise.Binary.XLOGY,
-            (a, b, y) -> Tensor.where(a.eq(0.0).mul(b.le(0.0)), Tensor.scalar(1.0), b).log(),
+            (a, b, y) -> Tensor.where(a.eq(0.0).mul(b.le(0.0)), Tensor.wrap(1.0), b).log(),
             (a, b, y) -> a.div(b), false);
+
+    /** Conversion to another dtype (float64 to float32 rounds to nearest); its transpose converts back. */
+    static final class Cast extends Primitive {
+        final DType to;
+
+        Cast(DType to) {
+            super(Kind.CAST, "to(" + to + ")");
+            this.to = to;
+        }
+
+        @Override
+        Tensor forward(Tensor[] in) {
+            Tensor x = in[0];
+            Tensor y = to == DType.FLOAT32 ? x.widened().narrowed() : x.widened();
+            return y == x ? x.view(x.shape) : y; // a new tensor, never the input itself
+        }
+
+        /** Reads either dtype itself (the default would widen its input first). */
+        @Override
+        Tensor forwardMixed(Tensor[] in, DType dtype) {
+            return forward(in);
+        }
+
+        @Override
+        Tensor vjp(int i, Tensor g, Tensor[] in, Tensor out) {
+            return g.to(in[0].dtype());
+        }
+
+        @Override
+        Tensor jvp(Tensor[] in, Tensor[] t, Tensor out) {
+            return t[0].to(to);
+        }
+
+        @Override
+        Tensor batch(Tensor[] x, boolean[] batched, int n) {
+            return x[0].to(to);
+        }
+    }
 }

@@ -34,14 +34,15 @@ final class Selection {
 
     /** The stable sorting permutation along axis a of the plain values, as whole numbers in x's shape. */
     static double[] order(Tensor x, int a, boolean descending) {
+        double[] xv = x.values();
         int[] shape = x.shape;
         int n = shape[a];
         int inner = 1;
         for (int d = a + 1; d < shape.length; d++) {
             inner *= shape[d];
         }
-        int outer = n == 0 || inner == 0 ? 0 : x.data.length / (n * inner);
-        double[] out = new double[x.data.length];
+        int outer = n == 0 || inner == 0 ? 0 : xv.length / (n * inner);
+        double[] out = new double[xv.length];
         int[] idx = new int[n];
         int[] tmp = new int[n];
         long[] key = new long[n];
@@ -50,7 +51,7 @@ final class Selection {
                 int base = o * n * inner + i;
                 for (int j = 0; j < n; j++) {
                     idx[j] = j;
-                    long k = key(x.data[base + j * inner]);
+                    long k = key(xv[base + j * inner]);
                     key[j] = descending ? -k : k;
                 }
                 mergeSort(idx, tmp, key, n);
@@ -164,6 +165,7 @@ final class Selection {
     private static Tensor picked(Tensor x, int a, java.util.function.IntUnaryOperator nanPlace, int place) {
         int n = x.shape[a];
         double[] ord = order(x, a, false);
+        double[] xv = x.values();
         int inner = 1;
         for (int d = a + 1; d < x.rank(); d++) {
             inner *= x.shape[d];
@@ -175,7 +177,7 @@ final class Selection {
             int base = (o / inner) * n * inner + o % inner;
             int nans = 0;
             for (int j = 0; j < n; j++) {
-                nans += Double.isNaN(x.data[base + j * inner]) ? 1 : 0;
+                nans += Double.isNaN(xv[base + j * inner]) ? 1 : 0;
             }
             int p = nans > 0 ? nanPlace.applyAsInt(nans) : place;
             chosen[o] = ord[base + p * inner];
@@ -211,7 +213,7 @@ final class Selection {
     static Tensor median(Tensor x) {
         int n = x.size();
         if (n == 0) {
-            return Tensor.scalar(Double.NaN);
+            return Tensor.like(Tensor.scalar(Double.NaN), x.dtype());
         }
         Tensor flat = x.reshape(n);
         Tensor[] c = Batching.perExample(flat, (p, lead) -> ties(p));
@@ -230,19 +232,20 @@ final class Selection {
         int a = x.rank() - 1;
         int n = x.shape[a];
         double[] ord = order(x, a, false);
-        int lanes = x.data.length / n;
-        double[] mask = new double[x.data.length];
+        double[] xv = x.values();
+        int lanes = xv.length / n;
+        double[] mask = new double[xv.length];
         double[] shift = new double[lanes];
         double[] count = new double[lanes];
         for (int l = 0; l < lanes; l++) {
             int base = l * n;
             int nans = 0;
             for (int j = 0; j < n; j++) {
-                nans += Double.isNaN(x.data[base + j]) ? 1 : 0;
+                nans += Double.isNaN(xv[base + j]) ? 1 : 0;
             }
-            double m = x.data[base + (int) ord[base + (nans > 0 ? n - nans : (n - 1) / 2)]];
+            double m = xv[base + (int) ord[base + (nans > 0 ? n - nans : (n - 1) / 2)]];
             for (int j = 0; j < n; j++) {
-                double v = x.data[base + j];
+                double v = xv[base + j];
                 if (Double.isNaN(m) ? Double.isNaN(v) : v == m) {
                     mask[base + j] = 1.0;
                     count[l]++;

@@ -20,8 +20,11 @@ import java.util.SplittableRandom;
  * {@code retainGraph} is set, and a second backward through it throws.
  */
 public final class Tensor {
-    // value: data.length == product of shape; neither array is ever written after construction
-    final double[] data;
+    // value: data (float64) or f32 (float32), length the product of shape; the other is null (both are null for a
+    // tensor batched inside vmap, whose values live in batch.physical). Never written after construction except by
+    // the sanctioned in-place updates, and replaced only by InPlace.convert (a leaf's dtype changed in place)
+    double[] data;
+    float[] f32;
     final int[] shape;
 
     // graph: set once, by Primitive.record, on a freshly made result; inputs is cleared to free the graph
@@ -52,6 +55,7 @@ public final class Tensor {
     boolean gradOwned;
     double[] spareGrad;
     boolean retainsGrad;
+    boolean wrapped;         // a Java number made a tensor by an op's overload: see wrap()
     Tensor pending;          // gradient being summed during a backward pass
     boolean pendingOwned;    // whether pending is a buffer private to that pass (summed in place)
     Object mark;             // visited mark of the traversal in progress
@@ -59,6 +63,55 @@ public final class Tensor {
     Tensor(double[] data, int[] shape) {
         this.data = data;
         this.shape = shape.length == 0 ? Shapes.SCALAR : shape;
+    }
+
+    Tensor(float[] f32, int[] shape) {
+        this.f32 = f32;
+        this.shape = shape.length == 0 ? Shapes.SCALAR : shape;
+    }
+
+    /** The element type: float32 or float64 (a batched tensor's is its examples'). */
+    public DType dtype() {
+        return f32 != null ? DType.FLOAT32 : batch != null ? batch.physical.dtype() : DType.FLOAT64;
+    }
+
+    /**
+     * This tensor converted to {@code dtype}, as PyTorch's {@code x.to(dtype)}: itself when it already has that
+     * dtype, else a new tensor (float64 to float32 rounds to nearest). Differentiable: its gradient (and tangent) is
+     * converted back.
+     */
+    public Tensor to(DType dtype) {
+        nonNull(dtype, "to", "dtype");
+        return dtype() == dtype ? this : new Primitives.Cast(dtype).apply(this);
+    }
+
+    /** The values as float64: the array itself for a float64 tensor (not to be written), else a widened copy. */
+    double[] values() {
+        if (data != null) {
+            return data;
+        }
+        double[] d = new double[f32.length];
+        for (int i = 0; i < d.length; i++) {
+            d[i] = f32[i];
+        }
+        return d;
+    }
+
+    /** A float64 tensor of this one's values and shape (itself when float64): kernels that read float64 take it. */
+    Tensor widened() {
+        return data != null ? this : new Tensor(values(), shape);
+    }
+
+    /** A float32 tensor of this (plain, float64) tensor's values rounded to nearest. */
+    Tensor narrowed() {
+        if (f32 != null) {
+            return this;
+        }
+        float[] f = new float[data.length];
+        for (int i = 0; i < f.length; i++) {
+            f[i] = (float) data[i];
+        }
+        return new Tensor(f, shape);
     }
 
     /**
@@ -98,14 +151,14 @@ public final class Tensor {
 
     /** A batched tensor at {@code level} whose examples are the slices of {@code physical} along its first axis. */
     static Tensor batched(int level, Tensor physical) {
-        Tensor t = new Tensor(null, Arrays.copyOfRange(physical.shape, 1, physical.shape.length));
+        Tensor t = new Tensor((double[]) null, Arrays.copyOfRange(physical.shape, 1, physical.shape.length));
         t.batch = new Batch(level, physical);
         return t;
     }
 
     /** The NullPointerException-free refusal of a read of values that differ per example inside vmap. */
     private void checkNotBatched(String op) {
-        if (data == null) {
+        if (batch != null) {
             throw new IllegalStateException(op + ": this tensor is batched inside vmap (shape " + Shapes.str(shape)
                     + " per example): its values differ from example to example; return it from the vmapped "
                     + "function and read it outside");
@@ -123,7 +176,7 @@ public final class Tensor {
             // the same examples in the new shape, and like any view cut off from the graph and tangents
             return batched(batch.level, batch.physical.view(Batching.prepend(batch.size(), newShape)));
         }
-        Tensor v = new Tensor(data, newShape);
+        Tensor v = data != null ? new Tensor(data, newShape) : new Tensor(f32, newShape);
         v.version = version;
         v.borrowed = borrowed || op != null;
         return v;
@@ -131,6 +184,9 @@ public final class Tensor {
 
     /** A dual number: the value of {@code primal} carrying {@code tangent} at forward level {@code level}. */
     static Tensor dual(int level, Tensor primal, Tensor tangent) {
+        if (tangent.dtype() != primal.dtype()) {
+            tangent = tangent.to(primal.dtype()); // a tangent has its primal's dtype, whatever the rule made
+        }
         Tensor d = primal.view(primal.shape);
         d.dual = new Dual(level, primal, tangent);
         return d;
@@ -158,6 +214,16 @@ public final class Tensor {
         return new Tensor(new double[] {value}, Shapes.SCALAR);
     }
 
+    /**
+     * A Java number given to an op ({@code x.mul(2.0)}): a 0-d float64 tensor that does not take part in dtype
+     * promotion unless every operand is one, as PyTorch's wrapped numbers (so float32 x.mul(2.0) stays float32).
+     */
+    static Tensor wrap(double value) {
+        Tensor t = scalar(value);
+        t.wrapped = true;
+        return t;
+    }
+
     /** A 1-D tensor holding a copy of {@code data}. */
     public static Tensor fromArray(double[] data) {
         return fromArray(data, new int[] {nonNull(data, "fromArray", "data").length});
@@ -176,6 +242,48 @@ public final class Tensor {
                     + Shapes.str(s) + " (" + Shapes.size(s) + " elements)");
         }
         return new Tensor(data.clone(), s);
+    }
+
+    /** A 1-D float32 tensor holding a copy of {@code data}. */
+    public static Tensor fromArray(float[] data) {
+        return fromArray(nonNull(data, "fromArray", "data"), new int[] {data.length});
+    }
+
+    /** A float32 tensor holding a copy of {@code data} in the given shape (an empty shape is rank 0). */
+    public static Tensor fromArray(float[] data, int... shape) {
+        nonNull(data, "fromArray", "data");
+        nonNull(shape, "fromArray", "shape");
+        int[] s = checkShape("fromArray", shape);
+        if (Shapes.size(s) != data.length) {
+            throw new IllegalArgumentException("fromArray: " + data.length + " values do not fill shape "
+                    + Shapes.str(s) + " (" + Shapes.size(s) + " elements)");
+        }
+        return new Tensor(data.clone(), s);
+    }
+
+    /** zeros of the given dtype. */
+    public static Tensor zeros(DType dtype, int... shape) {
+        return like(zeros(shape), nonNull(dtype, "zeros", "dtype"));
+    }
+
+    /** ones of the given dtype. */
+    public static Tensor ones(DType dtype, int... shape) {
+        return like(ones(shape), nonNull(dtype, "ones", "dtype"));
+    }
+
+    /** {@code value} (rounded to the dtype) everywhere. */
+    public static Tensor full(double value, DType dtype, int... shape) {
+        return like(full(value, shape), nonNull(dtype, "full", "dtype"));
+    }
+
+    /** {@link #rand(long, int...)}'s values rounded to the dtype. */
+    public static Tensor rand(long seed, DType dtype, int... shape) {
+        return like(rand(seed, shape), nonNull(dtype, "rand", "dtype"));
+    }
+
+    /** {@link #randn(long, int...)}'s values rounded to the dtype. */
+    public static Tensor randn(long seed, DType dtype, int... shape) {
+        return like(randn(seed, shape), nonNull(dtype, "randn", "dtype"));
     }
 
     /**
@@ -314,23 +422,29 @@ public final class Tensor {
     }
 
     public int size() {
-        return data != null ? data.length : Shapes.size(shape);
+        return data != null ? data.length : f32 != null ? f32.length : Shapes.size(shape);
     }
 
     /** The single value of a tensor with exactly one element. */
     public double item() {
         checkNotBatched("item");
-        if (data.length != 1) {
+        if (size() != 1) {
             throw new IllegalArgumentException("item: only a tensor with exactly one element has an item; this one has shape "
-                    + Shapes.str(shape) + " (" + data.length + " elements)");
+                    + Shapes.str(shape) + " (" + size() + " elements)");
         }
-        return data[0];
+        return data != null ? data[0] : f32[0];
     }
 
     /** A copy of the values in row-major order. */
     public double[] toArray() {
         checkNotBatched("toArray");
-        return data.clone();
+        return data != null ? data.clone() : values();
+    }
+
+    /** A copy of the values as floats in row-major order (float64 values rounded to nearest). */
+    public float[] toFloatArray() {
+        checkNotBatched("toFloatArray");
+        return f32 != null ? f32.clone() : widened().narrowed().f32;
     }
 
     public double get(int... index) {
@@ -348,7 +462,7 @@ public final class Tensor {
             }
             off = off * shape[d] + index[d];
         }
-        return data[off];
+        return data != null ? data[off] : f32[off];
     }
 
     /** Whether every element differs from {@code other}'s by at most {@code atol + rtol * |other|} (NaN equal to NaN). */
@@ -359,9 +473,11 @@ public final class Tensor {
         if (!Arrays.equals(shape, other.shape)) {
             return false;
         }
-        for (int i = 0; i < data.length; i++) {
-            double a = data[i];
-            double b = other.data[i];
+        double[] x = values();
+        double[] y = other.values();
+        for (int i = 0; i < x.length; i++) {
+            double a = x[i];
+            double b = y[i];
             boolean ok = a == b || (Double.isNaN(a) && Double.isNaN(b)) || Math.abs(a - b) <= atol + rtol * Math.abs(b);
             if (!ok) {
                 return false;
@@ -516,7 +632,15 @@ public final class Tensor {
      */
     public Tensor assign(Tensor value) {
         checkInPlace("assign", value);
-        System.arraycopy(value.data, 0, data, 0, data.length);
+        if (data != null) {
+            System.arraycopy(value.values(), 0, data, 0, data.length);
+        } else if (value.f32 != null) {
+            System.arraycopy(value.f32, 0, f32, 0, f32.length);
+        } else {
+            for (int i = 0; i < f32.length; i++) {
+                f32[i] = (float) value.data[i];
+            }
+        }
         version.value++;
         return this;
     }
@@ -524,7 +648,14 @@ public final class Tensor {
     /** {@code this += alpha * x} in place (x of the same shape), with the same rules as {@link #assign}. */
     public Tensor addInPlace(Tensor x, double alpha) {
         checkInPlace("addInPlace", x);
-        Elementwise.axpy(alpha, x.data, data);
+        if (data != null) {
+            Elementwise.axpy(alpha, x.values(), data);
+        } else {
+            double[] xv = x.values();
+            for (int i = 0; i < f32.length; i++) {
+                f32[i] = (float) (f32[i] + alpha * xv[i]); // one rounding, as a fused float32 axpy
+            }
+        }
         version.value++;
         return this;
     }
@@ -552,7 +683,7 @@ public final class Tensor {
         if (dual != null) {
             throw new IllegalStateException(op + ": dual numbers (inside jvp) cannot be updated in place");
         }
-        if (data == null) {
+        if (batch != null) {
             throw new IllegalStateException(op + ": batched tensors (inside vmap) cannot be updated in place");
         }
         if (borrowed) {
@@ -570,7 +701,7 @@ public final class Tensor {
             throw new IllegalStateException(op + ": dual numbers (inside jvp) cannot be updated in place, and "
                     + which + " is one");
         }
-        if (data == null) {
+        if (batch != null) {
             throw new IllegalStateException(op + ": batched tensors (inside vmap) cannot be read by an in-place update, "
                     + "and " + which + " is one");
         }
@@ -587,7 +718,7 @@ public final class Tensor {
     }
 
     public Tensor add(double c) {
-        return Primitives.ADD.apply(this, scalar(c));
+        return Primitives.ADD.apply(this, wrap(c));
     }
 
     public Tensor sub(Tensor other) {
@@ -595,12 +726,12 @@ public final class Tensor {
     }
 
     public Tensor sub(double c) {
-        return Primitives.SUB.apply(this, scalar(c));
+        return Primitives.SUB.apply(this, wrap(c));
     }
 
     /** c - this. */
     public Tensor rsub(double c) {
-        return Primitives.SUB.apply(scalar(c), this);
+        return Primitives.SUB.apply(wrap(c), this);
     }
 
     public Tensor mul(Tensor other) {
@@ -608,7 +739,7 @@ public final class Tensor {
     }
 
     public Tensor mul(double c) {
-        return Primitives.MUL.apply(this, scalar(c));
+        return Primitives.MUL.apply(this, wrap(c));
     }
 
     public Tensor div(Tensor other) {
@@ -616,7 +747,7 @@ public final class Tensor {
     }
 
     public Tensor div(double c) {
-        return Primitives.DIV.apply(this, scalar(c));
+        return Primitives.DIV.apply(this, wrap(c));
     }
 
     public Tensor pow(Tensor exponent) {
@@ -624,7 +755,7 @@ public final class Tensor {
     }
 
     public Tensor pow(double exponent) {
-        return Primitives.POW.apply(this, scalar(exponent));
+        return Primitives.POW.apply(this, wrap(exponent));
     }
 
     /** Elementwise maximum (NaN if either is NaN); on ties each input receives half the gradient. */
@@ -633,7 +764,7 @@ public final class Tensor {
     }
 
     public Tensor maximum(double c) {
-        return Primitives.MAXIMUM.apply(this, scalar(c));
+        return Primitives.MAXIMUM.apply(this, wrap(c));
     }
 
     /** Elementwise minimum (NaN if either is NaN); on ties each input receives half the gradient. */
@@ -642,7 +773,7 @@ public final class Tensor {
     }
 
     public Tensor minimum(double c) {
-        return Primitives.MINIMUM.apply(this, scalar(c));
+        return Primitives.MINIMUM.apply(this, wrap(c));
     }
 
     /**
@@ -653,7 +784,7 @@ public final class Tensor {
         if (!(min <= max)) {
             throw new IllegalArgumentException("clamp: need min <= max, got min=" + min + ", max=" + max);
         }
-        return where(lt(min), scalar(min), where(gt(max), scalar(max), this));
+        return where(lt(min), wrap(min), where(gt(max), wrap(max), this));
     }
 
     public Tensor neg() {
@@ -715,7 +846,7 @@ public final class Tensor {
         if (batch != null) {
             return batched(batch.level, batch.physical.sign());
         }
-        return new Tensor(Elementwise.unary(Elementwise.Unary.SIGN, data), shape);
+        return like(new Tensor(Elementwise.unary(Elementwise.Unary.SIGN, values()), shape), dtype());
     }
 
     // comparisons give constant 0/1 masks; no gradient flows through them
@@ -725,7 +856,7 @@ public final class Tensor {
     }
 
     public Tensor gt(double c) {
-        return compare(Elementwise.Binary.GT, "gt", scalar(c));
+        return compare(Elementwise.Binary.GT, "gt", wrap(c));
     }
 
     public Tensor ge(Tensor other) {
@@ -733,7 +864,7 @@ public final class Tensor {
     }
 
     public Tensor ge(double c) {
-        return compare(Elementwise.Binary.GE, "ge", scalar(c));
+        return compare(Elementwise.Binary.GE, "ge", wrap(c));
     }
 
     public Tensor lt(Tensor other) {
@@ -741,7 +872,7 @@ public final class Tensor {
     }
 
     public Tensor lt(double c) {
-        return compare(Elementwise.Binary.LT, "lt", scalar(c));
+        return compare(Elementwise.Binary.LT, "lt", wrap(c));
     }
 
     public Tensor le(Tensor other) {
@@ -749,7 +880,7 @@ public final class Tensor {
     }
 
     public Tensor le(double c) {
-        return compare(Elementwise.Binary.LE, "le", scalar(c));
+        return compare(Elementwise.Binary.LE, "le", wrap(c));
     }
 
     public Tensor eq(Tensor other) {
@@ -757,7 +888,7 @@ public final class Tensor {
     }
 
     public Tensor eq(double c) {
-        return compare(Elementwise.Binary.EQ, "eq", scalar(c));
+        return compare(Elementwise.Binary.EQ, "eq", wrap(c));
     }
 
     public Tensor ne(Tensor other) {
@@ -765,7 +896,7 @@ public final class Tensor {
     }
 
     public Tensor ne(double c) {
-        return compare(Elementwise.Binary.NE, "ne", scalar(c));
+        return compare(Elementwise.Binary.NE, "ne", wrap(c));
     }
 
     private Tensor compare(Elementwise.Binary code, String name, Tensor other) {
@@ -774,7 +905,14 @@ public final class Tensor {
         if (batch != null || other.batch != null) {
             return Batching.constant(new Tensor[] {this, other}, p -> p[0].compare(code, name, p[1]));
         }
-        return new Tensor(Elementwise.binary(code, data, shape, other.data, other.shape, s), s);
+        // a mask in the dtype the operands promote to (0 and 1 are exact in either)
+        return like(new Tensor(Elementwise.binary(code, values(), shape, other.values(), other.shape, s), s),
+                Primitive.resultType(new Tensor[] {this, other}));
+    }
+
+    /** A plain float64 result given the dtype it should have. */
+    static Tensor like(Tensor float64, DType dtype) {
+        return dtype == DType.FLOAT32 ? float64.narrowed() : float64;
     }
 
     /** Elementwise {@code cond != 0 ? a : b} with broadcasting; the condition is treated as a constant. */
@@ -932,7 +1070,8 @@ public final class Tensor {
         }
         boolean[] mask = new boolean[rank()];
         mask[a] = true;
-        return new Tensor(Reductions.argExtremum(max, data, shape, a), Shapes.reduced(shape, mask, keepDims));
+        // indices stay float64 whatever the dtype: float32 holds whole numbers exactly only up to 2^24
+        return new Tensor(Reductions.argExtremum(max, values(), shape, a), Shapes.reduced(shape, mask, keepDims));
     }
 
     public Tensor logSumExp(int... axes) {
@@ -985,18 +1124,18 @@ public final class Tensor {
     private Tensor maxShift(boolean[] mask, boolean finite) {
         int[] kept = Shapes.reduced(shape, mask, true);
         if (size() == 0) {
-            return zeros(kept);
+            return like(zeros(kept), dtype());
         }
         if (batch != null) {
             return batched(batch.level, batch.physical.maxShift(Batching.prepend(false, mask), finite));
         }
-        double[] m = Reductions.reduce(Reductions.Op.MAX, data, shape, mask);
+        double[] m = Reductions.reduce(Reductions.Op.MAX, values(), shape, mask);
         if (finite) {
             for (int i = 0; i < m.length; i++) {
                 m[i] = Double.isInfinite(m[i]) ? 0.0 : m[i];
             }
         }
-        return new Tensor(m, kept);
+        return like(new Tensor(m, kept), dtype());
     }
 
     /** The axes flagged in a mask, in order. */
@@ -1279,7 +1418,7 @@ public final class Tensor {
         for (int i : map.toArray()) {
             fill[i] = 0.0;
         }
-        return padded.add(new Tensor(fill, out));
+        return padded.add(like(new Tensor(fill, out), dtype()));
     }
 
     /** Picks positions {@code indices} along {@code axis} (repeats allowed), as torch.index_select. */
@@ -1349,9 +1488,10 @@ public final class Tensor {
 
     /** The values of a plain index tensor as ints, each a whole number in [0, shape[axis]). */
     static int[] indexValues(String op, int axis, Tensor index, int[] shape) {
-        int[] idx = new int[index.data.length];
+        double[] iv = index.values();
+        int[] idx = new int[iv.length];
         for (int i = 0; i < idx.length; i++) {
-            double v = index.data[i];
+            double v = iv[i];
             if (v != Math.rint(v) || v < 0 || v >= shape[axis]) {
                 throw new IllegalArgumentException(op + ": index value " + v + " is not a whole number in [0, "
                         + shape[axis] + ") for axis " + axis + " of shape " + Shapes.str(shape));
@@ -1490,12 +1630,15 @@ public final class Tensor {
     @Override
     public String toString() {
         StringBuilder sb = new StringBuilder("tensor(");
-        if (data == null) {
+        if (batch != null) {
             return sb.append("batched inside vmap, shape=").append(Shapes.str(shape)).append(" per example, examples=")
-                    .append(batch == null ? "?" : batch.physical.toString()).append(")").toString();
+                    .append(batch.physical.toString()).append(")").toString();
         }
-        TensorFormat.values(sb, data, shape);
+        TensorFormat.values(sb, values(), shape);
         sb.append(", shape=").append(Shapes.str(shape));
+        if (f32 != null) {
+            sb.append(", dtype=float32");
+        }
         if (dual != null) {
             sb.append(", dual");
         }
@@ -1558,7 +1701,7 @@ public final class Tensor {
      */
     private static Tensor sqrtZeroGrad(Tensor v) {
         Tensor zero = v.eq(0.0);
-        return where(zero, scalar(0.0), where(zero, scalar(1.0), v).sqrt());
+        return where(zero, wrap(0.0), where(zero, wrap(1.0), v).sqrt());
     }
 
     /** The product of all elements, as torch.prod. */
@@ -1993,7 +2136,7 @@ public final class Tensor {
             }
         }
         // where, not a product with the mask: the dropped elements become 0 even when infinite or NaN
-        return where(new Tensor(keep, new int[] {rows, cols}), this, scalar(0.0));
+        return where(new Tensor(keep, new int[] {rows, cols}), this, wrap(0.0));
     }
 
     /** The main diagonal of a matrix, or the diagonal matrix of a vector, as torch.diag. */
@@ -2163,7 +2306,7 @@ public final class Tensor {
             throw new IllegalArgumentException("maskedFill: mask of shape " + Shapes.str(mask.shape)
                     + " does not broadcast to the tensor's shape " + Shapes.str(shape));
         }
-        return where(mask, scalar(value), this);
+        return where(mask, wrap(value), this);
     }
 
     // ===== issue 16: elementwise math ================================================================
@@ -2207,7 +2350,7 @@ public final class Tensor {
     }
 
     public Tensor atan2(double other) {
-        return Primitives.ATAN2.apply(this, scalar(other));
+        return Primitives.ATAN2.apply(this, wrap(other));
     }
 
     public Tensor sinh() {
@@ -2271,7 +2414,7 @@ public final class Tensor {
     }
 
     public Tensor hypot(double other) {
-        return Primitives.HYPOT.apply(this, scalar(other));
+        return Primitives.HYPOT.apply(this, wrap(other));
     }
 
     /** The largest integer <= x; zero gradient everywhere, as PyTorch. */
@@ -2303,7 +2446,7 @@ public final class Tensor {
     }
 
     public Tensor logaddexp(double other) {
-        return Primitives.LOGADDEXP.apply(this, scalar(other));
+        return Primitives.LOGADDEXP.apply(this, wrap(other));
     }
 
     /**
@@ -2315,7 +2458,7 @@ public final class Tensor {
     }
 
     public Tensor xlogy(double other) {
-        return Primitives.XLOGY.apply(this, scalar(other));
+        return Primitives.XLOGY.apply(this, wrap(other));
     }
 
     // ===== issue 16: selection and einsum

@@ -75,6 +75,7 @@ class VmapTest {
         ops.put("gather and scatterAdd by a batched index", a -> a[0].gather(1, a[0].argsort(1, false))
                 .scatterAdd(0, a[0].argsort(0, true), a[0].exp()));
         ops.put("einsum", a -> Tensor.einsum("ij,jk->ik", a[0], a[2]));
+        ops.put("to(float32) and back", a -> a[0].to(DType.FLOAT32).mul(a[1].to(DType.FLOAT32)).to(DType.FLOAT64));
         for (Map.Entry<String, Fn> e : ops.entrySet()) {
             check(e.getKey(), e.getValue(), axes(0, 0, null), 0, x, y, w);
         }
@@ -94,7 +95,7 @@ class VmapTest {
                         .getDeclaringClass(), c.getSimpleName() + " has no batching rule");
             }
         }
-        assertEquals(14, classes, "primitive classes in Primitives: a new one needs a batching rule and a case above");
+        assertEquals(15, classes, "primitive classes in Primitives: a new one needs a batching rule and a case above");
     }
 
     @Test
