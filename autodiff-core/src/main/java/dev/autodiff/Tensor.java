@@ -1818,9 +1818,10 @@ public final class Tensor {
         for (int d = a + 1; d < shape.length; d++) {
             inner *= shape[d];
         }
-        int outer = data.length / (n * inner);
-        double[] m = new double[data.length];
-        double[] step = new double[data.length];
+        double[] x = values();
+        int outer = x.length / (n * inner);
+        double[] m = new double[x.length];
+        double[] step = new double[x.length];
         for (int o = 0; o < outer; o++) {
             for (int i = 0; i < inner; i++) {
                 int base = o * n * inner + i;
@@ -1829,7 +1830,7 @@ public final class Tensor {
                 for (int j = 0; j < n; j++) {
                     int at = base + j * inner;
                     boolean empty = run == Double.NEGATIVE_INFINITY;
-                    run = j == 0 ? data[at] : Math.max(run, data[at]);
+                    run = j == 0 ? x[at] : Math.max(run, x[at]);
                     double shift = Double.isInfinite(run) ? 0.0 : run;
                     m[at] = shift;
                     step[at] = empty ? 0.0 : Math.exp(prev - shift);
@@ -1837,7 +1838,7 @@ public final class Tensor {
                 }
             }
         }
-        return new Tensor[] {new Tensor(m, shape.clone()), new Tensor(step, shape.clone())};
+        return new Tensor[] {like(new Tensor(m, shape.clone()), dtype()), like(new Tensor(step, shape.clone()), dtype())};
     }
 
     /** An inclusive scan with the associative op f along one axis, in log2 n rounds (Hillis-Steele). */

@@ -97,6 +97,9 @@ class BadInputFuzzTest {
             v[i] = kind == 0 ? r.nextInt(-1, 4) + (r.nextInt(6) == 0 ? 0.5 : 0) : kind == 1 ? aDouble(r) : r.nextGaussian();
         }
         Tensor t = s.length == 0 ? Tensor.scalar(v[0]) : Tensor.fromArray(v, s);
+        if (r.nextInt(4) == 0) {
+            t = t.to(dev.autodiff.DType.FLOAT32); // every op takes either dtype
+        }
         return r.nextInt(4) == 0 ? t.requiresGrad() : t;
     }
 
