@@ -234,14 +234,17 @@ public final class Tensor {
      * {@code fromArray(t.toArray(), t.shape())} gives back t's shape whatever its rank.
      */
     public static Tensor fromArray(double[] data, int... shape) {
-        nonNull(data, "fromArray", "data");
-        nonNull(shape, "fromArray", "shape");
-        int[] s = checkShape("fromArray", shape);
-        if (Shapes.size(s) != data.length) {
-            throw new IllegalArgumentException("fromArray: " + data.length + " values do not fill shape "
+        return new Tensor(nonNull(data, "fromArray", "data").clone(), filledShape(data.length, shape));
+    }
+
+    /** fromArray's shape, checked to hold exactly {@code length} values. */
+    private static int[] filledShape(int length, int[] shape) {
+        int[] s = checkShape("fromArray", nonNull(shape, "fromArray", "shape"));
+        if (Shapes.size(s) != length) {
+            throw new IllegalArgumentException("fromArray: " + length + " values do not fill shape "
                     + Shapes.str(s) + " (" + Shapes.size(s) + " elements)");
         }
-        return new Tensor(data.clone(), s);
+        return s;
     }
 
     /** A 1-D float32 tensor holding a copy of {@code data}. */
@@ -251,14 +254,7 @@ public final class Tensor {
 
     /** A float32 tensor holding a copy of {@code data} in the given shape (an empty shape is rank 0). */
     public static Tensor fromArray(float[] data, int... shape) {
-        nonNull(data, "fromArray", "data");
-        nonNull(shape, "fromArray", "shape");
-        int[] s = checkShape("fromArray", shape);
-        if (Shapes.size(s) != data.length) {
-            throw new IllegalArgumentException("fromArray: " + data.length + " values do not fill shape "
-                    + Shapes.str(s) + " (" + Shapes.size(s) + " elements)");
-        }
-        return new Tensor(data.clone(), s);
+        return new Tensor(nonNull(data, "fromArray", "data").clone(), filledShape(data.length, shape));
     }
 
     /** zeros of the given dtype. */

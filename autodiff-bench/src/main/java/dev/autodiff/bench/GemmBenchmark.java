@@ -184,7 +184,10 @@ public class GemmBenchmark {
                 .reduceLanes(jdk.incubator.vector.VectorOperators.ADD);
     }
 
-    /** {@link #fmaChains} on float32 vectors of the preferred width (twice the lanes). */
+    /**
+     * {@link #fmaChains} on float32 vectors of the preferred width (twice the lanes). A copy on purpose: the peak
+     * needs a loop on one concrete vector class (a generic Vector&lt;E&gt; loop is not compiled to bare FMAs).
+     */
     static float fmaChains32(float seed) {
         jdk.incubator.vector.VectorSpecies<Float> sp = FloatVector.SPECIES_PREFERRED;
         FloatVector x = FloatVector.broadcast(sp, 0.9999f);
