@@ -45,6 +45,12 @@ final class Primitives {
             return new Tensor(y, x.shape);
         }
 
+        /** A float32 input: the float64 loops on chunks, rounded back (the cold path's bits, in one pass). */
+        @Override
+        Tensor forwardMixed(Tensor[] in, DType dtype) {
+            return new Tensor(Elementwise.unary32(code, in[0].f32), in[0].shape);
+        }
+
         @Override
         Tensor vjp(int i, Tensor g, Tensor[] in, Tensor out) {
             Tensor x = in[0];
@@ -151,6 +157,25 @@ final class Primitives {
             }
             int[] shape = Shapes.broadcast(name, a.shape, b.shape);
             return new Tensor(Elementwise.binary(code, a.data, a.shape, b.data, b.shape, shape), shape);
+        }
+
+        /**
+         * A float32 result from operands that are float32 arrays of the result's shape or scalars (of either dtype): the
+         * float64 loops on chunks, rounded back in one pass; other broadcasts take the cold path (the same bits).
+         */
+        @Override
+        Tensor forwardMixed(Tensor[] in, DType dtype) {
+            Tensor a = in[0];
+            Tensor b = in[1];
+            int[] shape = Shapes.broadcast(name, a.shape, b.shape);
+            int n = Shapes.size(shape);
+            boolean aWhole = a.f32 != null && a.size() == n && a.rank() == shape.length;
+            boolean bWhole = b.f32 != null && b.size() == n && b.rank() == shape.length;
+            if (dtype != DType.FLOAT32 || !(aWhole || a.rank() == 0) || !(bWhole || b.rank() == 0)) {
+                return super.forwardMixed(in, dtype);
+            }
+            return new Tensor(Elementwise.binary32(code, aWhole ? a.f32 : null, aWhole ? 0 : a.item(),
+                    bWhole ? b.f32 : null, bWhole ? 0 : b.item(), n), shape);
         }
 
         @Override
@@ -1149,6 +1174,12 @@ final class Primitives {
             double[] y = x.shape == Shapes.SCALAR ? new double[] {Elementwise.unary(code, x.data[0])}
                     : Elementwise.unary(code, x.data);
             return new Tensor(y, x.shape);
+        }
+
+        /** A float32 input: the float64 loops on chunks, rounded back (the cold path's bits, in one pass). */
+        @Override
+        Tensor forwardMixed(Tensor[] in, DType dtype) {
+            return new Tensor(Elementwise.unary32(code, in[0].f32), in[0].shape);
         }
 
         @Override

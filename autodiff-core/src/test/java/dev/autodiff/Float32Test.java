@@ -107,6 +107,33 @@ class Float32Test {
         assertTrue(missing.isEmpty(), "primitive kinds never run on float32 inputs: " + missing);
     }
 
+    /**
+     * The one-pass float32 loops (chunks widened, rounded back) give the bits of the float64 op on the widened array,
+     * rounded: across chunk and vector-loop boundaries and above the threading threshold.
+     */
+    @Test
+    void elementwiseLoopsRoundTheFloat64Result() {
+        for (int n : new int[] {1, 63, 1023, 1025, 70_001}) {
+            Tensor x = Tensor.randn(n, DType.FLOAT32, n);
+            Tensor y = Tensor.rand(n + 1, DType.FLOAT32, n).add(0.5);
+            Tensor x64 = x.to(DType.FLOAT64);
+            Tensor y64 = y.to(DType.FLOAT64);
+            assertArrayEquals(x64.exp().toFloatArray(), x.exp().toFloatArray(), "exp, n = " + n);
+            assertArrayEquals(x64.tanh().toFloatArray(), x.tanh().toFloatArray(), "tanh, n = " + n);
+            assertArrayEquals(x64.mul(3).floor().toFloatArray(), x.mul(3).floor().toFloatArray(), "floor, n = " + n);
+            assertArrayEquals(x64.mul(y64).toFloatArray(), x.mul(y).toFloatArray(), "mul, n = " + n);
+            assertArrayEquals(x64.div(y64).toFloatArray(), x.div(y).toFloatArray(), "div, n = " + n);
+            assertArrayEquals(y64.pow(x64).toFloatArray(), y.pow(x).toFloatArray(), "pow, n = " + n);
+            assertArrayEquals(x64.sub(0.1).toFloatArray(), x.sub(0.1).toFloatArray(), "sub a scalar, n = " + n);
+            assertArrayEquals(x64.rsub(0.1).toFloatArray(), x.rsub(0.1).toFloatArray(), "a scalar minus, n = " + n);
+            // a scalar float32 holds exactly takes the float loops, as do two arrays: the same bits
+            assertArrayEquals(x64.mul(0.5).add(y64).toFloatArray(), x.mul(0.5).add(y).toFloatArray(), "float loops, n = " + n);
+            Tensor twoMinusY = y64.rsub(2).to(DType.FLOAT32).to(DType.FLOAT64); // each op's result is rounded
+            assertArrayEquals(twoMinusY.div(x64).toFloatArray(), y.rsub(2).div(x).toFloatArray(), "float loops, n = " + n);
+            assertEquals(DType.FLOAT32, x.mul(y).dtype());
+        }
+    }
+
     // ================================================================================ the dtype itself
 
     @Test
