@@ -9,6 +9,7 @@ reporting its mean time per step; the script prints every iteration and their me
 Run (PyTorch 1.13 from Debian's python3-torch; libopenblas0-openmp gives it OpenBLAS):
     OMP_NUM_THREADS=1 /usr/bin/python3 autodiff-bench/tools/torch_mlp_step.py --threads 1
     OMP_NUM_THREADS=2 /usr/bin/python3 autodiff-bench/tools/torch_mlp_step.py --threads 2
+and with --dtype float32 for Float32Benchmark.
 """
 import argparse
 import time
@@ -36,10 +37,12 @@ def main():
     ap.add_argument("--iterations", type=int, default=5)
     ap.add_argument("--seconds", type=float, default=2.0)
     ap.add_argument("--only", choices=("step", "forward"), help="measure one of the two")
+    ap.add_argument("--dtype", choices=("float64", "float32"), default="float64",
+                    help="the model's and batch's dtype (Float32Benchmark's twin with float32)")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(3)
-    dtype = torch.float64
+    dtype = torch.float32 if args.dtype == "float32" else torch.float64
     model = torch.nn.Sequential(
         torch.nn.Linear(784, 512), torch.nn.ReLU(),
         torch.nn.Linear(512, 512), torch.nn.ReLU(),
@@ -64,7 +67,7 @@ def main():
             print(f"{name} warm-up {i + 1}: {iteration_ms(fn, args.seconds):.3f} ms", flush=True)
         runs = [iteration_ms(fn, args.seconds) for _ in range(args.iterations)]
         print(f"{name} iterations: " + " ".join(f"{r:.3f}" for r in runs))
-        print(f"torch {name} threads={args.threads}: {sum(runs) / len(runs):.3f} ms (min {min(runs):.3f})",
+        print(f"torch {name} {args.dtype} threads={args.threads}: {sum(runs) / len(runs):.3f} ms (min {min(runs):.3f})",
               flush=True)
 
 

@@ -1,6 +1,7 @@
 package dev.autodiff.bench;
 
 import dev.autodiff.Autodiff;
+import dev.autodiff.DType;
 import dev.autodiff.Tensor;
 import dev.autodiff.nn.optim.Sgd;
 import java.util.List;
@@ -53,13 +54,18 @@ public class BackwardBenchmark {
         final Tensor labels;
 
         Mlp(long seed) {
-            w1 = Tensor.randn(seed, 784, 512).mul(Math.sqrt(2.0 / 784)).requiresGrad();
-            b1 = Tensor.zeros(512).requiresGrad();
-            w2 = Tensor.randn(seed + 1, 512, 512).mul(Math.sqrt(2.0 / 512)).requiresGrad();
-            b2 = Tensor.zeros(512).requiresGrad();
-            w3 = Tensor.randn(seed + 2, 512, 10).mul(Math.sqrt(2.0 / 512)).requiresGrad();
-            b3 = Tensor.zeros(10).requiresGrad();
-            images = Tensor.rand(seed + 3, BATCH, 784);
+            this(seed, DType.FLOAT64);
+        }
+
+        /** The same model and batch in the given dtype (float32: float64's values rounded). */
+        Mlp(long seed, DType dtype) {
+            w1 = Tensor.randn(seed, 784, 512).mul(Math.sqrt(2.0 / 784)).to(dtype).requiresGrad();
+            b1 = Tensor.zeros(dtype, 512).requiresGrad();
+            w2 = Tensor.randn(seed + 1, 512, 512).mul(Math.sqrt(2.0 / 512)).to(dtype).requiresGrad();
+            b2 = Tensor.zeros(dtype, 512).requiresGrad();
+            w3 = Tensor.randn(seed + 2, 512, 10).mul(Math.sqrt(2.0 / 512)).to(dtype).requiresGrad();
+            b3 = Tensor.zeros(dtype, 10).requiresGrad();
+            images = Tensor.rand(seed + 3, dtype, BATCH, 784);
             double[] l = new double[BATCH];
             for (int i = 0; i < BATCH; i++) {
                 l[i] = (i * 7 + 3) % 10;

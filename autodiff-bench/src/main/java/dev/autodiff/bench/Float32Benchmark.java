@@ -1,0 +1,70 @@
+package dev.autodiff.bench;
+
+import dev.autodiff.DType;
+import dev.autodiff.Tensor;
+import dev.autodiff.nn.optim.Sgd;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * What float32 buys against float64, same run: {@link BackwardBenchmark}'s MLP 784-512-512-10 training step (the
+ * loop a user writes: zeroGrad, backward, SGD step) with the model and batch in each dtype, and elementwise ops on
+ * 2^20 elements. PyTorch's twin: {@code autodiff-bench/tools/torch_mlp_step.py --dtype float32}.
+ *
+ * <p>Run: {@code java -jar autodiff-bench/target/benchmarks.jar Float32Benchmark -f 1 -wi 3 -i 5}; for one thread
+ * add {@code -jvmArgs "-XX:+UseParallelGC --add-modules jdk.incubator.vector -Dautodiff.threads=1"}.
+ */
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.MILLISECONDS)
+@Warmup(iterations = 5, time = 2)
+@Measurement(iterations = 5, time = 2)
+@Fork(value = 1, jvmArgsAppend = {"-XX:+UseParallelGC", "--add-modules", "jdk.incubator.vector"})
+@State(Scope.Thread)
+public class Float32Benchmark {
+    @Param({"float32", "float64"})
+    String dtype;
+
+    BackwardBenchmark.Mlp mlp;
+    Sgd sgd;
+    Tensor x;
+    Tensor y;
+
+    @Setup
+    public void setup() {
+        DType d = dtype.equals("float32") ? DType.FLOAT32 : DType.FLOAT64;
+        mlp = new BackwardBenchmark.Mlp(3, d);
+        sgd = new Sgd(List.of(mlp.w1, mlp.b1, mlp.w2, mlp.b2, mlp.w3, mlp.b3), 0.01);
+        x = Tensor.randn(1, d, 1 << 20);
+        y = Tensor.randn(2, d, 1 << 20);
+    }
+
+    @Benchmark
+    public double mlpSgdLoopStep() {
+        sgd.zeroGrad();
+        Tensor loss = mlp.loss();
+        loss.backward();
+        sgd.step();
+        return loss.item();
+    }
+
+    @Benchmark
+    public Tensor mul() {
+        return x.mul(y);
+    }
+
+    @Benchmark
+    public Tensor exp() {
+        return x.exp();
+    }
+}
