@@ -1,14 +1,10 @@
 package dev.autodiff;
 
+import static dev.autodiff.TorchFixtures.close;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.Function;
@@ -24,7 +20,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * Eigenvectors are compared as they are: the generator normalises PyTorch's to this library's sign convention.
  */
 class LinalgQrEighTorchTest {
-    private static final Map<String, Tensor> FIXTURES = read();
+    private static final TorchFixtures FIXTURES = TorchFixtures.read("torch_linalg_qr_eigh.txt");
     static final Map<String, Function<Tensor, Tensor>> CASES = new LinkedHashMap<>();
     static final Map<String, Function<Tensor, Tensor>> VALUES = new LinkedHashMap<>();
 
@@ -88,45 +84,13 @@ class LinalgQrEighTorchTest {
     }
 
     static Tensor fx(String name) {
-        Tensor t = FIXTURES.get(name);
-        if (t == null) {
-            throw new IllegalArgumentException("no fixture named " + name);
-        }
-        return t;
-    }
-
-    private static void close(String what, Tensor expected, Tensor actual) {
-        assertArrayEquals(expected.shape(), actual.shape(), what + ": shape");
-        double[] e = expected.toArray();
-        double[] a = actual.toArray();
-        for (int i = 0; i < e.length; i++) {
-            assertTrue(Math.abs(e[i] - a[i]) <= 1e-10 + 1e-10 * Math.abs(e[i]),
-                    what + ": element " + i + " expected " + e[i] + " got " + a[i]);
-        }
+        return FIXTURES.fx(name);
     }
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("names")
     void matchesPyTorch(String name) {
-        Function<Tensor, Tensor> f = CASES.get(name);
-        Tensor x = fx(name + ".x");
-        Tensor r = fx(name + ".r");
-        Tensor v = fx(name + ".v");
-        close(name + " value", fx(name + ".y"), f.apply(x));
-        Function<Tensor, Tensor> loss = t -> f.apply(t).mul(r).sum();
-        Tensor xl = x.detach().requiresGrad();
-        close(name + " grad", fx(name + ".grad"), Autodiff.grad(loss.apply(xl), xl)[0]);
-        Tensor jv = fx(name + ".jvp");
-        close(name + " jvp", jv, Autodiff.jvp(f, x, v).tangent());
-        Tensor both = Autodiff.jvp(f, x, Tensor.stack(0, v, v.mul(-2.0))).tangent();
-        close(name + " batched jvp", jv.mul(-2.0), both.slice(0, 1, 2).squeeze(0));
-        Tensor hv = fx(name + ".hvp");
-        Tensor x2 = x.detach().requiresGrad();
-        Tensor g = Autodiff.grad(loss.apply(x2), true, x2)[0];
-        close(name + " hvp reverse over reverse", hv, Autodiff.grad(g.mul(v).sum(), x2)[0]);
-        close(name + " hvp forward over reverse", hv, Autodiff.hvp(loss, x, v));
-        Tensor x3 = x.detach().requiresGrad();
-        close(name + " hvp reverse over forward", hv, Autodiff.grad(Autodiff.jvp(loss, x3, v).tangent(), x3)[0]);
+        FIXTURES.replay(name, CASES.get(name), TorchFixtures.Replay.STRICT);
     }
 
     @ParameterizedTest(name = "{0}")
@@ -137,33 +101,12 @@ class LinalgQrEighTorchTest {
 
     @Test
     void everyGeneratorCaseIsReplayed() {
-        assertEquals(FIXTURES.keySet().stream().filter(k -> k.endsWith(".y")).count(), CASES.size());
-        assertEquals(FIXTURES.keySet().stream().filter(k -> k.endsWith(".value")).count(), VALUES.size());
+        assertEquals(FIXTURES.names().stream().filter(k -> k.endsWith(".y")).count(), CASES.size());
+        assertEquals(FIXTURES.names().stream().filter(k -> k.endsWith(".value")).count(), VALUES.size());
     }
 
     @Test
     void modeRGivesAnEmptyQAsPyTorch() {
         assertArrayEquals(new int[] {0}, Linalg.qr(fx("qr_mode_r.x"), "r").q().shape());
-    }
-
-    private static Map<String, Tensor> read() {
-        Map<String, Tensor> m = new HashMap<>();
-        try (InputStream in = LinalgQrEighTorchTest.class.getResourceAsStream("torch_linalg_qr_eigh.txt")) {
-            for (String line : new String(in.readAllBytes(), StandardCharsets.UTF_8).split("\n")) {
-                if (line.isBlank() || line.startsWith("#")) {
-                    continue;
-                }
-                String[] f = line.trim().split(" ", -1);
-                int[] shape = f[1].isEmpty() ? new int[0] : Arrays.stream(f[1].split(",")).mapToInt(Integer::parseInt).toArray();
-                double[] v = new double[f.length - 2];
-                for (int i = 0; i < v.length; i++) {
-                    v[i] = Double.parseDouble(f[i + 2]);
-                }
-                m.put(f[0], Tensor.fromArray(v, shape));
-            }
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
-        return m;
     }
 }

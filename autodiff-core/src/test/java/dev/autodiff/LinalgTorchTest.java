@@ -5,11 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.autodiff.check.GradCheck;
-import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.Function;
@@ -24,7 +19,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * both modes to second order; the singular and bad-shape errors name the op.
  */
 class LinalgTorchTest {
-    private static final Map<String, Tensor> FIXTURES = read("torch_linalg.txt");
+    private static final TorchFixtures FIXTURES = TorchFixtures.read("torch_linalg.txt");
     static final Map<String, Function<Tensor, Tensor>> CASES = new LinkedHashMap<>();
 
     private static Tensor well(Tensor x, int n) {
@@ -72,61 +67,21 @@ class LinalgTorchTest {
         return CASES.keySet().stream();
     }
 
-    private static Tensor fx(String name) {
-        Tensor t = FIXTURES.get(name);
-        if (t == null) {
-            throw new IllegalArgumentException("no fixture named " + name);
-        }
-        return t;
-    }
-
-    /** expected and actual agree to 1e-10 + 1e-10 |expected| elementwise, shapes equal. */
-    static void close(String what, Tensor expected, Tensor actual) {
-        assertArrayEquals(expected.shape(), actual.shape(), what + ": shape");
-        double[] e = expected.toArray();
-        double[] a = actual.toArray();
-        for (int i = 0; i < e.length; i++) {
-            assertTrue(Math.abs(e[i] - a[i]) <= 1e-10 + 1e-10 * Math.abs(e[i]),
-                    what + ": element " + i + " expected " + e[i] + " got " + a[i]);
-        }
-    }
-
     @ParameterizedTest(name = "{0}")
     @MethodSource("names")
     void matchesPyTorch(String name) {
-        Function<Tensor, Tensor> f = CASES.get(name);
-        Tensor x = fx(name + ".x");
-        Tensor r = fx(name + ".r");
-        Tensor v = fx(name + ".v");
-        close(name + " value", fx(name + ".y"), f.apply(x));
-        Function<Tensor, Tensor> loss = t -> f.apply(t).mul(r).sum();
-        Tensor xl = x.detach().requiresGrad();
-        close(name + " grad", fx(name + ".grad"), Autodiff.grad(loss.apply(xl), xl)[0]);
-        Tensor jv = fx(name + ".jvp");
-        close(name + " jvp", jv, Autodiff.jvp(f, x, v).tangent());
-        Tensor both = Autodiff.jvp(f, x, Tensor.stack(0, v, v.mul(-2.0))).tangent();
-        close(name + " batched jvp", jv.mul(-2.0), both.slice(0, 1, 2).squeeze(0));
-        Tensor hv = fx(name + ".hvp");
-        Tensor x2 = x.detach().requiresGrad();
-        Tensor g = Autodiff.grad(loss.apply(x2), true, x2)[0];
-        close(name + " hvp reverse over reverse", hv, Autodiff.grad(g.mul(v).sum(), x2)[0]);
-        close(name + " hvp forward over reverse", hv, Autodiff.hvp(loss, x, v));
-        Tensor x3 = x.detach().requiresGrad();
-        close(name + " hvp reverse over forward", hv, Autodiff.grad(Autodiff.jvp(loss, x3, v).tangent(), x3)[0]);
+        FIXTURES.replay(name, CASES.get(name), TorchFixtures.Replay.STRICT);
     }
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("names")
     void gradChecksInBothModesToSecondOrder(String name) {
-        Function<Tensor, Tensor> f = CASES.get(name);
-        GradCheck c = GradCheck.of(xs -> f.apply(xs[0])).seed(name.hashCode());
-        c.check(fx(name + ".x"));
-        c.checkSecondOrder(fx(name + ".x"));
+        FIXTURES.gradChecksToSecondOrder(name, CASES.get(name));
     }
 
     @Test
     void everyGeneratorCaseIsReplayed() {
-        long cases = FIXTURES.keySet().stream().filter(k -> k.endsWith(".y")).count();
+        long cases = FIXTURES.names().stream().filter(k -> k.endsWith(".y")).count();
         assertEquals(cases, CASES.size());
     }
 
@@ -167,27 +122,5 @@ class LinalgTorchTest {
         assertArrayEquals(new double[] {-1, 1}, sl[0].toArray());
         assertEquals(Math.log(6), sl[1].toArray()[1], 1e-15);
         assertArrayEquals(new double[] {-1, 6}, Linalg.det(a).toArray(), 1e-15);
-    }
-
-    /** A fixture file of lines "name shape values..." (a generator's format) beside this class. */
-    static Map<String, Tensor> read(String resource) {
-        Map<String, Tensor> m = new HashMap<>();
-        try (InputStream in = LinalgTorchTest.class.getResourceAsStream(resource)) {
-            for (String line : new String(in.readAllBytes(), StandardCharsets.UTF_8).split("\n")) {
-                if (line.isBlank() || line.startsWith("#")) {
-                    continue;
-                }
-                String[] f = line.trim().split(" ", -1);
-                int[] shape = f[1].isEmpty() ? new int[0] : java.util.Arrays.stream(f[1].split(",")).mapToInt(Integer::parseInt).toArray();
-                double[] v = new double[f.length - 2];
-                for (int i = 0; i < v.length; i++) {
-                    v[i] = Double.parseDouble(f[i + 2]);
-                }
-                m.put(f[0], Tensor.fromArray(v, shape));
-            }
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
-        return m;
     }
 }

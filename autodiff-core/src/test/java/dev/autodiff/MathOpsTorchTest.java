@@ -1,14 +1,9 @@
 package dev.autodiff;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static dev.autodiff.TorchFixtures.close;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
-import java.util.Arrays;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.stream.Stream;
@@ -26,7 +21,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * and in forward mode, with NaN and infinities where PyTorch has them.
  */
 class MathOpsTorchTest {
-    private static final Map<String, Tensor> FIXTURES = read();
+    private static final TorchFixtures FIXTURES = TorchFixtures.read("torch_mathops.txt");
 
     /** The same functions as the generator's cases, by name. */
     static final Map<String, Fn> CASES = new LinkedHashMap<>();
@@ -95,10 +90,7 @@ class MathOpsTorchTest {
     }
 
     private static Tensor fx(String name) {
-        Tensor t = FIXTURES.get(name);
-        if (t == null) {
-            throw new IllegalArgumentException("no fixture named " + name);
-        }
+        Tensor t = FIXTURES.fx(name);
         double[] ours = OURS.get(name);
         if (ours == null) {
             return t;
@@ -113,7 +105,7 @@ class MathOpsTorchTest {
     }
 
     private static Tensor[] inputs(String prefix, String field) {
-        int n = FIXTURES.containsKey(prefix + "." + field + "1") ? 2 : 1;
+        int n = FIXTURES.has(prefix + "." + field + "1") ? 2 : 1;
         Tensor[] xs = new Tensor[n];
         for (int i = 0; i < n; i++) {
             xs[i] = fx(prefix + "." + field + i);
@@ -127,22 +119,6 @@ class MathOpsTorchTest {
             l[i] = xs[i].detach().requiresGrad();
         }
         return l;
-    }
-
-    /** NaN where NaN, the same infinity, otherwise within 1e-10 + 1e-10 |e|; with signedZero a zero's sign too. */
-    static void close(String what, Tensor expected, Tensor actual, boolean signedZero) {
-        assertArrayEquals(expected.shape(), actual.shape(), what + ": shape");
-        double[] e = expected.toArray();
-        double[] a = actual.toArray();
-        for (int i = 0; i < e.length; i++) {
-            boolean ok = Double.isNaN(e[i]) ? Double.isNaN(a[i])
-                    : Double.isInfinite(e[i]) ? e[i] == a[i]
-                    : Math.abs(e[i] - a[i]) <= 1e-10 + 1e-10 * Math.abs(e[i]);
-            if (signedZero && e[i] == 0) {
-                ok &= Double.doubleToLongBits(e[i]) == Double.doubleToLongBits(a[i]);
-            }
-            assertTrue(ok, what + ": element " + i + " expected " + e[i] + " got " + a[i]);
-        }
     }
 
     private static Tensor dot(Tensor[] a, Tensor[] b) {
@@ -248,30 +224,9 @@ class MathOpsTorchTest {
 
     @Test
     void everyGeneratorCaseIsReplayed() {
-        long cases = FIXTURES.keySet().stream().filter(k -> k.endsWith(".y") && !k.startsWith("s.")).count();
+        long cases = FIXTURES.names().stream().filter(k -> k.endsWith(".y") && !k.startsWith("s.")).count();
         assertEquals(cases, CASES.size(), "a case in torch_mathops.txt without a Java function, or the converse");
-        long specials = FIXTURES.keySet().stream().filter(k -> k.endsWith(".y") && k.startsWith("s.")).count();
+        long specials = FIXTURES.names().stream().filter(k -> k.endsWith(".y") && k.startsWith("s.")).count();
         assertEquals(specials, OPS.size(), "an op's special points in torch_mathops.txt without a Java function");
-    }
-
-    private static Map<String, Tensor> read() {
-        Map<String, Tensor> m = new HashMap<>();
-        try (InputStream in = MathOpsTorchTest.class.getResourceAsStream("torch_mathops.txt")) {
-            for (String line : new String(in.readAllBytes(), StandardCharsets.UTF_8).split("\n")) {
-                if (line.isBlank() || line.startsWith("#")) {
-                    continue;
-                }
-                String[] f = line.trim().split(" ", -1);
-                int[] shape = f[1].isEmpty() ? new int[0] : Arrays.stream(f[1].split(",")).mapToInt(Integer::parseInt).toArray();
-                double[] v = new double[f.length - 2];
-                for (int i = 0; i < v.length; i++) {
-                    v[i] = Double.parseDouble(f[i + 2]);
-                }
-                m.put(f[0], Tensor.fromArray(v, shape));
-            }
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
-        return m;
     }
 }

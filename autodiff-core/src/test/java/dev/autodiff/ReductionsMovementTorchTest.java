@@ -1,13 +1,9 @@
 package dev.autodiff;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static dev.autodiff.TorchFixtures.close;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.Function;
@@ -24,7 +20,13 @@ import org.junit.jupiter.params.provider.MethodSource;
  * 1e-10 + 1e-10 |expected|.
  */
 class ReductionsMovementTorchTest {
-    private static final Map<String, Tensor> FIXTURES = read();
+    private static final TorchFixtures FIXTURES = TorchFixtures.read("torch_reductions.txt");
+    /**
+     * A linear op's gradient is constant, so its H v are zeros; a case without H v in the file (norm2_zero_row,
+     * where PyTorch's double backward is NaN) is checked to first order only.
+     */
+    private static final TorchFixtures.Replay REPLAY =
+            TorchFixtures.Replay.STRICT.withZeros(TorchFixtures.Zeros.SECOND_ORDER).withBackward().withHvpWhereRecorded();
 
     /** The same functions as the generator's cases, by name. */
     static final Map<String, Function<Tensor, Tensor>> CASES = new LinkedHashMap<>();
@@ -89,61 +91,13 @@ class ReductionsMovementTorchTest {
     }
 
     private static Tensor fx(String name) {
-        Tensor t = FIXTURES.get(name);
-        if (t == null) {
-            throw new IllegalArgumentException("no fixture named " + name);
-        }
-        return t;
-    }
-
-    private static void close(String what, Tensor expected, Tensor actual) {
-        assertArrayEquals(expected.shape(), actual.shape(), what + ": shape");
-        double[] e = expected.toArray();
-        double[] a = actual.toArray();
-        for (int i = 0; i < e.length; i++) {
-            boolean ok = e[i] == a[i] || (Double.isNaN(e[i]) && Double.isNaN(a[i]))
-                    || Math.abs(e[i] - a[i]) <= 1e-10 + 1e-10 * Math.abs(e[i]);
-            assertTrue(ok, what + ": element " + i + " expected " + e[i] + " got " + a[i]);
-        }
+        return FIXTURES.fx(name);
     }
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("names")
     void matchesPyTorch(String name) {
-        Function<Tensor, Tensor> f = CASES.get(name);
-        Tensor x = fx(name + ".x");
-        Tensor r = fx(name + ".r");
-        Tensor v = fx(name + ".v");
-        close(name + " value", fx(name + ".y"), f.apply(x));
-        Function<Tensor, Tensor> loss = t -> f.apply(t).mul(r).sum();
-
-        Tensor xl = x.detach().requiresGrad();
-        close(name + " grad", fx(name + ".grad"), Autodiff.grad(loss.apply(xl), xl)[0]);
-        Tensor xb = x.detach().requiresGrad();
-        loss.apply(xb).backward();
-        close(name + " backward", fx(name + ".grad"), xb.grad());
-
-        Tensor jv = fx(name + ".jvp");
-        Autodiff.Jvp j = Autodiff.jvp(f, x, v);
-        close(name + " jvp value", fx(name + ".y"), j.value());
-        close(name + " jvp", jv, j.tangent());
-        Tensor both = Autodiff.jvp(f, x, Tensor.stack(0, v, v.mul(-2.0))).tangent();
-        close(name + " batched jvp, first", jv, both.slice(0, 0, 1).squeeze(0));
-        close(name + " batched jvp, second", jv.mul(-2.0), both.slice(0, 1, 2).squeeze(0));
-
-        if (!FIXTURES.containsKey(name + ".hvp")) {
-            return;
-        }
-        Tensor hv = fx(name + ".hvp");
-        Tensor x2 = x.detach().requiresGrad();
-        Tensor g = Autodiff.grad(loss.apply(x2), true, x2)[0];
-        Tensor revRev = g.needsGrad() ? Autodiff.grad(g.mul(v).sum(), x2)[0] : Tensor.zeros(x.shape());
-        close(name + " hvp reverse over reverse", hv, revRev);
-        close(name + " hvp forward over reverse", hv, Autodiff.hvp(loss, x, v));
-        Tensor x3 = x.detach().requiresGrad();
-        Tensor dir = Autodiff.jvp(loss, x3, v).tangent();
-        Tensor revFwd = dir.needsGrad() ? Autodiff.grad(dir, x3)[0] : Tensor.zeros(x.shape());
-        close(name + " hvp reverse over forward", hv, revFwd);
+        FIXTURES.replay(name, CASES.get(name), REPLAY);
     }
 
     @Test
@@ -157,28 +111,7 @@ class ReductionsMovementTorchTest {
 
     @Test
     void everyGeneratorCaseIsReplayed() {
-        long cases = FIXTURES.keySet().stream().filter(k -> k.endsWith(".y")).count();
+        long cases = FIXTURES.names().stream().filter(k -> k.endsWith(".y")).count();
         assertEquals(cases, CASES.size(), "a case in torch_reductions.txt without a Java function, or the converse");
-    }
-
-    private static Map<String, Tensor> read() {
-        Map<String, Tensor> m = new HashMap<>();
-        try (InputStream in = ReductionsMovementTorchTest.class.getResourceAsStream("torch_reductions.txt")) {
-            for (String line : new String(in.readAllBytes(), StandardCharsets.UTF_8).split("\n")) {
-                if (line.isBlank() || line.startsWith("#")) {
-                    continue;
-                }
-                String[] f = line.trim().split(" ", -1);
-                int[] shape = f[1].isEmpty() ? new int[0] : java.util.Arrays.stream(f[1].split(",")).mapToInt(Integer::parseInt).toArray();
-                double[] v = new double[f.length - 2];
-                for (int i = 0; i < v.length; i++) {
-                    v[i] = Double.parseDouble(f[i + 2]);
-                }
-                m.put(f[0], Tensor.fromArray(v, shape));
-            }
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
-        return m;
     }
 }
