@@ -189,22 +189,71 @@ public final class InPlace {
                             + " share their storage; each must be updated once");
                 }
             }
-            // a float32 tensor is updated through a float64 copy of its values, rounded back after the kernel
-            outs[k] = t.data != null ? t.data : t.values();
+            outs[k] = t.data;
         }
         double[][] ins = new double[in.length][];
+        boolean float32 = false;
         for (int k = 0; k < in.length; k++) {
             Tensor t = Tensor.nonNull(in[k], op, "tensor to read " + k);
             t.checkReadable(op, "tensor to read " + k, shape);
-            ins[k] = t.values();
+            ins[k] = t.data;
+            float32 |= t.f32 != null;
+        }
+        for (Tensor t : out) {
+            float32 |= t.f32 != null;
         }
         try {
-            Elementwise.forRanges(outs[0].length, (from, to) -> kernel.run(from, to, outs, ins));
-        } finally {
-            for (int k = 0; k < out.length; k++) {
-                narrowInto(out[k], outs[k]);
-                out[k].version.value++;
+            if (float32) {
+                Elementwise.forRanges(out[0].size(), (from, to) -> chunked(out, in, kernel, from, to));
+            } else {
+                Elementwise.forRanges(outs[0].length, (from, to) -> kernel.run(from, to, outs, ins));
             }
+        } finally {
+            for (Tensor t : out) {
+                t.version.value++;
+            }
+        }
+    }
+
+    private static final int CHUNK = 1024;
+
+    /**
+     * The kernel over [from, to) when a tensor is float32: on float64 copies of 1024-element chunks of every array
+     * (element i of the chunk is element start + i), the outputs copied back (float32 rounded once). Each element is
+     * computed as the kernel computes it on float64 arrays, so the bits do not depend on the chunking.
+     */
+    private static void chunked(Tensor[] out, Tensor[] in, Kernel kernel, int from, int to) {
+        double[][] co = new double[out.length][Math.min(CHUNK, to - from)];
+        double[][] ci = new double[in.length][Math.min(CHUNK, to - from)];
+        for (int c = from; c < to; c += CHUNK) {
+            int len = Math.min(CHUNK, to - c);
+            for (int k = 0; k < out.length; k++) {
+                copyOut(out[k], c, co[k], len);
+            }
+            for (int k = 0; k < in.length; k++) {
+                copyOut(in[k], c, ci[k], len);
+            }
+            kernel.run(0, len, co, ci);
+            for (int k = 0; k < out.length; k++) {
+                Tensor t = out[k];
+                if (t.f32 != null) {
+                    for (int i = 0; i < len; i++) {
+                        t.f32[c + i] = (float) co[k][i];
+                    }
+                } else {
+                    System.arraycopy(co[k], 0, t.data, c, len);
+                }
+            }
+        }
+    }
+
+    private static void copyOut(Tensor t, int start, double[] chunk, int len) {
+        if (t.f32 != null) {
+            for (int i = 0; i < len; i++) {
+                chunk[i] = t.f32[start + i];
+            }
+        } else {
+            System.arraycopy(t.data, start, chunk, 0, len);
         }
     }
 }
