@@ -88,6 +88,19 @@ abstract class Primitive {
         return true;
     }
 
+    /** {@link #unrecorded} for a rule that reads float32 arrays: g, the saved inputs and the output all plain float32. */
+    static boolean unrecorded32(Tensor g, Tensor[] in, Tensor out) {
+        if (GradMode.current().enabled || g.dual != null || g.f32 == null || out.dual != null || out.f32 == null) {
+            return false;
+        }
+        for (Tensor t : in) {
+            if (t.dual != null || t.f32 == null) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /**
      * Whether {@link #vjp} for {@code in[i]} always returns a new tensor nothing else holds, which the pass may
      * then add into.

@@ -61,6 +61,9 @@ final class Primitives {
                 Elementwise.unaryGrad(code, g.data, x.data, out.data, gx);
                 return new Tensor(gx, x.shape);
             }
+            if (Elementwise.hasFusedGrad(code) && Arrays.equals(g.shape, x.shape) && unrecorded32(g, in, out)) {
+                return new Tensor(Elementwise.unaryGrad32(code, g.f32, x.f32, out.f32), x.shape); // the same, float32
+            }
             return d == null ? apply(g) : g.mul(d.of(x, out));
         }
 

@@ -134,6 +134,26 @@ class Float32Test {
         }
     }
 
+    /** The one-pass float32 vjps of the unary ops give the bits of their rules composed in float32 (createGraph). */
+    @Test
+    void fusedFloat32VjpsMatchTheComposedRules() {
+        java.util.Map<String, java.util.function.UnaryOperator<Tensor>> ops = new java.util.LinkedHashMap<>();
+        ops.put("relu", Tensor::relu);
+        ops.put("tanh", Tensor::tanh);
+        ops.put("sigmoid", Tensor::sigmoid);
+        ops.put("log", t -> t.abs().add(0.25).log());
+        ops.put("sqrt", t -> t.abs().add(0.25).sqrt());
+        ops.put("reciprocal", t -> t.abs().add(0.25).reciprocal());
+        for (var e : ops.entrySet()) {
+            Tensor x = Tensor.randn(5, DType.FLOAT32, 3000).requiresGrad();
+            Tensor g = Tensor.randn(6, DType.FLOAT32, 3000);
+            Tensor fused = Autodiff.grad(e.getValue().apply(x), g, false, false, x)[0];
+            Tensor composed = Autodiff.grad(e.getValue().apply(x), g, true, true, x)[0];
+            assertEquals(DType.FLOAT32, fused.dtype());
+            assertArrayEquals(composed.toFloatArray(), fused.toFloatArray(), e.getKey());
+        }
+    }
+
     // ================================================================================ the dtype itself
 
     @Test

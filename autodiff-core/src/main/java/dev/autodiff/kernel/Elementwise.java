@@ -221,6 +221,51 @@ public final class Elementwise {
     }
 
     /**
+     * {@link #unaryGrad} on float32 arrays, as plain float loops: each of its rules is a chain of + - * /, so each
+     * float operation gives the bits of the float32 ops the rule composes (every one the float64 result rounded).
+     */
+    public static float[] unaryGrad32(Unary op, float[] g, float[] x, float[] y) {
+        float[] out = new float[x.length];
+        overElements(x.length, (task, from, to) -> {
+            switch (op) {
+                case RELU:
+                    for (int i = from; i < to; i++) {
+                        out[i] = g[i] * (x[i] > 0 ? 1.0f : 0.0f);
+                    }
+                    break;
+                case TANH:
+                    for (int i = from; i < to; i++) {
+                        out[i] = g[i] * (1.0f - y[i] * y[i]);
+                    }
+                    break;
+                case SIGMOID:
+                    for (int i = from; i < to; i++) {
+                        out[i] = g[i] * (y[i] * (1.0f - y[i]));
+                    }
+                    break;
+                case LOG:
+                    for (int i = from; i < to; i++) {
+                        out[i] = g[i] * (1.0f / x[i]);
+                    }
+                    break;
+                case SQRT:
+                    for (int i = from; i < to; i++) {
+                        out[i] = g[i] * ((1.0f / y[i]) * 0.5f);
+                    }
+                    break;
+                case RECIPROCAL:
+                    for (int i = from; i < to; i++) {
+                        out[i] = g[i] * -(y[i] * y[i]);
+                    }
+                    break;
+                default:
+                    throw new IllegalArgumentException("unaryGrad32: " + op + " has no fused vjp");
+            }
+        });
+        return out;
+    }
+
+    /**
      * {@code y[i] = op(x[i])} on the calling thread, into an existing array of x's length (y may be x); for
      * benchmarks and callers that keep their own buffers.
      */
