@@ -16,13 +16,15 @@ public final class Factor {
     }
 
     /** From this order on lu, trsm (with at least {@link #BLOCKED_RHS} right-hand sides) and cholesky are recursive. */
-    static final int BLOCKED_MIN = 128;
+    static final int BLOCKED_MIN = 64;
     /** Fewer right-hand sides than this keep the unblocked triangular solve: one GEMM column is all overhead. */
     static final int BLOCKED_RHS = 8;
     /** Panels this wide or narrower are factored by the unblocked loops. */
     static final int LU_LEAF = 16;
     static final int TRSM_LEAF = 32;
     static final int CHOLESKY_LEAF = 32;
+    /** Rows per product in Cholesky's trailing update L22 -= L21 L21^T, which computes only what the lower triangle needs. */
+    static final int SYRK_ROWS = 64;
 
     /** LU with partial pivoting in place (PA = LU, unit L below); returns the permutation's sign, or 0 at an exact zero pivot. */
     public static int lu(double[] a, int off, int n, int[] piv) {
@@ -93,6 +95,23 @@ public final class Factor {
 
     /** {@link #trsm} by substitution, one row of X at a time. */
     static void trsmUnblocked(double[] a, int off, int n, double[] b, int boff, int k, boolean upper, boolean unit) {
+        if (k == 1) {
+            // one right-hand side: x_i = (b_i - sum_p t_ip x_p) / t_ii as a dot product along row i of T, the
+            // same operations in the same order as below without a store per multiply-add
+            for (int s = 0; s < n; s++) {
+                int i = upper ? n - 1 - s : s;
+                int ti = off + i * n;
+                double x = b[boff + i];
+                for (int p = upper ? i + 1 : 0, to = upper ? n : i; p < to; p++) {
+                    double l = a[ti + p];
+                    if (l != 0) { // skipped as below: a zero of T times an infinite x_p is no NaN
+                        x -= l * b[boff + p];
+                    }
+                }
+                b[boff + i] = unit ? x : x / a[ti + i];
+            }
+            return;
+        }
         if (upper) {
             for (int i = n - 1; i >= 0; i--) {
                 for (int p = i + 1; p < n; p++) {
@@ -366,8 +385,8 @@ public final class Factor {
         int a22 = a21 + n1;
         solveLowerTransposedRight(a, off, ld, n1, a, a21, ld, n2);
         // A22 -= L21 L21^T on the lower triangle only, a strip of rows at a time (each strip's diagonal block whole)
-        for (int r = 0; r < n2; r += TRSM_LEAF) {
-            int rows = Math.min(TRSM_LEAF, n2 - r);
+        for (int r = 0; r < n2; r += SYRK_ROWS) {
+            int rows = Math.min(SYRK_ROWS, n2 - r);
             subtractProduct(true, rows, r + rows, n1, a, a21 + r * ld, ld, a, a21, ld, a, a22 + r * ld, ld);
         }
         bad = choleskyRecursive(a, a22, ld, n2);
@@ -406,15 +425,32 @@ public final class Factor {
     private static void solveLowerTransposedRight(double[] l, int lOff, int ldl, int w, double[] x, int xOff, int ldx,
                                                   int m) {
         if (w <= TRSM_LEAF) {
+            // column j of X: x_j = (b_j - sum_{p<j} l_jp x_p) / l_jj, on the block copied into one array per
+            // column, so that each step is a unit-stride update of one array by another (vectorized by C2)
+            double[][] col = new double[w][m];
             for (int r = 0; r < m; r++) {
-                int xr = xOff + r * ldx;
                 for (int j = 0; j < w; j++) {
-                    int lj = lOff + j * ldl;
-                    double s = x[xr + j];
-                    for (int p = 0; p < j; p++) {
-                        s -= x[xr + p] * l[lj + p];
+                    col[j][r] = x[xOff + r * ldx + j];
+                }
+            }
+            for (int j = 0; j < w; j++) {
+                double[] cj = col[j];
+                int lj = lOff + j * ldl;
+                for (int p = 0; p < j; p++) {
+                    double ljp = l[lj + p];
+                    double[] cp = col[p];
+                    for (int r = 0; r < m; r++) {
+                        cj[r] -= cp[r] * ljp;
                     }
-                    x[xr + j] = s / l[lj + j];
+                }
+                double d = l[lj + j];
+                for (int r = 0; r < m; r++) {
+                    cj[r] /= d;
+                }
+            }
+            for (int r = 0; r < m; r++) {
+                for (int j = 0; j < w; j++) {
+                    x[xOff + r * ldx + j] = col[j][r];
                 }
             }
             return;
