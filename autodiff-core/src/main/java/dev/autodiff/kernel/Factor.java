@@ -15,11 +15,18 @@ public final class Factor {
     private Factor() {
     }
 
-    /** From this order on lu, trsm (with at least {@link #BLOCKED_RHS} right-hand sides) and cholesky are recursive. */
+    /**
+     * From this order on lu, trsm (with at least {@link #BLOCKED_RHS} right-hand sides) and cholesky are
+     * recursive. Measured on one thread (best of 60, JDK 17, AVX-512): at n = 64 LU 30 against 40 us, the solve
+     * with 64 right-hand sides 20 against 60 us, Cholesky even; at 48 all three even; at 512 4.5x, 7x and 6.5x.
+     */
     static final int BLOCKED_MIN = 64;
-    /** Fewer right-hand sides than this keep the unblocked triangular solve: one GEMM column is all overhead. */
+    /**
+     * Fewer right-hand sides than this keep the unblocked triangular solve: at n = 128, 4 right-hand sides took
+     * 32 us unblocked against 37 recursive, 8 took 50 against 37.
+     */
     static final int BLOCKED_RHS = 8;
-    /** Panels this wide or narrower are factored by the unblocked loops. */
+    /** Panels this wide or narrower are factored by the unblocked loops (8 to 64 measured; 16 to 32 were best and even). */
     static final int LU_LEAF = 16;
     static final int TRSM_LEAF = 32;
     static final int CHOLESKY_LEAF = 32;
