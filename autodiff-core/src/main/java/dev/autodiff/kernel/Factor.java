@@ -17,8 +17,11 @@ public final class Factor {
 
     /**
      * From this order on lu, trsm (with at least {@link #BLOCKED_RHS} right-hand sides) and cholesky are
-     * recursive. Measured on one thread (best of 60, JDK 17, AVX-512): at n = 64 LU 30 against 40 us, the solve
-     * with 64 right-hand sides 20 against 60 us, Cholesky even; at 48 all three even; at 512 4.5x, 7x and 6.5x.
+     * recursive. Measured on one thread (best of 60-300 calls, JDK 17, AVX-512, a busy machine): at n = 64 LU and
+     * Cholesky are even within the noise (LU recursive against unblocked 30/40, 57/37, 34/37 us in three runs)
+     * and the solve with 64 right-hand sides is 3x faster (20 against 60 us); from 96 on the recursive kernels
+     * won every run (LU 93-102 against 120 us, Cholesky 59-62 against 82); at 512 LU 4.5x, the solve 7x,
+     * Cholesky 6.5x.
      */
     static final int BLOCKED_MIN = 64;
     /**
