@@ -8,13 +8,10 @@ final class Anomaly {
 
     static void check(Tensor t, int input, Tensor g) {
         Tensor values = g;
-        while (values.data == null && values.batch != null) {
+        while (values.batch != null) {
             values = values.batch.physical; // inside vmap: every example's gradient
         }
-        double[] d = values.data;
-        if (d == null) {
-            return;
-        }
+        double[] d = values.values();
         for (int j = 0; j < d.length; j++) {
             if (!Double.isFinite(d[j])) {
                 throw new AnomalyException("anomaly: the backward of '" + t.op.name + "' (output shape "

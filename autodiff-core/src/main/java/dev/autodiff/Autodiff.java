@@ -246,7 +246,7 @@ public final class Autodiff {
             yShape = cols[j].shape;
         }
         if (n == 0) {
-            return Tensor.zeros(concat(f.apply(x).shape, x.shape));
+            return Tensor.zeros(concat(result("jacfwd", f.apply(x)).shape, x.shape));
         }
         return Tensor.stack(-1, cols).reshape(concat(yShape, x.shape));
     }
@@ -311,7 +311,7 @@ public final class Autodiff {
             // other inputs' calls with the same output gradient
             Tensor[] lastSeed = {null};
             Tensor[][] lastGrads = {null};
-            CustomOp op = CustomOp.of("checkpoint", f, (i, g, in, out) -> {
+            CustomOp op = CustomOp.of("checkpoint", in -> result("checkpoint", f.apply(in)), (i, g, in, out) -> {
                 if (lastSeed[0] != g || lastGrads[0] == null) {
                     lastGrads[0] = recomputedVjp(f, g, in);
                     lastSeed[0] = g;
@@ -353,13 +353,15 @@ public final class Autodiff {
      * along axes of one size n; a result that does not depend on the batch is copied n times.
      *
      * <p>Every primitive has a batching rule (elementwise ops and reductions run on the batch as it is, movement ops
-     * repeat their index map per example, matmul batches into one larger product); a custom op (and so the linear
-     * algebra) runs once per example and says so once (System.Logger "dev.autodiff.vmap", WARNING). vmap nests with
-     * itself, {@link #jvp}, {@link #valueAndGrad} and reverse mode: {@code vmap(x -> valueAndGrad(loss, w, x).grads()[0])}
+     * repeat their index map per example, matmul batches into one larger product, gather and scatterAdd by a batched
+     * index build one map over every example); the selections (sort, argsort, topk, kthvalue, median) find every
+     * example's indices in one call, each as it would alone. A custom op declared
+     * {@link CustomOp#batchedOverLeadingDims} (as the linear algebra is) runs once on the whole batch; any other runs
+     * once per example and says so once (System.Logger "dev.autodiff.vmap", WARNING). vmap nests with itself,
+     * {@link #jvp}, {@link #valueAndGrad} and reverse mode: {@code vmap(x -> valueAndGrad(loss, w, x).grads()[0])}
      * gives per-example gradients in one pass. Inside f a batched tensor has each example's shape but no values of its
-     * own: {@code item()}, {@code toArray()} and in-place updates refuse it, and ops that choose positions from values
-     * (sort, topk, kthvalue, median, gather with a batched index) have no batching rule yet and say so. Random ops
-     * inside f draw one sample shared by every example.
+     * own: {@code item()}, {@code toArray()} and in-place updates refuse it. Random ops inside f draw one sample shared
+     * by every example.
      */
     public static FnN vmap(FnN f, Integer[] inAxes, int[] outAxes) {
         Tensor.nonNull(f, "vmap", "the function");

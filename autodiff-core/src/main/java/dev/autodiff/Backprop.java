@@ -122,6 +122,9 @@ final class Backprop {
                     // g's buffer, when only this pass holds it and this op has one input, may become the input's
                     boolean overwritten = direct && gOwned && in.length == 1 && t.op.vjpOverwrite(g, in, t);
                     Tensor gi = overwritten ? g : t.op.vjp(i, g, in, t);
+                    if (gi.dtype() != c.dtype()) {
+                        gi = gi.to(c.dtype()); // a gradient has its input's dtype, whatever the rule's constants made
+                    }
                     if (gi.shape != c.shape && !Arrays.equals(gi.shape, c.shape)) {
                         throw new IllegalStateException("internal error: vjp of '" + t.op.name + "' for input " + i
                                 + " has shape " + Shapes.str(gi.shape) + ", expected " + Shapes.str(c.shape));
@@ -218,13 +221,13 @@ final class Backprop {
                 throw new IllegalArgumentException(caller + ": the output has shape " + Shapes.str(root.shape)
                         + "; a seed (a tensor of that shape) is needed to backpropagate from a non-scalar output");
             }
-            return new Tensor(new double[] {1.0}, root.shape);
+            return Tensor.like(new Tensor(new double[] {1.0}, root.shape), root.dtype());
         }
         if (!Arrays.equals(seed.shape, root.shape)) {
             throw new IllegalArgumentException(caller + ": the seed has shape " + Shapes.str(seed.shape)
                     + " but the output has shape " + Shapes.str(root.shape));
         }
-        return seed;
+        return seed.dtype() == root.dtype() ? seed : seed.to(root.dtype());
     }
 
     /** Recorded tensors reachable from root, inputs before the tensors computed from them. */

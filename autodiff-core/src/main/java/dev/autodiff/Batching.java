@@ -128,13 +128,31 @@ final class Batching {
         return Tensor.stack(0, outs);
     }
 
-    /** Refuses an op that reads per-example values to decide what to compute, which has no batching rule yet. */
-    static void refuse(String op, Tensor x) {
-        if (x.batch != null) {
-            throw new UnsupportedOperationException(op + ": no batching rule yet for a tensor batched inside vmap (shape "
-                    + Shapes.str(x.shape) + " per example): " + op + " picks positions from each example's values; "
-                    + "loop over the examples instead, or apply it outside vmap along the batch axis");
+    /** Whether an op of this name has run once per example inside vmap (and been reported). */
+    static boolean looped(String op) {
+        return LOOPED.contains(op);
+    }
+
+    /**
+     * Constants that {@code f} computes from plain values, such as a selection's indices, for a tensor that may be
+     * batched at any number of levels: {@code f(p, lead)} gets the plain tensor under every level, whose first
+     * {@code lead} axes are batch axes (so an axis {@code a} of x is {@code a + lead} there), and must return tensors
+     * with those leading axes, each example's part what it would be for that example alone. They are rewrapped at
+     * x's levels, so every example is computed in one call.
+     */
+    static Tensor[] perExample(Tensor x, java.util.function.BiFunction<Tensor, Integer, Tensor[]> f) {
+        return perExample(x, 0, f);
+    }
+
+    private static Tensor[] perExample(Tensor x, int lead, java.util.function.BiFunction<Tensor, Integer, Tensor[]> f) {
+        if (x.batch == null) {
+            return f.apply(x, lead);
         }
+        Tensor[] p = perExample(x.batch.physical, lead + 1, f);
+        for (int i = 0; i < p.length; i++) {
+            p[i] = Tensor.batched(x.batch.level, p[i]);
+        }
+        return p;
     }
 
     // ================================================================================ vmap itself

@@ -33,16 +33,31 @@ public final class CustomOp {
 
     private final Rule rule;
 
-    private CustomOp(String name, Fn forward, Vjp vjp, Jvp jvp) {
-        this.rule = new Rule(name, forward, vjp, jvp);
+    private CustomOp(String name, Fn forward, Vjp vjp, Jvp jvp, boolean leadingDims) {
+        this.rule = new Rule(name, forward, vjp, jvp, leadingDims);
     }
 
     /** A custom op; {@code jvp} may be null, and then forward mode through it throws. */
     public static CustomOp of(String name, Fn forward, Vjp vjp, Jvp jvp) {
+        return create(name, forward, vjp, jvp, false);
+    }
+
+    /**
+     * A custom op as {@link #of}, whose forward and rules treat leading dimensions as batch dimensions: given every
+     * input with one extra leading axis of size n, the forward returns the n results stacked along a leading axis
+     * (slice k is the op on the inputs' slices k), and the vjp and jvp do likewise. Inside {@link Autodiff#vmap} it
+     * then runs once on the whole batch (batch axis first, inputs shared by every example copied for each) instead
+     * of once per example.
+     */
+    public static CustomOp batchedOverLeadingDims(String name, Fn forward, Vjp vjp, Jvp jvp) {
+        return create(name, forward, vjp, jvp, true);
+    }
+
+    private static CustomOp create(String name, Fn forward, Vjp vjp, Jvp jvp, boolean leadingDims) {
         Objects.requireNonNull(name, "CustomOp: name");
         Objects.requireNonNull(forward, "CustomOp: forward");
         Objects.requireNonNull(vjp, "CustomOp: vjp");
-        return new CustomOp(name, forward, vjp, jvp);
+        return new CustomOp(name, forward, vjp, jvp, leadingDims);
     }
 
     public Tensor apply(Tensor... inputs) {
@@ -53,12 +68,33 @@ public final class CustomOp {
         private final Fn forwardFn;
         private final Vjp vjpFn;
         private final Jvp jvpFn;
+        private final boolean leadingDims;
 
-        Rule(String name, Fn forward, Vjp vjp, Jvp jvp) {
+        Rule(String name, Fn forward, Vjp vjp, Jvp jvp, boolean leadingDims) {
             super(Kind.CUSTOM, name);
             this.forwardFn = forward;
             this.vjpFn = vjp;
             this.jvpFn = jvp;
+            this.leadingDims = leadingDims;
+        }
+
+        /** Once on the whole batch when the op is batched over leading dimensions, else once per example. */
+        @Override
+        Tensor batch(Tensor[] x, boolean[] batched, int n) {
+            if (!leadingDims) {
+                return Batching.loop(this, x, batched, n);
+            }
+            Tensor[] physical = new Tensor[x.length];
+            for (int i = 0; i < x.length; i++) {
+                physical[i] = Batching.materialize(x[i], batched[i], n);
+            }
+            Tensor y = apply(physical);
+            if (y.rank() == 0 || y.shape[0] != n) {
+                throw new IllegalStateException("customOp '" + name + "' is declared batched over leading dimensions, "
+                        + "but for inputs with a leading batch axis of " + n + " it returned shape "
+                        + Arrays.toString(y.shape));
+            }
+            return y;
         }
 
         @Override

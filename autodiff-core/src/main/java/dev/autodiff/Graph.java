@@ -106,9 +106,9 @@ public final class Graph {
         int p = 0;
         int c = 0;
         for (Tensor leaf : leaves) {
-            if (!leaf.requiresGrad && leaf.size() == 1 && leaf.data != null) {
+            if (!leaf.requiresGrad && leaf.size() == 1 && leaf.batch == null) {
                 literals.add(leaf);
-                names.put(leaf, TensorFormat.number(leaf.data[0]));
+                names.put(leaf, TensorFormat.number(leaf.values()[0]));
             } else {
                 names.put(leaf, leaf.requiresGrad ? "p" + p++ : "c" + c++);
             }
@@ -206,15 +206,16 @@ public final class Graph {
 
     /** A number for one-element tensors, otherwise the shape and the first values. */
     private static String brief(Tensor t) {
-        if (t.data == null) {
+        if (t.batch != null) {
             return Shapes.str(t.shape) + "{batched}";
         }
+        double[] v = t.values();
         if (t.size() == 1) {
-            return TensorFormat.number(t.data[0]);
+            return TensorFormat.number(v[0]);
         }
         StringBuilder sb = new StringBuilder(Shapes.str(t.shape)).append('{');
         for (int i = 0; i < Math.min(4, t.size()); i++) {
-            sb.append(i > 0 ? ", " : "").append(TensorFormat.number(t.data[i]));
+            sb.append(i > 0 ? ", " : "").append(TensorFormat.number(v[i]));
         }
         return sb.append(t.size() > 4 ? ", ...}" : "}").toString();
     }

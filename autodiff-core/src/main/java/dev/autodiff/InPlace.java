@@ -78,7 +78,8 @@ public final class InPlace {
      */
     public static void readGrad(String op, Tensor param, Kernel kernel) {
         Tensor g = gradOf(op, param, kernel);
-        kernel.run(0, g.data.length, new double[0][], new double[][] {g.data});
+        double[] gv = g.values();
+        kernel.run(0, gv.length, new double[0][], new double[][] {gv});
     }
 
     /**
@@ -96,12 +97,14 @@ public final class InPlace {
                     + " carries a graph (backward with createGraph); change it with setGrad(grad().mul(...)) instead");
         }
         if (!param.gradOwned) {
-            g = new Tensor(g.data.clone(), g.shape); // a private copy: the old gradient tensor may be held by someone
+            // a private copy: the old gradient tensor may be held by someone
+            g = g.f32 != null ? new Tensor(g.f32.clone(), g.shape) : new Tensor(g.data.clone(), g.shape);
             param.grad = g;
             param.gradOwned = true;
         }
-        double[][] out = {g.data};
+        double[][] out = {g.data != null ? g.data : g.values()};
         Elementwise.forRanges(out[0].length, (from, to) -> kernel.run(from, to, out, new double[0][]));
+        narrowInto(g, out[0]);
     }
 
     /**
@@ -111,6 +114,45 @@ public final class InPlace {
     public static boolean gradCarriesGraph(Tensor param) {
         Tensor.nonNull(param, "InPlace.gradCarriesGraph", "param");
         return param.grad != null && (param.grad.needsGrad() || param.grad.dual != null);
+    }
+
+    /**
+     * Changes a leaf's dtype in place, as {@code module.to(dtype)} changes its parameters in PyTorch: the same tensor
+     * object (so a module's fields and an optimizer's references still hold it) gets its values converted (float64 to
+     * float32 rounds to nearest), and its gradient, if any, too. Like every in-place update it bumps the version, so
+     * a graph that saved the old values refuses to backpropagate. Throws naming {@code op} for a tensor that is not
+     * a leaf owning its storage (a computed tensor, a view of one, a dual number, a batched tensor).
+     */
+    public static void convert(String op, Tensor leaf, DType dtype) {
+        Tensor.nonNull(op, "InPlace.convert", "op");
+        Tensor.nonNull(leaf, op, "the tensor");
+        Tensor.nonNull(dtype, op, "dtype");
+        if (leaf.dtype() == dtype) {
+            return;
+        }
+        leaf.checkUpdatable(op, "the tensor");
+        if (dtype == DType.FLOAT32) {
+            leaf.f32 = leaf.narrowed().f32;
+            leaf.data = null;
+        } else {
+            leaf.data = leaf.values();
+            leaf.f32 = null;
+        }
+        if (leaf.grad != null) {
+            leaf.grad = leaf.grad.detach().to(dtype);
+            leaf.gradOwned = false;
+        }
+        leaf.spareGrad = null;
+        leaf.version.value++;
+    }
+
+    /** A float32 tensor's values rounded back from the float64 copy a kernel updated (nothing for float64). */
+    private static void narrowInto(Tensor t, double[] updated) {
+        if (t.f32 != null) {
+            for (int i = 0; i < updated.length; i++) {
+                t.f32[i] = (float) updated[i];
+            }
+        }
     }
 
     private static Tensor gradOf(String op, Tensor param, Kernel kernel) {
@@ -142,24 +184,26 @@ public final class InPlace {
             t.checkUpdatable(op, "tensor to update " + k);
             t.checkReadable(op, "tensor to update " + k, shape);
             for (int j = 0; j < k; j++) {
-                if (outs[j] == t.data) {
+                if (out[j].data == t.data && out[j].f32 == t.f32) {
                     throw new IllegalArgumentException(op + ": tensors to update " + j + " and " + k
                             + " share their storage; each must be updated once");
                 }
             }
-            outs[k] = t.data;
+            // a float32 tensor is updated through a float64 copy of its values, rounded back after the kernel
+            outs[k] = t.data != null ? t.data : t.values();
         }
         double[][] ins = new double[in.length][];
         for (int k = 0; k < in.length; k++) {
             Tensor t = Tensor.nonNull(in[k], op, "tensor to read " + k);
             t.checkReadable(op, "tensor to read " + k, shape);
-            ins[k] = t.data;
+            ins[k] = t.values();
         }
         try {
             Elementwise.forRanges(outs[0].length, (from, to) -> kernel.run(from, to, outs, ins));
         } finally {
-            for (Tensor t : out) {
-                t.version.value++;
+            for (int k = 0; k < out.length; k++) {
+                narrowInto(out[k], outs[k]);
+                out[k].version.value++;
             }
         }
     }

@@ -20,7 +20,9 @@ abstract class Primitive {
         CUMSUM,
         // issue 16: elementwise math
         SIN, COS, TAN, ASIN, ACOS, ATAN, SINH, COSH, ASINH, ACOSH, ATANH, LOG1P, EXPM1, EXP2, LOG2, LOG10, RSQRT,
-        FLOOR, CEIL, ROUND, TRUNC, ATAN2, HYPOT, LOGADDEXP, XLOGY
+        FLOOR, CEIL, ROUND, TRUNC, ATAN2, HYPOT, LOGADDEXP, XLOGY,
+        // issue 19: dtype conversion
+        CAST
     }
 
     final Kind kind;
@@ -74,6 +76,7 @@ abstract class Primitive {
      * no plain array).
      */
     static boolean unrecorded(Tensor g, Tensor[] in) {
+        // g.data and each t.data are null for float32 tensors too: the fast paths read float64 arrays
         if (GradMode.current().enabled || g.dual != null || g.data == null) {
             return false;
         }
@@ -115,6 +118,7 @@ abstract class Primitive {
         int level = 0;
         int batchLevel = 0;
         boolean grad = false;
+        boolean float32 = false;
         for (int i = 0; i < in.length; i++) {
             Tensor t = in[i];
             if (t == null) {
@@ -127,9 +131,56 @@ abstract class Primitive {
                 batchLevel = Math.max(batchLevel, t.batch.level);
             }
             grad |= t.requiresGrad;
+            float32 |= t.f32 != null;
         }
-        Tensor out = batchLevel > level ? applyBatched(batchLevel, in) : level == 0 ? forward(in) : applyDual(level, in);
+        Tensor out = batchLevel > level ? applyBatched(batchLevel, in)
+                : level > 0 ? applyDual(level, in) : float32 ? forwardMixed(in, resultDtype(in)) : forward(in);
         return grad ? record(out, in) : out;
+    }
+
+    /**
+     * The dtype of the result of an op on these inputs, as torch.result_type: float64 if a tensor with dimensions is
+     * float64, else float32 if one is float32; when every input is 0-dimensional, float64 if any is. A Java number
+     * given to an op ({@link Tensor#wrap}) takes part only when every operand is one, so it promotes nothing.
+     */
+    static DType resultType(Tensor[] in) {
+        boolean dim64 = false;
+        boolean dim32 = false;
+        boolean zero64 = false;
+        boolean tensors = false;
+        for (Tensor t : in) {
+            if (t.wrapped) {
+                continue;
+            }
+            tensors = true;
+            boolean f64 = t.dtype() == DType.FLOAT64;
+            if (t.rank() > 0) {
+                dim64 |= f64;
+                dim32 |= !f64;
+            } else {
+                zero64 |= f64;
+            }
+        }
+        return !tensors || dim64 ? DType.FLOAT64 : dim32 ? DType.FLOAT32 : zero64 ? DType.FLOAT64 : DType.FLOAT32;
+    }
+
+    /** The dtype of this op's result: {@link #resultType} of the inputs that hold values (not masks or indices). */
+    DType resultDtype(Tensor[] in) {
+        return resultType(in);
+    }
+
+    /**
+     * The forward when a plain input is float32: this default (every op's cold path) runs the float64 kernel on the
+     * inputs widened (exactly) and rounds the result to {@code dtype} once, so each element is the float64 result
+     * correctly rounded, as accurate as float32 can hold. Ops with float32 kernels of their own, and ops that
+     * choose their result's dtype (a conversion, a view), override it.
+     */
+    Tensor forwardMixed(Tensor[] in, DType dtype) {
+        Tensor[] wide = new Tensor[in.length];
+        for (int i = 0; i < in.length; i++) {
+            wide[i] = in[i].widened();
+        }
+        return Tensor.like(forward(wide), dtype);
     }
 
     /** vmap at the innermost level present: the batching rule on the physical forms of the inputs batched there. */

@@ -4,7 +4,9 @@ import dev.autodiff.Primitive.Kind;
 import dev.autodiff.kernel.Buffers;
 import dev.autodiff.kernel.Elementwise;
 import dev.autodiff.kernel.Gemm;
+import dev.autodiff.kernel.Gemm32;
 import dev.autodiff.kernel.IndexMap;
+import dev.autodiff.kernel.IndexMaps;
 import dev.autodiff.kernel.Reductions;
 import dev.autodiff.kernel.Shapes;
 import java.util.Arrays;
@@ -41,6 +43,12 @@ final class Primitives {
             double[] y = x.shape == Shapes.SCALAR ? new double[] {Elementwise.unary(code, x.data[0])}
                     : Elementwise.unary(code, x.data);
             return new Tensor(y, x.shape);
+        }
+
+        /** A float32 input: the float64 loops on chunks, rounded back (the cold path's bits, in one pass). */
+        @Override
+        Tensor forwardMixed(Tensor[] in, DType dtype) {
+            return new Tensor(Elementwise.unary32(code, in[0].f32), in[0].shape);
         }
 
         @Override
@@ -113,7 +121,7 @@ final class Primitives {
     // as PyTorch's double backward; below, it is sigmoid'(x) (1/4 at 0).
     static final Unary SOFTPLUS = new Unary(Kind.SOFTPLUS, Elementwise.Unary.SOFTPLUS,
             (x, y) -> Tensor.where(x.ge(SOFTPLUS_THRESHOLD),
-                    Tensor.where(x.gt(SOFTPLUS_THRESHOLD), Tensor.scalar(1.0), SIGMOID_AT_THRESHOLD), x.sigmoid()));
+                    Tensor.where(x.gt(SOFTPLUS_THRESHOLD), Tensor.wrap(1.0), SIGMOID_AT_THRESHOLD), x.sigmoid()));
 
     // ---- binary elementwise with broadcasting -----------------------------------------------------------
 
@@ -149,6 +157,25 @@ final class Primitives {
             }
             int[] shape = Shapes.broadcast(name, a.shape, b.shape);
             return new Tensor(Elementwise.binary(code, a.data, a.shape, b.data, b.shape, shape), shape);
+        }
+
+        /**
+         * A float32 result from operands that are float32 arrays of the result's shape or scalars (of either dtype): the
+         * float64 loops on chunks, rounded back in one pass; other broadcasts take the cold path (the same bits).
+         */
+        @Override
+        Tensor forwardMixed(Tensor[] in, DType dtype) {
+            Tensor a = in[0];
+            Tensor b = in[1];
+            int[] shape = Shapes.broadcast(name, a.shape, b.shape);
+            int n = Shapes.size(shape);
+            boolean aWhole = a.f32 != null && a.size() == n && a.rank() == shape.length;
+            boolean bWhole = b.f32 != null && b.size() == n && b.rank() == shape.length;
+            if (dtype != DType.FLOAT32 || !(aWhole || a.rank() == 0) || !(bWhole || b.rank() == 0)) {
+                return super.forwardMixed(in, dtype);
+            }
+            return new Tensor(Elementwise.binary32(code, aWhole ? a.f32 : null, aWhole ? 0 : a.item(),
+                    bWhole ? b.f32 : null, bWhole ? 0 : b.item(), n), shape);
         }
 
         @Override
@@ -210,8 +237,8 @@ final class Primitives {
     // derivative of the rule finite. Elsewhere the rule is the plain formula, so its derivative in b is right
     // at b = 0 too (d/db of b a^(b-1) is 1/a there; PyTorch's mask gives 0).
     static final Binary POW = new Binary(Kind.POW, Elementwise.Binary.POW,
-            (a, b, y) -> b.mul(Tensor.where(b.eq(0.0).mul(a.eq(0.0).add(a.ne(a))), Tensor.scalar(1.0), a).pow(b.sub(1.0))),
-            (a, b, y) -> y.mul(Tensor.where(a.eq(0.0).mul(b.ge(0.0)), Tensor.scalar(1.0), a).log()), false);
+            (a, b, y) -> b.mul(Tensor.where(b.eq(0.0).mul(a.eq(0.0).add(a.ne(a))), Tensor.wrap(1.0), a).pow(b.sub(1.0))),
+            (a, b, y) -> y.mul(Tensor.where(a.eq(0.0).mul(b.ge(0.0)), Tensor.wrap(1.0), a).log()), false);
     // the larger input gets the gradient; on a tie each gets half, as PyTorch's maximum
     static final Binary MAXIMUM = new Binary(Kind.MAXIMUM, Elementwise.Binary.MAXIMUM,
             (a, b, y) -> winner(a, b), (a, b, y) -> winner(b, a), false);
@@ -238,9 +265,15 @@ final class Primitives {
             return new Tensor(Elementwise.where(c.data, c.shape, a.data, a.shape, b.data, b.shape, shape), shape);
         }
 
+        /** The branches' dtype: the condition (a mask) does not take part. */
+        @Override
+        DType resultDtype(Tensor[] in) {
+            return Primitive.resultType(new Tensor[] {in[1], in[2]});
+        }
+
         @Override
         Tensor vjp(int i, Tensor g, Tensor[] in, Tensor out) {
-            Tensor zero = Tensor.scalar(0.0);
+            Tensor zero = Tensor.wrap(0.0);
             switch (i) {
                 case 1: return Tensor.where(in[0], g, zero).sumTo(in[1].shape);
                 case 2: return Tensor.where(in[0], zero, g).sumTo(in[2].shape);
@@ -259,7 +292,7 @@ final class Primitives {
             if (t[k] == null) {
                 return null;
             }
-            Tensor zero = Tensor.scalar(0.0);
+            Tensor zero = Tensor.wrap(0.0);
             Tensor ta = t[1] == null ? zero : Tangents.lift(t[1], in[1], out.rank());
             Tensor tb = t[2] == null ? zero : Tangents.lift(t[2], in[2], out.rank());
             return Tangents.expand(Tensor.where(in[0], ta, tb), t[k], in[k], out);
@@ -287,8 +320,20 @@ final class Primitives {
 
         @Override
         Tensor forward(Tensor[] in) {
-            Tensor a = in[0];
-            Tensor b = in[1];
+            return multiply(in[0], in[1], false);
+        }
+
+        /** Two float32 operands: the float32 GEMM (accumulating in float32, as OpenBLAS's SGEMM). */
+        @Override
+        Tensor forwardMixed(Tensor[] in, DType dtype) {
+            if (dtype == DType.FLOAT32 && in[0].f32 != null && in[1].f32 != null) {
+                return multiply(in[0], in[1], true);
+            }
+            return super.forwardMixed(in, dtype);
+        }
+
+        /** op(A) op(B), batched; float32 operands and result when {@code f32}, else float64. */
+        private Tensor multiply(Tensor a, Tensor b, boolean f32) {
             if (a.rank() < 2 || b.rank() < 2) {
                 throw new IllegalArgumentException(name + ": operands must have rank >= 2 here, got "
                         + Shapes.str(a.shape) + " and " + Shapes.str(b.shape));
@@ -309,7 +354,18 @@ final class Primitives {
             int[] shape = Arrays.copyOf(batch, batch.length + 2);
             shape[batch.length] = m;
             shape[batch.length + 1] = n;
-            double[] c = Buffers.zeros(Shapes.size(name, shape));
+            int size = Shapes.size(name, shape);
+            if (f32) {
+                float[] c = new float[size];
+                if (rb == 2 && !ta && ra > 2) {
+                    Gemm32.gemm(false, tb, a.size() / Math.max(1, ka), n, ka, a.f32, 0, b.f32, 0, c, 0);
+                } else {
+                    eachProduct(a, b, batch, (xo, yo, p) -> Gemm32.gemm(ta, tb, m, n, ka, a.f32, xo * m * ka, b.f32,
+                            yo * ka * n, c, p * m * n));
+                }
+                return new Tensor(c, shape);
+            }
+            double[] c = Buffers.zeros(size);
             if (rb == 2 && !ta && ra > 2) {
                 // a stack of matrices times one matrix is one product: (batch * m, k) @ op(B)
                 Gemm.gemm(false, tb, a.size() / Math.max(1, ka), n, ka, a.data, 0, b.data, 0, c, 0);
@@ -319,17 +375,15 @@ final class Primitives {
             return new Tensor(c, shape);
         }
 
-        /**
-         * op(X_p) op(Y_p) for every index p of the broadcast batch shape {@code batch}, written to C's matrix p,
-         * or, with {@code sumBatches}, all added into C's one matrix; {@code overwrite} stores instead of adding
-         * (only without sumBatches).
-         */
-        private static void products(Tensor x, boolean tx, Tensor y, boolean ty, int m, int n, int k, int[] batch,
-                                     double[] c, boolean sumBatches, boolean overwrite) {
-            int rx = x.rank();
-            int ry = y.rank();
-            int[] xs = Shapes.broadcastStrides(Arrays.copyOf(x.shape, rx - 2), batch);
-            int[] ys = Shapes.broadcastStrides(Arrays.copyOf(y.shape, ry - 2), batch);
+        /** One product of the batch: matrix xOff of X times matrix yOff of Y, for result matrix p. */
+        private interface Product {
+            void at(int xOff, int yOff, int p);
+        }
+
+        /** Runs {@code product} for every index p of the broadcast batch shape, in order. */
+        private static void eachProduct(Tensor x, Tensor y, int[] batch, Product product) {
+            int[] xs = Shapes.broadcastStrides(Arrays.copyOf(x.shape, x.rank() - 2), batch);
+            int[] ys = Shapes.broadcastStrides(Arrays.copyOf(y.shape, y.rank() - 2), batch);
             int batches = Shapes.size(batch);
             int[] idx = new int[batch.length];
             for (int p = 0; p < batches; p++) {
@@ -339,12 +393,7 @@ final class Primitives {
                     xOff += idx[d] * xs[d];
                     yOff += idx[d] * ys[d];
                 }
-                int cOff = sumBatches ? 0 : p * m * n;
-                if (overwrite) {
-                    Gemm.gemm(tx, ty, m, n, k, x.data, xOff * m * k, y.data, yOff * k * n, c, cOff);
-                } else {
-                    Gemm.gemmAccumulate(tx, ty, m, n, k, x.data, xOff * m * k, y.data, yOff * k * n, c, cOff);
-                }
+                product.at(xOff, yOff, p);
                 for (int d = batch.length - 1; d >= 0; d--) {
                     if (++idx[d] < batch[d]) {
                         break;
@@ -352,6 +401,23 @@ final class Primitives {
                     idx[d] = 0;
                 }
             }
+        }
+
+        /**
+         * op(X_p) op(Y_p) for every index p of the broadcast batch shape {@code batch}, written to C's matrix p,
+         * or, with {@code sumBatches}, all added into C's one matrix; {@code overwrite} stores instead of adding
+         * (only without sumBatches).
+         */
+        private static void products(Tensor x, boolean tx, Tensor y, boolean ty, int m, int n, int k, int[] batch,
+                                     double[] c, boolean sumBatches, boolean overwrite) {
+            eachProduct(x, y, batch, (xOff, yOff, p) -> {
+                int cOff = sumBatches ? 0 : p * m * n;
+                if (overwrite) {
+                    Gemm.gemm(tx, ty, m, n, k, x.data, xOff * m * k, y.data, yOff * k * n, c, cOff);
+                } else {
+                    Gemm.gemmAccumulate(tx, ty, m, n, k, x.data, xOff * m * k, y.data, yOff * k * n, c, cOff);
+                }
+            });
         }
 
         /**
@@ -470,14 +536,32 @@ final class Primitives {
         @Override
         Tensor forward(Tensor[] in) {
             Tensor bias = in[0];
-            Tensor y = PRODUCT.forward(new Tensor[] {in[1], in[2]});
-            int[] shape = Shapes.broadcast(name, bias.shape, y.shape);
+            Tensor y = checkBias(in, PRODUCT.forward(new Tensor[] {in[1], in[2]}));
+            Elementwise.binaryInto(Elementwise.Binary.ADD, y.data, y.shape, bias.data, bias.shape, y.data, y.shape);
+            return y;
+        }
+
+        /**
+         * Float32 operands: the float32 GEMM, then the bias added as float32 addition does (each sum rounded once); the
+         * product's shape is checked against the bias as in {@link #forward}.
+         */
+        @Override
+        Tensor forwardMixed(Tensor[] in, DType dtype) {
+            if (dtype != DType.FLOAT32 || in[1].f32 == null || in[2].f32 == null) {
+                return super.forwardMixed(in, dtype);
+            }
+            Tensor y = checkBias(in, PRODUCT.forwardMixed(new Tensor[] {in[1], in[2]}, dtype));
+            return ADD.forwardMixed(new Tensor[] {y, in[0]}, dtype);
+        }
+
+        /** The product y, once the bias in[0] is known to broadcast to its shape. */
+        private Tensor checkBias(Tensor[] in, Tensor y) {
+            int[] shape = Shapes.broadcast(name, in[0].shape, y.shape);
             if (!Arrays.equals(shape, y.shape)) {
-                throw new IllegalArgumentException("addmm: the bias of shape " + Shapes.str(bias.shape)
+                throw new IllegalArgumentException("addmm: the bias of shape " + Shapes.str(in[0].shape)
                         + " does not broadcast to the product's shape " + Shapes.str(y.shape) + " (" + Shapes.str(in[1].shape)
                         + " @ " + Shapes.str(in[2].shape) + ")");
             }
-            Elementwise.binaryInto(Elementwise.Binary.ADD, y.data, y.shape, bias.data, bias.shape, y.data, y.shape);
             return y;
         }
 
@@ -603,6 +687,12 @@ final class Primitives {
         @Override
         Tensor forward(Tensor[] in) {
             return in[0].view(shape);
+        }
+
+        /** A view in either dtype. */
+        @Override
+        Tensor forwardMixed(Tensor[] in, DType dtype) {
+            return forward(in);
         }
 
         @Override
@@ -749,6 +839,94 @@ final class Primitives {
         @Override
         Tensor batch(Tensor[] x, boolean[] batched, int n) {
             return new ScatterAdd(name, transposeName, map.batched(n), Batching.prepend(n, shape)).apply(x[0]);
+        }
+    }
+
+    /**
+     * torch.gather, or the scatter of torch.scatter_add into zeros of {@code shape}, with the index an input rather
+     * than a fixed map: what they are when the index is batched inside vmap, so that each example picks its own
+     * positions (as a selection's indices do). Inputs (x, index); the index is detached (constant). The batching
+     * rule is the same op on the physical tensors along the shifted axis, one index map over every example (a plain
+     * {@link Take} or {@link ScatterAdd} once the index is plain); the reverse rule of each is the other, by the
+     * same index, and the tangent is the op applied to the tangent.
+     */
+    static final class ByIndex extends Primitive {
+        final boolean scatter;
+        final int axis;
+        final int[] shape;
+
+        private ByIndex(boolean scatter, int axis, int[] shape) {
+            super(scatter ? Kind.SCATTER_ADD : Kind.TAKE, scatter ? "scatterAdd" : "gather");
+            this.scatter = scatter;
+            this.axis = axis;
+            this.shape = shape;
+        }
+
+        /** x gathered along axis by index, shapes already checked: a fixed map when the index is plain. */
+        static Tensor gather(Tensor x, int axis, Tensor index) {
+            if (index.batch != null) {
+                return new ByIndex(false, axis, index.shape).apply(x, index.detach());
+            }
+            return take(x.shape, axis, index).apply(x);
+        }
+
+        /** src added into zeros of {@code shape} where gather along axis by index would read, shapes already checked. */
+        static Tensor scatter(int[] shape, int axis, Tensor index, Tensor src) {
+            if (index.batch != null) {
+                return new ByIndex(true, axis, shape).apply(src, index.detach());
+            }
+            return scatterAdd(shape, axis, index).apply(src);
+        }
+
+        private static Take take(int[] shape, int axis, Tensor index) {
+            return new Take("gather", "scatterAdd", IndexMaps.gather(shape, axis,
+                    Tensor.indexValues("gather", axis, index, shape), index.shape), index.shape);
+        }
+
+        private static ScatterAdd scatterAdd(int[] shape, int axis, Tensor index) {
+            return new ScatterAdd("scatterAdd", "gather", IndexMaps.gather(shape, axis,
+                    Tensor.indexValues("scatterAdd", axis, index, shape), index.shape), shape);
+        }
+
+        @Override
+        Tensor forward(Tensor[] in) {
+            Tensor[] x = {in[0]};
+            return scatter ? scatterAdd(shape, axis, in[1]).forward(x) : take(in[0].shape, axis, in[1]).forward(x);
+        }
+
+        /** The values' dtype: the index (whole numbers) does not take part. */
+        @Override
+        DType resultDtype(Tensor[] in) {
+            return in[0].dtype();
+        }
+
+        @Override
+        Tensor vjp(int i, Tensor g, Tensor[] in, Tensor out) {
+            if (i != 0) {
+                throw new IllegalStateException(name + ": the index is not differentiable");
+            }
+            return scatter ? gather(g, axis, in[1]) : scatter(in[0].shape, axis, in[1], g);
+        }
+
+        @Override
+        Tensor jvp(Tensor[] in, Tensor[] t, Tensor out) {
+            if (t[0] == null) {
+                return null;
+            }
+            if (Tangents.batch(t[0], in[0]) == 0) {
+                return scatter ? scatter(shape, axis, in[1], t[0]) : gather(t[0], axis, in[1]);
+            }
+            // n tangents at once: the same index for each
+            int n = t[0].shape[0];
+            Tensor index = in[1].unsqueeze(0).broadcastTo(Batching.prepend(n, in[1].shape));
+            return scatter ? scatter(Batching.prepend(n, shape), axis + 1, index, t[0]) : gather(t[0], axis + 1, index);
+        }
+
+        @Override
+        Tensor batch(Tensor[] x, boolean[] batched, int n) {
+            Tensor v = Batching.materialize(x[0], batched[0], n);
+            Tensor index = Batching.materialize(x[1], batched[1], n);
+            return scatter ? scatter(Batching.prepend(n, shape), axis + 1, index, v) : gather(v, axis + 1, index);
         }
     }
 
@@ -974,7 +1152,7 @@ final class Primitives {
      */
     private static Tensor withValueOf(Tensor plain, Tensor exact) {
         Tensor d = exact.sub(plain.detach());
-        return plain.add(Tensor.where(d.ne(d), Tensor.scalar(0.0), d));
+        return plain.add(Tensor.where(d.ne(d), Tensor.wrap(0.0), d));
     }
 
     /**
@@ -996,6 +1174,12 @@ final class Primitives {
             double[] y = x.shape == Shapes.SCALAR ? new double[] {Elementwise.unary(code, x.data[0])}
                     : Elementwise.unary(code, x.data);
             return new Tensor(y, x.shape);
+        }
+
+        /** A float32 input: the float64 loops on chunks, rounded back (the cold path's bits, in one pass). */
+        @Override
+        Tensor forwardMixed(Tensor[] in, DType dtype) {
+            return new Tensor(Elementwise.unary32(code, in[0].f32), in[0].shape);
         }
 
         @Override
@@ -1039,6 +1223,44 @@ final class Primitives {
     // where x = 0 and y <= 0 (the base replaced by 1 under a where, so no NaN reaches a higher order either);
     // d/dy = x/y (NaN at (0, 0), as PyTorch).
     static final Binary XLOGY = new Binary(Kind.XLOGY, Elementwise.Binary.XLOGY,
-            (a, b, y) -> Tensor.where(a.eq(0.0).mul(b.le(0.0)), Tensor.scalar(1.0), b).log(),
+            (a, b, y) -> Tensor.where(a.eq(0.0).mul(b.le(0.0)), Tensor.wrap(1.0), b).log(),
             (a, b, y) -> a.div(b), false);
+
+    /** Conversion to another dtype (float64 to float32 rounds to nearest); its transpose converts back. */
+    static final class Cast extends Primitive {
+        final DType to;
+
+        Cast(DType to) {
+            super(Kind.CAST, "to(" + to + ")");
+            this.to = to;
+        }
+
+        @Override
+        Tensor forward(Tensor[] in) {
+            Tensor x = in[0];
+            Tensor y = to == DType.FLOAT32 ? x.widened().narrowed() : x.widened();
+            return y == x ? x.view(x.shape) : y; // a new tensor, never the input itself
+        }
+
+        /** Reads either dtype itself (the default would widen its input first). */
+        @Override
+        Tensor forwardMixed(Tensor[] in, DType dtype) {
+            return forward(in);
+        }
+
+        @Override
+        Tensor vjp(int i, Tensor g, Tensor[] in, Tensor out) {
+            return g.to(in[0].dtype());
+        }
+
+        @Override
+        Tensor jvp(Tensor[] in, Tensor[] t, Tensor out) {
+            return t[0].to(to);
+        }
+
+        @Override
+        Tensor batch(Tensor[] x, boolean[] batched, int n) {
+            return x[0].to(to);
+        }
+    }
 }

@@ -15,6 +15,10 @@ import java.util.Arrays;
  * elements still appear first-in-input first, as torch.sort(stable=True, descending=True). PyTorch's topk,
  * kthvalue and median(dim) document no tie order (their CPU kernels use nth_element and partial_sort); here
  * they pick the element at that place of the stable order, so a tie is broken towards the first occurrence.
+ *
+ * <p>Inside vmap the indices are found on the physical values along the shifted axis, every example in one call
+ * and each with its own stable order ({@link Batching#perExample}), and the values read through them by gather with
+ * a batched index: the results, and their derivatives, are each example's alone bit for bit.
  */
 final class Selection {
     private Selection() {}
@@ -30,14 +34,15 @@ final class Selection {
 
     /** The stable sorting permutation along axis a of the plain values, as whole numbers in x's shape. */
     static double[] order(Tensor x, int a, boolean descending) {
+        double[] xv = x.values();
         int[] shape = x.shape;
         int n = shape[a];
         int inner = 1;
         for (int d = a + 1; d < shape.length; d++) {
             inner *= shape[d];
         }
-        int outer = n == 0 || inner == 0 ? 0 : x.data.length / (n * inner);
-        double[] out = new double[x.data.length];
+        int outer = n == 0 || inner == 0 ? 0 : xv.length / (n * inner);
+        double[] out = new double[xv.length];
         int[] idx = new int[n];
         int[] tmp = new int[n];
         long[] key = new long[n];
@@ -46,7 +51,7 @@ final class Selection {
                 int base = o * n * inner + i;
                 for (int j = 0; j < n; j++) {
                     idx[j] = j;
-                    long k = key(x.data[base + j * inner]);
+                    long k = key(xv[base + j * inner]);
                     key[j] = descending ? -k : k;
                 }
                 mergeSort(idx, tmp, key, n);
@@ -105,19 +110,26 @@ final class Selection {
         }
     }
 
+    /**
+     * The stable sorting permutation along axis a as a constant tensor of x's shape. Inside vmap it is computed on the
+     * physical values along the shifted axis, every example in one call and each with its own order, so the indices
+     * (and the values gathered through them) are bit for bit those of the example alone.
+     */
+    private static Tensor orderTensor(Tensor x, int a, boolean descending) {
+        return Batching.perExample(x, (p, lead) -> new Tensor[] {new Tensor(order(p, a + lead, descending), p.shape.clone())})[0];
+    }
+
     static Tensor.ValuesIndices sort(String op, Tensor x, int dim, boolean descending) {
-        Batching.refuse(op, x);
         if (x.rank() == 0) {
             Shapes.scalarAxis(op, dim);
             return new Tensor.ValuesIndices(x.mul(1.0), Tensor.scalar(0.0));
         }
         int a = Shapes.axis(op, dim, x.rank());
-        Tensor indices = new Tensor(order(x, a, descending), x.shape.clone());
+        Tensor indices = orderTensor(x, a, descending);
         return new Tensor.ValuesIndices(x.gather(a, indices), indices);
     }
 
     static Tensor.ValuesIndices topk(Tensor x, int k, int dim, boolean largest) {
-        Batching.refuse("topk", x);
         int n = length("topk", x, dim);
         if (k < 0 || k > n) {
             throw new IllegalArgumentException("topk: k = " + k + " is out of range for axis " + dim + " of shape "
@@ -127,26 +139,33 @@ final class Selection {
             return sort("topk", x, dim, largest);
         }
         int a = Shapes.axis("topk", dim, x.rank());
-        Tensor all = new Tensor(order(x, a, largest), x.shape.clone());
-        Tensor indices = all.slice(a, 0, k);
+        Tensor indices = orderTensor(x, a, largest).slice(a, 0, k);
         return new Tensor.ValuesIndices(x.gather(a, indices), indices);
     }
 
     /** The element at place {@code place(lane)} of the ascending stable order of each lane along dim. */
     private static Tensor.ValuesIndices pick(String op, Tensor x, int dim, boolean keepDims, java.util.function.IntUnaryOperator nanPlace,
             int place) {
-        Batching.refuse(op, x);
         if (x.rank() == 0) {
             Shapes.scalarAxis(op, dim);
             return new Tensor.ValuesIndices(x.mul(1.0), Tensor.scalar(0.0));
         }
         int a = Shapes.axis(op, dim, x.rank());
-        int n = x.shape[a];
-        if (n == 0) {
+        if (x.shape[a] == 0) {
             throw new IllegalArgumentException(op + ": axis " + a + " of shape " + Shapes.str(x.shape)
                     + " is empty, so it has no " + (op.equals("median") ? "median" : "k-th value"));
         }
+        Tensor indices = Batching.perExample(x, (p, lead) -> new Tensor[] {picked(p, a + lead, nanPlace, place)})[0];
+        Tensor values = x.gather(a, indices);
+        return keepDims ? new Tensor.ValuesIndices(values, indices)
+                : new Tensor.ValuesIndices(values.squeeze(a), indices.squeeze(a));
+    }
+
+    /** The index of each lane's chosen place along axis a of plain x, in the kept-dims shape. */
+    private static Tensor picked(Tensor x, int a, java.util.function.IntUnaryOperator nanPlace, int place) {
+        int n = x.shape[a];
         double[] ord = order(x, a, false);
+        double[] xv = x.values();
         int inner = 1;
         for (int d = a + 1; d < x.rank(); d++) {
             inner *= x.shape[d];
@@ -158,15 +177,12 @@ final class Selection {
             int base = (o / inner) * n * inner + o % inner;
             int nans = 0;
             for (int j = 0; j < n; j++) {
-                nans += Double.isNaN(x.data[base + j * inner]) ? 1 : 0;
+                nans += Double.isNaN(xv[base + j * inner]) ? 1 : 0;
             }
             int p = nans > 0 ? nanPlace.applyAsInt(nans) : place;
             chosen[o] = ord[base + p * inner];
         }
-        Tensor indices = new Tensor(chosen, kept);
-        Tensor values = x.gather(a, indices);
-        return keepDims ? new Tensor.ValuesIndices(values, indices)
-                : new Tensor.ValuesIndices(values.squeeze(a), indices.squeeze(a));
+        return new Tensor(chosen, kept);
     }
 
     static Tensor.ValuesIndices kthvalue(Tensor x, int k, int dim, boolean keepDims) {
@@ -187,37 +203,57 @@ final class Selection {
     }
 
     /**
-     * torch.median() of all elements: the lower middle value (NaN when any element is NaN or there is none). Its
-     * gradient is split evenly among the elements equal to it (or among the NaNs), as PyTorch's
-     * evenly_distribute_backward, and its tangent is their tangents' mean: y = m + mean(x_T - m) over that tie
-     * set T, whose terms are exactly 0, so the value is exactly m (for infinite m, mean(x_T), exactly m too).
+     * torch.median() of all elements: the lower middle value m (NaN when any element is NaN or there is none). Its
+     * gradient is split evenly among the tie set T of elements equal to m (or the NaNs), as PyTorch's
+     * evenly_distribute_backward, and its tangent is their tangents' mean: y = s - sum(s - where(T, x, s)) / |T|.
+     * With s = m when m is finite every term is exactly +0 (x_T = m, and m - m = +0 even at m = -0), so y is m bit
+     * for bit, its sign at -0 kept; with s = 0 otherwise y = sum(x_T) / |T|, exactly the infinite m (or NaN). The
+     * tie set T is a constant mask over all elements, so inside vmap each example has its own, found in one call.
      */
     static Tensor median(Tensor x) {
-        Batching.refuse("median", x);
-        int n = x.data.length;
+        int n = x.size();
         if (n == 0) {
-            return Tensor.scalar(Double.NaN);
+            return Tensor.like(Tensor.scalar(Double.NaN), x.dtype());
         }
         Tensor flat = x.reshape(n);
-        double[] ord = order(flat, 0, false);
-        int nans = 0;
-        for (double v : flat.data) {
-            nans += Double.isNaN(v) ? 1 : 0;
-        }
-        double m = flat.data[(int) ord[nans > 0 ? n - nans : (n - 1) / 2]];
-        int[] ties = new int[n];
-        int count = 0;
-        for (int i = 0; i < n; i++) {
-            double v = flat.data[i];
-            if (Double.isNaN(m) ? Double.isNaN(v) : v == m) {
-                ties[count++] = i;
+        Tensor[] c = Batching.perExample(flat, (p, lead) -> ties(p));
+        Tensor mask = c[0];
+        Tensor shift = c[1];
+        Tensor count = c[2];
+        // off the tie set the term is s - s = +0 and the gradient where's +0
+        return shift.sub(shift.sub(Tensor.where(mask, flat, shift)).sum().div(count));
+    }
+
+    /**
+     * For each lane along the last axis of plain x: the tie set of its lower median as a 0/1 mask of x's shape, and
+     * in the shape without that axis the shift s (the median if finite, else 0) and the tie count.
+     */
+    private static Tensor[] ties(Tensor x) {
+        int a = x.rank() - 1;
+        int n = x.shape[a];
+        double[] ord = order(x, a, false);
+        double[] xv = x.values();
+        int lanes = xv.length / n;
+        double[] mask = new double[xv.length];
+        double[] shift = new double[lanes];
+        double[] count = new double[lanes];
+        for (int l = 0; l < lanes; l++) {
+            int base = l * n;
+            int nans = 0;
+            for (int j = 0; j < n; j++) {
+                nans += Double.isNaN(xv[base + j]) ? 1 : 0;
             }
+            double m = xv[base + (int) ord[base + (nans > 0 ? n - nans : (n - 1) / 2)]];
+            for (int j = 0; j < n; j++) {
+                double v = xv[base + j];
+                if (Double.isNaN(m) ? Double.isNaN(v) : v == m) {
+                    mask[base + j] = 1.0;
+                    count[l]++;
+                }
+            }
+            shift[l] = Double.isFinite(m) ? m : 0.0;
         }
-        Tensor tied = flat.indexSelect(0, Arrays.copyOf(ties, count));
-        if (Double.isFinite(m)) {
-            // m - d with d = mean(m - tied) = +0: exact, and m's sign kept at -0 (m + d would give +0 there)
-            return tied.rsub(m).sum().div(count).rsub(m);
-        }
-        return tied.sum().div(count);
+        int[] lead = Arrays.copyOf(x.shape, a);
+        return new Tensor[] {new Tensor(mask, x.shape.clone()), new Tensor(shift, lead), new Tensor(count, lead.clone())};
     }
 }

@@ -20,8 +20,11 @@ import java.util.SplittableRandom;
  * {@code retainGraph} is set, and a second backward through it throws.
  */
 public final class Tensor {
-    // value: data.length == product of shape; neither array is ever written after construction
-    final double[] data;
+    // value: data (float64) or f32 (float32), length the product of shape; the other is null (both are null for a
+    // tensor batched inside vmap, whose values live in batch.physical). Never written after construction except by
+    // the sanctioned in-place updates, and replaced only by InPlace.convert (a leaf's dtype changed in place)
+    double[] data;
+    float[] f32;
     final int[] shape;
 
     // graph: set once, by Primitive.record, on a freshly made result; inputs is cleared to free the graph
@@ -52,6 +55,7 @@ public final class Tensor {
     boolean gradOwned;
     double[] spareGrad;
     boolean retainsGrad;
+    boolean wrapped;         // a Java number made a tensor by an op's overload: see wrap()
     Tensor pending;          // gradient being summed during a backward pass
     boolean pendingOwned;    // whether pending is a buffer private to that pass (summed in place)
     Object mark;             // visited mark of the traversal in progress
@@ -59,6 +63,55 @@ public final class Tensor {
     Tensor(double[] data, int[] shape) {
         this.data = data;
         this.shape = shape.length == 0 ? Shapes.SCALAR : shape;
+    }
+
+    Tensor(float[] f32, int[] shape) {
+        this.f32 = f32;
+        this.shape = shape.length == 0 ? Shapes.SCALAR : shape;
+    }
+
+    /** The element type: float32 or float64 (a batched tensor's is its examples'). */
+    public DType dtype() {
+        return f32 != null ? DType.FLOAT32 : batch != null ? batch.physical.dtype() : DType.FLOAT64;
+    }
+
+    /**
+     * This tensor converted to {@code dtype}, as PyTorch's {@code x.to(dtype)}: itself when it already has that
+     * dtype, else a new tensor (float64 to float32 rounds to nearest). Differentiable: its gradient (and tangent) is
+     * converted back.
+     */
+    public Tensor to(DType dtype) {
+        nonNull(dtype, "to", "dtype");
+        return dtype() == dtype ? this : new Primitives.Cast(dtype).apply(this);
+    }
+
+    /** The values as float64: the array itself for a float64 tensor (not to be written), else a widened copy. */
+    double[] values() {
+        if (data != null) {
+            return data;
+        }
+        double[] d = new double[f32.length];
+        for (int i = 0; i < d.length; i++) {
+            d[i] = f32[i];
+        }
+        return d;
+    }
+
+    /** A float64 tensor of this one's values and shape (itself when float64): kernels that read float64 take it. */
+    Tensor widened() {
+        return data != null ? this : new Tensor(values(), shape);
+    }
+
+    /** A float32 tensor of this (plain, float64) tensor's values rounded to nearest. */
+    Tensor narrowed() {
+        if (f32 != null) {
+            return this;
+        }
+        float[] f = new float[data.length];
+        for (int i = 0; i < f.length; i++) {
+            f[i] = (float) data[i];
+        }
+        return new Tensor(f, shape);
     }
 
     /**
@@ -98,14 +151,14 @@ public final class Tensor {
 
     /** A batched tensor at {@code level} whose examples are the slices of {@code physical} along its first axis. */
     static Tensor batched(int level, Tensor physical) {
-        Tensor t = new Tensor(null, Arrays.copyOfRange(physical.shape, 1, physical.shape.length));
+        Tensor t = new Tensor((double[]) null, Arrays.copyOfRange(physical.shape, 1, physical.shape.length));
         t.batch = new Batch(level, physical);
         return t;
     }
 
     /** The NullPointerException-free refusal of a read of values that differ per example inside vmap. */
     private void checkNotBatched(String op) {
-        if (data == null) {
+        if (batch != null) {
             throw new IllegalStateException(op + ": this tensor is batched inside vmap (shape " + Shapes.str(shape)
                     + " per example): its values differ from example to example; return it from the vmapped "
                     + "function and read it outside");
@@ -123,7 +176,7 @@ public final class Tensor {
             // the same examples in the new shape, and like any view cut off from the graph and tangents
             return batched(batch.level, batch.physical.view(Batching.prepend(batch.size(), newShape)));
         }
-        Tensor v = new Tensor(data, newShape);
+        Tensor v = data != null ? new Tensor(data, newShape) : new Tensor(f32, newShape);
         v.version = version;
         v.borrowed = borrowed || op != null;
         return v;
@@ -131,6 +184,9 @@ public final class Tensor {
 
     /** A dual number: the value of {@code primal} carrying {@code tangent} at forward level {@code level}. */
     static Tensor dual(int level, Tensor primal, Tensor tangent) {
+        if (tangent.dtype() != primal.dtype()) {
+            tangent = tangent.to(primal.dtype()); // a tangent has its primal's dtype, whatever the rule made
+        }
         Tensor d = primal.view(primal.shape);
         d.dual = new Dual(level, primal, tangent);
         return d;
@@ -158,6 +214,16 @@ public final class Tensor {
         return new Tensor(new double[] {value}, Shapes.SCALAR);
     }
 
+    /**
+     * A Java number given to an op ({@code x.mul(2.0)}): a 0-d float64 tensor that does not take part in dtype
+     * promotion unless every operand is one, as PyTorch's wrapped numbers (so float32 x.mul(2.0) stays float32).
+     */
+    static Tensor wrap(double value) {
+        Tensor t = scalar(value);
+        t.wrapped = true;
+        return t;
+    }
+
     /** A 1-D tensor holding a copy of {@code data}. */
     public static Tensor fromArray(double[] data) {
         return fromArray(data, new int[] {nonNull(data, "fromArray", "data").length});
@@ -168,14 +234,52 @@ public final class Tensor {
      * {@code fromArray(t.toArray(), t.shape())} gives back t's shape whatever its rank.
      */
     public static Tensor fromArray(double[] data, int... shape) {
-        nonNull(data, "fromArray", "data");
-        nonNull(shape, "fromArray", "shape");
-        int[] s = checkShape("fromArray", shape);
-        if (Shapes.size(s) != data.length) {
-            throw new IllegalArgumentException("fromArray: " + data.length + " values do not fill shape "
+        return new Tensor(nonNull(data, "fromArray", "data").clone(), filledShape(data.length, shape));
+    }
+
+    /** fromArray's shape, checked to hold exactly {@code length} values. */
+    private static int[] filledShape(int length, int[] shape) {
+        int[] s = checkShape("fromArray", nonNull(shape, "fromArray", "shape"));
+        if (Shapes.size(s) != length) {
+            throw new IllegalArgumentException("fromArray: " + length + " values do not fill shape "
                     + Shapes.str(s) + " (" + Shapes.size(s) + " elements)");
         }
-        return new Tensor(data.clone(), s);
+        return s;
+    }
+
+    /** A 1-D float32 tensor holding a copy of {@code data}. */
+    public static Tensor fromArray(float[] data) {
+        return fromArray(nonNull(data, "fromArray", "data"), new int[] {data.length});
+    }
+
+    /** A float32 tensor holding a copy of {@code data} in the given shape (an empty shape is rank 0). */
+    public static Tensor fromArray(float[] data, int... shape) {
+        return new Tensor(nonNull(data, "fromArray", "data").clone(), filledShape(data.length, shape));
+    }
+
+    /** zeros of the given dtype. */
+    public static Tensor zeros(DType dtype, int... shape) {
+        return like(zeros(shape), nonNull(dtype, "zeros", "dtype"));
+    }
+
+    /** ones of the given dtype. */
+    public static Tensor ones(DType dtype, int... shape) {
+        return like(ones(shape), nonNull(dtype, "ones", "dtype"));
+    }
+
+    /** {@code value} (rounded to the dtype) everywhere. */
+    public static Tensor full(double value, DType dtype, int... shape) {
+        return like(full(value, shape), nonNull(dtype, "full", "dtype"));
+    }
+
+    /** {@link #rand(long, int...)}'s values rounded to the dtype. */
+    public static Tensor rand(long seed, DType dtype, int... shape) {
+        return like(rand(seed, shape), nonNull(dtype, "rand", "dtype"));
+    }
+
+    /** {@link #randn(long, int...)}'s values rounded to the dtype. */
+    public static Tensor randn(long seed, DType dtype, int... shape) {
+        return like(randn(seed, shape), nonNull(dtype, "randn", "dtype"));
     }
 
     /**
@@ -314,23 +418,29 @@ public final class Tensor {
     }
 
     public int size() {
-        return data != null ? data.length : Shapes.size(shape);
+        return data != null ? data.length : f32 != null ? f32.length : Shapes.size(shape);
     }
 
     /** The single value of a tensor with exactly one element. */
     public double item() {
         checkNotBatched("item");
-        if (data.length != 1) {
+        if (size() != 1) {
             throw new IllegalArgumentException("item: only a tensor with exactly one element has an item; this one has shape "
-                    + Shapes.str(shape) + " (" + data.length + " elements)");
+                    + Shapes.str(shape) + " (" + size() + " elements)");
         }
-        return data[0];
+        return data != null ? data[0] : f32[0];
     }
 
     /** A copy of the values in row-major order. */
     public double[] toArray() {
         checkNotBatched("toArray");
-        return data.clone();
+        return data != null ? data.clone() : values();
+    }
+
+    /** A copy of the values as floats in row-major order (float64 values rounded to nearest). */
+    public float[] toFloatArray() {
+        checkNotBatched("toFloatArray");
+        return f32 != null ? f32.clone() : widened().narrowed().f32;
     }
 
     public double get(int... index) {
@@ -348,7 +458,7 @@ public final class Tensor {
             }
             off = off * shape[d] + index[d];
         }
-        return data[off];
+        return data != null ? data[off] : f32[off];
     }
 
     /** Whether every element differs from {@code other}'s by at most {@code atol + rtol * |other|} (NaN equal to NaN). */
@@ -359,9 +469,11 @@ public final class Tensor {
         if (!Arrays.equals(shape, other.shape)) {
             return false;
         }
-        for (int i = 0; i < data.length; i++) {
-            double a = data[i];
-            double b = other.data[i];
+        double[] x = values();
+        double[] y = other.values();
+        for (int i = 0; i < x.length; i++) {
+            double a = x[i];
+            double b = y[i];
             boolean ok = a == b || (Double.isNaN(a) && Double.isNaN(b)) || Math.abs(a - b) <= atol + rtol * Math.abs(b);
             if (!ok) {
                 return false;
@@ -516,7 +628,15 @@ public final class Tensor {
      */
     public Tensor assign(Tensor value) {
         checkInPlace("assign", value);
-        System.arraycopy(value.data, 0, data, 0, data.length);
+        if (data != null) {
+            System.arraycopy(value.values(), 0, data, 0, data.length);
+        } else if (value.f32 != null) {
+            System.arraycopy(value.f32, 0, f32, 0, f32.length);
+        } else {
+            for (int i = 0; i < f32.length; i++) {
+                f32[i] = (float) value.data[i];
+            }
+        }
         version.value++;
         return this;
     }
@@ -524,7 +644,14 @@ public final class Tensor {
     /** {@code this += alpha * x} in place (x of the same shape), with the same rules as {@link #assign}. */
     public Tensor addInPlace(Tensor x, double alpha) {
         checkInPlace("addInPlace", x);
-        Elementwise.axpy(alpha, x.data, data);
+        if (data != null) {
+            Elementwise.axpy(alpha, x.values(), data);
+        } else {
+            double[] xv = x.values();
+            for (int i = 0; i < f32.length; i++) {
+                f32[i] = (float) (f32[i] + alpha * xv[i]); // one rounding, as a fused float32 axpy
+            }
+        }
         version.value++;
         return this;
     }
@@ -552,7 +679,7 @@ public final class Tensor {
         if (dual != null) {
             throw new IllegalStateException(op + ": dual numbers (inside jvp) cannot be updated in place");
         }
-        if (data == null) {
+        if (batch != null) {
             throw new IllegalStateException(op + ": batched tensors (inside vmap) cannot be updated in place");
         }
         if (borrowed) {
@@ -570,7 +697,7 @@ public final class Tensor {
             throw new IllegalStateException(op + ": dual numbers (inside jvp) cannot be updated in place, and "
                     + which + " is one");
         }
-        if (data == null) {
+        if (batch != null) {
             throw new IllegalStateException(op + ": batched tensors (inside vmap) cannot be read by an in-place update, "
                     + "and " + which + " is one");
         }
@@ -587,7 +714,7 @@ public final class Tensor {
     }
 
     public Tensor add(double c) {
-        return Primitives.ADD.apply(this, scalar(c));
+        return Primitives.ADD.apply(this, wrap(c));
     }
 
     public Tensor sub(Tensor other) {
@@ -595,12 +722,12 @@ public final class Tensor {
     }
 
     public Tensor sub(double c) {
-        return Primitives.SUB.apply(this, scalar(c));
+        return Primitives.SUB.apply(this, wrap(c));
     }
 
     /** c - this. */
     public Tensor rsub(double c) {
-        return Primitives.SUB.apply(scalar(c), this);
+        return Primitives.SUB.apply(wrap(c), this);
     }
 
     public Tensor mul(Tensor other) {
@@ -608,7 +735,7 @@ public final class Tensor {
     }
 
     public Tensor mul(double c) {
-        return Primitives.MUL.apply(this, scalar(c));
+        return Primitives.MUL.apply(this, wrap(c));
     }
 
     public Tensor div(Tensor other) {
@@ -616,7 +743,7 @@ public final class Tensor {
     }
 
     public Tensor div(double c) {
-        return Primitives.DIV.apply(this, scalar(c));
+        return Primitives.DIV.apply(this, wrap(c));
     }
 
     public Tensor pow(Tensor exponent) {
@@ -624,7 +751,7 @@ public final class Tensor {
     }
 
     public Tensor pow(double exponent) {
-        return Primitives.POW.apply(this, scalar(exponent));
+        return Primitives.POW.apply(this, wrap(exponent));
     }
 
     /** Elementwise maximum (NaN if either is NaN); on ties each input receives half the gradient. */
@@ -633,7 +760,7 @@ public final class Tensor {
     }
 
     public Tensor maximum(double c) {
-        return Primitives.MAXIMUM.apply(this, scalar(c));
+        return Primitives.MAXIMUM.apply(this, wrap(c));
     }
 
     /** Elementwise minimum (NaN if either is NaN); on ties each input receives half the gradient. */
@@ -642,7 +769,7 @@ public final class Tensor {
     }
 
     public Tensor minimum(double c) {
-        return Primitives.MINIMUM.apply(this, scalar(c));
+        return Primitives.MINIMUM.apply(this, wrap(c));
     }
 
     /**
@@ -653,7 +780,7 @@ public final class Tensor {
         if (!(min <= max)) {
             throw new IllegalArgumentException("clamp: need min <= max, got min=" + min + ", max=" + max);
         }
-        return where(lt(min), scalar(min), where(gt(max), scalar(max), this));
+        return where(lt(min), wrap(min), where(gt(max), wrap(max), this));
     }
 
     public Tensor neg() {
@@ -715,7 +842,7 @@ public final class Tensor {
         if (batch != null) {
             return batched(batch.level, batch.physical.sign());
         }
-        return new Tensor(Elementwise.unary(Elementwise.Unary.SIGN, data), shape);
+        return like(new Tensor(Elementwise.unary(Elementwise.Unary.SIGN, values()), shape), dtype());
     }
 
     // comparisons give constant 0/1 masks; no gradient flows through them
@@ -725,7 +852,7 @@ public final class Tensor {
     }
 
     public Tensor gt(double c) {
-        return compare(Elementwise.Binary.GT, "gt", scalar(c));
+        return compare(Elementwise.Binary.GT, "gt", wrap(c));
     }
 
     public Tensor ge(Tensor other) {
@@ -733,7 +860,7 @@ public final class Tensor {
     }
 
     public Tensor ge(double c) {
-        return compare(Elementwise.Binary.GE, "ge", scalar(c));
+        return compare(Elementwise.Binary.GE, "ge", wrap(c));
     }
 
     public Tensor lt(Tensor other) {
@@ -741,7 +868,7 @@ public final class Tensor {
     }
 
     public Tensor lt(double c) {
-        return compare(Elementwise.Binary.LT, "lt", scalar(c));
+        return compare(Elementwise.Binary.LT, "lt", wrap(c));
     }
 
     public Tensor le(Tensor other) {
@@ -749,7 +876,7 @@ public final class Tensor {
     }
 
     public Tensor le(double c) {
-        return compare(Elementwise.Binary.LE, "le", scalar(c));
+        return compare(Elementwise.Binary.LE, "le", wrap(c));
     }
 
     public Tensor eq(Tensor other) {
@@ -757,7 +884,7 @@ public final class Tensor {
     }
 
     public Tensor eq(double c) {
-        return compare(Elementwise.Binary.EQ, "eq", scalar(c));
+        return compare(Elementwise.Binary.EQ, "eq", wrap(c));
     }
 
     public Tensor ne(Tensor other) {
@@ -765,7 +892,7 @@ public final class Tensor {
     }
 
     public Tensor ne(double c) {
-        return compare(Elementwise.Binary.NE, "ne", scalar(c));
+        return compare(Elementwise.Binary.NE, "ne", wrap(c));
     }
 
     private Tensor compare(Elementwise.Binary code, String name, Tensor other) {
@@ -774,7 +901,14 @@ public final class Tensor {
         if (batch != null || other.batch != null) {
             return Batching.constant(new Tensor[] {this, other}, p -> p[0].compare(code, name, p[1]));
         }
-        return new Tensor(Elementwise.binary(code, data, shape, other.data, other.shape, s), s);
+        // a mask in the dtype the operands promote to (0 and 1 are exact in either)
+        return like(new Tensor(Elementwise.binary(code, values(), shape, other.values(), other.shape, s), s),
+                Primitive.resultType(new Tensor[] {this, other}));
+    }
+
+    /** A plain float64 result given the dtype it should have. */
+    static Tensor like(Tensor float64, DType dtype) {
+        return dtype == DType.FLOAT32 ? float64.narrowed() : float64;
     }
 
     /** Elementwise {@code cond != 0 ? a : b} with broadcasting; the condition is treated as a constant. */
@@ -932,7 +1066,8 @@ public final class Tensor {
         }
         boolean[] mask = new boolean[rank()];
         mask[a] = true;
-        return new Tensor(Reductions.argExtremum(max, data, shape, a), Shapes.reduced(shape, mask, keepDims));
+        // indices stay float64 whatever the dtype: float32 holds whole numbers exactly only up to 2^24
+        return new Tensor(Reductions.argExtremum(max, values(), shape, a), Shapes.reduced(shape, mask, keepDims));
     }
 
     public Tensor logSumExp(int... axes) {
@@ -985,18 +1120,18 @@ public final class Tensor {
     private Tensor maxShift(boolean[] mask, boolean finite) {
         int[] kept = Shapes.reduced(shape, mask, true);
         if (size() == 0) {
-            return zeros(kept);
+            return like(zeros(kept), dtype());
         }
         if (batch != null) {
             return batched(batch.level, batch.physical.maxShift(Batching.prepend(false, mask), finite));
         }
-        double[] m = Reductions.reduce(Reductions.Op.MAX, data, shape, mask);
+        double[] m = Reductions.reduce(Reductions.Op.MAX, values(), shape, mask);
         if (finite) {
             for (int i = 0; i < m.length; i++) {
                 m[i] = Double.isInfinite(m[i]) ? 0.0 : m[i];
             }
         }
-        return new Tensor(m, kept);
+        return like(new Tensor(m, kept), dtype());
     }
 
     /** The axes flagged in a mask, in order. */
@@ -1279,7 +1414,7 @@ public final class Tensor {
         for (int i : map.toArray()) {
             fill[i] = 0.0;
         }
-        return padded.add(new Tensor(fill, out));
+        return padded.add(like(new Tensor(fill, out), dtype()));
     }
 
     /** Picks positions {@code indices} along {@code axis} (repeats allowed), as torch.index_select. */
@@ -1310,13 +1445,15 @@ public final class Tensor {
                 .apply(source));
     }
 
-    /** torch.gather: out[p] = this[p with coordinate {@code axis} replaced by index[p]]; index holds whole numbers. */
+    /**
+     * torch.gather: out[p] = this[p with coordinate {@code axis} replaced by index[p]]; index holds whole numbers.
+     * Inside vmap the index may be batched (each example its own positions, as a selection's indices).
+     */
     public Tensor gather(int axis, Tensor index) {
         nonNull(index, "gather", "index");
         int a = Shapes.axis("gather", axis, rank());
-        int[] idx = gatherIndex("gather", a, index);
-        return new Primitives.Take("gather", "scatterAdd", IndexMaps.gather(shape, a, idx, index.shape), index.shape)
-                .apply(this);
+        checkGatherShape("gather", a, index);
+        return Primitives.ByIndex.gather(this, a, index);
     }
 
     /** This tensor plus {@code src} added at the positions gather would read, as torch.scatter_add. */
@@ -1324,16 +1461,15 @@ public final class Tensor {
         nonNull(index, "scatterAdd", "index");
         nonNull(src, "scatterAdd", "src");
         int a = Shapes.axis("scatterAdd", axis, rank());
-        int[] idx = gatherIndex("scatterAdd", a, index);
+        checkGatherShape("scatterAdd", a, index);
         if (!Arrays.equals(src.shape, index.shape)) {
             throw new IllegalArgumentException("scatterAdd: src shape " + Shapes.str(src.shape) + " must equal index shape "
                     + Shapes.str(index.shape));
         }
-        IndexMap map = IndexMaps.gather(shape, a, idx, index.shape);
-        return add(new Primitives.ScatterAdd("scatterAdd", "gather", map, shape).apply(src));
+        return add(Primitives.ByIndex.scatter(shape, a, index, src));
     }
 
-    private int[] gatherIndex(String op, int axis, Tensor index) {
+    private void checkGatherShape(String op, int axis, Tensor index) {
         if (index.rank() != rank()) {
             throw new IllegalArgumentException(op + ": index has rank " + index.rank() + " (shape " + Shapes.str(index.shape)
                     + ") but the tensor has rank " + rank() + " (shape " + Shapes.str(shape) + ")");
@@ -1344,14 +1480,14 @@ public final class Tensor {
                         + Shapes.str(shape) + " on axis " + d);
             }
         }
-        if (index.data == null) {
-            throw new UnsupportedOperationException(op + ": the index tensor is batched inside vmap, so each example "
-                    + "picks other positions; this has no batching rule yet: loop over the examples, or pass the "
-                    + "index as a constant");
-        }
-        int[] idx = new int[index.data.length];
+    }
+
+    /** The values of a plain index tensor as ints, each a whole number in [0, shape[axis]). */
+    static int[] indexValues(String op, int axis, Tensor index, int[] shape) {
+        double[] iv = index.values();
+        int[] idx = new int[iv.length];
         for (int i = 0; i < idx.length; i++) {
-            double v = index.data[i];
+            double v = iv[i];
             if (v != Math.rint(v) || v < 0 || v >= shape[axis]) {
                 throw new IllegalArgumentException(op + ": index value " + v + " is not a whole number in [0, "
                         + shape[axis] + ") for axis " + axis + " of shape " + Shapes.str(shape));
@@ -1490,12 +1626,15 @@ public final class Tensor {
     @Override
     public String toString() {
         StringBuilder sb = new StringBuilder("tensor(");
-        if (data == null) {
+        if (batch != null) {
             return sb.append("batched inside vmap, shape=").append(Shapes.str(shape)).append(" per example, examples=")
-                    .append(batch == null ? "?" : batch.physical.toString()).append(")").toString();
+                    .append(batch.physical.toString()).append(")").toString();
         }
-        TensorFormat.values(sb, data, shape);
+        TensorFormat.values(sb, values(), shape);
         sb.append(", shape=").append(Shapes.str(shape));
+        if (f32 != null) {
+            sb.append(", dtype=float32");
+        }
         if (dual != null) {
             sb.append(", dual");
         }
@@ -1558,7 +1697,7 @@ public final class Tensor {
      */
     private static Tensor sqrtZeroGrad(Tensor v) {
         Tensor zero = v.eq(0.0);
-        return where(zero, scalar(0.0), where(zero, scalar(1.0), v).sqrt());
+        return where(zero, wrap(0.0), where(zero, wrap(1.0), v).sqrt());
     }
 
     /** The product of all elements, as torch.prod. */
@@ -1627,12 +1766,75 @@ public final class Tensor {
     }
 
     /**
-     * {@code log(exp(x_0) + ... + exp(x_i))} along {@code axis}, as torch.logcumsumexp: a scan of pairwise
-     * {@link #logaddexp}s, each {@code max + log1p(exp(-|a - b|))} as PyTorch's, so that no exp overflows or
-     * underflows whole: right at any magnitude, and -infinity for a prefix of -infinities.
+     * {@code log(exp(x_0) + ... + exp(x_i))} along {@code axis}, as torch.logcumsumexp, computed as
+     * {@code y_i = m_i + log(s_i)} with m_i the running maximum (a constant, infinities replaced by 0) and
+     * {@code s_i = sum_(j <= i) exp(x_j - m_i)} by a scan of the affine recurrence
+     * {@code s_i = exp(m_(i-1) - m_i) s_(i-1) + exp(x_i - m_i)}: every exp is at most 1 and s_i at least 1, so
+     * that the value and the gradient (a softmax over the prefix) are right at any magnitude (a scan of
+     * pairwise logaddexps would round each partial result: at [1e300, 1e300, 1e300], m + log 2 rounds to m and
+     * the last gradient row came out [1/2, 1/4, 1/4] instead of [1/3, 1/3, 1/3]). A prefix of -infinities
+     * gives -infinity.
      */
     public Tensor logcumsumexp(int axis) {
-        return scan("logcumsumexp", axis, Tensor::logaddexp);
+        if (rank() == 0) {
+            Shapes.scalarAxis("logcumsumexp", axis);
+            return this;
+        }
+        int a = Shapes.axis("logcumsumexp", axis, rank());
+        int n = shape[a];
+        if (n <= 1 || size() == 0) {
+            return this;
+        }
+        Tensor[] shiftStep = runningMaxShift(a);
+        Tensor m = shiftStep[0];
+        Tensor step = shiftStep[1];
+        // (step_i, s_i) stands for the map s -> step_i s + s_i; after the round with step k it is the
+        // composition of the maps of positions i-2k+1 ... i (Hillis-Steele), and s_i is the prefix sum
+        Tensor s = sub(m).exp();
+        for (int k = 1; k < n; k *= 2) {
+            Tensor later = step.slice(a, k, n);
+            s = concat(a, s.slice(a, 0, k), later.mul(s.slice(a, 0, n - k)).add(s.slice(a, k, n)));
+            step = concat(a, step.slice(a, 0, k), later.mul(step.slice(a, 0, n - k)));
+        }
+        return s.log().add(m);
+    }
+
+    /**
+     * Constants for {@link #logcumsumexp} along axis a, from the plain values: the running maximum m_i with
+     * infinities replaced by 0, and exp(m_(i-1) - m_i) (0 at i = 0 and after a prefix of -infinities, whose
+     * sum is 0).
+     */
+    private Tensor[] runningMaxShift(int a) {
+        if (batch != null) {
+            Tensor[] p = batch.physical.runningMaxShift(a + 1);
+            return new Tensor[] {batched(batch.level, p[0]), batched(batch.level, p[1])};
+        }
+        int n = shape[a];
+        int inner = 1;
+        for (int d = a + 1; d < shape.length; d++) {
+            inner *= shape[d];
+        }
+        double[] x = values();
+        int outer = x.length / (n * inner);
+        double[] m = new double[x.length];
+        double[] step = new double[x.length];
+        for (int o = 0; o < outer; o++) {
+            for (int i = 0; i < inner; i++) {
+                int base = o * n * inner + i;
+                double run = Double.NEGATIVE_INFINITY;
+                double prev = 0;
+                for (int j = 0; j < n; j++) {
+                    int at = base + j * inner;
+                    boolean empty = run == Double.NEGATIVE_INFINITY;
+                    run = j == 0 ? x[at] : Math.max(run, x[at]);
+                    double shift = Double.isInfinite(run) ? 0.0 : run;
+                    m[at] = shift;
+                    step[at] = empty ? 0.0 : Math.exp(prev - shift);
+                    prev = shift;
+                }
+            }
+        }
+        return new Tensor[] {like(new Tensor(m, shape.clone()), dtype()), like(new Tensor(step, shape.clone()), dtype())};
     }
 
     /** An inclusive scan with the associative op f along one axis, in log2 n rounds (Hillis-Steele). */
@@ -1657,14 +1859,21 @@ public final class Tensor {
     }
 
     /**
-     * The vector p-norm over the given axes (all when none), as torch.linalg.vector_norm: p = 1 (sum |x|),
-     * 2 (sqrt(sum x^2); over two axes of a matrix, the Frobenius norm), infinity (max |x|) and -infinity (min |x|).
+     * The vector p-norm over the given axes (all when none), as torch.linalg.vector_norm, for any real p:
+     * p = 1 (sum |x|), 2 (sqrt(sum x^2); over two axes of a matrix, the Frobenius norm), infinity (max |x|),
+     * -infinity (min |x|), 0 (the number of non-zero elements, a constant) and otherwise (sum |x|^p)^(1/p).
      * Subgradients at the kinks, as PyTorch's: at x = 0 every p gives gradient 0 (abs'(0) = 0, and the 2-norm's
      * x / |x| is masked to 0 where the norm is 0); with p = +-infinity, k tied extremal |x_i| share the gradient,
-     * sign(x_i) / k each. The 2-norm's second derivative at 0 is 0 (PyTorch's double backward gives NaN there).
+     * sign(x_i) / k each; with p &lt; 0 a zero element makes the norm 0 with gradient 0 for all. The 2-norm's second
+     * derivative at 0 is 0 (PyTorch's double backward gives NaN there).
      */
     public Tensor norm(double p, boolean keepDims, int... axes) {
-        boolean[] mask = Shapes.axesMask("norm", nonNull(axes, "norm", "axes"), rank());
+        return norm("norm", p, keepDims, axes);
+    }
+
+    /** {@link #norm(double, boolean, int...)} with errors naming {@code op}, the op the user called. */
+    Tensor norm(String op, double p, boolean keepDims, int... axes) {
+        boolean[] mask = Shapes.axesMask(op, nonNull(axes, op, "axes"), rank());
         int[] ax = axesOf(mask);
         if (p == 2.0) {
             return sqrtZeroGrad(mul(this).sum(keepDims, ax));
@@ -1674,12 +1883,25 @@ public final class Tensor {
         }
         if (Math.abs(p) == Double.POSITIVE_INFINITY) {
             if (reducedCount(mask) == 0) {
-                throw new IllegalArgumentException("norm: the " + p + "-norm of an empty tensor (shape " + Shapes.str(shape)
+                throw new IllegalArgumentException(op + ": the " + p + "-norm of an empty tensor (shape " + Shapes.str(shape)
                         + ", axes " + Arrays.toString(axes) + ") is undefined: max and min have no identity");
             }
             return p > 0 ? abs().max(keepDims, ax) : abs().min(keepDims, ax);
         }
-        throw new IllegalArgumentException("norm: p must be 1, 2, Infinity or -Infinity, got " + p);
+        if (p == 0.0) {
+            return detach().ne(0.0).sum(keepDims, ax);
+        }
+        if (Double.isNaN(p)) {
+            throw new IllegalArgumentException(op + ": p must be a real number or +-Infinity, got NaN");
+        }
+        // |x|^p read as 1 where x = 0 (so that neither it nor its gradient is infinite) and then replaced by its
+        // value there, 0 (p > 0) or infinity (p < 0), with gradient 0; the root likewise where the sum is 0 or
+        // infinite (the norm is then 0)
+        Tensor zero = eq(0.0);
+        Tensor pw = where(zero, scalar(p > 0 ? 0.0 : Double.POSITIVE_INFINITY), where(zero, scalar(1.0), abs()).pow(p));
+        Tensor sum = pw.sum(keepDims, ax);
+        Tensor flat = sum.eq(p > 0 ? 0.0 : Double.POSITIVE_INFINITY);
+        return where(flat, scalar(0.0), where(flat, scalar(1.0), sum).pow(1 / p));
     }
 
     /** 1 if every element is non-zero (NaN counts as non-zero), else 0: a constant, as torch.all (1 when empty). */
@@ -1911,7 +2133,7 @@ public final class Tensor {
             }
         }
         // where, not a product with the mask: the dropped elements become 0 even when infinite or NaN
-        return where(new Tensor(keep, new int[] {rows, cols}), this, scalar(0.0));
+        return where(new Tensor(keep, new int[] {rows, cols}), this, wrap(0.0));
     }
 
     /** The main diagonal of a matrix, or the diagonal matrix of a vector, as torch.diag. */
@@ -2081,7 +2303,7 @@ public final class Tensor {
             throw new IllegalArgumentException("maskedFill: mask of shape " + Shapes.str(mask.shape)
                     + " does not broadcast to the tensor's shape " + Shapes.str(shape));
         }
-        return where(mask, scalar(value), this);
+        return where(mask, wrap(value), this);
     }
 
     // ===== issue 16: elementwise math ================================================================
@@ -2125,7 +2347,7 @@ public final class Tensor {
     }
 
     public Tensor atan2(double other) {
-        return Primitives.ATAN2.apply(this, scalar(other));
+        return Primitives.ATAN2.apply(this, wrap(other));
     }
 
     public Tensor sinh() {
@@ -2189,7 +2411,7 @@ public final class Tensor {
     }
 
     public Tensor hypot(double other) {
-        return Primitives.HYPOT.apply(this, scalar(other));
+        return Primitives.HYPOT.apply(this, wrap(other));
     }
 
     /** The largest integer <= x; zero gradient everywhere, as PyTorch. */
@@ -2221,7 +2443,7 @@ public final class Tensor {
     }
 
     public Tensor logaddexp(double other) {
-        return Primitives.LOGADDEXP.apply(this, scalar(other));
+        return Primitives.LOGADDEXP.apply(this, wrap(other));
     }
 
     /**
@@ -2233,7 +2455,7 @@ public final class Tensor {
     }
 
     public Tensor xlogy(double other) {
-        return Primitives.XLOGY.apply(this, scalar(other));
+        return Primitives.XLOGY.apply(this, wrap(other));
     }
 
     // ===== issue 16: selection and einsum

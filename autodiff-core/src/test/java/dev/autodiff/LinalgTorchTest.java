@@ -24,7 +24,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * both modes to second order; the singular and bad-shape errors name the op.
  */
 class LinalgTorchTest {
-    private static final Map<String, Tensor> FIXTURES = read();
+    private static final Map<String, Tensor> FIXTURES = read("torch_linalg.txt");
     static final Map<String, Function<Tensor, Tensor>> CASES = new LinkedHashMap<>();
 
     private static Tensor well(Tensor x, int n) {
@@ -80,7 +80,8 @@ class LinalgTorchTest {
         return t;
     }
 
-    private static void close(String what, Tensor expected, Tensor actual) {
+    /** expected and actual agree to 1e-10 + 1e-10 |expected| elementwise, shapes equal. */
+    static void close(String what, Tensor expected, Tensor actual) {
         assertArrayEquals(expected.shape(), actual.shape(), what + ": shape");
         double[] e = expected.toArray();
         double[] a = actual.toArray();
@@ -168,9 +169,10 @@ class LinalgTorchTest {
         assertArrayEquals(new double[] {-1, 6}, Linalg.det(a).toArray(), 1e-15);
     }
 
-    private static Map<String, Tensor> read() {
+    /** A fixture file of lines "name shape values..." (a generator's format) beside this class. */
+    static Map<String, Tensor> read(String resource) {
         Map<String, Tensor> m = new HashMap<>();
-        try (InputStream in = LinalgTorchTest.class.getResourceAsStream("torch_linalg.txt")) {
+        try (InputStream in = LinalgTorchTest.class.getResourceAsStream(resource)) {
             for (String line : new String(in.readAllBytes(), StandardCharsets.UTF_8).split("\n")) {
                 if (line.isBlank() || line.startsWith("#")) {
                     continue;

@@ -242,6 +242,10 @@ class PrimitiveGradTest {
                 Tensor.fromArray(new double[] {0.5, -2, 300, -300}, 4), Tensor.fromArray(new double[] {0.5, -2, 299, 300}, 4)));
         c.add(new Case("elementwise math composite", xs -> xs[0].sin().mul(xs[1].atan()).logaddexp(xs[0].hypot(xs[1]).log1p())
                 .add(xs[0].cos().xlogy(xs[1].cosh())).add(xs[0].tanh().asin().atan2(xs[1].exp2())), normal(334, 3, 4), normal(335, 4)));
+        // dtype conversion: float32 inputs read in float64 (the finite differences run in float64; converting a float64
+        // input to float32 would put rounding steps in them)
+        c.add(new Case("to(float64) of float32 inputs", xs -> xs[0].to(DType.FLOAT64).exp().mul(xs[1].to(DType.FLOAT64)),
+                normal(336, 3, 4).to(DType.FLOAT32), normal(337, 4).to(DType.FLOAT32)));
         return c.stream();
     }
 

@@ -114,6 +114,44 @@ class ReductionsMovementTest {
         assertArrayEquals(new int[] {2, 0}, Tensor.zeros(2, 0).cumsum(1).shape());
     }
 
+    /**
+     * d/dx_j of y_i = log(sum_(k <= i) exp(x_k)) is the prefix softmax p_ij = exp(x_j - y_i), so for tied x it is
+     * 1 / (i + 1): sum(y) of n ties has gradient sum_(i >= j) 1 / (i + 1) and Hessian
+     * sum_(i >= max(j, k)) (delta_jk / (i + 1) - 1 / (i + 1)^2), at any magnitude (found by the differential test:
+     * a scan of pairwise logaddexps rounded m + log 2 to m at 1e300 and gave the last row [1/2, 1/4, 1/4]).
+     */
+    @Test
+    void logcumsumexpDerivativesAtAnyMagnitude() {
+        int n = 4;
+        double[] grad = new double[n];
+        double[] hess = new double[n * n];
+        for (int j = 0; j < n; j++) {
+            for (int i = j; i < n; i++) {
+                grad[j] += 1.0 / (i + 1);
+            }
+            for (int k = 0; k < n; k++) {
+                for (int i = Math.max(j, k); i < n; i++) {
+                    hess[j * n + k] += (j == k ? 1.0 / (i + 1) : 0) - 1.0 / ((i + 1) * (i + 1));
+                }
+            }
+        }
+        for (double m : new double[] {0, 1e15, 1e300, -1e300}) {
+            Tensor x = t(m, m, m, m);
+            assertDerivatives("logcumsumexp of ties at " + m, z -> z.logcumsumexp(0).sum(), x, grad, hess);
+        }
+        same(new double[] {1e300, 1e300, 1e300, 1e300}, t(1e300, 1e300, 1e300, 1e300).logcumsumexp(0));
+        // [a, a + 2, -a, a] at a = 1e15: x_2 has weight exp(-2e15) = 0, the others e^0 / e^2 over the prefix
+        double e2 = Math.exp(2);
+        Tensor x = t(1e15, 1e15 + 2, -1e15, 1e15).requiresGrad();
+        same(new double[] {1 + 2 / (1 + e2) + 1 / (2 + e2), 2 * e2 / (1 + e2) + e2 / (2 + e2), 0, 1 / (2 + e2)},
+                Autodiff.grad(x.logcumsumexp(0).sum(), x)[0]);
+        // vmap over the rows: each row's own running maximum
+        Tensor rows = Tensor.fromArray(new double[] {1e300, 1e300, 1e300, 0, 1, Double.NEGATIVE_INFINITY}, 2, 3);
+        assertArrayEquals(Tensor.stack(0, rows.slice(0, 0, 1).reshape(3).logcumsumexp(0),
+                        rows.slice(0, 1, 2).reshape(3).logcumsumexp(0)).toArray(),
+                Autodiff.vmap(v -> v[0].logcumsumexp(0)).apply(rows).toArray(), 0.0);
+    }
+
     @Test
     void allAndAnyByHand() {
         Tensor x = Tensor.fromArray(new double[] {1, 0, Double.NaN, 2}, 2, 2);
@@ -170,7 +208,7 @@ class ReductionsMovementTest {
         rejects("cumsum: axis 5", () -> m.cumsum(5));
         rejects("cumprod: axis -3", () -> m.cumprod(-3));
         rejects("logcumsumexp: axis 2", () -> m.logcumsumexp(2));
-        rejects("norm: p must be", () -> m.norm(3, false));
+        rejects("norm: p must be a real number", () -> m.norm(Double.NaN, false)); // every other real p is accepted
         rejects("norm: the Infinity-norm of an empty", () -> Tensor.zeros(0).norm(Double.POSITIVE_INFINITY, false));
         rejects("all: axis 4", () -> m.all(false, 4));
         rejects("any: axis 4", () -> m.any(false, 4));

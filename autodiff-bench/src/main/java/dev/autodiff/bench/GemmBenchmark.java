@@ -1,8 +1,10 @@
 package dev.autodiff.bench;
 
 import dev.autodiff.kernel.Gemm;
+import dev.autodiff.kernel.Gemm32;
 import java.util.SplittableRandom;
 import jdk.incubator.vector.DoubleVector;
+import jdk.incubator.vector.FloatVector;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.AuxCounters;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -25,7 +27,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * the naive i-j-k loop and i-k-j on flat arrays. {@code blockedScalar} is the engine used without the
  * incubator module. {@code fmaPeak} is the machine's own limit measured in the same run: independent fused
  * multiply-add chains on the JVM's preferred vector width, nothing loaded or stored, so a GEMM's ratio to it is
- * its share of the machine's peak; the fork prints the CPU model and that vector width first.
+ * its share of the machine's peak; the fork prints the CPU model and that vector width first. {@code blocked32}
+ * and {@code fmaPeak32} are the same in float32 (the kernel generated from the float64 one), on the same values
+ * rounded to float; {@code autodiff-bench/tools/numpy_gemm.py} measures OpenBLAS on the same shapes.
  *
  * <p>Run: {@code java -jar autodiff-bench/target/benchmarks.jar Gemm -f 1 -wi 3 -i 5}
  */
@@ -49,6 +53,9 @@ public class GemmBenchmark {
         double[] a;
         double[] b;
         double[] c;
+        float[] af;
+        float[] bf;
+        float[] cf;
 
         @Setup
         public void setup() {
@@ -67,6 +74,17 @@ public class GemmBenchmark {
             a = r.doubles((long) m * k, -1, 1).toArray();
             b = r.doubles((long) k * n, -1, 1).toArray();
             c = new double[m * n];
+            af = toFloat(a);
+            bf = toFloat(b);
+            cf = new float[m * n];
+        }
+
+        private static float[] toFloat(double[] x) {
+            float[] f = new float[x.length];
+            for (int i = 0; i < x.length; i++) {
+                f[i] = (float) x[i];
+            }
+            return f;
         }
 
         long flop() {
@@ -164,6 +182,66 @@ public class GemmBenchmark {
         }
         return a0.add(a1).add(a2).add(a3).add(a4).add(a5).add(a6).add(a7).add(a8).add(a9).add(a10).add(a11)
                 .reduceLanes(jdk.incubator.vector.VectorOperators.ADD);
+    }
+
+    /**
+     * {@link #fmaChains} on float32 vectors of the preferred width (twice the lanes). A copy on purpose: the peak
+     * needs a loop on one concrete vector class (a generic Vector&lt;E&gt; loop is not compiled to bare FMAs).
+     */
+    static float fmaChains32(float seed) {
+        jdk.incubator.vector.VectorSpecies<Float> sp = FloatVector.SPECIES_PREFERRED;
+        FloatVector x = FloatVector.broadcast(sp, 0.9999f);
+        FloatVector y = FloatVector.broadcast(sp, 1e-4f);
+        FloatVector a0 = FloatVector.broadcast(sp, seed);
+        FloatVector a1 = a0.add(1);
+        FloatVector a2 = a0.add(2);
+        FloatVector a3 = a0.add(3);
+        FloatVector a4 = a0.add(4);
+        FloatVector a5 = a0.add(5);
+        FloatVector a6 = a0.add(6);
+        FloatVector a7 = a0.add(7);
+        FloatVector a8 = a0.add(8);
+        FloatVector a9 = a0.add(9);
+        FloatVector a10 = a0.add(10);
+        FloatVector a11 = a0.add(11);
+        for (int i = 0; i < FMA_STEPS; i++) {
+            a0 = a0.fma(x, y);
+            a1 = a1.fma(x, y);
+            a2 = a2.fma(x, y);
+            a3 = a3.fma(x, y);
+            a4 = a4.fma(x, y);
+            a5 = a5.fma(x, y);
+            a6 = a6.fma(x, y);
+            a7 = a7.fma(x, y);
+            a8 = a8.fma(x, y);
+            a9 = a9.fma(x, y);
+            a10 = a10.fma(x, y);
+            a11 = a11.fma(x, y);
+        }
+        return a0.add(a1).add(a2).add(a3).add(a4).add(a5).add(a6).add(a7).add(a8).add(a9).add(a10).add(a11)
+                .reduceLanes(jdk.incubator.vector.VectorOperators.ADD);
+    }
+
+    /** The machine's float32 FMA peak on 1 or 2 threads. */
+    @Benchmark
+    public double fmaPeak32(Machine machine, Threads t, Flop f) throws Exception {
+        long flop = 2L * FMA_STEPS * FMA_CHAINS * FloatVector.SPECIES_PREFERRED.length();
+        if (t.threads == 1) {
+            f.flop += flop;
+            return fmaChains32(1.0f);
+        }
+        java.util.concurrent.Future<Float> other = machine.second.submit(() -> fmaChains32(2.0f));
+        float mine = fmaChains32(1.0f);
+        f.flop += 2 * flop;
+        return mine + other.get();
+    }
+
+    /** The float32 GEMM (generated from the float64 kernel). */
+    @Benchmark
+    public float[] blocked32(Shape s, Threads t, Flop f) {
+        Gemm32.gemm(Gemm32.BLOCKED, t.threads > 1, s.ta, s.tb, s.m, s.n, s.k, s.af, 0, s.bf, 0, s.cf, 0);
+        f.flop += s.flop();
+        return s.cf;
     }
 
     /** The machine's float64 FMA peak on 1 or 2 threads (FLOP/s: 2 per lane per FMA). */

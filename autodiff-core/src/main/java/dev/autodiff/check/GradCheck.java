@@ -1,6 +1,7 @@
 package dev.autodiff.check;
 
 import dev.autodiff.Autodiff;
+import dev.autodiff.DType;
 import dev.autodiff.Fn;
 import dev.autodiff.Tensor;
 import java.util.Arrays;
@@ -154,11 +155,16 @@ public final class GradCheck {
         for (int i = 0; i < inputs.length; i++) {
             x[i] = inputs[i].toArray();
         }
-        Tensor[] leaves = leaves(x, inputs);
+        // the analytic derivatives on inputs of the given dtypes (a float32 input checks the float32 path); every
+        // finite difference below evaluates in float64, so it is an oracle for either
+        Tensor[] leaves = leaves(x, inputs, true);
         Tensor loss = project(fn.apply(leaves), seed);
         Tensor[] analytic = loss.needsGrad() ? Autodiff.grad(loss, leaves) : zerosLike(inputs);
         boolean rev = modes.contains(Mode.REV);
         boolean fwd = modes.contains(Mode.FWD);
+        // the two modes round differently in float32 (a float32 input's tangent is rounded too): agreement to float32
+        // precision there, to float64's otherwise
+        double agreement = Arrays.stream(inputs).anyMatch(t -> t.dtype() == DType.FLOAT32) ? 1e-5 : 1e-9;
 
         if (perElement && rev) {
             for (int i = 0; i < inputs.length; i++) {
@@ -199,7 +205,7 @@ public final class GradCheck {
             if (fwd) {
                 double tangent = tangent(fn, x, v, inputs);
                 compare(what + ": forward mode (jvp)", k, tangent, numeric);
-                if (rev && Math.abs(tangent - dot) > 1e-9 * (1 + Math.abs(dot))) {
+                if (rev && Math.abs(tangent - dot) > agreement * (1 + Math.abs(dot))) {
                     throw new GradCheckFailure(String.format(
                             "%s: forward and reverse mode disagree along random direction %d (seed %d): <J v, r> = %.15g but <v, J^T r> = %.15g",
                             what, k, seed, tangent, dot));
@@ -223,7 +229,7 @@ public final class GradCheck {
         Tensor[] xs = new Tensor[x.length];
         Tensor[] vs = new Tensor[x.length];
         for (int i = 0; i < x.length; i++) {
-            xs[i] = Tensor.fromArray(x[i], like[i].shape());
+            xs[i] = Tensor.fromArray(x[i], like[i].shape()).to(like[i].dtype());
             vs[i] = Tensor.fromArray(v[i], like[i].shape());
         }
         return Autodiff.jvp(ys -> project(fn.apply(ys), seed), xs, vs).tangent().item();
@@ -251,13 +257,15 @@ public final class GradCheck {
     }
 
     private double eval(Fn fn, double[][] x, Tensor[] like) {
-        return project(fn.apply(leaves(x, like)), seed).item();
+        return project(fn.apply(leaves(x, like, false)), seed).item();
     }
 
-    private static Tensor[] leaves(double[][] x, Tensor[] like) {
+    /** Leaves of these values in like's shapes: in like's dtypes, or all float64 (for finite differences). */
+    private static Tensor[] leaves(double[][] x, Tensor[] like, boolean likeDtype) {
         Tensor[] t = new Tensor[x.length];
         for (int i = 0; i < x.length; i++) {
-            t[i] = Tensor.fromArray(x[i], like[i].shape()).requiresGrad();
+            Tensor v = Tensor.fromArray(x[i], like[i].shape());
+            t[i] = (likeDtype ? v.to(like[i].dtype()) : v).requiresGrad();
         }
         return t;
     }

@@ -43,6 +43,90 @@ public final class Elementwise {
         Gemm.splitRows(n, 1024, n >= PARALLEL_ELEMENTS ? Threads.COUNT : 1, body);
     }
 
+    // ---- float32: the float64 loops on 1024-element chunks widened into a buffer private to the thread, rounded back
+    // once per element (the bits of the float64 loops on the whole widened array, rounded), without a float64 copy
+    // of either array
+
+    private static final int CHUNK = 1024;
+    private static final ThreadLocal<double[][]> CHUNKS = ThreadLocal.withInitial(() -> new double[2][CHUNK]);
+
+    /** {@code y[i] = (float) op(x[i])}. */
+    public static float[] unary32(Unary op, float[] x) {
+        float[] y = new float[x.length];
+        overElements(x.length, (task, from, to) -> {
+            double[] buf = CHUNKS.get()[0];
+            for (int c = from; c < to; c += CHUNK) {
+                int len = Math.min(CHUNK, to - c);
+                for (int i = 0; i < len; i++) {
+                    buf[i] = x[c + i];
+                }
+                unary(op, buf, buf, 0, len);
+                for (int i = 0; i < len; i++) {
+                    y[c + i] = (float) buf[i];
+                }
+            }
+        });
+        return y;
+    }
+
+    /**
+     * {@code out[i] = (float) (a[i] op b[i])} where each operand is a float32 array of out's length or a scalar
+     * (exactly one of {@code a}/{@code sa} and {@code b}/{@code sb} given: the array, or null and the scalar).
+     */
+    public static float[] binary32(Binary op, float[] a, double sa, float[] b, double sb, int n) {
+        float[] out = new float[n];
+        if (op.compareTo(Binary.DIV) <= 0 && (a != null || (float) sa == sa) && (b != null || (float) sb == sb)) {
+            // + - * / of floats: the float operation is the float64 one rounded (float64 has more than 2 x 24 + 2
+            // bits), so the same bits from plain float loops, which C2 vectorizes
+            overElements(n, (task, from, to) -> floatLoop(op, a, (float) sa, b, (float) sb, out, from, to));
+            return out;
+        }
+        overElements(n, (task, from, to) -> {
+            double[][] bufs = CHUNKS.get();
+            double[] x = bufs[0];
+            double[] y = bufs[1];
+            for (int c = from; c < to; c += CHUNK) {
+                int len = Math.min(CHUNK, to - c);
+                for (int i = 0; i < len; i++) {
+                    x[i] = a != null ? a[c + i] : sa;
+                    y[i] = b != null ? b[c + i] : sb;
+                }
+                run(op, x, 0, a != null ? 1 : 0, y, 0, b != null ? 1 : 0, x, 0, len);
+                for (int i = 0; i < len; i++) {
+                    out[c + i] = (float) x[i];
+                }
+            }
+        });
+        return out;
+    }
+
+    private static void floatLoop(Binary op, float[] a, float sa, float[] b, float sb, float[] out, int from, int to) {
+        if (a != null && b != null) {
+            switch (op) {
+                case ADD: for (int i = from; i < to; i++) out[i] = a[i] + b[i]; break;
+                case SUB: for (int i = from; i < to; i++) out[i] = a[i] - b[i]; break;
+                case MUL: for (int i = from; i < to; i++) out[i] = a[i] * b[i]; break;
+                default: for (int i = from; i < to; i++) out[i] = a[i] / b[i]; break;
+            }
+        } else if (a != null) {
+            switch (op) {
+                case ADD: for (int i = from; i < to; i++) out[i] = a[i] + sb; break;
+                case SUB: for (int i = from; i < to; i++) out[i] = a[i] - sb; break;
+                case MUL: for (int i = from; i < to; i++) out[i] = a[i] * sb; break;
+                default: for (int i = from; i < to; i++) out[i] = a[i] / sb; break;
+            }
+        } else if (b != null) {
+            switch (op) {
+                case ADD: for (int i = from; i < to; i++) out[i] = sa + b[i]; break;
+                case SUB: for (int i = from; i < to; i++) out[i] = sa - b[i]; break;
+                case MUL: for (int i = from; i < to; i++) out[i] = sa * b[i]; break;
+                default: for (int i = from; i < to; i++) out[i] = sa / b[i]; break;
+            }
+        } else {
+            for (int i = from; i < to; i++) out[i] = (float) binary(op, sa, sb);
+        }
+    }
+
     /** A loop body over the elements [from, to). */
     @FunctionalInterface
     public interface Range {

@@ -12,6 +12,9 @@ final class VectorSupport {
 
     static final Gemm.Multiplier GEMM = AVAILABLE ? (Gemm.Multiplier) load("dev.autodiff.kernel.VectorGemm") : null;
 
+    /** The float32 GEMM, generated from VectorGemm (see Gemm32). */
+    static final Gemm32.Multiplier GEMM32 = AVAILABLE ? (Gemm32.Multiplier) load("dev.autodiff.kernel.VectorGemm32") : null;
+
     static final VectorMath MATH = AVAILABLE ? (VectorMath) load("dev.autodiff.kernel.VectorElementwise") : null;
 
     /** Elementwise loops the Vector API makes faster; see {@link Elementwise}. */

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 import dev.autodiff.Autodiff;
 import dev.autodiff.Fn;
 import dev.autodiff.Graph;
+import dev.autodiff.Linalg;
 import dev.autodiff.Tensor;
 import dev.autodiff.nn.optim.Clipping;
 import dev.autodiff.nn.optim.Schedules;
@@ -21,10 +22,10 @@ import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 
 /**
- * Random calls of every public {@link Tensor} method and of nn's functions ({@link Activations}, {@link Losses},
- * {@link Init}, clipping, schedules) with hostile arguments: negative, huge and {@code Integer.MIN_VALUE} sizes,
- * axes and indices, NaN and infinite scalars, shapes that do not broadcast, empty and rank-0 tensors,
- * non-integer indices, and nulls. Every call must either return a well-formed tensor or throw
+ * Random calls of every public {@link Tensor} method, of {@link Linalg} and of nn's functions ({@link Activations},
+ * {@link Losses}, {@link Init}, clipping, schedules) with hostile arguments: negative, huge and
+ * {@code Integer.MIN_VALUE} sizes, axes and indices, NaN and infinite scalars, shapes that do not broadcast, empty
+ * and rank-0 tensors, non-integer indices, einsum equations and mode strings valid and malformed, and nulls. Every call must either return a well-formed tensor or throw
  * IllegalArgumentException / IllegalStateException whose message starts with the name of the method called
  * ("slice: ...", or "Init.uniform: ..."), or a NullPointerException for a null argument whose message names
  * the method; never an exception from deep inside (index out of bounds, negative array size, arithmetic, out
@@ -42,12 +43,18 @@ class BadInputFuzzTest {
 
     private static final List<Class<?>> SUPPORTED = List.of(int.class, long.class, double.class, boolean.class,
             int[].class, double[].class, Tensor.class, Tensor[].class, java.util.Collection.class,
-            Reduction.class, int[][].class);
+            Reduction.class, int[][].class, String.class);
+
+    /** Strings for einsum equations and the mode / uplo / ord arguments: valid ones, near misses and garbage. */
+    private static final String[] STRINGS = {"", "ij,jk->ik", "ij,jk", "ii", "ii->i", "i,i", "i,i->", "...ij->...ji",
+        "...", "ab->c", "a->aa", "->", "ij->", "ij,ij->ij", "bij,bjk->bik", "a,b,c->abc", "i..j", "ij-", "-> ij",
+        "IJ,JK->IK", "!!", "a b", "L", "U", "l", "reduced", "complete", "r", "fro", "nuc", "inf", "2", "x"};
 
     /** Public methods of Tensor, and the public static functions of nn, whose parameters the fuzzer can make. */
     private static List<Method> methods() {
         List<Method> out = new ArrayList<>();
-        for (Class<?> c : List.of(Tensor.class, Activations.class, Losses.class, Init.class, Clipping.class, Schedules.class)) {
+        for (Class<?> c : List.of(Tensor.class, Linalg.class, Activations.class, Losses.class, Init.class, Clipping.class,
+                Schedules.class)) {
             for (Method m : c.getDeclaredMethods()) {
                 boolean usable = Modifier.isPublic(m.getModifiers()) && !m.isSynthetic()
                         && (c == Tensor.class || Modifier.isStatic(m.getModifiers()))
@@ -90,6 +97,9 @@ class BadInputFuzzTest {
             v[i] = kind == 0 ? r.nextInt(-1, 4) + (r.nextInt(6) == 0 ? 0.5 : 0) : kind == 1 ? aDouble(r) : r.nextGaussian();
         }
         Tensor t = s.length == 0 ? Tensor.scalar(v[0]) : Tensor.fromArray(v, s);
+        if (r.nextInt(4) == 0) {
+            t = t.to(dev.autodiff.DType.FLOAT32); // every op takes either dtype
+        }
         return r.nextInt(4) == 0 ? t.requiresGrad() : t;
     }
 
@@ -122,6 +132,8 @@ class BadInputFuzzTest {
                 ts.add(r.nextInt(15) == 0 ? null : aTensor(r));
             }
             return ts;
+        } else if (type == String.class) {
+            return STRINGS[r.nextInt(STRINGS.length)];
         } else if (type == Reduction.class) {
             return Reduction.values()[r.nextInt(Reduction.values().length)];
         } else if (type == int[][].class) {
@@ -213,6 +225,117 @@ class BadInputFuzzTest {
         }
         assertTrue(thrown.getOrDefault("IllegalArgumentException", 0) > CALLS / 10,
                 "the fuzzer reaches the argument checks: " + thrown);
+    }
+
+    /** A few functions of one or more tensors for the transforms: valid on some inputs, failing on others. */
+    private static final List<Fn> FNS = List.of(
+            xs -> xs[0],
+            xs -> xs[0].tanh().sum(),
+            xs -> xs[0].mul(xs[xs.length - 1]),
+            xs -> xs[0].matmul(xs[xs.length - 1]),
+            xs -> xs[0].exp().sum(0),
+            xs -> null,
+            xs -> xs[0].detach(),
+            xs -> xs[0].sort(-1, false).values().sum());
+
+    /** One of FNS; given no tensors it returns a constant (an exception of the function's own is not the library's). */
+    private static Fn aFnOf(SplittableRandom r) {
+        Fn f = FNS.get(r.nextInt(FNS.size()));
+        return xs -> xs == null || xs.length == 0 ? Tensor.scalar(1) : f.apply(xs);
+    }
+
+    private static Fn aFn(SplittableRandom r) {
+        return aFnOf(r);
+    }
+
+    private static Tensor[] tensors(SplittableRandom r) {
+        Tensor[] ts = new Tensor[r.nextInt(4)];
+        for (int i = 0; i < ts.length; i++) {
+            ts[i] = r.nextInt(20) == 0 ? null : aTensor(r);
+        }
+        return ts;
+    }
+
+    /**
+     * Random calls of Autodiff's transforms (argnums, vmap's axes, jvp's tangents, ...) with the functions above and
+     * hostile arguments, and of the functions they return. Each returns or throws a clear error naming an op
+     * ("vmap: ...", or the op inside the function that refused its input), never an exception from inside.
+     */
+    @Test
+    void transformsReturnOrThrowAClearError() throws IllegalAccessException {
+        List<Method> methods = new ArrayList<>();
+        for (Method m : Autodiff.class.getDeclaredMethods()) {
+            if (Modifier.isPublic(m.getModifiers()) && Modifier.isStatic(m.getModifiers()) && !m.isSynthetic()) {
+                methods.add(m);
+            }
+        }
+        methods.sort(Comparator.comparing(Method::toString));
+        SplittableRandom root = new SplittableRandom(Long.getLong("autodiff.fuzzSeed", 20261204L));
+        List<String> failures = new ArrayList<>();
+        java.util.regex.Pattern named = java.util.regex.Pattern.compile("^([A-Za-z][\\w.]*( [a-z]+)?|customOp '\\w+'): .*", java.util.regex.Pattern.DOTALL);
+        for (int call = 0; call < CALLS / 3 && failures.size() < 20; call++) {
+            long seed = root.nextLong();
+            SplittableRandom r = new SplittableRandom(seed);
+            Method m = methods.get(r.nextInt(methods.size()));
+            Class<?>[] types = m.getParameterTypes();
+            Object[] args = new Object[types.length];
+            for (int i = 0; i < args.length; i++) {
+                Class<?> t = types[i];
+                if (t == Fn.class) {
+                    args[i] = aFn(r);
+                } else if (t == dev.autodiff.FnN.class) {
+                    Fn f = aFn(r);
+                    args[i] = (dev.autodiff.FnN) xs -> new Tensor[] {f.apply(xs), f.apply(xs)};
+                } else if (t == java.util.function.Function.class) {
+                    Fn f = aFn(r);
+                    args[i] = (java.util.function.Function<Tensor, Tensor>) x -> f.apply(x);
+                } else if (t == Integer[].class) {
+                    Integer[] axes = new Integer[r.nextInt(4)];
+                    for (int j = 0; j < axes.length; j++) {
+                        axes[j] = r.nextInt(4) == 0 ? null : anInt(r);
+                    }
+                    args[i] = axes;
+                } else if (t == Tensor[].class) {
+                    args[i] = tensors(r);
+                } else if (SUPPORTED.contains(t)) {
+                    args[i] = arg(t, r);
+                } else {
+                    args[i] = null;
+                }
+            }
+            String what = "call " + call + " (seed " + seed + "): Autodiff." + m.getName()
+                    + Arrays.stream(args).map(BadInputFuzzTest::describe).toList();
+            try {
+                Object result;
+                try {
+                    result = m.invoke(null, args);
+                } catch (InvocationTargetException e) {
+                    throw e.getCause();
+                }
+                // the functions the transforms return are called too
+                if (result instanceof Fn) {
+                    ((Fn) result).apply(tensors(r));
+                } else if (result instanceof dev.autodiff.FnN) {
+                    ((dev.autodiff.FnN) result).apply(tensors(r));
+                } else if (result instanceof java.util.function.Function) {
+                    @SuppressWarnings("unchecked")
+                    java.util.function.Function<Tensor, Tensor> f = (java.util.function.Function<Tensor, Tensor>) result;
+                    f.apply(aTensor(r));
+                } else if (result instanceof AutoCloseable) {
+                    ((AutoCloseable) result).close();
+                }
+            } catch (IllegalArgumentException | IllegalStateException | NullPointerException
+                     | UnsupportedOperationException e) {
+                if (!named.matcher(String.valueOf(e.getMessage())).matches()) {
+                    failures.add(what + "\n    threw " + e);
+                }
+            } catch (Throwable e) {
+                failures.add(what + "\n    threw " + e);
+            }
+        }
+        if (!failures.isEmpty()) {
+            fail(failures.size() + " bad outcomes (first ones listed):\n" + String.join("\n", failures));
+        }
     }
 
     /** The transforms and tools name themselves for a null function, input, tangent, or a function returning null. */

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.autodiff.Autodiff;
+import dev.autodiff.Linalg;
 import dev.autodiff.Tensor;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -72,16 +73,26 @@ import org.junit.jupiter.api.TestFactory;
  *       composition (where(x > 0, x, a x); -mean(t log p + (1 - t) log(1 - p)) with the -100 clamps inactive),
  *       exact, so the usual tolerance applies; the generator checks those against finite differences too.
  *   <li>{@code logsumexp}'s backward exp(x - result) with a rounded result (gradient 1 instead of 1/n for n tied
- *       elements near 1e300): recorded from m + log(sum(exp(x - m))) with the max m held constant.
+ *       elements near 1e300): recorded from m + log(sum(exp(x - m))) with the max m held constant;
+ *       {@code logcumsumexp}'s likewise (wrong already near 1e15), recorded from
+ *       y_i = m_i + log(sum_{j <= i} exp(x_j - m_i)) with the running max m_i held constant.
  *   <li>{@code binary_cross_entropy}'s gradient at p exactly 0 or 1 uses eps = 1e-12f (9.99999996e-13), not the
  *       documented double 1e-12: the "bce01" family is compared at 1e-8 relative.
  * </ul>
+ *
+ * <p>Issue 16's ops are replayed under the fixture's names: Tensor's elementwise math, var, std, prod, norm, the
+ * scans, all/any, the selections ({@code sort}, {@code argsort}, {@code topk}, {@code kthvalue}, {@code median},
+ * {@code medianDim}, and {@code ...Indices} for the index results), the movement ops ({@code chunk} and
+ * {@code split} pick one piece), {@link Tensor#einsum}, and {@link Linalg}'s solve, solveTriangular, inv, det,
+ * cholesky and slogdet's log|det| ({@code logAbsDet}). A linear-algebra node's matrix is built inside the program
+ * from its operand a, as a + c I, or a a^T + c I when spd = 1 (see {@link #shifted}), so that it is well
+ * conditioned.
  *
  * <p>Besides the programs: the number loaded must be the header's count and at least {@value #MIN_PROGRAMS},
  * and every op this replayer knows (every public Tensor op and nn functional) must occur in some program.
  */
 class DifferentialTest {
-    static final int MIN_PROGRAMS = 2000;
+    static final int MIN_PROGRAMS = 4000;
     static final String RESOURCE = "/differential/programs.txt.gz";
 
     /** The ops this replayer maps onto the library, by the fixture's names. */
@@ -98,7 +109,16 @@ class DifferentialTest {
             "act.sigmoid", "act.tanh", "act.relu", "act.leakyRelu", "act.elu", "act.selu", "act.softplus", "act.swish",
             "act.gelu", "act.hardSigmoid", "act.hardTanh", "act.softmax", "act.logSoftmax", "act.prelu",
             "loss.mse", "loss.bce", "loss.bceWithLogits", "loss.crossEntropy", "loss.nll", "loss.l1Penalty",
-            "loss.l2Penalty"));
+            "loss.l2Penalty",
+            // issue 16's
+            "sin", "cos", "tan", "asin", "acos", "atan", "sinh", "cosh", "asinh", "acosh", "atanh", "log1p", "expm1",
+            "log2", "log10", "exp2", "rsqrt", "floor", "ceil", "round", "trunc", "atan2", "hypot", "logaddexp", "xlogy",
+            "var", "std", "prod", "norm", "cumsum", "cumprod", "logcumsumexp", "all", "any",
+            "sort", "argsort", "topk", "topkIndices", "kthvalue", "kthvalueIndices", "median", "medianDim",
+            "medianDimIndices",
+            "flip", "roll", "repeat", "tile", "repeatInterleave", "tril", "triu", "diag", "diagonal", "trace", "chunk",
+            "split", "maskedFill", "einsum",
+            "solve", "solveTriangular", "inv", "det", "logAbsDet", "cholesky"));
 
     private static final Fixture FIXTURE = Fixture.load();
 
@@ -526,6 +546,14 @@ class DifferentialTest {
             return i(k) != 0;
         }
 
+        String s(String k) {
+            return need(k);
+        }
+
+        boolean has(String k) {
+            return params.containsKey(k);
+        }
+
         private String need(String k) {
             String v = params.get(k);
             if (v == null) {
@@ -775,8 +803,85 @@ class DifferentialTest {
             case "loss.nll": return Losses.nll(a[0], n.is("labels"));
             case "loss.l1Penalty": return Losses.l1Penalty(List.of(a));
             case "loss.l2Penalty": return Losses.l2Penalty(List.of(a));
+            case "sin": return a[0].sin();
+            case "cos": return a[0].cos();
+            case "tan": return a[0].tan();
+            case "asin": return a[0].asin();
+            case "acos": return a[0].acos();
+            case "atan": return a[0].atan();
+            case "sinh": return a[0].sinh();
+            case "cosh": return a[0].cosh();
+            case "asinh": return a[0].asinh();
+            case "acosh": return a[0].acosh();
+            case "atanh": return a[0].atanh();
+            case "log1p": return a[0].log1p();
+            case "expm1": return a[0].expm1();
+            case "log2": return a[0].log2();
+            case "log10": return a[0].log10();
+            case "exp2": return a[0].exp2();
+            case "rsqrt": return a[0].rsqrt();
+            case "floor": return a[0].floor();
+            case "ceil": return a[0].ceil();
+            case "round": return a[0].round();
+            case "trunc": return a[0].trunc();
+            case "atan2": return a[0].atan2(a[1]);
+            case "hypot": return a[0].hypot(a[1]);
+            case "logaddexp": return a[0].logaddexp(a[1]);
+            case "xlogy": return a[0].xlogy(a[1]);
+            case "var": return a[0].var(n.d("correction"), n.b("keep"), n.is("axes"));
+            case "std": return a[0].std(n.d("correction"), n.b("keep"), n.is("axes"));
+            case "prod": return a[0].prod(n.b("keep"), n.is("axes"));
+            case "norm": return a[0].norm(n.d("p"), n.b("keep"), n.is("axes"));
+            case "cumsum": return a[0].cumsum(n.i("axis"));
+            case "cumprod": return a[0].cumprod(n.i("axis"));
+            case "logcumsumexp": return a[0].logcumsumexp(n.i("axis"));
+            case "all": return a[0].all(n.b("keep"), n.is("axes"));
+            case "any": return a[0].any(n.b("keep"), n.is("axes"));
+            case "sort": return a[0].sort(n.i("axis"), n.b("desc"), true).values();
+            case "argsort": return a[0].argsort(n.i("axis"), n.b("desc"), true);
+            case "topk": return a[0].topk(n.i("k"), n.i("axis"), n.b("largest"), true).values();
+            case "topkIndices": return a[0].topk(n.i("k"), n.i("axis"), n.b("largest"), true).indices();
+            case "kthvalue": return a[0].kthvalue(n.i("k"), n.i("axis"), n.b("keep")).values();
+            case "kthvalueIndices": return a[0].kthvalue(n.i("k"), n.i("axis"), n.b("keep")).indices();
+            case "median": return a[0].median();
+            case "medianDim": return a[0].median(n.i("axis"), n.b("keep")).values();
+            case "medianDimIndices": return a[0].median(n.i("axis"), n.b("keep")).indices();
+            case "flip": return a[0].flip(n.is("axes"));
+            case "roll": return n.is("axes").length == 0 ? a[0].roll(n.is("shifts")[0]) : a[0].roll(n.is("shifts"), n.is("axes"));
+            case "repeat": return a[0].repeat(n.is("reps"));
+            case "tile": return a[0].tile(n.is("reps"));
+            case "repeatInterleave":
+                if (n.has("counts")) {
+                    return a[0].repeatInterleave(n.is("counts"), n.i("axis"));
+                }
+                return n.has("axis") ? a[0].repeatInterleave(n.i("repeats"), n.i("axis")) : a[0].repeatInterleave(n.i("repeats"));
+            case "tril": return a[0].tril(n.i("k"));
+            case "triu": return a[0].triu(n.i("k"));
+            case "diag": return a[0].diag(n.i("k"));
+            case "diagonal": return a[0].diagonal(n.i("offset"), n.i("a1"), n.i("a2"));
+            case "trace": return a[0].trace();
+            case "chunk": return a[0].chunk(n.i("chunks"), n.i("axis"))[n.i("pick")];
+            case "split":
+                return (n.has("sizes") ? a[0].split(n.is("sizes"), n.i("axis")) : a[0].split(n.i("size"), n.i("axis")))[n.i("pick")];
+            case "maskedFill": return a[0].maskedFill(a[1], n.d("value"));
+            case "einsum": return Tensor.einsum(n.s("eq"), a);
+            case "solve": return Linalg.solve(shifted(a[0], n), a[1], n.b("left"));
+            case "solveTriangular": return Linalg.solveTriangular(shifted(a[0], n), a[1], n.b("upper"), n.b("left"), n.b("unit"));
+            case "inv": return Linalg.inv(shifted(a[0], n));
+            case "det": return Linalg.det(shifted(a[0], n));
+            case "logAbsDet": return Linalg.slogdet(shifted(a[0], n))[1];
+            case "cholesky": return Linalg.cholesky(shifted(a[0], n), n.b("upper"));
             default: throw new IllegalStateException("unknown op " + n.op);
         }
+    }
+
+    /**
+     * The matrix a linear-algebra node works on, built inside the program (as the generator's shifted()) so that
+     * it is well conditioned: a + c I, or with spd = 1, a a^T + c I.
+     */
+    private static Tensor shifted(Tensor a, Node n) {
+        Tensor m = n.has("spd") && n.b("spd") ? a.matmulTransB(a) : a;
+        return m.add(Tensor.eye(a.dim(-1)).mul(n.d("c")));
     }
 
     static final class Fixture {
