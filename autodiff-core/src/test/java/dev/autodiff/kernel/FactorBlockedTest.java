@@ -2,10 +2,15 @@ package dev.autodiff.kernel;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.autodiff.Linalg;
+import dev.autodiff.Tensor;
 
 import java.util.Arrays;
 import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -275,5 +280,27 @@ class FactorBlockedTest {
         int[] piv = new int[n];
         assertEquals(0, Factor.luBlocked(a.clone(), n * n, n, piv));
         assertEquals(0, Factor.luUnblocked(a.clone(), n * n, n, piv));
+    }
+
+    /** Through the public API at a size that takes the recursive kernels: the errors name the call and the cause. */
+    @Test
+    void linalgReportsSingularAndIndefiniteInputsFromTheRecursiveKernels() {
+        int n = 2 * Factor.BLOCKED_MIN + 5;
+        double[] a = Arrays.copyOfRange(randomAfterSentinel(n, 80), n * n, 2 * n * n);
+        for (int i = 0; i < n; i++) {
+            a[i * n + 40] = 0;
+        }
+        Tensor singular = Tensor.fromArray(a, n, n);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Linalg.solve(singular, Tensor.ones(n, 1)));
+        assertTrue(e.getMessage().startsWith("solve: ") && e.getMessage().contains("singular"), e.getMessage());
+        assertEquals(0.0, Linalg.det(singular).item());
+
+        int q = Factor.BLOCKED_MIN + 9;
+        double[] spd = Arrays.copyOfRange(spdAfterSentinel(n, 81), n * n, 2 * n * n);
+        spd[(q - 1) * n + (q - 1)] = -1;
+        IllegalArgumentException c = assertThrows(IllegalArgumentException.class,
+                () -> Linalg.cholesky(Tensor.fromArray(spd, n, n)));
+        assertTrue(c.getMessage().startsWith("cholesky: ") && c.getMessage().contains("order " + q + " "), c.getMessage());
     }
 }
