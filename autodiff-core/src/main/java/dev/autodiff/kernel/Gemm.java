@@ -59,23 +59,46 @@ public final class Gemm {
             Arrays.fill(c, cOff, cOff + m * n, 0.0); // the vector engine writes every element itself
             overwrite = false;
         }
+        run(engine, parallel, overwrite, m, n, k, new Operand(a, aOff, transA ? m : k, transA),
+                new Operand(b, bOff, transB ? k : n, transB), c, cOff, n);
+    }
+
+    /**
+     * {@code C += op(A) op(B)} on blocks inside larger row-major arrays: op(A) is m x k with row stride lda
+     * (the stride of A as stored), op(B) k x n with ldb, C m x n with ldc. For the factorisations' trailing
+     * updates, which work on sub-blocks of one n x n matrix in place.
+     */
+    static void accumulate(boolean transA, boolean transB, int m, int n, int k, double[] a, int aOff, int lda,
+                           double[] b, int bOff, int ldb, double[] c, int cOff, int ldc) {
+        long work = (long) m * n * k;
+        accumulate(work < SMALL_WORK ? Engine.SMALL : BLOCKED, work >= PARALLEL_WORK, transA, transB, m, n, k,
+                a, aOff, lda, b, bOff, ldb, c, cOff, ldc);
+    }
+
+    /** As {@link #accumulate(boolean, boolean, int, int, int, double[], int, int, double[], int, int, double[], int, int)} with a chosen engine. */
+    static void accumulate(Engine engine, boolean parallel, boolean transA, boolean transB, int m, int n, int k,
+                           double[] a, int aOff, int lda, double[] b, int bOff, int ldb, double[] c, int cOff, int ldc) {
+        run(engine, parallel, false, m, n, k, new Operand(a, aOff, lda, transA), new Operand(b, bOff, ldb, transB),
+                c, cOff, ldc);
+    }
+
+    private static void run(Engine engine, boolean parallel, boolean overwrite, int m, int n, int k,
+                            Operand aa, Operand bb, double[] c, int cOff, int ldc) {
         if (m == 0 || n == 0 || k == 0) {
             return;
         }
         if (engine == Engine.SMALL) {
-            small(transA, transB, m, n, k, a, aOff, b, bOff, c, cOff);
+            small(aa, bb, m, n, k, c, cOff, ldc);
             return;
         }
         if (engine == Engine.BLOCKED_VECTOR && !VectorSupport.AVAILABLE) {
             throw new IllegalStateException("gemm: the Vector API engine needs the JVM option --add-modules jdk.incubator.vector");
         }
-        Operand aa = new Operand(a, aOff, transA ? m : k, transA);
-        Operand bb = new Operand(b, bOff, transB ? k : n, transB);
         int tasks = parallel ? Math.min(Threads.COUNT, Math.max(1, m / 16)) : 1;
         if (engine == Engine.BLOCKED_VECTOR) {
-            VectorSupport.GEMM.multiply(aa, bb, c, cOff, m, n, k, tasks, overwrite);
+            VectorSupport.GEMM.multiply(aa, bb, c, cOff, ldc, m, n, k, tasks, overwrite);
         } else {
-            ScalarBlocked.multiply(aa, bb, c, cOff, m, n, k, tasks);
+            ScalarBlocked.multiply(aa, bb, c, cOff, ldc, m, n, k, tasks);
         }
     }
 
@@ -113,8 +136,11 @@ public final class Gemm {
 
     /** The Vector API engine's entry, implemented in a class loaded only when the module is present. */
     interface Multiplier {
-        /** C = op(A) op(B) when {@code overwrite} (C's old values are never read), else C += op(A) op(B). */
-        void multiply(Operand a, Operand b, double[] c, int cOff, int m, int n, int k, int tasks, boolean overwrite);
+        /**
+         * C = op(A) op(B) when {@code overwrite} (C's old values are never read), else C += op(A) op(B); C has row
+         * stride ldc.
+         */
+        void multiply(Operand a, Operand b, double[] c, int cOff, int ldc, int m, int n, int k, int tasks, boolean overwrite);
     }
 
     /** Runs {@code body(task, start, end)} over row ranges of [0, m) aligned to {@code step}, in at most {@code tasks} parts. */
@@ -135,43 +161,50 @@ public final class Gemm {
 
     // ---- small: one loop nest per access pattern, innermost loop on unit stride ----------------------
 
-    private static void small(boolean ta, boolean tb, int m, int n, int k,
-                              double[] a, int aOff, double[] b, int bOff, double[] c, int cOff) {
+    private static void small(Operand a, Operand b, int m, int n, int k, double[] c, int cOff, int ldc) {
+        boolean ta = a.trans;
+        boolean tb = b.trans;
+        double[] ad = a.data;
+        double[] bd = b.data;
+        int aOff = a.off;
+        int bOff = b.off;
+        int lda = a.ld;
+        int ldb = b.ld;
         if (!ta && !tb) {
             // C = A B: i-k-j, streaming rows of B into a row of C
             for (int i = 0; i < m; i++) {
-                int ci = cOff + i * n;
+                int ci = cOff + i * ldc;
                 for (int p = 0; p < k; p++) {
-                    double aip = a[aOff + i * k + p];
-                    int bp = bOff + p * n;
+                    double aip = ad[aOff + i * lda + p];
+                    int bp = bOff + p * ldb;
                     for (int j = 0; j < n; j++) {
-                        c[ci + j] += aip * b[bp + j];
+                        c[ci + j] += aip * bd[bp + j];
                     }
                 }
             }
         } else if (!ta) {
             // C = A B^T: each element is a dot product of two contiguous rows
             for (int i = 0; i < m; i++) {
-                int ai = aOff + i * k;
+                int ai = aOff + i * lda;
                 for (int j = 0; j < n; j++) {
-                    int bj = bOff + j * k;
+                    int bj = bOff + j * ldb;
                     double s = 0;
                     for (int p = 0; p < k; p++) {
-                        s += a[ai + p] * b[bj + p];
+                        s += ad[ai + p] * bd[bj + p];
                     }
-                    c[cOff + i * n + j] += s;
+                    c[cOff + i * ldc + j] += s;
                 }
             }
         } else if (!tb) {
             // C = A^T B with A stored k x m: rank-1 updates from row p of A and row p of B
             for (int p = 0; p < k; p++) {
-                int ap = aOff + p * m;
-                int bp = bOff + p * n;
+                int ap = aOff + p * lda;
+                int bp = bOff + p * ldb;
                 for (int i = 0; i < m; i++) {
-                    double api = a[ap + i];
-                    int ci = cOff + i * n;
+                    double api = ad[ap + i];
+                    int ci = cOff + i * ldc;
                     for (int j = 0; j < n; j++) {
-                        c[ci + j] += api * b[bp + j];
+                        c[ci + j] += api * bd[bp + j];
                     }
                 }
             }
@@ -181,9 +214,9 @@ public final class Gemm {
                 for (int j = 0; j < n; j++) {
                     double s = 0;
                     for (int p = 0; p < k; p++) {
-                        s += a[aOff + p * m + i] * b[bOff + j * k + p];
+                        s += ad[aOff + p * lda + i] * bd[bOff + j * ldb + p];
                     }
-                    c[cOff + i * n + j] += s;
+                    c[cOff + i * ldc + j] += s;
                 }
             }
         }

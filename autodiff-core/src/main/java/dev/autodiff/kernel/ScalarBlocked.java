@@ -13,7 +13,7 @@ final class ScalarBlocked {
     static final int KC = 256;
     static final int NC = 256;
 
-    static void multiply(Gemm.Operand a, Gemm.Operand b, double[] c, int cOff, int m, int n, int k, int tasks) {
+    static void multiply(Gemm.Operand a, Gemm.Operand b, double[] c, int cOff, int ldc, int m, int n, int k, int tasks) {
         double[][] rows = new double[KC][NC];
         for (int jc = 0; jc < n; jc += NC) {
             int nc = Math.min(NC, n - jc);
@@ -27,16 +27,16 @@ final class ScalarBlocked {
                 }
                 int jc0 = jc;
                 int pc0 = pc;
-                Gemm.splitRows(m, 4, tasks, (task, start, end) -> rowsOf(a, rows, c, cOff, n, start, end, jc0, nc, pc0, kc));
+                Gemm.splitRows(m, 4, tasks, (task, start, end) -> rowsOf(a, rows, c, cOff, ldc, start, end, jc0, nc, pc0, kc));
             }
         }
     }
 
-    private static void rowsOf(Gemm.Operand a, double[][] rows, double[] c, int cOff, int n,
+    private static void rowsOf(Gemm.Operand a, double[][] rows, double[] c, int cOff, int ldc,
                                int start, int end, int jc, int nc, int pc, int kc) {
         double[] t = new double[nc];
         for (int i = start; i < end; i++) {
-            int ci = cOff + i * n + jc;
+            int ci = cOff + i * ldc + jc;
             System.arraycopy(c, ci, t, 0, nc);
             int p = 0;
             for (; p + 3 < kc; p += 4) {

@@ -15,7 +15,7 @@ final class ScalarBlocked32 {
     static final int KC = 256;
     static final int NC = 256;
 
-    static void multiply(Gemm32.Operand a, Gemm32.Operand b, float[] c, int cOff, int m, int n, int k, int tasks) {
+    static void multiply(Gemm32.Operand a, Gemm32.Operand b, float[] c, int cOff, int ldc, int m, int n, int k, int tasks) {
         float[][] rows = new float[KC][NC];
         for (int jc = 0; jc < n; jc += NC) {
             int nc = Math.min(NC, n - jc);
@@ -29,16 +29,16 @@ final class ScalarBlocked32 {
                 }
                 int jc0 = jc;
                 int pc0 = pc;
-                Gemm32.splitRows(m, 4, tasks, (task, start, end) -> rowsOf(a, rows, c, cOff, n, start, end, jc0, nc, pc0, kc));
+                Gemm32.splitRows(m, 4, tasks, (task, start, end) -> rowsOf(a, rows, c, cOff, ldc, start, end, jc0, nc, pc0, kc));
             }
         }
     }
 
-    private static void rowsOf(Gemm32.Operand a, float[][] rows, float[] c, int cOff, int n,
+    private static void rowsOf(Gemm32.Operand a, float[][] rows, float[] c, int cOff, int ldc,
                                int start, int end, int jc, int nc, int pc, int kc) {
         float[] t = new float[nc];
         for (int i = start; i < end; i++) {
-            int ci = cOff + i * n + jc;
+            int ci = cOff + i * ldc + jc;
             System.arraycopy(c, ci, t, 0, nc);
             int p = 0;
             for (; p + 3 < kc; p += 4) {

@@ -40,7 +40,7 @@ final class VectorGemm implements Gemm.Multiplier {
     static final long DIRECT_B = 128 * 1024;
 
     @Override
-    public void multiply(Gemm.Operand a, Gemm.Operand b, double[] c, int cOff, int m, int n, int k, int tasks,
+    public void multiply(Gemm.Operand a, Gemm.Operand b, double[] c, int cOff, int ldc, int m, int n, int k, int tasks,
                          boolean overwrite) {
         // up to 16 rows no product is split over threads (Gemm gives it one task per 16 rows)
         if (!b.trans && m <= DIRECT_ROWS && (long) k * b.ld <= DIRECT_B) {
@@ -48,7 +48,7 @@ final class VectorGemm implements Gemm.Multiplier {
             // (a convolution's per-image product 16x150x100: 24.6 -> 28.3 GFLOP/s, same-run A/B). Only for a
             // small B: read in place, each row of B is another page for the TLB and the prefetcher, and a large
             // one ran at half the packed speed (16x1024x1024: 10.3 against 20.2, 6x2048x2048: 3.8 against 10.0)
-            direct(a, b, c, cOff, n, m, n, k, overwrite);
+            direct(a, b, c, cOff, ldc, m, n, k, overwrite);
             return;
         }
         if (n <= FEW_COLUMNS && n % NR != 0 && m > DIRECT_ROWS) {
@@ -65,7 +65,7 @@ final class VectorGemm implements Gemm.Multiplier {
             Gemm.splitRows(m, NR, tasks, (task, start, end) -> blocked(bt, at.columns(start), ct, start, m, n, end - start, k, 1, true));
             for (int i = 0; i < m; i++) {
                 for (int j = 0; j < n; j++) {
-                    int ci = cOff + i * n + j;
+                    int ci = cOff + i * ldc + j;
                     c[ci] = (overwrite ? 0.0 : c[ci]) + ct[j * m + i];
                 }
             }
@@ -73,19 +73,21 @@ final class VectorGemm implements Gemm.Multiplier {
         }
         if (b.trans && m < DOT_ROWS) {
             if (overwrite) {
-                java.util.Arrays.fill(c, cOff, cOff + m * n, 0.0);
+                for (int i = 0; i < m; i++) {
+                    java.util.Arrays.fill(c, cOff + i * ldc, cOff + i * ldc + n, 0.0);
+                }
             }
-            byDots(a, b, c, cOff, n, m, n, k, tasks);
+            byDots(a, b, c, cOff, ldc, m, n, k, tasks);
             return;
         }
         if (tasks > 1 && n > m) {
             // wide products (a batch of 128 rows times a layer) split by columns: each thread packs its own
             // part of B, so no packing is left serial
             Gemm.splitRows(n, NR, tasks,
-                    (task, start, end) -> blocked(a, b.columns(start), c, cOff + start, n, m, end - start, k, 1, overwrite));
+                    (task, start, end) -> blocked(a, b.columns(start), c, cOff + start, ldc, m, end - start, k, 1, overwrite));
             return;
         }
-        blocked(a, b, c, cOff, n, m, n, k, tasks, overwrite);
+        blocked(a, b, c, cOff, ldc, m, n, k, tasks, overwrite);
     }
 
     /**

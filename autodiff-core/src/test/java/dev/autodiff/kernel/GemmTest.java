@@ -93,6 +93,50 @@ class GemmTest {
         }
     }
 
+    /**
+     * {@code C += op(A) op(B)} on blocks inside larger arrays (row strides wider than the blocks, as the
+     * factorisations' trailing updates): each element of the C block against the naive sum, and every element
+     * of C's array outside the block (the gaps between its rows) untouched.
+     */
+    @ParameterizedTest(name = "{0} transA={1} transB={2} parallel={3}")
+    @MethodSource("variants")
+    void stridedBlocksAccumulate(Gemm.Engine engine, boolean ta, boolean tb, boolean parallel) {
+        long seed = 7;
+        for (int[] s : SHAPES) {
+            int m = s[0];
+            int n = s[1];
+            int k = s[2];
+            SplittableRandom r = new SplittableRandom(seed++);
+            int lda = (ta ? m : k) + 3;
+            int ldb = (tb ? k : n) + 5;
+            int ldc = n + 2;
+            int aOff = 1;
+            int bOff = 4;
+            int cOff = 3;
+            double[] a = random(r, aOff + (ta ? k : m) * lda);
+            double[] b = random(r, bOff + (tb ? n : k) * ldb);
+            double[] c = random(r, cOff + m * ldc + 1);
+            double[] before = c.clone();
+            Gemm.accumulate(engine, parallel, ta, tb, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc);
+            for (int x = 0; x < c.length; x++) {
+                int i = (x - cOff) / ldc;
+                int j = (x - cOff) % ldc;
+                String where = engine + " ta=" + ta + " tb=" + tb + " m=" + m + " n=" + n + " k=" + k + " at " + x;
+                if (x < cOff || i >= m || j >= n) {
+                    assertEquals(before[x], c[x], "outside the block: " + where);
+                    continue;
+                }
+                double expected = before[x];
+                for (int p = 0; p < k; p++) {
+                    double aip = ta ? a[aOff + p * lda + i] : a[aOff + i * lda + p];
+                    double bpj = tb ? b[bOff + j * ldb + p] : b[bOff + p * ldb + j];
+                    expected += aip * bpj;
+                }
+                assertEquals(expected, c[x], 1e-12 * Math.sqrt(k) * (1 + Math.abs(expected)), where);
+            }
+        }
+    }
+
     private static double[] random(SplittableRandom r, int n) {
         double[] d = new double[n];
         for (int i = 0; i < n; i++) {
