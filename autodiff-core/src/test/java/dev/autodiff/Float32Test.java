@@ -154,6 +154,24 @@ class Float32Test {
         }
     }
 
+    /** The linear algebra takes float32 too (its float64 kernels on the widened values, rounded once). */
+    @Test
+    void linearAlgebraInFloat32() {
+        Tensor a64 = Tensor.randn(8, 2, 4, 4).add(Tensor.eye(4).mul(4.0));
+        Tensor b64 = Tensor.randn(9, 2, 4, 3);
+        Tensor a = a64.to(DType.FLOAT32).requiresGrad();
+        Tensor b = b64.to(DType.FLOAT32);
+        Tensor x = Linalg.solve(a, b);
+        assertEquals(DType.FLOAT32, x.dtype());
+        assertNear(Linalg.solve(a.to(DType.FLOAT64), b.to(DType.FLOAT64)).to(DType.FLOAT32), x, TOL, "solve");
+        Tensor g = Autodiff.grad(x.sum(), a)[0];
+        assertEquals(DType.FLOAT32, g.dtype());
+        Linalg.SVD svd = Linalg.svd(a.detach(), false);
+        assertEquals(DType.FLOAT32, svd.s().dtype());
+        assertNear(Linalg.svdvals(a64.to(DType.FLOAT32).to(DType.FLOAT64)).to(DType.FLOAT32), svd.s(), TOL, "svdvals");
+        assertEquals(DType.FLOAT32, Linalg.eigh(a.detach().add(a.detach().transpose(-2, -1))).eigenvalues().dtype());
+    }
+
     // ================================================================================ the dtype itself
 
     @Test
