@@ -20,7 +20,9 @@ abstract class Primitive {
         CUMSUM,
         // issue 16: elementwise math
         SIN, COS, TAN, ASIN, ACOS, ATAN, SINH, COSH, ASINH, ACOSH, ATANH, LOG1P, EXPM1, EXP2, LOG2, LOG10, RSQRT,
-        FLOOR, CEIL, ROUND, TRUNC, ATAN2, HYPOT, LOGADDEXP, XLOGY
+        FLOOR, CEIL, ROUND, TRUNC, ATAN2, HYPOT, LOGADDEXP, XLOGY,
+        // issue 14: fused layers (see Fused)
+        CONV, LSTM_CELL, LSTM_HIDDEN
     }
 
     final Kind kind;
