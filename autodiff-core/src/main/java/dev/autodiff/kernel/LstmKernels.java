@@ -9,73 +9,66 @@ package dev.autodiff.kernel;
  * by the same functions as {@link Elementwise#unary}, whose vector and plain loops agree bit for bit; then
  * {@code f * c + i * g}, {@code o * tanh(c')}; the vjps as the multiplication rules and {@link Elementwise#unaryGrad}
  * form them), so the fused cell gives the composite's bits. Nothing is saved: the backward recomputes the
- * activations from P, c and c', gate by gate along each row (a contiguous run, so the vector loops apply).
+ * activations from P, c and c'.
  */
 public final class LstmKernels {
     private LstmKernels() {}
 
-    /** A loop body over the rows [from, to). */
-    @FunctionalInterface
-    private interface Rows {
-        void run(int from, int to);
-    }
+    // The activations are computed into scratch arrays (rows, h) made by each call and given back to Buffers at its
+    // end, nothing else ever seeing them: gate k of every row copied out, then the activation over the whole array
+    // by Elementwise's loops, as the composite's ops run them (vector loops over long runs).
 
-    /** Runs body over the rows of P, split over threads when P is large; each row is computed alone, whatever the split. */
-    private static void overRows(double[] pre, int h, Rows body) {
+    /** Gate k of every row of P (sigmoid, or tanh for the candidate gate 2) as an (rows, h) scratch array. */
+    private static double[] gate(double[] pre, int h, int k) {
         int rows = h == 0 ? 0 : pre.length / (4 * h);
-        Gemm.splitRows(rows, 1, pre.length >= Elementwise.PARALLEL_ELEMENTS ? Threads.COUNT : 1,
-                (task, from, to) -> body.run(from, to));
+        double[] a = Buffers.zeros(rows * h);
+        for (int r = 0; r < rows; r++) {
+            System.arraycopy(pre, r * 4 * h + k * h, a, r * h, h);
+        }
+        activate(k == 2 ? Elementwise.Unary.TANH : Elementwise.Unary.SIGMOID, a, a);
+        return a;
     }
 
-    /**
-     * The activations of gates [from, to) of each row of P into the same positions of act: sigmoid, tanh for the
-     * candidate gate (2). By {@link Elementwise}'s loops, vector ones on long rows.
-     */
-    private static void gates(double[] pre, double[] act, int h, int row, int from, int to) {
-        int base = row * 4 * h;
-        for (int k = from; k < to; k++) {
-            Elementwise.unary(k == 2 ? Elementwise.Unary.TANH : Elementwise.Unary.SIGMOID, pre, act,
-                    base + k * h, base + (k + 1) * h);
+    private static void activate(Elementwise.Unary op, double[] x, double[] y) {
+        Elementwise.forRanges(x.length, (from, to) -> Elementwise.unary(op, x, y, from, to));
+    }
+
+    /** tanh(c') as a scratch array. */
+    private static double[] tanh(double[] c2) {
+        double[] t = Buffers.zeros(c2.length);
+        activate(Elementwise.Unary.TANH, c2, t);
+        return t;
+    }
+
+    private static void recycle(double[]... scratch) {
+        for (double[] a : scratch) {
+            Buffers.recycle(a);
         }
     }
 
-    /** tanh of row r of c' into the same positions of t. */
-    private static void tanhRow(double[] c2, double[] t, int h, int row) {
-        Elementwise.unary(Elementwise.Unary.TANH, c2, t, row * h, (row + 1) * h);
-    }
-
-    // The activations live in scratch arrays made by each call and given back to Buffers at its end: nothing else
-    // ever sees them.
-
     /** {@code out = sigmoid(P_f) c + sigmoid(P_i) tanh(P_g)}. */
     public static void cell(double[] pre, double[] c, double[] out, int h) {
-        double[] act = Buffers.zeros(pre.length);
-        overRows(pre, h, (from, to) -> {
-            for (int r = from; r < to; r++) {
-                gates(pre, act, h, r, 0, 3);
-                for (int j = 0, e = r * h, p = r * 4 * h; j < h; j++, e++, p++) {
-                    out[e] = act[p + h] * c[e] + act[p] * act[p + 2 * h];
-                }
+        double[] i = gate(pre, h, 0);
+        double[] f = gate(pre, h, 1);
+        double[] g = gate(pre, h, 2);
+        Elementwise.forRanges(out.length, (from, to) -> {
+            for (int e = from; e < to; e++) {
+                out[e] = f[e] * c[e] + i[e] * g[e];
             }
         });
-        Buffers.recycle(act);
+        recycle(i, f, g);
     }
 
     /** {@code out = sigmoid(P_o) tanh(c')}. */
     public static void hidden(double[] pre, double[] c2, double[] out, int h) {
-        double[] act = Buffers.zeros(pre.length);
-        double[] t = Buffers.zeros(c2.length);
-        overRows(pre, h, (from, to) -> {
-            for (int r = from; r < to; r++) {
-                gates(pre, act, h, r, 3, 4);
-                tanhRow(c2, t, h, r);
-                for (int j = 0, e = r * h, p = r * 4 * h + 3 * h; j < h; j++, e++, p++) {
-                    out[e] = act[p] * t[e];
-                }
+        double[] o = gate(pre, h, 3);
+        double[] t = tanh(c2);
+        Elementwise.forRanges(out.length, (from, to) -> {
+            for (int e = from; e < to; e++) {
+                out[e] = o[e] * t[e];
             }
         });
-        Buffers.recycle(act);
-        Buffers.recycle(t);
+        recycle(o, t);
     }
 
     /**
@@ -84,71 +77,54 @@ public final class LstmKernels {
      * output gate nothing.
      */
     public static void cellGradPre(double[] g, double[] pre, double[] c, double[] acc, int h) {
-        double[] act = Buffers.zeros(pre.length);
-        overRows(pre, h, (from, to) -> {
-            for (int r = from; r < to; r++) {
-                gates(pre, act, h, r, 0, 3);
-                for (int j = 0, e = r * h, p = r * 4 * h; j < h; j++, e++, p++) {
-                    double i = act[p];
-                    double f = act[p + h];
-                    double cand = act[p + 2 * h];
-                    acc[p] += (g[e] * cand) * (i * (1.0 - i));
-                    acc[p + h] += (g[e] * c[e]) * (f * (1.0 - f));
-                    acc[p + 2 * h] += (g[e] * i) * (1.0 - cand * cand);
-                }
+        double[] i = gate(pre, h, 0);
+        double[] f = gate(pre, h, 1);
+        double[] cand = gate(pre, h, 2);
+        Elementwise.forRanges(g.length, (from, to) -> {
+            for (int e = from; e < to; e++) {
+                int p = e / h * 4 * h + e % h;
+                acc[p] += (g[e] * cand[e]) * (i[e] * (1.0 - i[e]));
+                acc[p + h] += (g[e] * c[e]) * (f[e] * (1.0 - f[e]));
+                acc[p + 2 * h] += (g[e] * i[e]) * (1.0 - cand[e] * cand[e]);
             }
         });
-        Buffers.recycle(act);
+        recycle(i, f, cand);
     }
 
     /** The cell's vjp for c, {@code g sigmoid(P_f)}: added into acc, or stored when {@code add} is false. */
     public static void cellGradC(double[] g, double[] pre, double[] acc, int h, boolean add) {
-        double[] act = Buffers.zeros(pre.length);
-        overRows(pre, h, (from, to) -> {
-            for (int r = from; r < to; r++) {
-                gates(pre, act, h, r, 1, 2);
-                for (int j = 0, e = r * h, p = r * 4 * h + h; j < h; j++, e++, p++) {
-                    double v = g[e] * act[p];
-                    acc[e] = add ? acc[e] + v : v;
-                }
+        double[] f = gate(pre, h, 1);
+        Elementwise.forRanges(g.length, (from, to) -> {
+            for (int e = from; e < to; e++) {
+                double v = g[e] * f[e];
+                acc[e] = add ? acc[e] + v : v;
             }
         });
-        Buffers.recycle(act);
+        recycle(f);
     }
 
     /** The hidden state's vjp for P added into {@code acc (rows, 4 h)}: the output gate gets {@code (g tanh(c')) o (1 - o)}. */
     public static void hiddenGradPre(double[] g, double[] pre, double[] c2, double[] acc, int h) {
-        double[] act = Buffers.zeros(pre.length);
-        double[] t = Buffers.zeros(c2.length);
-        overRows(pre, h, (from, to) -> {
-            for (int r = from; r < to; r++) {
-                gates(pre, act, h, r, 3, 4);
-                tanhRow(c2, t, h, r);
-                for (int j = 0, e = r * h, p = r * 4 * h + 3 * h; j < h; j++, e++, p++) {
-                    double o = act[p];
-                    acc[p] += (g[e] * t[e]) * (o * (1.0 - o));
-                }
+        double[] o = gate(pre, h, 3);
+        double[] t = tanh(c2);
+        Elementwise.forRanges(g.length, (from, to) -> {
+            for (int e = from; e < to; e++) {
+                acc[e / h * 4 * h + e % h + 3 * h] += (g[e] * t[e]) * (o[e] * (1.0 - o[e]));
             }
         });
-        Buffers.recycle(act);
-        Buffers.recycle(t);
+        recycle(o, t);
     }
 
     /** The hidden state's vjp for c', {@code (g o) (1 - tanh(c')^2)}: added into acc, or stored when {@code add} is false. */
     public static void hiddenGradC(double[] g, double[] pre, double[] c2, double[] acc, int h, boolean add) {
-        double[] act = Buffers.zeros(pre.length);
-        double[] t = Buffers.zeros(c2.length);
-        overRows(pre, h, (from, to) -> {
-            for (int r = from; r < to; r++) {
-                gates(pre, act, h, r, 3, 4);
-                tanhRow(c2, t, h, r);
-                for (int j = 0, e = r * h, p = r * 4 * h + 3 * h; j < h; j++, e++, p++) {
-                    double v = (g[e] * act[p]) * (1.0 - t[e] * t[e]);
-                    acc[e] = add ? acc[e] + v : v;
-                }
+        double[] o = gate(pre, h, 3);
+        double[] t = tanh(c2);
+        Elementwise.forRanges(g.length, (from, to) -> {
+            for (int e = from; e < to; e++) {
+                double v = (g[e] * o[e]) * (1.0 - t[e] * t[e]);
+                acc[e] = add ? acc[e] + v : v;
             }
         });
-        Buffers.recycle(act);
-        Buffers.recycle(t);
+        recycle(o, t);
     }
 }
