@@ -52,6 +52,9 @@ class FusedLayersTest {
         // 1-d and 3-d
         c.add(new ConvCase(new int[] {3, 2, 17}, new int[] {5, 2, 4}, true, new int[] {3}, new int[] {2}, new int[] {1}, 1));
         c.add(new ConvCase(new int[] {1, 2, 5, 4, 6}, new int[] {3, 2, 2, 2, 3}, true, new int[] {1, 2, 1}, new int[] {1, 0, 1}, new int[] {1, 1, 2}, 1));
+        // empty: no images, no input channels
+        c.add(new ConvCase(new int[] {0, 2, 5, 5}, new int[] {3, 2, 3, 3}, true, new int[] {1, 1}, new int[] {0, 0}, new int[] {1, 1}, 1));
+        c.add(new ConvCase(new int[] {2, 0, 5, 5}, new int[] {3, 0, 3, 3}, true, new int[] {1, 1}, new int[] {1, 1}, new int[] {1, 1}, 1));
         // groups
         c.add(new ConvCase(new int[] {2, 4, 7, 7}, new int[] {6, 2, 3, 3}, true, new int[] {1, 1}, new int[] {1, 1}, new int[] {1, 1}, 2));
         return c;

@@ -10,65 +10,41 @@ package dev.autodiff.kernel;
  * {@code f * c + i * g}, {@code o * tanh(c')}; the vjps as the multiplication rules and {@link Elementwise#unaryGrad}
  * form them), so the fused cell gives the composite's bits. Nothing is saved: the backward recomputes the
  * activations from P, c and c'.
+ *
+ * <p>The activations are the plain (scalar) functions, element by element. Elementwise's Vector API loops give the
+ * same bits faster, but called from here C2 compiled them, in some runs, into code that boxes its vectors: 49 MB of
+ * garbage per LSTM training step of LayersBenchmark (74 MB/op instead of 25, in two runs of three), where the point
+ * of this class is to allocate nothing.
  */
 public final class LstmKernels {
     private LstmKernels() {}
 
-    // The activations are computed into scratch arrays (rows, h) made by each call and given back to Buffers at its
-    // end, nothing else ever seeing them: gate k of every row copied out, then the activation over the whole array
-    // by Elementwise's loops, as the composite's ops run them (vector loops over long runs).
-
-    /** Gate k of every row of P (sigmoid, or tanh for the candidate gate 2) as an (rows, h) scratch array. */
-    private static double[] gate(double[] pre, int h, int k) {
-        int rows = h == 0 ? 0 : pre.length / (4 * h);
-        double[] a = Buffers.zeros(rows * h);
-        for (int r = 0; r < rows; r++) {
-            System.arraycopy(pre, r * 4 * h + k * h, a, r * h, h);
-        }
-        activate(k == 2 ? Elementwise.Unary.TANH : Elementwise.Unary.SIGMOID, a, a);
-        return a;
+    private static double sigmoid(double x) {
+        return Transcendentals.sigmoid(x);
     }
 
-    private static void activate(Elementwise.Unary op, double[] x, double[] y) {
-        Elementwise.forRanges(x.length, (from, to) -> Elementwise.unary(op, x, y, from, to));
-    }
-
-    /** tanh(c') as a scratch array. */
-    private static double[] tanh(double[] c2) {
-        double[] t = Buffers.zeros(c2.length);
-        activate(Elementwise.Unary.TANH, c2, t);
-        return t;
-    }
-
-    private static void recycle(double[]... scratch) {
-        for (double[] a : scratch) {
-            Buffers.recycle(a);
-        }
+    private static double tanh(double x) {
+        return Transcendentals.tanh(x);
     }
 
     /** {@code out = sigmoid(P_f) c + sigmoid(P_i) tanh(P_g)}. */
     public static void cell(double[] pre, double[] c, double[] out, int h) {
-        double[] i = gate(pre, h, 0);
-        double[] f = gate(pre, h, 1);
-        double[] g = gate(pre, h, 2);
         Elementwise.forRanges(out.length, (from, to) -> {
             for (int e = from; e < to; e++) {
-                out[e] = f[e] * c[e] + i[e] * g[e];
+                int p = e / h * 4 * h + e % h;
+                out[e] = sigmoid(pre[p + h]) * c[e] + sigmoid(pre[p]) * tanh(pre[p + 2 * h]);
             }
         });
-        recycle(i, f, g);
     }
 
     /** {@code out = sigmoid(P_o) tanh(c')}. */
     public static void hidden(double[] pre, double[] c2, double[] out, int h) {
-        double[] o = gate(pre, h, 3);
-        double[] t = tanh(c2);
         Elementwise.forRanges(out.length, (from, to) -> {
             for (int e = from; e < to; e++) {
-                out[e] = o[e] * t[e];
+                int p = e / h * 4 * h + e % h;
+                out[e] = sigmoid(pre[p + 3 * h]) * tanh(c2[e]);
             }
         });
-        recycle(o, t);
     }
 
     /**
@@ -77,54 +53,48 @@ public final class LstmKernels {
      * output gate nothing.
      */
     public static void cellGradPre(double[] g, double[] pre, double[] c, double[] acc, int h) {
-        double[] i = gate(pre, h, 0);
-        double[] f = gate(pre, h, 1);
-        double[] cand = gate(pre, h, 2);
         Elementwise.forRanges(g.length, (from, to) -> {
             for (int e = from; e < to; e++) {
                 int p = e / h * 4 * h + e % h;
-                acc[p] += (g[e] * cand[e]) * (i[e] * (1.0 - i[e]));
-                acc[p + h] += (g[e] * c[e]) * (f[e] * (1.0 - f[e]));
-                acc[p + 2 * h] += (g[e] * i[e]) * (1.0 - cand[e] * cand[e]);
+                double i = sigmoid(pre[p]);
+                double f = sigmoid(pre[p + h]);
+                double cand = tanh(pre[p + 2 * h]);
+                acc[p] += (g[e] * cand) * (i * (1.0 - i));
+                acc[p + h] += (g[e] * c[e]) * (f * (1.0 - f));
+                acc[p + 2 * h] += (g[e] * i) * (1.0 - cand * cand);
             }
         });
-        recycle(i, f, cand);
     }
 
     /** The cell's vjp for c, {@code g sigmoid(P_f)}: added into acc, or stored when {@code add} is false. */
     public static void cellGradC(double[] g, double[] pre, double[] acc, int h, boolean add) {
-        double[] f = gate(pre, h, 1);
         Elementwise.forRanges(g.length, (from, to) -> {
             for (int e = from; e < to; e++) {
-                double v = g[e] * f[e];
+                double v = g[e] * sigmoid(pre[e / h * 4 * h + e % h + h]);
                 acc[e] = add ? acc[e] + v : v;
             }
         });
-        recycle(f);
     }
 
     /** The hidden state's vjp for P added into {@code acc (rows, 4 h)}: the output gate gets {@code (g tanh(c')) o (1 - o)}. */
     public static void hiddenGradPre(double[] g, double[] pre, double[] c2, double[] acc, int h) {
-        double[] o = gate(pre, h, 3);
-        double[] t = tanh(c2);
         Elementwise.forRanges(g.length, (from, to) -> {
             for (int e = from; e < to; e++) {
-                acc[e / h * 4 * h + e % h + 3 * h] += (g[e] * t[e]) * (o[e] * (1.0 - o[e]));
+                int p = e / h * 4 * h + e % h + 3 * h;
+                double o = sigmoid(pre[p]);
+                acc[p] += (g[e] * tanh(c2[e])) * (o * (1.0 - o));
             }
         });
-        recycle(o, t);
     }
 
     /** The hidden state's vjp for c', {@code (g o) (1 - tanh(c')^2)}: added into acc, or stored when {@code add} is false. */
     public static void hiddenGradC(double[] g, double[] pre, double[] c2, double[] acc, int h, boolean add) {
-        double[] o = gate(pre, h, 3);
-        double[] t = tanh(c2);
         Elementwise.forRanges(g.length, (from, to) -> {
             for (int e = from; e < to; e++) {
-                double v = (g[e] * o[e]) * (1.0 - t[e] * t[e]);
+                double t = tanh(c2[e]);
+                double v = (g[e] * sigmoid(pre[e / h * 4 * h + e % h + 3 * h])) * (1.0 - t * t);
                 acc[e] = add ? acc[e] + v : v;
             }
         });
-        recycle(o, t);
     }
 }

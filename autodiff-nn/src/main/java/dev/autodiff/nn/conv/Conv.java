@@ -98,7 +98,8 @@ public class Conv extends Module {
             }
             positions *= (padded - span) / stride[i] + 1;
         }
-        // the unfolded input (N, C k, L) and the output (N, O, L) must be arrays Java can hold
+        // the unfolded input (N, C k, L), which Fused.conv's differentiable rules (createGraph, forward mode, vmap)
+        // make whole, and the output (N, O, L) must be arrays Java can hold
         double batch = x.dim(0);
         if (batch * in * kernelSize() * positions > Integer.MAX_VALUE || batch * out * positions > Integer.MAX_VALUE) {
             throw new IllegalArgumentException(describe() + ": with padding " + Arrays.toString(padding) + ", stride "
