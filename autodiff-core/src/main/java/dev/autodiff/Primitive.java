@@ -96,6 +96,15 @@ abstract class Primitive {
     }
 
     /**
+     * Whether {@code in[i]} is the only input whose vjp may be g itself, the other inputs' rules reading g without
+     * keeping it: the pass may then hand a g it owns on to that input as owned (a buffer summed into in place and
+     * recycled later).
+     */
+    boolean passesGOnlyTo(int i) {
+        return false;
+    }
+
+    /**
      * The tangent of {@code out} given the tangents of the inputs ({@code null} for a zero tangent), or
      * null when the output's tangent is zero. A tangent has the shape of its primal or, in batched forward
      * mode, one extra leading dimension; see {@link Tangents}.

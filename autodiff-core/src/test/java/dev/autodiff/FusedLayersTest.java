@@ -272,6 +272,62 @@ class FusedLayersTest {
         return last;
     }
 
+    /**
+     * An addmm whose bias is an earlier addmm's output (an RNN cell's pre-activation, b + x W + h U) hands its own
+     * gradient buffer on to that bias, which the pass then owns and recycles: the same bits as the composite and as
+     * without recycling, and nothing a user holds changes. When the bias is also an operand, g is not handed on.
+     */
+    @Test
+    void addmmHandsItsGradientOnToAnIntermediateBias() {
+        double[] with = trainChain(true);
+        double[] without = trainChain(false);
+        assertArrayEquals(without, with, 0.0, "recycling changed the results");
+        Tensor b = Tensor.randn(91, 40, 40).requiresGrad();
+        Tensor w = Tensor.randn(92, 40, 40);
+        Tensor seed = Tensor.randn(93, 40, 40);
+        b.addmm(b, w).tanh().backward(seed);
+        Tensor bc = b.detach().requiresGrad();
+        bc.add(bc.matmul(w)).tanh().backward(seed);
+        assertArrayEquals(bc.grad().toArray(), b.grad().toArray(), 1e-14, "bias that is also the operand");
+    }
+
+    private static double[] trainChain(boolean recycle) {
+        Buffers.setEnabled(recycle);
+        int n = 16;
+        Tensor w = Tensor.randn(94, 32, 256).mul(0.1).requiresGrad();
+        Tensor u = Tensor.randn(95, 64, 256).mul(0.1).requiresGrad();
+        Tensor bias = Tensor.randn(96, 256).requiresGrad();
+        List<Tensor> held = new ArrayList<>();
+        List<double[]> values = new ArrayList<>();
+        double[] last = null;
+        for (int step = 0; step < 3; step++) {
+            w.zeroGrad();
+            u.zeroGrad();
+            bias.zeroGrad();
+            Tensor[] cw = {w.detach().requiresGrad(), u.detach().requiresGrad(), bias.detach().requiresGrad()};
+            Tensor x = Tensor.randn(97 + step, n, 32);
+            Tensor h = Tensor.randn(98 + step, n, 64);
+            Tensor pre = bias.addmm(x, w).addmm(h, u); // (16, 256): 4096 elements, recycled
+            Tensor loss = pre.tanh().square().sum();
+            loss.backward();
+            Tensor preC = cw[2].add(x.matmul(cw[0])).add(h.matmul(cw[1]));
+            preC.tanh().square().sum().backward();
+            for (int i = 0; i < 3; i++) {
+                Tensor p = new Tensor[] {w, u, bias}[i];
+                assertArrayEquals(cw[i].grad().toArray(), p.grad().toArray(), 0.0, "step " + step + ": gradient " + i);
+            }
+            for (Tensor t : new Tensor[] {pre, w.grad(), u.grad(), bias.grad()}) {
+                held.add(t);
+                values.add(t.toArray());
+            }
+            for (int k = 0; k < held.size(); k++) {
+                assertArrayEquals(values.get(k), held.get(k).toArray(), 0.0, "step " + step + ": held tensor " + k + " changed");
+            }
+            last = concat(w.grad().toArray(), u.grad().toArray(), bias.grad().toArray());
+        }
+        return last;
+    }
+
     private static double[] concat(double[]... parts) {
         int n = 0;
         for (double[] p : parts) {
