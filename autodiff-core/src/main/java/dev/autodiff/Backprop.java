@@ -137,8 +137,10 @@ final class Backprop {
                         c.pending = gi;
                         // a buffer nobody else holds: new, or g's own passed on whole by a built-in one-input op (a
                         // reshape's view, a ReLU written over g), g being dropped now; a custom op's rule that returns
-                        // g may also have kept it
-                        c.pendingOwned = direct && (t.op.freshVjp(i) || builtIn && gOwned && in.length == 1 && gi.data == g.data);
+                        // g may also have kept it. An op with more inputs may pass g on whole to one of them whose
+                        // others' rules only read it (addmm's bias), unless that input is also one of the others.
+                        c.pendingOwned = direct && (t.op.freshVjp(i) || builtIn && gOwned && gi.data == g.data
+                                && (in.length == 1 || t.op.passesGOnlyTo(i) && once(in, i)));
                         if (c.op == null) {
                             if (nLeaves == leaves.length) {
                                 leaves = Arrays.copyOf(leaves, nLeaves * 2);
@@ -186,6 +188,16 @@ final class Backprop {
                 }
             }
         }
+    }
+
+    /** Whether in[i] appears in in only once. */
+    private static boolean once(Tensor[] in, int i) {
+        for (int j = 0; j < in.length; j++) {
+            if (j != i && in[j] == in[i]) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** A value this node saved has been updated in place since: its rules would use the new values. */

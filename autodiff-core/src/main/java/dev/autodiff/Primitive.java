@@ -22,7 +22,9 @@ abstract class Primitive {
         SIN, COS, TAN, ASIN, ACOS, ATAN, SINH, COSH, ASINH, ACOSH, ATANH, LOG1P, EXPM1, EXP2, LOG2, LOG10, RSQRT,
         FLOOR, CEIL, ROUND, TRUNC, ATAN2, HYPOT, LOGADDEXP, XLOGY,
         // issue 19: dtype conversion
-        CAST
+        CAST,
+        // issue 14: fused layers (see Fused)
+        CONV, LSTM_CELL, LSTM_HIDDEN
     }
 
     final Kind kind;
@@ -106,6 +108,15 @@ abstract class Primitive {
      * then add into.
      */
     boolean freshVjp(int i) {
+        return false;
+    }
+
+    /**
+     * Whether {@code in[i]} is the only input whose vjp may be g itself, the other inputs' rules reading g without
+     * keeping it: the pass may then hand a g it owns on to that input as owned (a buffer summed into in place and
+     * recycled later).
+     */
+    boolean passesGOnlyTo(int i) {
         return false;
     }
 

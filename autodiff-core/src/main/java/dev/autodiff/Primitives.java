@@ -584,6 +584,11 @@ final class Primitives {
         }
 
         @Override
+        boolean passesGOnlyTo(int i) {
+            return i == 0; // the operands' vjps are new products of g
+        }
+
+        @Override
         Tensor jvp(Tensor[] in, Tensor[] t, Tensor out) {
             Tensor product = t[1] == null && t[2] == null ? null : PRODUCT.jvp(operands(in), new Tensor[] {t[1], t[2]}, out);
             // out stands for the product's primal in add's rule: it has the product's shape

@@ -1564,7 +1564,7 @@ public final class Tensor {
         return new Primitives.ScatterAdd("fold", "unfold", map, image).apply(this);
     }
 
-    private static void checkConvArgs(String op, int[] kernel, int[] stride, int[] padding, int[] dilation) {
+    static void checkConvArgs(String op, int[] kernel, int[] stride, int[] padding, int[] dilation) {
         nonNull(kernel, op, "kernel");
         nonNull(stride, op, "stride");
         nonNull(padding, op, "padding");
@@ -1588,7 +1588,7 @@ public final class Tensor {
      * The output's spatial size for input {@code (N, C, spatial...)}. Worked in long: a padded size or kernel span
      * past {@link Shapes#MAX_ELEMENTS} is refused, so that every coordinate the index maps compute fits an int.
      */
-    private static int[] convOutput(String op, int[] in, int[] kernel, int[] stride, int[] padding, int[] dilation) {
+    static int[] convOutput(String op, int[] in, int[] kernel, int[] stride, int[] padding, int[] dilation) {
         int sd = kernel.length;
         int[] spatial = Arrays.copyOfRange(in, 2, in.length);
         int[] out = new int[sd];

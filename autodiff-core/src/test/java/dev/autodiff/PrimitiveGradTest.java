@@ -90,6 +90,17 @@ class PrimitiveGradTest {
         c.add(new Case("where", xs -> Tensor.where(mask, xs[0], xs[1]), normal(38, 2, 3), normal(39, 2, 3)));
         c.add(new Case("where broadcast", xs -> Tensor.where(mask.slice(0, 0, 1), xs[0], xs[1]), normal(40, 2, 1), normal(41)));
         // matmul: 2-D, vectors, batched with broadcast batch dimensions, empty, transposed variants
+        // issue 14's fused layers: a convolution (stride, padding, dilation, groups, bias), the LSTM cell's parts
+        c.add(new Case("conv 2-D", xs -> Fused.conv(xs[0], xs[1], xs[2], new int[] {2, 1}, new int[] {1, 0}, new int[] {1, 2}, 1),
+                normal(700, 2, 2, 5, 6), normal(701, 3, 2, 2, 2), normal(702, 3)));
+        c.add(new Case("conv 1-D groups", xs -> Fused.conv(xs[0], xs[1], null, new int[] {1}, new int[] {1}, new int[] {1}, 2),
+                normal(703, 2, 4, 5), normal(704, 4, 2, 3)));
+        c.add(new Case("lstmCell", xs -> Fused.lstmCell(xs[0], xs[1]), normal(705, 2, 12), normal(706, 2, 3)));
+        c.add(new Case("lstmHidden", xs -> Fused.lstmHidden(xs[0], xs[1]), normal(707, 2, 12), normal(708, 2, 3)));
+        c.add(new Case("lstm cell and hidden", xs -> {
+            Tensor c2 = Fused.lstmCell(xs[0], xs[1]);
+            return Fused.lstmHidden(xs[0], c2).mul(c2);
+        }, normal(709, 2, 8), normal(710, 2, 2)));
         c.add(new Case("matmul 2-D", xs -> xs[0].matmul(xs[1]), normal(50, 3, 4), normal(51, 4, 5)));
         c.add(new Case("matmul dot", xs -> xs[0].matmul(xs[1]), normal(52, 4), normal(53, 4)));
         c.add(new Case("matmul matrix-vector", xs -> xs[0].matmul(xs[1]), normal(54, 3, 4), normal(55, 4)));

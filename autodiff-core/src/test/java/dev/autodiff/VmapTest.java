@@ -96,6 +96,54 @@ class VmapTest {
             }
         }
         assertEquals(15, classes, "primitive classes in Primitives: a new one needs a batching rule and a case above");
+        int fused = 0;
+        for (Class<?> c : Fused.class.getDeclaredClasses()) {
+            if (Primitive.class.isAssignableFrom(c) && !java.lang.reflect.Modifier.isAbstract(c.getModifiers())) {
+                fused++;
+                // its own rule or one its family shares (the LSTM cell's two parts), never Primitive's loop
+                Class<?> declaring = c;
+                while (!declaresBatch(declaring)) {
+                    declaring = declaring.getSuperclass();
+                }
+                assertTrue(declaring != Primitive.class, c.getSimpleName() + " has no batching rule");
+            }
+        }
+        assertEquals(3, fused, "primitive classes in Fused: a new one needs a batching rule and a case in fusedLayers...");
+    }
+
+    private static boolean declaresBatch(Class<?> c) {
+        for (java.lang.reflect.Method m : c.getDeclaredMethods()) {
+            if (m.getName().equals("batch") && m.getParameterCount() == 3) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The fused layers batched over any combination of their inputs, against the loop. */
+    @Test
+    void fusedLayersAgreeWithTheLoop() {
+        Tensor x = Tensor.randn(81, 3, 2, 2, 5, 6);
+        Tensor w = Tensor.randn(82, 3, 4, 1, 2, 3);
+        Tensor b = Tensor.randn(83, 3, 4);
+        int[] s = {1, 2};
+        int[] p = {1, 0};
+        int[] d = {2, 1};
+        Fn conv = a -> Fused.conv(a[0], a[1], a[2], s, p, d, 2);
+        check("conv, input batched", conv, axes(0, null, null), 0, x, w.slice(0, 0, 1).squeeze(0), b.slice(0, 0, 1).squeeze(0));
+        check("conv, weight batched", conv, axes(null, 0, null), 0, x.slice(0, 0, 1).squeeze(0), w, b.slice(0, 0, 1).squeeze(0));
+        check("conv, bias batched", conv, axes(null, null, 0), 0, x.slice(0, 0, 1).squeeze(0), w.slice(0, 0, 1).squeeze(0), b);
+        check("conv, all batched", conv, axes(0, 0, 0), 0, x, w, b);
+        check("conv without bias, weight batched", a -> Fused.conv(a[0], a[1], null, s, p, d, 2), axes(0, 0), 0, x, w);
+        Tensor pre = Tensor.randn(84, 3, 2, 8);
+        Tensor c = Tensor.randn(85, 3, 2, 2);
+        Fn cell = a -> {
+            Tensor c2 = Fused.lstmCell(a[0], a[1]);
+            return Fused.lstmHidden(a[0], c2).add(c2);
+        };
+        check("lstm cell, pre batched", cell, axes(0, null), 0, pre, c.slice(0, 0, 1).squeeze(0));
+        check("lstm cell, c batched", cell, axes(null, 0), 0, pre.slice(0, 0, 1).squeeze(0), c);
+        check("lstm cell, both batched", cell, axes(0, 0), 0, pre, c);
     }
 
     @Test

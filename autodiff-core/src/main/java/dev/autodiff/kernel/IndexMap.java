@@ -51,9 +51,19 @@ public final class IndexMap {
     /** {@code out[i] = src[at(i)]}, 0 where i maps nowhere. */
     public double[] take(double[] src) {
         double[] out = Buffers.zeros(size);
+        takeInto(src, 0, out);
+        return out;
+    }
+
+    /**
+     * {@link #take} from {@code src} read as starting at {@code srcOff} into {@code out[0, size)}. Positions that map
+     * nowhere are left alone by a map of runs (written 0 by an element-wise one), and they are the same positions
+     * on every call, so an out zeroed once serves any number of calls (one image of a batch after another).
+     */
+    public void takeInto(double[] src, int srcOff, double[] out) {
         for (int b = 0; b < blocks; b++) {
             int db = b * denseBlock;
-            int tb = b * targetBlock;
+            int tb = srcOff + b * targetBlock;
             if (at != null) {
                 for (int i = 0; i < at.length; i++) {
                     int j = at[i];
@@ -79,7 +89,6 @@ public final class IndexMap {
                 }
             }
         }
-        return out;
     }
 
     /** A new array of {@link #targetSize} holding {@code dst[at(i)] += x[i]}. */
@@ -91,9 +100,14 @@ public final class IndexMap {
 
     /** {@code dst[at(i)] += x[i]} for every mapped i, in increasing i. */
     public void scatterAddInto(double[] x, double[] dst) {
+        scatterAddInto(x, dst, 0);
+    }
+
+    /** {@link #scatterAddInto(double[], double[])} into dst read as starting at {@code dstOff}, in the same order. */
+    public void scatterAddInto(double[] x, double[] dst, int dstOff) {
         for (int b = 0; b < blocks; b++) {
             int db = b * denseBlock;
-            int tb = b * targetBlock;
+            int tb = dstOff + b * targetBlock;
             if (at != null) {
                 for (int i = 0; i < at.length; i++) {
                     int j = at[i];

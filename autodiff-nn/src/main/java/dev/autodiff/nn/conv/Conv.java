@@ -1,5 +1,6 @@
 package dev.autodiff.nn.conv;
 
+import dev.autodiff.Fused;
 import dev.autodiff.Tensor;
 import dev.autodiff.nn.Init;
 import dev.autodiff.nn.Module;
@@ -7,9 +8,9 @@ import java.util.Arrays;
 import java.util.Objects;
 
 /**
- * N-dimensional convolution (cross-correlation, as PyTorch) as unfold + matmul: input (N, C, s...),
- * weight (O, C / groups, k...), output (N, O, o...). Groups fall out of matmul's batch broadcasting:
- * (G, O/G, K) @ (N, G, K, L). Default initialisation as PyTorch: uniform on +-1/sqrt(C/groups * prod(k)),
+ * N-dimensional convolution (cross-correlation, as PyTorch): input (N, C, s...), weight (O, C / groups, k...),
+ * output (N, O, o...), computed by {@link Fused#conv} (unfold + matmul whose unfolded input is private to the op).
+ * Default initialisation as PyTorch: uniform on +-1/sqrt(C/groups * prod(k)),
  * and a zero bias when that fan is 0. An unbatched input (C, s...) gives an unbatched output, as PyTorch.
  */
 public class Conv extends Module {
@@ -97,30 +98,15 @@ public class Conv extends Module {
             }
             positions *= (padded - span) / stride[i] + 1;
         }
-        // the unfolded input (N, C k, L) and the output (N, O, L) must be arrays Java can hold
+        // the unfolded input (N, C k, L), which Fused.conv's differentiable rules (createGraph, forward mode, vmap)
+        // make whole, and the output (N, O, L) must be arrays Java can hold
         double batch = x.dim(0);
         if (batch * in * kernelSize() * positions > Integer.MAX_VALUE || batch * out * positions > Integer.MAX_VALUE) {
             throw new IllegalArgumentException(describe() + ": with padding " + Arrays.toString(padding) + ", stride "
                     + Arrays.toString(stride) + " and dilation " + Arrays.toString(dilation) + " the input "
                     + Arrays.toString(x.shape()) + " would unfold to more than 2^31 - 1 elements");
         }
-        int n = x.dim(0);
-        Tensor cols = x.unfold(kernel, stride, padding, dilation); // (N, C k, L)
-        int l = cols.dim(2);
-        int k = cols.dim(1) / groups;
-        Tensor y = weight.reshape(groups, out / groups, k).matmul(cols.reshape(n, groups, k, l)).reshape(n, out, l);
-        if (bias != null) {
-            y = y.add(bias.reshape(out, 1));
-        }
-        int[] shape = new int[d + 2];
-        shape[0] = n;
-        shape[1] = out;
-        int[] spatial = x.shape();
-        for (int i = 0; i < d; i++) {
-            int span = dilation[i] * (kernel[i] - 1) + 1;
-            shape[i + 2] = (spatial[i + 2] + 2 * padding[i] - span) / stride[i] + 1;
-        }
-        return y.reshape(shape);
+        return Fused.conv(x, weight, bias, stride, padding, dilation, groups);
     }
 
     private double kernelSize() {

@@ -1,5 +1,6 @@
 package dev.autodiff.nn.rnn;
 
+import dev.autodiff.Fused;
 import dev.autodiff.Tensor;
 
 /**
@@ -30,6 +31,11 @@ public final class LstmCell extends Cell {
 
     /** The gate equations on a (N, 4 hidden) pre-activation and the cell state c (N, hidden); {@link Lstm} shares them. */
     static State update(Tensor pre, Tensor c, int hidden) {
+        if (c.rank() == 2 && pre.rank() == 2 && c.dim(0) == pre.dim(0) && c.dim(1) == hidden && pre.dim(1) == 4 * hidden) {
+            // the same values in one pass and two arrays (issue 14), instead of the 13 arrays of the ops below
+            Tensor c2 = Fused.lstmCell(pre, c);
+            return new State(Fused.lstmHidden(pre, c2), c2);
+        }
         Tensor i = gate(pre, 0, hidden).sigmoid();
         Tensor f = gate(pre, 1, hidden).sigmoid();
         Tensor g = gate(pre, 2, hidden).tanh();
