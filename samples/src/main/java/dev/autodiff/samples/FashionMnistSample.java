@@ -1,6 +1,7 @@
 package dev.autodiff.samples;
 
 import dev.autodiff.Autodiff;
+import dev.autodiff.DType;
 import dev.autodiff.GradScope;
 import dev.autodiff.Tensor;
 import dev.autodiff.nn.Activations;
@@ -22,7 +23,8 @@ import java.nio.file.Path;
  *
  * <p>Needs the data: {@code apt-get install dataset-fashion-mnist}, or {@code -Dfashion.dir=FOLDER} with the four
  * IDX files. {@code -Dfashion.epochs=N} sets the epoch count, {@code -Dfashion.seed=S} the seed of the weights and
- * the shuffle; {@code -Dfashion.steps=N} prints the time of each of the first N steps (to watch the JIT warm up).
+ * the shuffle; {@code -Dfashion.steps=N} prints the time of each of the first N steps (to watch the JIT warm up);
+ * {@code -Dfashion.dtype=float32} trains in float32 (the images, the model and Adam's state; float64 by default).
  */
 final class FashionMnistSample {
     private FashionMnistSample() {}
@@ -34,17 +36,44 @@ final class FashionMnistSample {
         int epochs = Integer.getInteger("fashion.epochs", 3);
         int stepsToPrint = Integer.getInteger("fashion.steps", 0);
         long seed = Long.getLong("fashion.seed", 42);
+        DType dtype = dtype(System.getProperty("fashion.dtype", "float64"));
         String dir = System.getProperty("fashion.dir");
         FashionMnist data = dir == null ? FashionMnist.load() : FashionMnist.load(Path.of(dir));
-        TensorDataset train = TensorDataset.of(data.train().images().reshape(data.train().size(), 784), data.train().labels());
-        TensorDataset test = TensorDataset.of(data.test().images().reshape(data.test().size(), 784), data.test().labels());
-        System.out.printf("loaded %d training and %d test images in %.2f s%n", train.size(), test.size(),
+        System.out.printf("loaded %d training and %d test images in %.2f s%n", data.train().size(), data.test().size(),
                 (System.nanoTime() - start) / 1e9);
+        train(data.train(), data.test(), epochs, seed, dtype, stepsToPrint);
+        System.out.printf("total %.2f s%n", (System.nanoTime() - start) / 1e9);
+    }
 
+    /** "float32" or "float64" (the value of fashion.dtype), as PyTorch names them. */
+    static DType dtype(String name) {
+        for (DType d : DType.values()) {
+            if (d.toString().equals(name)) {
+                return d;
+            }
+        }
+        throw new IllegalArgumentException("fashion.dtype: expected float32 or float64, got '" + name + "'");
+    }
+
+    /**
+     * The recipe on these splits, in {@code dtype} (the images converted once, the model with Module.to, so Adam's
+     * state follows); prints a line per epoch and returns the test accuracy after each.
+     */
+    static double[] train(FashionMnist.Split trainSplit, FashionMnist.Split testSplit, int epochs, long seed, DType dtype,
+            int stepsToPrint) {
+        TensorDataset train = TensorDataset.of(trainSplit.images().reshape(trainSplit.size(), 784).to(dtype),
+                trainSplit.labels());
+        TensorDataset test = TensorDataset.of(testSplit.images().reshape(testSplit.size(), 784).to(dtype),
+                testSplit.labels());
         Mlp model = new Mlp(new int[] {784, 256, 10}, "relu", Activations::relu, seed);
+        model.to(dtype);
         Adam adam = new Adam(model.parameters().values(), 1e-3);
         DataLoader<Batch> batches = DataLoader.of(train).batchSize(BATCH).shuffle(seed).dropLast(true);
+        if (dtype != DType.FLOAT64) {
+            System.out.println("training in " + dtype); // the float64 lines stay those of torch_fashion_mnist.py
+        }
         Progress progress = Progress.auto();
+        double[] accuracies = new double[epochs];
         int step = 0;
         for (int epoch = 1; epoch <= epochs; epoch++) {
             long t0 = System.nanoTime();
@@ -66,10 +95,11 @@ final class FashionMnistSample {
             }
             double trainSeconds = (System.nanoTime() - t0) / 1e9;
             task.done("");
+            accuracies[epoch - 1] = accuracy(model, test);
             System.out.printf("epoch %d  train %.2f s  loss %.4f  test accuracy %.4f%n", epoch, trainSeconds,
-                    lossSum / done, accuracy(model, test));
+                    lossSum / done, accuracies[epoch - 1]);
         }
-        System.out.printf("total %.2f s%n", (System.nanoTime() - start) / 1e9);
+        return accuracies;
     }
 
     /** The fraction of test images whose largest logit is at the label, in batches of 1000, without a graph. */
