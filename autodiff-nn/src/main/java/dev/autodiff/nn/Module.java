@@ -18,6 +18,10 @@ import java.util.Objects;
  * trained, such as batch norm's running statistics) and named submodules, a train/eval mode, and
  * {@link #forward}. Names are paths, as PyTorch's {@code named_parameters}: {@code "0.weight"},
  * {@code "encoder.1.bias"}.
+ *
+ * <p>Modules are built in float64; {@link #to} makes one float32 (or back). A float32 model on float32 inputs gives
+ * float32 outputs, losses and gradients: the layers make their constants (masks, initial states, averaging weights)
+ * in the input's dtype, so nothing promotes to float64 unless a float64 tensor with dimensions is given.
  */
 public abstract class Module {
     private final Map<String, Tensor> params = new LinkedHashMap<>();

@@ -19,6 +19,11 @@ import java.util.TreeMap;
  * graph cannot be backpropagated, and reads the gradient without handing it out, so that backward reuses its
  * buffer after {@link #zeroGrad()}). Parameters without a gradient are skipped. The formulas are
  * PyTorch's (torch.optim), checked against it on reference fixtures.
+ *
+ * <p>Either dtype: each parameter's state has the parameter's dtype, as PyTorch's {@code zeros_like(p)}, and the
+ * update of a float32 parameter computes in float64 and rounds the parameter and its state once per step. A model
+ * converted with {@code Module.to} keeps its optimizer (the same tensor objects); state made before the conversion
+ * is converted to its parameter's new dtype at the parameter's next step.
  */
 public abstract class Optimizer {
     protected final List<Tensor> params;

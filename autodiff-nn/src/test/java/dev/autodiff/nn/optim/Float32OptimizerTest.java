@@ -139,6 +139,31 @@ class Float32OptimizerTest {
         assertTrue(before.size() > 0);
     }
 
+    /** Clipping float32 gradients keeps them float32 and scales them as in float64. */
+    @Test
+    void clippingFloat32Gradients() {
+        Module m32 = model().to(DType.FLOAT32);
+        Module m64 = model().to(DType.FLOAT32).to(DType.FLOAT64);
+        for (Module m : List.of(m32, m64)) {
+            Losses.crossEntropy(m.forward(X.to(m.parameters().get("0.weight").dtype())), LABELS).mul(50).backward();
+        }
+        double n32 = Clipping.clipGradNorm(m32.parameters().values(), 0.5);
+        double n64 = Clipping.clipGradNorm(m64.parameters().values(), 0.5);
+        assertEquals(n64, n32, 1e-5 * n64, "the norm before clipping");
+        assertTrue(n64 > 0.5, "the gradients were clipped: " + n64);
+        Clipping.clipGradValue(m32.parameters().values(), 0.05);
+        Clipping.clipGradValue(m64.parameters().values(), 0.05);
+        for (Map.Entry<String, Tensor> e : m64.parameters().entrySet()) {
+            Tensor g32 = m32.parameters().get(e.getKey()).grad();
+            assertEquals(DType.FLOAT32, g32.dtype(), e.getKey());
+            double[] a = g32.toArray();
+            double[] b = e.getValue().grad().toArray();
+            for (int i = 0; i < a.length; i++) {
+                assertEquals(b[i], a[i], 1e-6, e.getKey() + " at " + i);
+            }
+        }
+    }
+
     /** Every optimizer class in the sources has a case. */
     @Test
     void everyOptimizerIsCovered() throws Exception {
