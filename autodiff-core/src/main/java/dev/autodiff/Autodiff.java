@@ -85,7 +85,7 @@ public final class Autodiff {
             if (!value.needsGrad()) {
                 Tensor[] z = new Tensor[inputs.length];
                 for (int i = 0; i < z.length; i++) {
-                    z[i] = Tensor.zeros(inputs[i].shape);
+                    z[i] = Tensor.zeros(inputs[i].dtype(), inputs[i].shape);
                 }
                 return z;
             }
@@ -173,7 +173,7 @@ public final class Autodiff {
         if (!y.needsGrad()) {
             Tensor[] z = new Tensor[xs.length];
             for (int i = 0; i < z.length; i++) {
-                z[i] = Tensor.zeros(xs[i].shape);
+                z[i] = Tensor.zeros(xs[i].dtype(), xs[i].shape);
             }
             return new ValueAndGrad(y, z);
         }
@@ -532,7 +532,7 @@ public final class Autodiff {
         if (!y.needsGrad()) { // f does not depend on the chosen inputs (or ran under noGrad)
             Tensor[] z = new Tensor[a.length];
             for (int i = 0; i < z.length; i++) {
-                z[i] = Tensor.zeros(xs[a[i]].shape);
+                z[i] = Tensor.zeros(xs[a[i]].dtype(), xs[a[i]].shape);
             }
             return new ValueAndGrad(y, z);
         }

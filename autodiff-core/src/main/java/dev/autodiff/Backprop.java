@@ -41,7 +41,7 @@ final class Backprop {
         run("grad", root, seed, retainGraph, createGraph, targets, results);
         for (int i = 0; i < results.length; i++) {
             if (results[i] == null) {
-                results[i] = Tensor.zeros(inputs[i].shape);
+                results[i] = Tensor.zeros(inputs[i].dtype(), inputs[i].shape); // a gradient has its input's dtype
             }
         }
         return results;

@@ -34,7 +34,7 @@ public final class Dropout extends Module {
                 mask[i] = random.nextDouble() < p ? 0.0 : keep;
             }
         }
-        return x.mul(Tensor.fromArray(mask, x.shape()));
+        return x.mul(Tensor.fromArray(mask, x.shape()).to(x.dtype())); // the mask in x's dtype: no promotion
     }
 
     @Override

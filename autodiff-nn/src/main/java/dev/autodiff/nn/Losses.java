@@ -1,6 +1,7 @@
 package dev.autodiff.nn;
 
 import dev.autodiff.CustomOp;
+import dev.autodiff.DType;
 import dev.autodiff.Tensor;
 import java.util.Arrays;
 import java.util.Collection;
@@ -315,7 +316,7 @@ public final class Losses {
             case MEAN:
                 return w == null ? each.mean() : each.sum().div(w.sum());
             default: // NONE: 0 at the ignored positions, in the batch's shape
-                Tensor all = kept == m ? each : Tensor.zeros(m).indexAdd(0, rows, each);
+                Tensor all = kept == m ? each : Tensor.zeros(each.dtype(), m).indexAdd(0, rows, each);
                 return all.reshape(batch);
         }
     }
@@ -659,8 +660,10 @@ public final class Losses {
     }
 
     // "log 0" of the CTC recursion: finite, so that no exp, sum or gradient meets an infinity; it stays itself
-    // under the additions of finite log-probabilities (its ulp is far above them)
+    // under the additions of finite log-probabilities (its ulp is far above them). -1e300 is -infinity in float32,
+    // whose log 0 is -1e30 (ulp 7.6e22)
     private static final double LOG_ZERO = -1e300;
+    private static final double LOG_ZERO_FLOAT32 = -1e30;
 
     /**
      * F.ctc_loss, connectionist temporal classification: -log of the total probability of the alignments of
@@ -743,17 +746,18 @@ public final class Losses {
             lastOk[b * 2 + 1] = y.length > 0 ? 1 : 0;
             lengths[b] = Math.max(y.length, 1);
         }
-        Tensor logZero = Tensor.scalar(LOG_ZERO);
+        double log0 = lp.dtype() == DType.FLOAT32 ? LOG_ZERO_FLOAT32 : LOG_ZERO;
+        Tensor logZero = Tensor.scalar(log0);
         // log-probabilities of the extended labels, (T, N, S); -infinity (a probability 0) becomes log 0
-        Tensor emit = lp.gather(2, Tensor.fromArray(ext, steps, n, s)).clamp(LOG_ZERO, Double.POSITIVE_INFINITY);
+        Tensor emit = lp.gather(2, Tensor.fromArray(ext, steps, n, s)).clamp(log0, Double.POSITIVE_INFINITY);
         Tensor skips = Tensor.fromArray(skip, n, s);
         Tensor alpha = Tensor.where(Tensor.fromArray(first, n, s), emit.slice(0, 0, 1).reshape(n, s), logZero);
         int shortest = Arrays.stream(inputLengths).min().orElse(steps);
         int longestInput = Arrays.stream(inputLengths).max().orElse(0);
         for (int t = 1; t < longestInput; t++) { // alpha_t(s) = logsumexp(alpha(s), alpha(s - 1), alpha(s - 2) if allowed) + emit_t(s)
             Tensor stay = alpha;
-            Tensor fromPrevious = alpha.pad(new int[] {0, 1}, new int[] {0, 0}, LOG_ZERO).slice(1, 0, s);
-            Tensor fromSkip = Tensor.where(skips, alpha.pad(new int[] {0, 2}, new int[] {0, 0}, LOG_ZERO).slice(1, 0, s), logZero);
+            Tensor fromPrevious = alpha.pad(new int[] {0, 1}, new int[] {0, 0}, log0).slice(1, 0, s);
+            Tensor fromSkip = Tensor.where(skips, alpha.pad(new int[] {0, 2}, new int[] {0, 0}, log0).slice(1, 0, s), logZero);
             Tensor next = Tensor.stack(0, stay, fromPrevious, fromSkip).logSumExp(0).add(emit.slice(0, t, t + 1).reshape(n, s));
             if (t < shortest) {
                 alpha = next;
@@ -767,11 +771,11 @@ public final class Losses {
         }
         Tensor ends = Tensor.where(Tensor.fromArray(lastOk, n, 2), alpha.gather(1, Tensor.fromArray(last, n, 2)), logZero);
         Tensor logLikelihood = ends.logSumExp(1);
-        Tensor impossible = logLikelihood.lt(LOG_ZERO / 2); // no alignment: the sum stayed at log 0
+        Tensor impossible = logLikelihood.lt(log0 / 2); // no alignment: the sum stayed at log 0
         Tensor each = Tensor.where(impossible, Tensor.scalar(zeroInfinity ? 0.0 : Double.POSITIVE_INFINITY), logLikelihood.neg());
         switch (reduction) {
             case MEAN:
-                return each.div(Tensor.fromArray(lengths)).mean();
+                return each.div(Tensor.fromArray(lengths).to(each.dtype())).mean(); // whole numbers, exact in either dtype
             case SUM:
                 return each.sum();
             default:
@@ -783,20 +787,20 @@ public final class Losses {
 
     /** sum |w| over the tensors; derivative sign(w), 0 at the kink w = 0 (as PyTorch's abs), second derivative 0. */
     public static Tensor l1Penalty(Collection<Tensor> weights) {
-        Tensor acc = Tensor.scalar(0.0);
+        Tensor acc = null; // not a float64 0 to start from: the sum has the weights' dtype
         for (Tensor w : checkWeights("l1Penalty", weights)) {
-            acc = acc.add(w.abs().sum());
+            acc = acc == null ? w.abs().sum() : acc.add(w.abs().sum());
         }
-        return acc;
+        return acc == null ? Tensor.scalar(0.0) : acc;
     }
 
     /** sum w^2 over the tensors; smooth. */
     public static Tensor l2Penalty(Collection<Tensor> weights) {
-        Tensor acc = Tensor.scalar(0.0);
+        Tensor acc = null; // not a float64 0 to start from: the sum has the weights' dtype
         for (Tensor w : checkWeights("l2Penalty", weights)) {
-            acc = acc.add(w.square().sum());
+            acc = acc == null ? w.square().sum() : acc.add(w.square().sum());
         }
-        return acc;
+        return acc == null ? Tensor.scalar(0.0) : acc;
     }
 
     private static Collection<Tensor> checkWeights(String who, Collection<Tensor> weights) {

@@ -1,7 +1,9 @@
 package dev.autodiff.nn;
 
 import dev.autodiff.Autodiff;
+import dev.autodiff.DType;
 import dev.autodiff.GradScope;
+import dev.autodiff.InPlace;
 import dev.autodiff.Tensor;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -16,6 +18,10 @@ import java.util.Objects;
  * trained, such as batch norm's running statistics) and named submodules, a train/eval mode, and
  * {@link #forward}. Names are paths, as PyTorch's {@code named_parameters}: {@code "0.weight"},
  * {@code "encoder.1.bias"}.
+ *
+ * <p>Modules are built in float64; {@link #to} makes one float32 (or back). A float32 model on float32 inputs gives
+ * float32 outputs, losses and gradients: the layers make their constants (masks, initial states, averaging weights)
+ * in the input's dtype, so nothing promotes to float64 unless a float64 tensor with dimensions is given.
  */
 public abstract class Module {
     private final Map<String, Tensor> params = new LinkedHashMap<>();
@@ -26,27 +32,68 @@ public abstract class Module {
     public abstract Tensor forward(Tensor x);
 
     /**
-     * Registers a parameter: a copy of {@code init} with its shape (a 0-dim init stays 0-dim), as a leaf that
-     * needs grad (the caller's tensor is never updated).
+     * Registers a parameter: a copy of {@code init} with its shape and dtype (a 0-dim init stays 0-dim), as a leaf
+     * that needs grad (the caller's tensor is never updated).
      */
     protected final Tensor param(String name, Tensor init) {
         checkName(name);
         Objects.requireNonNull(init, () -> getClass().getSimpleName() + ": the initial value of parameter '" + name + "' is null");
-        Tensor p = Tensor.fromArray(init.toArray(), init.shape()).requiresGrad();
+        Tensor p = copy(init).requiresGrad();
         params.put(name, p);
         return p;
     }
 
     /**
-     * Registers a buffer: a copy of {@code init} that the module updates itself (in place, through
+     * Registers a buffer: a copy of {@code init} (its dtype too) that the module updates itself (in place, through
      * {@link Tensor#assign}) and that is not trained, as PyTorch's {@code register_buffer}.
      */
     protected final Tensor buffer(String name, Tensor init) {
         checkName(name);
         Objects.requireNonNull(init, () -> getClass().getSimpleName() + ": the initial value of buffer '" + name + "' is null");
-        Tensor b = Tensor.fromArray(init.toArray(), init.shape());
+        Tensor b = copy(init);
         buffers.put(name, b);
         return b;
+    }
+
+    /** A new leaf holding init's values in its shape and dtype. */
+    private static Tensor copy(Tensor init) {
+        return init.dtype() == DType.FLOAT32 ? Tensor.fromArray(init.toFloatArray(), init.shape())
+                : Tensor.fromArray(init.toArray(), init.shape());
+    }
+
+    /**
+     * Converts every parameter and buffer of this module and its submodules to {@code dtype} in place, as PyTorch's
+     * {@code module.to(dtype)}, and returns this module. Each tensor keeps its identity (a tensor shared by two
+     * modules is converted once), so the module's fields and an optimizer made before still hold the parameters;
+     * the optimizer's state follows on its next step (each slot is converted to its parameter's dtype there, see
+     * {@link dev.autodiff.nn.optim.Optimizer}). Float64 to float32 rounds to nearest; back to float64 is exact.
+     * An accumulated gradient is converted too. Like every in-place update, it bumps the tensors' versions, so a
+     * graph recorded before cannot be backpropagated afterwards.
+     */
+    public final Module to(DType dtype) {
+        Objects.requireNonNull(dtype, () -> getClass().getSimpleName() + ".to: dtype is null");
+        java.util.Set<Tensor> seen = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+        for (Map<String, Tensor> tensors : List.of(parameters(), buffers())) {
+            for (Tensor t : tensors.values()) {
+                if (seen.add(t)) {
+                    InPlace.convert(getClass().getSimpleName() + ".to", t, dtype);
+                }
+            }
+        }
+        return this;
+    }
+
+    /**
+     * The dtype of this module's parameters (of its buffers when it has none, float64 when it has neither): what
+     * {@link #to} made them. A module whose tensors have mixed dtypes reports the first parameter's.
+     */
+    public final DType dtype() {
+        for (Map<String, Tensor> tensors : List.of(parameters(), buffers())) {
+            for (Tensor t : tensors.values()) {
+                return t.dtype();
+            }
+        }
+        return DType.FLOAT64;
     }
 
     /** Registers a submodule. */
@@ -180,7 +227,7 @@ public abstract class Module {
         buffers().values().forEach(t -> state.put(t, t.toArray()));
         try (GradScope s = Autodiff.noGrad()) {
             eval();
-            summarize(this, "", 0, Tensor.zeros(inputShape), rows);
+            summarize(this, "", 0, Tensor.zeros(dtype(), inputShape), rows);
         } finally {
             modes.forEach((m, training) -> m.training = training);
             state.forEach((t, v) -> {

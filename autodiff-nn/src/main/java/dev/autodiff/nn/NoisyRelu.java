@@ -26,7 +26,7 @@ public final class NoisyRelu extends Module {
         synchronized (random) {
             draw = random.nextLong();
         }
-        return Activations.noisyRelu(x, Tensor.randn(draw, x.shape()));
+        return Activations.noisyRelu(x, Tensor.randn(draw, x.dtype(), x.shape())); // in x's dtype: no promotion
     }
 
     @Override

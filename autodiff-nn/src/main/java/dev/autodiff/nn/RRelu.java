@@ -39,7 +39,7 @@ public final class RRelu extends Module {
         }
         // lower + (upper - lower) u with u uniform on [0, 1): one slope per element, positive ones included, so the
         // stream of draws does not depend on the input's values
-        Tensor slopes = Tensor.rand(draw, x.shape()).mul(upper - lower).add(lower);
+        Tensor slopes = Tensor.rand(draw, x.shape()).mul(upper - lower).add(lower).to(x.dtype()); // rounded once for float32
         return Activations.rrelu(x, slopes);
     }
 

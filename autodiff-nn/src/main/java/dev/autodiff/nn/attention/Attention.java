@@ -94,7 +94,9 @@ public final class Attention {
             throw new IllegalArgumentException(op + ": the mask of shape " + Arrays.toString(m)
                     + " does not broadcast to the scores' shape " + Arrays.toString(s) + " (..., L, S)");
         }
-        return scores.add(mask);
+        // in the scores' dtype: the boolean masks and causal masks are float64 constants of 0 and -infinity, exact in
+        // either; an additive float64 mask on float32 scores is rounded (PyTorch requires the query's dtype)
+        return scores.add(mask.to(scores.dtype()));
     }
 
     /**
@@ -121,7 +123,7 @@ public final class Attention {
                 mask[i] = random.nextDouble() < p ? 0.0 : keep;
             }
         }
-        return w.mul(Tensor.fromArray(mask, w.shape()));
+        return w.mul(Tensor.fromArray(mask, w.shape()).to(w.dtype()));
     }
 
     private static String shapes(Tensor q, Tensor k, Tensor v) {

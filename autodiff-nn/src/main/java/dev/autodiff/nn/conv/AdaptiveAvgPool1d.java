@@ -31,7 +31,7 @@ public final class AdaptiveAvgPool1d extends Module {
             throw new IllegalArgumentException(describe() + ": input must be (N, C, L) or (C, L) with L >= 1, got "
                     + Arrays.toString(x.shape()));
         }
-        return x.matmul(averages(describe(), x.dim(2), outputSize));
+        return x.matmul(averages(describe(), x.dim(2), outputSize).to(x.dtype())); // the weights in x's dtype: no promotion
     }
 
     /**

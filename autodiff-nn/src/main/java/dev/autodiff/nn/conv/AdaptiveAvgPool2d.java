@@ -37,8 +37,8 @@ public final class AdaptiveAvgPool2d extends Module {
             throw new IllegalArgumentException(describe() + ": input must be (N, C, H, W) or (C, H, W) with H, W >= 1, got "
                     + Arrays.toString(x.shape()));
         }
-        Tensor rows = AdaptiveAvgPool1d.averages(describe(), x.dim(2), outH).transpose(0, 1); // (outH, H)
-        return rows.matmul(x.matmul(AdaptiveAvgPool1d.averages(describe(), x.dim(3), outW)));
+        Tensor rows = AdaptiveAvgPool1d.averages(describe(), x.dim(2), outH).to(x.dtype()).transpose(0, 1); // (outH, H)
+        return rows.matmul(x.matmul(AdaptiveAvgPool1d.averages(describe(), x.dim(3), outW).to(x.dtype())));
     }
 
     @Override

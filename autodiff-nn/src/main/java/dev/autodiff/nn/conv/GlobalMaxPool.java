@@ -27,7 +27,7 @@ public final class GlobalMaxPool extends Module {
         int n = x.dim(0);
         int c = x.dim(1);
         if (n * c == 0) {
-            return Tensor.zeros(n, c).add(x.sum()); // no channel to pool; keeps the graph
+            return Tensor.zeros(x.dtype(), n, c).add(x.sum()); // no channel to pool; keeps the graph
         }
         double[] best;
         try (GradScope scope = Autodiff.noGrad()) {

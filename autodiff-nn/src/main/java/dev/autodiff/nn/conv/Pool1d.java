@@ -61,7 +61,7 @@ public class Pool1d extends Module {
         Tensor rows = x.reshape(n * c, 1, len);
         if (!max) {
             Tensor sums = rows.unfold(k, s, new int[] {padding}, new int[] {1}).sum(1); // (NC, out)
-            return sums.div(divisors(len, out)).reshape(n, c, out);
+            return sums.div(divisors(len, out).to(x.dtype())).reshape(n, c, out); // whole numbers, exact in either dtype
         }
         double[] best;
         try (GradScope scope = Autodiff.noGrad()) {

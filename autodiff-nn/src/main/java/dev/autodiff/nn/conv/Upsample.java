@@ -129,7 +129,10 @@ public final class Upsample extends Module {
         int[] along = new int[x.rank()];
         Arrays.fill(along, 1);
         along[axis] = out;
-        return x.indexSelect(axis, lo).mul(Tensor.fromArray(wLo, along)).add(x.indexSelect(axis, hi).mul(Tensor.fromArray(wHi, along)));
+        // the weights in x's dtype (rounded, as PyTorch computes them in float32 for a float32 input): no promotion
+        Tensor a = Tensor.fromArray(wLo, along).to(x.dtype());
+        Tensor b = Tensor.fromArray(wHi, along).to(x.dtype());
+        return x.indexSelect(axis, lo).mul(a).add(x.indexSelect(axis, hi).mul(b));
     }
 
     @Override

@@ -23,6 +23,11 @@ import java.util.TreeSet;
  * moment buffers, step count and learning rate all come from the file, and a parameter without state in
  * the file has none after the load (as it had none when the file was saved). Loading with a null
  * optimizer loads the model only.
+ *
+ * <p>Dtypes: each tensor is saved in its own dtype (F32 for a float32 model, F64 for a float64 one; the step counts
+ * are float64 scalars). Loading converts whatever the file holds (F64, F32, F16, BF16) to the dtype of the model's
+ * tensor it fills, and optimizer state to its parameter's dtype, as PyTorch's {@code load_state_dict} does: a
+ * float64 checkpoint loads into a float32 model (rounded to nearest) and a float32 one into a float64 model (exactly).
  */
 public final class Checkpoints {
     private Checkpoints() {}

@@ -1,5 +1,6 @@
 package dev.autodiff.nn.io;
 
+import dev.autodiff.DType;
 import dev.autodiff.Tensor;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -29,8 +30,12 @@ import java.util.stream.Collectors;
  * The safetensors format: an 8-byte little-endian header length N, N bytes of UTF-8 JSON beginning with
  * '{' ({@code {"name": {"dtype": "F64", "shape": [...], "data_offsets": [begin, end]}, "__metadata__":
  * {string: string}}}), then the raw little-endian data, tensor after tensor with no holes up to the end
- * of the file. Writes F64; reads F64 and F32, and the integer dtypes I64 and I32 (as PyTorch keeps batch norm's
- * num_batches_tracked) as doubles, refusing an integer that a double cannot hold exactly (beyond 2^53).
+ * of the file. Writes a float64 tensor as F64 and a float32 one as F32. Reads F64 as float64 tensors; F32, F16 and
+ * BF16 as float32 tensors (every F16 and BF16 value is a float32 exactly, NaN payloads, infinities, signed zeros and
+ * F16's subnormals included); and the integer dtypes I64 and I32 (as PyTorch keeps batch norm's
+ * num_batches_tracked) as float64, refusing an integer that a double cannot hold exactly (beyond 2^53). Loading
+ * into a model ({@link Checkpoints}, {@link TorchWeights}) then converts each tensor to the dtype of the model's
+ * tensor it fills, as the safetensors tools load a file into a model of another dtype.
  *
  * <p>Saving never harms the previous file: the new one is written beside it under a temporary name,
  * forced to disk, renamed over the target atomically, and the directory forced. If the save fails
@@ -54,7 +59,7 @@ public final class SafeTensors {
     /** The most elements a Tensor (a Java double[]) can hold here. */
     static final long MAX_ELEMENTS = Integer.MAX_VALUE - 8;
 
-    /** Every dtype of the format; this library reads F64, F32, I64 and I32. */
+    /** Every dtype of the format; this library reads F64, F32, F16, BF16, I64 and I32. */
     private static final Set<String> DTYPES = Set.of("BOOL", "U8", "I8", "F8_E5M2", "F8_E4M3", "I16", "U16", "F16",
             "BF16", "I32", "U32", "F32", "F64", "I64", "U64");
 
@@ -64,7 +69,8 @@ public final class SafeTensors {
     public record Contents(Map<String, Tensor> tensors, Map<String, String> metadata) {}
 
     /**
-     * Writes {@code tensors} (in the map's order, as F64) and {@code metadata} (may be null) to {@code path},
+     * Writes {@code tensors} (in the map's order, float32 ones as F32, float64 ones as F64) and {@code metadata}
+     * (may be null) to {@code path},
      * replacing it atomically. Throws IllegalArgumentException, before touching the disk, for a tensor named
      * "__metadata__", a name or metadata that is not valid Unicode, or a header over the format's limit.
      */
@@ -90,6 +96,20 @@ public final class SafeTensors {
                 write(ch, ByteBuffer.wrap(header), written, failAfter);
                 ByteBuffer buf = ByteBuffer.allocate(CHUNK).order(ByteOrder.LITTLE_ENDIAN);
                 for (Tensor t : tensors.values()) {
+                    if (t.dtype() == DType.FLOAT32) {
+                        float[] f = t.toFloatArray();
+                        for (int off = 0; off < f.length; ) {
+                            int k = Math.min(f.length - off, buf.remaining() / 4);
+                            buf.asFloatBuffer().put(f, off, k);
+                            buf.position(buf.position() + 4 * k);
+                            off += k;
+                            if (!buf.hasRemaining()) {
+                                write(ch, buf.flip(), written, failAfter);
+                                buf.clear();
+                            }
+                        }
+                        continue;
+                    }
                     double[] d = t.toArray();
                     for (int off = 0; off < d.length; ) {
                         int k = Math.min(d.length - off, buf.remaining() / 8);
@@ -144,8 +164,10 @@ public final class SafeTensors {
             if (h.length() + name.length() > MAX_HEADER) { // a char is at least one byte of UTF-8
                 throw tooLarge(h.length() + name.length(), tensors.size());
             }
-            long bytes = 8L * t.size();
-            h.append(h.length() > 1 ? "," : "").append(Json.quote(name)).append(":{\"dtype\":\"F64\",\"shape\":")
+            boolean f32 = t.dtype() == DType.FLOAT32;
+            long bytes = (f32 ? 4L : 8L) * t.size();
+            h.append(h.length() > 1 ? "," : "").append(Json.quote(name)).append(":{\"dtype\":\"")
+                    .append(f32 ? "F32" : "F64").append("\",\"shape\":")
                     .append(Arrays.toString(t.shape()).replace(" ", "")).append(",\"data_offsets\":[").append(offset)
                     .append(',').append(offset + bytes).append("]}");
             offset += bytes;
@@ -347,7 +369,7 @@ public final class SafeTensors {
             throw bad(path, t + " has dtype " + show(dtype) + ", which is not a safetensors dtype");
         }
         if (!READ.contains(dtype)) {
-            throw bad(path, t + " has dtype " + dtype + "; this library reads F64, F32, I64 and I32 only");
+            throw bad(path, t + " has dtype " + dtype + "; this library reads F64, F32, F16, BF16, I64 and I32 only");
         }
         if (!(m.get("shape") instanceof List)) {
             throw bad(path, t + " has shape " + show(m.get("shape")) + ", expected an array of sizes");
@@ -391,31 +413,48 @@ public final class SafeTensors {
         return new Entry(name, (String) dtype, shape, count, begin, end);
     }
 
-    /** One tensor's data, read in chunks at long positions (a tensor can be larger than 2 GiB). */
+    /**
+     * One tensor's data, read in chunks at long positions (a tensor can be larger than 2 GiB): float32 for F32, F16
+     * and BF16, float64 for the others.
+     */
     private static Tensor read(Path path, FileChannel ch, long dataStart, Entry e) throws IOException {
-        double[] d;
+        boolean f32 = FLOAT32_DTYPES.contains(e.dtype);
+        double[] d = null;
+        float[] f = null;
         try {
-            d = new double[(int) e.count];
+            if (f32) {
+                f = new float[(int) e.count];
+            } else {
+                d = new double[(int) e.count];
+            }
         } catch (OutOfMemoryError oom) {
-            throw bad(path, "tensor '" + e.name + "' has " + e.count + " elements (" + 8 * e.count + " bytes as doubles), "
-                    + "more than this JVM's heap can give (at most " + Runtime.getRuntime().maxMemory() + " bytes; see -Xmx)");
+            throw bad(path, "tensor '" + e.name + "' has " + e.count + " elements (" + (f32 ? 4 : 8) * e.count + " bytes as "
+                    + (f32 ? "floats" : "doubles") + "), more than this JVM's heap can give (at most "
+                    + Runtime.getRuntime().maxMemory() + " bytes; see -Xmx)");
         }
-        readInto(path, ch, dataStart + e.begin, d, e.dtype, e.name);
+        if (f32) {
+            readInto(path, ch, dataStart + e.begin, f, e.dtype);
+        } else {
+            readInto(path, ch, dataStart + e.begin, d, e.dtype, e.name);
+        }
         try {
             int[] shape = Arrays.stream(e.shape).mapToInt(x -> (int) x).toArray();
-            return shape.length == 0 ? Tensor.scalar(d[0]) : Tensor.fromArray(d, shape);
+            return f32 ? Tensor.fromArray(f, shape) : shape.length == 0 ? Tensor.scalar(d[0]) : Tensor.fromArray(d, shape);
         } catch (OutOfMemoryError oom) { // fromArray copies the array
             throw bad(path, "tensor '" + e.name + "' has " + e.count + " elements; making it a Tensor needs twice its "
-                    + 8 * e.count + " bytes, more than this JVM's heap can give (at most " + Runtime.getRuntime().maxMemory()
-                    + " bytes; see -Xmx)");
+                    + (f32 ? 4 : 8) * e.count + " bytes, more than this JVM's heap can give (at most "
+                    + Runtime.getRuntime().maxMemory() + " bytes; see -Xmx)");
         }
     }
 
+    /** The dtypes read as float32 tensors: each of their values is a float32 exactly. */
+    private static final Set<String> FLOAT32_DTYPES = Set.of("F32", "F16", "BF16");
+
     /** The dtypes this library reads. */
-    private static final Set<String> READ = Set.of("F64", "F32", "I64", "I32");
+    private static final Set<String> READ = Set.of("F64", "F32", "F16", "BF16", "I64", "I32");
 
     private static int width(String dtype) {
-        return dtype.equals("F64") || dtype.equals("I64") ? 8 : 4;
+        return dtype.equals("F64") || dtype.equals("I64") ? 8 : dtype.equals("F16") || dtype.equals("BF16") ? 2 : 4;
     }
 
     /** Fills {@code d} from little-endian F64 or F32 values starting at byte {@code position} of the file. */
@@ -459,6 +498,57 @@ public final class SafeTensors {
             pos += (long) k * width;
             off += k;
         }
+    }
+
+    /** Fills {@code f} from little-endian values of {@code dtype} (F32, F16, BF16) from byte {@code position}. */
+    static void readInto(Path path, FileChannel ch, long position, float[] f, String dtype) throws IOException {
+        int width = width(dtype);
+        ByteBuffer b = ByteBuffer.allocate(CHUNK).order(ByteOrder.LITTLE_ENDIAN);
+        long pos = position;
+        for (int off = 0; off < f.length; ) {
+            int k = Math.min(f.length - off, CHUNK / width);
+            b.clear().limit(k * width);
+            readFully(path, ch, b, pos);
+            b.flip();
+            if (dtype.equals("F16")) {
+                for (int j = 0; j < k; j++) {
+                    f[off + j] = halfToFloat(b.getShort());
+                }
+            } else if (dtype.equals("BF16")) {
+                for (int j = 0; j < k; j++) {
+                    f[off + j] = bfloat16ToFloat(b.getShort());
+                }
+            } else {
+                b.asFloatBuffer().get(f, off, k);
+            }
+            pos += (long) k * width;
+            off += k;
+        }
+    }
+
+    /**
+     * An IEEE binary16 value (sign, 5 exponent bits biased by 15, 10 fraction bits) as the float32 it equals: normal
+     * numbers rebias the exponent (15 to 127) and shift the fraction; subnormals are fraction * 2^-24, exact in
+     * float32 (they are normal numbers there); the all-ones exponent is infinity (fraction 0) or NaN, whose payload
+     * moves to the top of float32's fraction, as a hardware conversion (VCVTPH2PS) does.
+     */
+    static float halfToFloat(short h) {
+        int sign = (h & 0x8000) << 16;
+        int exp = (h >>> 10) & 0x1f;
+        int fraction = h & 0x3ff;
+        if (exp == 0x1f) {
+            return Float.intBitsToFloat(sign | 0x7f800000 | fraction << 13);
+        }
+        if (exp == 0) {
+            float v = fraction * 0x1p-24f; // 0 or a subnormal
+            return sign != 0 ? -v : v;
+        }
+        return Float.intBitsToFloat(sign | (exp + 127 - 15) << 23 | fraction << 13);
+    }
+
+    /** A bfloat16 value as the float32 it equals: bfloat16 is the top half of a float32's bits. */
+    static float bfloat16ToFloat(short h) {
+        return Float.intBitsToFloat((h & 0xffff) << 16);
     }
 
     private static void readFully(Path path, FileChannel ch, ByteBuffer b, long position) throws IOException {

@@ -22,8 +22,10 @@ import java.util.function.Function;
  * A PyTorch {@code state_dict} in and out: {@link #load} reads what
  * {@code safetensors.torch.save_file(model.state_dict(), path)} wrote into the matching model here, and
  * {@link #save} writes a file that PyTorch's {@code model.load_state_dict(safetensors.torch.load_file(path),
- * strict=True)} accepts. F32 (and I64, I32) tensors are promoted to float64 on loading (exactly); saving writes F64,
- * which {@code load_state_dict} copies into a float32 model, rounding, as {@code tensor.copy_} does.
+ * strict=True)} accepts. Loading converts each tensor of the file (F64, F32, F16, BF16, I64, I32) to the dtype of
+ * the model's tensor it fills (rounding to nearest into float32, exactly into float64), as {@code load_state_dict}'s
+ * {@code tensor.copy_} does; saving writes each tensor in the model's dtype (F32 or F64), so a float32 model gives
+ * the file a float32 PyTorch model has.
  *
  * <p>The names: a tensor's PyTorch name is its path here (as {@link Module#parameters()} and
  * {@link Module#buffers()} give it) with the module's own part renamed where this library's differs, and its
@@ -164,7 +166,8 @@ public final class TorchWeights {
     }
 
     /**
-     * Writes the model's state_dict (PyTorch's names and layouts, F64); {@code rename} maps each PyTorch-style
+     * Writes the model's state_dict (PyTorch's names and layouts; F32 for a float32 tensor, F64 for a float64 one);
+     * {@code rename} maps each PyTorch-style
      * name to the one written (null to leave the tensor out). Atomic, as {@link SafeTensors#save}.
      */
     public static void save(Path path, Module model, Function<String, String> rename) throws IOException {
@@ -183,7 +186,7 @@ public final class TorchWeights {
 
     /**
      * The model's state_dict as PyTorch's would be for the same architecture: copies of its tensors, in PyTorch's
-     * names and layouts, in the model's order (num_batches_tracked written as 0).
+     * names, layouts and dtypes, in the model's order (num_batches_tracked written as 0).
      */
     public static Map<String, Tensor> stateDict(Module model) {
         Objects.requireNonNull(model, "TorchWeights.stateDict: model is null");
@@ -193,7 +196,7 @@ public final class TorchWeights {
                 out.put(b.torchName, Tensor.scalar(0));
             } else {
                 Tensor t = b.transpose ? b.ours.transpose(0, 1) : b.ours;
-                out.put(b.torchName, Tensor.fromArray(t.toArray(), t.shape()));
+                out.put(b.torchName, Tensor.fromArray(t.toArray(), t.shape()).to(t.dtype())); // its dtype kept
             }
         }
         return out;

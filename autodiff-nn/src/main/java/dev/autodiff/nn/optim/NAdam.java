@@ -14,7 +14,7 @@ import java.util.Map;
  * p = p - lr [(1 - mu_t) g / (1 - prod_{i<=t} mu_i) + mu_{t+1} m / (1 - prod_{i<=t+1} mu_i)] / (sqrt(v / (1 - b2^t)) + eps).
  * The first term is the gradient's share of the Nesterov look-ahead, the second the momentum's, each bias-corrected
  * by the product of the schedule so far, kept in state "mu_product" (prod_{i<=t} mu_i, one number per parameter, as
- * PyTorch's 0-dim tensor; PyTorch keeps it in the default dtype, float32 unless float64 is set, here always double).
+ * PyTorch's 0-dim tensor; PyTorch keeps it in the default dtype, here in its parameter's dtype, as every slot).
  *
  * <p>The denominator prod_{i<=t+1} mu_i is PyTorch's documented formula, its 1.13 multi-tensor path
  * ({@code foreach=True}) and every release from 2.0 on; 1.13's default single-tensor path multiplied mu_t in twice
@@ -78,7 +78,7 @@ public final class NAdam extends Optimizer {
         double muNext = beta1 * (1 - 0.5 * Math.pow(0.96, (t + 1) * momentumDecay));
         Tensor m = state(expAvg, i, p);
         Tensor v = state(expAvgSq, i, p);
-        Tensor product = muProductOf(i);
+        Tensor product = muProductOf(i, p);
         double prod = product.item() * mu;        // prod_{i<=t} mu_i
         double prodNext = prod * muNext;           // prod_{i<=t+1} mu_i
         double a = -lr * (1 - mu) / (1 - prod);
@@ -102,14 +102,8 @@ public final class NAdam extends Optimizer {
         InPlace.update("NAdam", new Tensor[] {product}, new Tensor[0], (from, to, out, in) -> out[0][0] = prod);
     }
 
-    /** Parameter i's mu_product, 1 (the empty product) before its first step; created with its other slots. */
-    private Tensor muProductOf(int i) {
-        while (muProduct.size() <= i) {
-            muProduct.add(null);
-        }
-        if (muProduct.get(i) == null) {
-            muProduct.set(i, Tensor.full(1.0));
-        }
-        return muProduct.get(i);
+    /** Parameter i's mu_product (0-dim), 1 (the empty product) before its first step; created with its other slots. */
+    private Tensor muProductOf(int i, Tensor p) {
+        return scalarState(muProduct, i, p, 1.0);
     }
 }

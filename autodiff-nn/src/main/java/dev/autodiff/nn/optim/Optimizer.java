@@ -2,6 +2,7 @@ package dev.autodiff.nn.optim;
 
 import dev.autodiff.Autodiff;
 import dev.autodiff.GradScope;
+import dev.autodiff.InPlace;
 import dev.autodiff.Tensor;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -18,6 +19,11 @@ import java.util.TreeMap;
  * graph cannot be backpropagated, and reads the gradient without handing it out, so that backward reuses its
  * buffer after {@link #zeroGrad()}). Parameters without a gradient are skipped. The formulas are
  * PyTorch's (torch.optim), checked against it on reference fixtures.
+ *
+ * <p>Either dtype: each parameter's state has the parameter's dtype, as PyTorch's {@code zeros_like(p)}, and the
+ * update of a float32 parameter computes in float64 and rounds the parameter and its state once per step. A model
+ * converted with {@code Module.to} keeps its optimizer (the same tensor objects); state made before the conversion
+ * is converted to its parameter's new dtype at the parameter's next step.
  */
 public abstract class Optimizer {
     protected final List<Tensor> params;
@@ -151,7 +157,8 @@ public abstract class Optimizer {
      * copied. Everything is checked first, and a refused load changes nothing: it refuses a key that is not
      * "slot.i" of this optimizer, a shape that is not parameter i's, a parameter with some of its slots but
      * not all (they exist together), state with a step count of 0 (state exists only after a step), and a
-     * negative step count.
+     * negative step count. Each entry takes its parameter's dtype (a float64 checkpoint loads into float32 state
+     * for a float32 parameter, rounded once), as PyTorch's load_state_dict.
      */
     public final void loadState(Map<String, Tensor> state, int stepCount) {
         String op = getClass().getSimpleName() + ".loadState";
@@ -230,8 +237,11 @@ public abstract class Optimizer {
             }
             List<Tensor> list = e.getValue();
             list.clear();
-            for (Tensor v : loaded.get(e.getKey())) {
-                list.add(v == null ? null : Tensor.zeros(v.shape()).assign(v.detach()));
+            Tensor[] values = loaded.get(e.getKey());
+            for (int i = 0; i < values.length; i++) {
+                // a copy in parameter i's dtype, whatever the checkpoint's, as PyTorch's load_state_dict casts
+                Tensor v = values[i];
+                list.add(v == null ? null : Tensor.zeros(params.get(i).dtype(), v.shape()).assign(v.detach()));
             }
         }
         steps = stepCount;
@@ -245,14 +255,35 @@ public abstract class Optimizer {
         return params.get(i).shape();
     }
 
-    /** A per-parameter state slot, zero-initialised on first use. */
+    /**
+     * A per-parameter state slot in its parameter's dtype, zero-initialised on first use, as PyTorch's
+     * {@code zeros_like(p)}. A slot whose dtype no longer matches (the model was converted with
+     * {@code Module.to} after this optimizer had stepped) is converted in place first, as PyTorch's
+     * {@code load_state_dict} casts state to its parameter's dtype: float64 state rounds to float32 once.
+     */
     protected static Tensor state(List<Tensor> slots, int i, Tensor like) {
+        return slot(slots, i, like, () -> Tensor.zeros(like.dtype(), like.shape()));
+    }
+
+    /**
+     * A per-parameter slot of one number (a 0-dim tensor, as NAdam's mu_product), {@code initial} before the first
+     * step, in like's dtype by the same rule as {@link #state(List, int, Tensor)}.
+     */
+    protected static Tensor scalarState(List<Tensor> slots, int i, Tensor like, double initial) {
+        return slot(slots, i, like, () -> Tensor.full(initial, like.dtype()));
+    }
+
+    private static Tensor slot(List<Tensor> slots, int i, Tensor like, java.util.function.Supplier<Tensor> fresh) {
         while (slots.size() <= i) {
             slots.add(null);
         }
-        if (slots.get(i) == null) {
-            slots.set(i, Tensor.zeros(like.shape()));
+        Tensor s = slots.get(i);
+        if (s == null) {
+            s = fresh.get();
+            slots.set(i, s);
+        } else if (s.dtype() != like.dtype()) {
+            InPlace.convert("Optimizer.state", s, like.dtype());
         }
-        return slots.get(i);
+        return s;
     }
 }

@@ -55,10 +55,10 @@ public abstract class Cell extends Module {
         }
     }
 
-    /** Zeros for a batch of n: the hidden state (cells with more state override this). */
+    /** Zeros for a batch of n in the weights' dtype: the hidden state (cells with more state override this). */
     public State initialState(int n) {
         checkBatch(n);
-        return State.of(Tensor.zeros(n, hiddenSize));
+        return State.of(Tensor.zeros(wIh.dtype(), n, hiddenSize));
     }
 
     protected final void checkBatch(int n) {

@@ -16,7 +16,7 @@ public final class LstmCell extends Cell {
     @Override
     public State initialState(int n) {
         checkBatch(n);
-        return new State(Tensor.zeros(n, hiddenSize), Tensor.zeros(n, hiddenSize));
+        return new State(Tensor.zeros(wIh.dtype(), n, hiddenSize), Tensor.zeros(wIh.dtype(), n, hiddenSize));
     }
 
     @Override

@@ -27,7 +27,7 @@ public final class Recurrent {
                 int[] h = last.h().shape();
                 int[] s = new int[h.length + 1];
                 System.arraycopy(h, 0, s, 1, h.length);
-                return Tensor.zeros(s);
+                return Tensor.zeros(last.h().dtype(), s);
             }
             return Tensor.stack(0, outputs.toArray(new Tensor[0]));
         }

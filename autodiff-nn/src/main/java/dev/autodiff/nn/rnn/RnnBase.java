@@ -189,8 +189,8 @@ public abstract class RnnBase extends Module {
         Tensor h0;
         Tensor c0 = null;
         if (initial == null) {
-            h0 = Tensor.zeros(states, n, hiddenSize);
-            c0 = hasCellState() ? Tensor.zeros(states, n, hiddenSize) : null;
+            h0 = Tensor.zeros(xs.dtype(), states, n, hiddenSize); // in the input's dtype, as PyTorch's
+            c0 = hasCellState() ? Tensor.zeros(xs.dtype(), states, n, hiddenSize) : null;
         } else {
             checkState(who, initial, states, n);
             h0 = initial.h();
@@ -214,7 +214,7 @@ public abstract class RnnBase extends Module {
                     for (int i = 0; i < steps; i++) {
                         int t = dir == 0 ? i : steps - 1 - i;
                         if (active != null && active.running[t] == 0) { // every sequence has ended: nothing moves
-                            outs[t] = Tensor.zeros(n, hiddenSize);
+                            outs[t] = Tensor.zeros(xs.dtype(), n, hiddenSize);
                             continue;
                         }
                         State next = step(k, gi.slice(0, t * n, (t + 1) * n), s, wHhT);
@@ -231,7 +231,7 @@ public abstract class RnnBase extends Module {
                         s = next;
                     }
                 }
-                perDirection[dir] = steps == 0 || n == 0 ? Tensor.zeros(steps, n, hiddenSize) : Tensor.stack(0, outs);
+                perDirection[dir] = steps == 0 || n == 0 ? Tensor.zeros(xs.dtype(), steps, n, hiddenSize) : Tensor.stack(0, outs);
                 hn[k] = s.h();
                 cn[k] = s.c();
             }

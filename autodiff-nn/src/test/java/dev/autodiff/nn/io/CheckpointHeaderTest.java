@@ -109,7 +109,7 @@ class CheckpointHeaderTest {
                 Arguments.of("lower-case dtype", "{" + tensor("a", "\"f64\"", "[2]", "[0,16]") + "}", 16,
                         "not a safetensors dtype"),
                 Arguments.of("unsupported dtype", "{" + tensor("a", "\"U64\"", "[2]", "[0,16]") + "}", 16,
-                        "dtype U64; this library reads F64, F32, I64 and I32 only"),
+                        "dtype U64; this library reads F64, F32, F16, BF16, I64 and I32 only"),
                 Arguments.of("shape not an array", "{" + tensor("a", "\"F64\"", "2", "[0,16]") + "}", 16,
                         "has shape 2, expected an array of sizes"),
                 Arguments.of("shape of strings", "{" + tensor("a", "\"F64\"", "[\"2\"]", "[0,16]") + "}", 16,
