@@ -17,7 +17,7 @@ class ArchitectureTest {
     private static final Pattern IMPORT = Pattern.compile("^import\\s+(static\\s+)?([\\w.]+)", Pattern.MULTILINE);
     /** The public API nn may use; everything else under dev.autodiff (kernel, check, internals) is off limits. */
     private static final List<String> ALLOWED = List.of("dev.autodiff.Tensor", "dev.autodiff.Autodiff", "dev.autodiff.GradScope",
-            "dev.autodiff.Fn", "dev.autodiff.CustomOp", "dev.autodiff.InPlace", "dev.autodiff.DType", "dev.autodiff.nn");
+            "dev.autodiff.Fn", "dev.autodiff.CustomOp", "dev.autodiff.InPlace", "dev.autodiff.DType", "dev.autodiff.Fused", "dev.autodiff.nn");
 
     @Test
     void nnImportsOnlyThePublicCoreApi() throws IOException {
