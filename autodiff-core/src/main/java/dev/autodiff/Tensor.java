@@ -1865,7 +1865,8 @@ public final class Tensor {
      * Subgradients at the kinks, as PyTorch's: at x = 0 every p gives gradient 0 (abs'(0) = 0, and the 2-norm's
      * x / |x| is masked to 0 where the norm is 0); with p = +-infinity, k tied extremal |x_i| share the gradient,
      * sign(x_i) / k each; with p &lt; 0 a zero element makes the norm 0 with gradient 0 for all. The 2-norm's second
-     * derivative at 0 is 0 (PyTorch's double backward gives NaN there).
+     * derivative at 0 is 0 (PyTorch's double backward gives NaN there). Over no elements (a reduced axis of size 0)
+     * p = +-infinity and p &lt; 0 throw, as PyTorch raises: those reductions have no identity.
      */
     public Tensor norm(double p, boolean keepDims, int... axes) {
         return norm("norm", p, keepDims, axes);
@@ -1881,11 +1882,14 @@ public final class Tensor {
         if (p == 1.0) {
             return abs().sum(keepDims, ax);
         }
+        if ((p < 0 || p == Double.POSITIVE_INFINITY) && reducedCount(mask) == 0) {
+            // as torch.linalg.vector_norm, which raises here too (a p < 0 norm is, like the min it tends to, a
+            // reduction without an identity: 0^(1/p) = infinity over no elements)
+            throw new IllegalArgumentException(op + ": the " + p + "-norm of an empty tensor (shape " + Shapes.str(shape)
+                    + ", axes " + Arrays.toString(axes) + ") is undefined: "
+                    + (Math.abs(p) == Double.POSITIVE_INFINITY ? "max and min have no identity" : "for p < 0 it has no identity"));
+        }
         if (Math.abs(p) == Double.POSITIVE_INFINITY) {
-            if (reducedCount(mask) == 0) {
-                throw new IllegalArgumentException(op + ": the " + p + "-norm of an empty tensor (shape " + Shapes.str(shape)
-                        + ", axes " + Arrays.toString(axes) + ") is undefined: max and min have no identity");
-            }
             return p > 0 ? abs().max(keepDims, ax) : abs().min(keepDims, ax);
         }
         if (p == 0.0) {

@@ -210,6 +210,12 @@ class ReductionsMovementTest {
         rejects("logcumsumexp: axis 2", () -> m.logcumsumexp(2));
         rejects("norm: p must be a real number", () -> m.norm(Double.NaN, false)); // every other real p is accepted
         rejects("norm: the Infinity-norm of an empty", () -> Tensor.zeros(0).norm(Double.POSITIVE_INFINITY, false));
+        // p < 0 over no elements: torch.linalg.vector_norm raises "cannot compute the -1 norm on an empty tensor
+        // because the operation does not have an identity" (1.13); it used to give infinity here, 0^(1/p)
+        rejects("norm: the -1.0-norm of an empty tensor (shape [2, 0], axes [1])", () -> Tensor.zeros(2, 0).norm(-1, false, 1));
+        rejects("vectorNorm: the -0.5-norm of an empty", () -> Linalg.vectorNorm(Tensor.zeros(0), -0.5, null, false));
+        assertArrayEquals(new int[] {0}, Tensor.zeros(0, 2).norm(-1, false, 1).shape()); // no lanes, each of 2: PyTorch's []
+        assertEquals(0.0, Tensor.zeros(0).norm(0.5, false).item(), 0.0); // p > 0: the empty sum, 0, as PyTorch
         rejects("all: axis 4", () -> m.all(false, 4));
         rejects("any: axis 4", () -> m.any(false, 4));
         rejects("flip: axis 0 appears twice", () -> m.flip(0, 0));
