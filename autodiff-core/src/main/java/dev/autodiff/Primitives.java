@@ -770,6 +770,12 @@ final class Primitives {
             return new Tensor(map.take(in[0].data), shape);
         }
 
+        /** A float32 input: its elements picked as they are (a batch of rows of a large data set, not widened). */
+        @Override
+        Tensor forwardMixed(Tensor[] in, DType dtype) {
+            return new Tensor(map.take32(in[0].f32), shape);
+        }
+
         @Override
         Tensor vjp(int i, Tensor g, Tensor[] in, Tensor out) {
             return new ScatterAdd(transposeName, name, map, in[0].shape).apply(g);

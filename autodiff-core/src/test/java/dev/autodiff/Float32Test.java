@@ -172,6 +172,22 @@ class Float32Test {
         assertEquals(DType.FLOAT32, Linalg.eigh(a.detach().add(a.detach().transpose(-2, -1))).eigenvalues().dtype());
     }
 
+    /** Movement ops pick float32 elements as they are: the same values as from the float64 copy, in float32. */
+    @Test
+    void movementOpsPickFloat32ElementsAsTheyAre() {
+        Tensor x = Tensor.randn(12, DType.FLOAT32, 50, 40);
+        Tensor x64 = x.to(DType.FLOAT64);
+        Tensor idx = Tensor.fromArray(new double[] {3, 0, 49, 3}, 4);
+        assertArrayEquals(x64.indexSelect(0, 3, 0, 49, 3).toFloatArray(), x.indexSelect(0, 3, 0, 49, 3).toFloatArray());
+        assertArrayEquals(x64.slice(1, 2, 40, 3).toFloatArray(), x.slice(1, 2, 40, 3).toFloatArray());
+        assertArrayEquals(x64.transpose(0, 1).toFloatArray(), x.transpose(0, 1).toFloatArray());
+        assertArrayEquals(x64.pad(new int[] {1, 0}, new int[] {0, 2}, 0).toFloatArray(),
+                x.pad(new int[] {1, 0}, new int[] {0, 2}, 0).toFloatArray());
+        Tensor g = x.gather(0, idx.reshape(4, 1).broadcastTo(4, 40));
+        assertEquals(DType.FLOAT32, g.dtype());
+        assertArrayEquals(x64.gather(0, idx.reshape(4, 1).broadcastTo(4, 40)).toFloatArray(), g.toFloatArray());
+    }
+
     // ================================================================================ the dtype itself
 
     @Test

@@ -91,6 +91,40 @@ public final class IndexMap {
         }
     }
 
+    /**
+     * {@link #take} of a float32 array: a float32 tensor's elements picked as they are (a batch of rows of a data set
+     * is not widened whole). The loop of {@link #takeInto} on float arrays, a copy on purpose: a walk shared through a
+     * callback would cost the float64 form a call per element of an element-wise map.
+     */
+    public float[] take32(float[] src) {
+        float[] out = new float[size];
+        for (int b = 0; b < blocks; b++) {
+            int db = b * denseBlock;
+            int tb = b * targetBlock;
+            if (at != null) {
+                for (int i = 0; i < at.length; i++) {
+                    int j = at[i];
+                    out[db + i] = j < 0 ? 0.0f : src[tb + j];
+                }
+                continue;
+            }
+            for (int r = 0; r < dense.length; r++) {
+                int d = db + dense[r];
+                int t = tb + target[r];
+                int n = len[r];
+                int s = step[r];
+                if (s == 1 && n >= 8) {
+                    System.arraycopy(src, t, out, d, n);
+                } else {
+                    for (int j = 0; j < n; j++) {
+                        out[d + j] = src[t + j * s];
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
     /** A new array of {@link #targetSize} holding {@code dst[at(i)] += x[i]}. */
     public double[] scatterAdd(double[] x) {
         double[] out = Buffers.zeros(targetSize);
