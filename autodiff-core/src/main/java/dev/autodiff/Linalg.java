@@ -650,21 +650,37 @@ public final class Linalg {
         double[] u = new double[p[0]];
         double[] vh = new double[p[2]];
         for (int b = 0; b < count; b++) {
-            int status = Svd.svd(av, b * m * n, m, n, full, u, 0, out, b * per + p[0], vh, 0);
-            String where = count > 1 ? " at batch index " + b : "";
-            if (status == Svd.NOT_FINITE) {
-                throw new IllegalArgumentException(op + ": the input" + where
-                        + " is not finite (it has a NaN or infinite entry)");
-            }
-            if (status == Svd.NO_CONVERGENCE) {
-                throw new IllegalArgumentException(op + ": the SVD of the input" + where + " did not converge in "
-                        + Svd.MAX_SWEEPS + " Jacobi sweeps");
-            }
+            checkSvd(op, Svd.svd(av, b * m * n, m, n, full, u, 0, out, b * per + p[0], vh, 0), b, count,
+                    Svd.MAX_SWEEPS + " Jacobi sweeps");
             System.arraycopy(u, 0, out, b * per, p[0]);
             System.arraycopy(vh, 0, out, b * per + p[0] + p[1], p[2]);
         }
         Tensor packed = Tensor.fromArray(out, with(batchShape(a), per));
         return vectors ? packed : packed.slice(-1, p[0], p[0] + p[1]);
+    }
+
+    private static void checkSvd(String op, int status, int b, int count, String limit) {
+        String where = count > 1 ? " at batch index " + b : "";
+        if (status == Svd.NOT_FINITE) {
+            throw new IllegalArgumentException(op + ": the input" + where + " is not finite (it has a NaN or infinite entry)");
+        }
+        if (status == Svd.NO_CONVERGENCE) {
+            throw new IllegalArgumentException(op + ": the SVD of the input" + where + " did not converge in " + limit);
+        }
+    }
+
+    /** The singular values alone, (..., k) descending, by bidiagonalisation (no vectors computed). */
+    private static Tensor singularValues(String op, Tensor a) {
+        int m = a.dim(-2);
+        int n = a.dim(-1);
+        int k = Math.min(m, n);
+        int count = batch(a);
+        double[] av = a.toArray();
+        double[] out = new double[count * k];
+        for (int b = 0; b < count; b++) {
+            checkSvd(op, Svd.values(av, b * m * n, m, n, out, b * k), b, count, "the QL iteration's limit");
+        }
+        return Tensor.fromArray(out, with(batchShape(a), k));
     }
 
     private static CustomOp svdOp(String op, boolean full, int m, int n) {
@@ -788,7 +804,9 @@ public final class Linalg {
     }
 
     /**
-     * The singular values, descending, as torch.linalg.svdvals. Gradient U diag(gS) Vh, tangent diag(U^T dA V):
+     * The singular values, descending, as torch.linalg.svdvals, computed without vectors (Golub-Kahan
+     * bidiagonalisation, then the eigenvalues of its tridiagonal form: backward stable, within a few eps |A| of svd's
+     * S, not its bits); the derivatives compute U and V by svd. Gradient U diag(gS) Vh, tangent diag(U^T dA V):
      * finite everywhere (also at repeated or zero singular values); the second derivative reads U and V and has
      * svd's 1 / (s_j^2 - s_i^2) there.
      */
@@ -803,7 +821,7 @@ public final class Linalg {
 
     private static CustomOp svdvalsOp(String op) {
         return CustomOp.batchedOverLeadingDims(op,
-                in -> svdValues(op, in[0], false, false),
+                in -> singularValues(op, in[0]),
                 (i, g, in, s) -> {
                     SVD r = svdNamed(op, in[0], false);
                     return r.u().mul(g.unsqueeze(-2)).matmul(r.vh());
