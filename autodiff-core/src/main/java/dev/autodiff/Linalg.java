@@ -678,7 +678,7 @@ public final class Linalg {
         double[] av = a.toArray();
         double[] out = new double[count * k];
         for (int b = 0; b < count; b++) {
-            checkSvd(op, Svd.values(av, b * m * n, m, n, out, b * k), b, count, "the QL iteration's limit");
+            checkSvd(op, Svd.values(av, b * m * n, m, n, out, b * k), b, count, Svd.MAX_SWEEPS + " Jacobi sweeps");
         }
         return Tensor.fromArray(out, with(batchShape(a), k));
     }

@@ -85,10 +85,16 @@ public final class Orthogonal {
         boolean tall = m >= n;
         int rows = tall ? m : n;
         int cols = tall ? n : m;
+        double amax = 0;
+        for (int i = 0; i < m * n; i++) {
+            amax = Math.max(amax, Math.abs(a[aoff + i]));
+        }
+        // scaled by a power of 2 (exact) to |A|max about 1, so that neither the reflectors nor the QL shifts overflow
+        double scale = amax == 0 ? 1 : Math.scalb(1.0, -Math.getExponent(amax));
         double[] f = new double[rows * cols]; // A, or A^T when wide: rows >= cols
         for (int i = 0; i < m; i++) {
             for (int j = 0; j < n; j++) {
-                f[tall ? i * cols + j : j * cols + i] = a[aoff + i * n + j];
+                f[tall ? i * cols + j : j * cols + i] = a[aoff + i * n + j] * scale;
             }
         }
         double[] diag = new double[cols];
@@ -151,7 +157,7 @@ public final class Orthogonal {
             }
             java.util.Arrays.sort(abs);
             for (int i = 0; i < cols; i++) {
-                s[soff + i] = abs[cols - 1 - i];
+                s[soff + i] = abs[cols - 1 - i] / scale;
             }
             return true;
         }
@@ -168,7 +174,7 @@ public final class Orthogonal {
             return false;
         }
         for (int i = 0; i < cols; i++) {
-            s[soff + i] = Math.abs(d[q - 1 - i]); // the largest cols of +-sigma, descending
+            s[soff + i] = Math.abs(d[q - 1 - i]) / scale; // the largest cols of +-sigma, descending
         }
         return true;
     }

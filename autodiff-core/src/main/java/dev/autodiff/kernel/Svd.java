@@ -47,7 +47,13 @@ public final class Svd {
                 return NOT_FINITE;
             }
         }
-        return Orthogonal.singularValues(a, aOff, m, n, s, sOff) ? OK : NO_CONVERGENCE;
+        if (Orthogonal.singularValues(a, aOff, m, n, s, sOff)) {
+            return OK;
+        }
+        // the QL iteration can fail where entries span hundreds of decades (its shifts under- or overflow); the
+        // Jacobi sweeps, on a matrix scaled by a power of 2, still converge there
+        int k = Math.min(m, n);
+        return svd(a, aOff, m, n, false, new double[m * k], 0, s, sOff, new double[k * n], 0);
     }
 
     /** {@link #svd(double[], int, int, int, boolean, double[], int, double[], int, double[], int)} with a cap on the sweeps. */

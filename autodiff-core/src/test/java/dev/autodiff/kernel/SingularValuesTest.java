@@ -91,6 +91,40 @@ class SingularValuesTest {
         assertEquals(Svd.NOT_FINITE, Svd.values(new double[] {1, Double.NaN}, 0, 1, 2, new double[1], 0));
     }
 
+    /**
+     * Entries spanning 400 decades (the matrix is scaled by a power of 2 first): finite, descending values, the largest
+     * between the largest row norm and the Frobenius norm, as every sigma_1 is.
+     */
+    @Test
+    void extremeScales() {
+        SplittableRandom r = new SplittableRandom(3);
+        int m = 6;
+        int n = 4;
+        double[] a = new double[m * n];
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < n; j++) {
+                a[i * n + j] = r.nextGaussian() * Math.pow(10, 200.0 * (2.0 * i / (m - 1) - 1));
+            }
+        }
+        double[] s = new double[n];
+        assertEquals(Svd.OK, Svd.values(a, 0, m, n, s, 0));
+        double frobenius = 0;
+        double row = 0;
+        for (int i = 0; i < m; i++) {
+            double r2 = 0;
+            for (int j = 0; j < n; j++) {
+                double x = a[i * n + j] * 1e-200; // the top row is about 1e200: squares in range
+                r2 += x * x;
+            }
+            frobenius += r2;
+            row = Math.max(row, Math.sqrt(r2));
+        }
+        assertTrue(s[0] * 1e-200 >= row * (1 - 1e-15) && s[0] * 1e-200 <= Math.sqrt(frobenius) * (1 + 1e-15), "sigma_1 " + s[0]);
+        for (int i = 1; i < n; i++) {
+            assertTrue(Double.isFinite(s[i]) && s[i] <= s[i - 1] && s[i] >= 0, "sigma_" + i + " = " + s[i]);
+        }
+    }
+
     @Test
     void sameBitsEveryRun() {
         SplittableRandom r = new SplittableRandom(5);
