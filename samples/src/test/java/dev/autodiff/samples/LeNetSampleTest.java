@@ -24,8 +24,11 @@ class LeNetSampleTest {
     @TempDir
     Path dir;
 
-    /** n images, class = which third of the image (left, middle, right) holds a bright 8 x 8 square, plus noise. */
-    private static FashionMnist.Split squares(int n, long seed) {
+    /**
+     * n images, class = which third of the image (left, middle, right) holds a bright 8 x 8 square, plus noise (the
+     * fashion-mnist sample's test uses them too).
+     */
+    static FashionMnist.Split squares(int n, long seed) {
         SplittableRandom r = new SplittableRandom(seed);
         int[] labels = new int[n];
         double[] px = new double[n * 784];
