@@ -102,9 +102,13 @@ public final class InPlace {
             param.grad = g;
             param.gradOwned = true;
         }
-        double[][] out = {g.data != null ? g.data : g.values()};
+        if (g.f32 != null) {
+            Tensor[] out = {g};
+            Elementwise.forRanges(g.size(), (from, to) -> chunked(out, new Tensor[0], kernel, from, to));
+            return;
+        }
+        double[][] out = {g.data};
         Elementwise.forRanges(out[0].length, (from, to) -> kernel.run(from, to, out, new double[0][]));
-        narrowInto(g, out[0]);
     }
 
     /**
@@ -144,15 +148,6 @@ public final class InPlace {
         }
         leaf.spareGrad = null;
         leaf.version.value++;
-    }
-
-    /** A float32 tensor's values rounded back from the float64 copy a kernel updated (nothing for float64). */
-    private static void narrowInto(Tensor t, double[] updated) {
-        if (t.f32 != null) {
-            for (int i = 0; i < updated.length; i++) {
-                t.f32[i] = (float) updated[i];
-            }
-        }
     }
 
     private static Tensor gradOf(String op, Tensor param, Kernel kernel) {
@@ -235,15 +230,18 @@ public final class InPlace {
             }
             kernel.run(0, len, co, ci);
             for (int k = 0; k < out.length; k++) {
-                Tensor t = out[k];
-                if (t.f32 != null) {
-                    for (int i = 0; i < len; i++) {
-                        t.f32[c + i] = (float) co[k][i];
-                    }
-                } else {
-                    System.arraycopy(co[k], 0, t.data, c, len);
-                }
+                copyBack(co[k], out[k], c, len);
             }
+        }
+    }
+
+    private static void copyBack(double[] chunk, Tensor t, int start, int len) {
+        if (t.f32 != null) {
+            for (int i = 0; i < len; i++) {
+                t.f32[start + i] = (float) chunk[i];
+            }
+        } else {
+            System.arraycopy(chunk, 0, t.data, start, len);
         }
     }
 

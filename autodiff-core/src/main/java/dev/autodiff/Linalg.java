@@ -639,7 +639,8 @@ public final class Linalg {
         return s.unsqueeze(-1).mul(Tensor.eye(k));
     }
 
-    private static Tensor svdValues(String op, Tensor a, boolean full, boolean vectors) {
+    /** U, S and Vh packed along the last axis (see {@link #unpack}), by the Jacobi SVD. */
+    private static Tensor svdValues(String op, Tensor a, boolean full) {
         int m = a.dim(-2);
         int n = a.dim(-1);
         int[] p = parts(m, n, full);
@@ -650,22 +651,22 @@ public final class Linalg {
         double[] u = new double[p[0]];
         double[] vh = new double[p[2]];
         for (int b = 0; b < count; b++) {
-            checkSvd(op, Svd.svd(av, b * m * n, m, n, full, u, 0, out, b * per + p[0], vh, 0), b, count,
-                    Svd.MAX_SWEEPS + " Jacobi sweeps");
+            checkSvd(op, Svd.svd(av, b * m * n, m, n, full, u, 0, out, b * per + p[0], vh, 0), b, count);
             System.arraycopy(u, 0, out, b * per, p[0]);
             System.arraycopy(vh, 0, out, b * per + p[0] + p[1], p[2]);
         }
-        Tensor packed = Tensor.fromArray(out, with(batchShape(a), per));
-        return vectors ? packed : packed.slice(-1, p[0], p[0] + p[1]);
+        return Tensor.fromArray(out, with(batchShape(a), per));
     }
 
-    private static void checkSvd(String op, int status, int b, int count, String limit) {
+    /** A kernel status as the error naming the op (values alone fall back to the Jacobi sweeps too). */
+    private static void checkSvd(String op, int status, int b, int count) {
         String where = count > 1 ? " at batch index " + b : "";
         if (status == Svd.NOT_FINITE) {
             throw new IllegalArgumentException(op + ": the input" + where + " is not finite (it has a NaN or infinite entry)");
         }
         if (status == Svd.NO_CONVERGENCE) {
-            throw new IllegalArgumentException(op + ": the SVD of the input" + where + " did not converge in " + limit);
+            throw new IllegalArgumentException(op + ": the SVD of the input" + where + " did not converge in "
+                    + Svd.MAX_SWEEPS + " Jacobi sweeps");
         }
     }
 
@@ -678,7 +679,7 @@ public final class Linalg {
         double[] av = a.toArray();
         double[] out = new double[count * k];
         for (int b = 0; b < count; b++) {
-            checkSvd(op, Svd.values(av, b * m * n, m, n, out, b * k), b, count, Svd.MAX_SWEEPS + " Jacobi sweeps");
+            checkSvd(op, Svd.values(av, b * m * n, m, n, out, b * k), b, count);
         }
         return Tensor.fromArray(out, with(batchShape(a), k));
     }
@@ -686,7 +687,7 @@ public final class Linalg {
     private static CustomOp svdOp(String op, boolean full, int m, int n) {
         int k = Math.min(m, n);
         return CustomOp.batchedOverLeadingDims(op,
-                in -> svdValues(op, in[0], full, true),
+                in -> svdValues(op, in[0], full),
                 (i, g, in, out) -> {
                     int[] batch = batchShape(in[0]);
                     SVD r = unpack(out, batch, m, n, full);
