@@ -53,7 +53,7 @@ public final class Tensor {
     // grad's storage was made by backward for this leaf alone and never handed out by grad(): nothing else can
     // read it, so backward may add into it and zeroGrad() may keep it as spareGrad for the next backward
     boolean gradOwned;
-    double[] spareGrad;
+    Tensor spareGrad;
     boolean retainsGrad;
     boolean wrapped;         // a Java number made a tensor by an op's overload: see wrap()
     Tensor pending;          // gradient being summed during a backward pass
@@ -566,7 +566,7 @@ public final class Tensor {
 
     private void forgetGrad() {
         if (gradOwned) {
-            spareGrad = grad.data;
+            spareGrad = grad;
         }
         grad = null;
         gradOwned = false;
@@ -580,11 +580,13 @@ public final class Tensor {
         if (grad == null) {
             grad = g;
             gradOwned = owned;
-        } else if (gradOwned && !createGraph && g.dual == null && g.data != null) {
+        } else if (gradOwned && !createGraph && g.dual == null && g.data != null && grad.data != null) {
             Elementwise.axpy(1.0, g.data, grad.data);
+        } else if (gradOwned && !createGraph && g.dual == null && g.f32 != null && grad.f32 != null) {
+            Elementwise.addInto32(g.f32, grad.f32);
         } else {
             grad = grad.add(g);
-            gradOwned = !createGraph && grad.dual == null && grad.data != null;
+            gradOwned = !createGraph && grad.dual == null && (grad.data != null || grad.f32 != null);
         }
         spareGrad = null; // used by this pass, or it could not be: do not hold on to it
     }
