@@ -91,9 +91,7 @@ public final class Tensor {
             return data;
         }
         double[] d = new double[f32.length];
-        for (int i = 0; i < d.length; i++) {
-            d[i] = f32[i];
-        }
+        Elementwise.widen(f32, 0, d, 0, d.length);
         return d;
     }
 
@@ -108,9 +106,7 @@ public final class Tensor {
             return this;
         }
         float[] f = new float[data.length];
-        for (int i = 0; i < f.length; i++) {
-            f[i] = (float) data[i];
-        }
+        Elementwise.narrow(data, 0, f, 0, f.length);
         return new Tensor(f, shape);
     }
 

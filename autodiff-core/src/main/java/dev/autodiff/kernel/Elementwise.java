@@ -1,5 +1,7 @@
 package dev.autodiff.kernel;
 
+import java.util.Arrays;
+
 /**
  * Elementwise loops on flat row-major arrays, with NumPy broadcasting for binary and ternary operations.
  * The operation is chosen once per contiguous run, never per element, so that every inner loop is a
@@ -87,14 +89,18 @@ public final class Elementwise {
             double[] y = bufs[1];
             for (int c = from; c < to; c += CHUNK) {
                 int len = Math.min(CHUNK, to - c);
-                for (int i = 0; i < len; i++) {
-                    x[i] = a != null ? a[c + i] : sa;
-                    y[i] = b != null ? b[c + i] : sb;
+                if (a != null) {
+                    widen(a, c, x, 0, len);
+                } else {
+                    Arrays.fill(x, 0, len, sa);
                 }
-                run(op, x, 0, a != null ? 1 : 0, y, 0, b != null ? 1 : 0, x, 0, len);
-                for (int i = 0; i < len; i++) {
-                    out[c + i] = (float) x[i];
+                if (b != null) {
+                    widen(b, c, y, 0, len);
+                } else {
+                    Arrays.fill(y, 0, len, sb);
                 }
+                run(op, x, 0, 1, y, 0, 1, x, 0, len);
+                narrow(x, 0, out, c, len);
             }
         });
         return out;
@@ -195,14 +201,18 @@ public final class Elementwise {
         double[] y = bufs[1];
         for (int c = 0; c < n; c += CHUNK) {
             int len = Math.min(CHUNK, n - c);
-            for (int i = 0; i < len; i++) {
-                x[i] = a[ia + (c + i) * sa];
-                y[i] = b[ib + (c + i) * sb];
+            if (sa == 1) {
+                widen(a, ia + c, x, 0, len);
+            } else {
+                Arrays.fill(x, 0, len, a[ia]);
+            }
+            if (sb == 1) {
+                widen(b, ib + c, y, 0, len);
+            } else {
+                Arrays.fill(y, 0, len, b[ib]);
             }
             run(op, x, 0, 1, y, 0, 1, x, 0, len);
-            for (int i = 0; i < len; i++) {
-                out[o + c + i] = (float) x[i];
-            }
+            narrow(x, 0, out, o + c, len);
         }
     }
 
@@ -213,6 +223,28 @@ public final class Elementwise {
                 y[i] += x[i];
             }
         });
+    }
+
+    /** {@code y[yi + j] = x[xi + j]} for j in [0, n): float32 widened (exactly) to float64. */
+    public static void widen(float[] x, int xi, double[] y, int yi, int n) {
+        if (n >= VECTOR_ELEMENTS && VectorSupport.MATH != null) {
+            VectorSupport.MATH.widen(x, xi, y, yi, n);
+            return;
+        }
+        for (int j = 0; j < n; j++) {
+            y[yi + j] = x[xi + j];
+        }
+    }
+
+    /** {@code y[yi + j] = (float) x[xi + j]} for j in [0, n): rounded to the nearest float32. */
+    public static void narrow(double[] x, int xi, float[] y, int yi, int n) {
+        if (n >= VECTOR_ELEMENTS && VectorSupport.MATH != null) {
+            VectorSupport.MATH.narrow(x, xi, y, yi, n);
+            return;
+        }
+        for (int j = 0; j < n; j++) {
+            y[yi + j] = (float) x[xi + j];
+        }
     }
 
     /** A loop body over the elements [from, to). */
