@@ -1900,10 +1900,11 @@ public final class Tensor {
         // value there, 0 (p > 0) or infinity (p < 0), with gradient 0; the root likewise where the sum is 0 or
         // infinite (the norm is then 0)
         Tensor zero = eq(0.0);
-        Tensor pw = where(zero, scalar(p > 0 ? 0.0 : Double.POSITIVE_INFINITY), where(zero, scalar(1.0), abs()).pow(p));
+        // (wrapped numbers, which do not promote: a 0-d float32 x or sum stays float32)
+        Tensor pw = where(zero, wrap(p > 0 ? 0.0 : Double.POSITIVE_INFINITY), where(zero, wrap(1.0), abs()).pow(p));
         Tensor sum = pw.sum(keepDims, ax);
         Tensor flat = sum.eq(p > 0 ? 0.0 : Double.POSITIVE_INFINITY);
-        return where(flat, scalar(0.0), where(flat, scalar(1.0), sum).pow(1 / p));
+        return where(flat, wrap(0.0), where(flat, wrap(1.0), sum).pow(1 / p));
     }
 
     /** 1 if every element is non-zero (NaN counts as non-zero), else 0: a constant, as torch.all (1 when empty). */
