@@ -752,6 +752,16 @@ final class Primitives {
             return new Tensor(Elementwise.expand(in[0].data, in[0].shape, shape), shape);
         }
 
+        /** A float32 copy (a sum's backward broadcasts its gradient so): no float64 array of the output's size. */
+        @Override
+        Tensor forwardMixed(Tensor[] in, DType dtype) {
+            Tensor x = in[0];
+            if (x.f32 == null || dtype != DType.FLOAT32) {
+                return super.forwardMixed(in, dtype);
+            }
+            return new Tensor(Elementwise.expand(x.f32, x.shape, shape), shape);
+        }
+
         @Override
         Tensor vjp(int i, Tensor g, Tensor[] in, Tensor out) {
             return g.sumTo(in[0].shape);

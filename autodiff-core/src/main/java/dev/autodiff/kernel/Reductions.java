@@ -76,8 +76,8 @@ public final class Reductions {
      * same order, each value widened as it is read, sums accumulated in float64. So the result is, bit for bit,
      * reduce of the widened array (for max and min the float32 extremum itself); it is float64, of the reduced size,
      * and the caller rounds it to float32 once. Accumulating in float64 costs the float loops nothing (the adds of a
-     * line form one dependency chain either way) and keeps a sum of n floats within n float64 roundings, far below
-     * float32's half ulp for any n a tensor holds unless the sum cancels.
+     * line form one dependency chain either way), and its error, at most (n - 1) 2^-53 sum |x_i| for n terms, is
+     * below float32 pairwise summation's bound, log2(n) 2^-24 sum |x_i|, for every n below 2^31.
      */
     public static double[] reduce(Op op, float[] x, int[] shape, boolean[] mask) {
         int[] outShape = Shapes.reduced(shape, mask, true);
