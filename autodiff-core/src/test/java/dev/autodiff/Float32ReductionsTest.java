@@ -202,10 +202,11 @@ class Float32ReductionsTest {
     @Test
     void noFullSizeFloat64Copy() {
         Tensor x = Tensor.randn(60, DType.FLOAT32, 1024, 1024);
-        // argmax and argmin along the last axis only: along another, the Vector API's steps box their vectors
-        // until C2 compiles them, which takes longer on a loaded machine
-        List<Function<Tensor, Tensor>> ops = List.of(t -> t.sum(), t -> t.sum(0), t -> t.sum(1), t -> t.max(0), t -> t.min(1),
-                t -> t.argmax(1), t -> t.argmin(1), t -> t.sumTo(1, 1024));
+        // the Vector API's loops (rows of 64 and more added, argmax across rows of 16 and more) box their vectors
+        // until C2 compiles them, which takes longer on a loaded machine: across rows, lines of 32 avoid them
+        Tensor narrow = x.reshape(32768, 32);
+        List<Function<Tensor, Tensor>> ops = List.of(t -> t.sum(), t -> narrow.sum(0), t -> t.sum(1), t -> t.max(0),
+                t -> t.min(1), t -> t.argmax(1), t -> t.argmin(1), t -> narrow.sumTo(1, 32));
         com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         for (int k = 0; k < ops.size(); k++) {
             ops.get(k).apply(x); // loads the classes

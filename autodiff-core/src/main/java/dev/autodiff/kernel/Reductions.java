@@ -51,10 +51,14 @@ public final class Reductions {
                     }
                     break;
                 case MAX:
-                    for (int j = 0, o = off; j < inner; j++, o += si) out[o] = max(out[o], x[i + j]);
-                    break;
                 case MIN:
-                    for (int j = 0, o = off; j < inner; j++, o += si) out[o] = min(out[o], x[i + j]);
+                    if (si == 0) {
+                        out[off] = extremum(op, x, i, inner, out[off]);
+                    } else if (op == Op.MAX) {
+                        for (int j = 0; j < inner; j++) out[off + j] = max(out[off + j], x[i + j]);
+                    } else {
+                        for (int j = 0; j < inner; j++) out[off + j] = min(out[off + j], x[i + j]);
+                    }
                     break;
                 default:
                     throw new AssertionError(op);
@@ -109,16 +113,21 @@ public final class Reductions {
                         double s = 0;
                         for (int j = 0; j < inner; j++) s += x[i + j];
                         out[off] += s;
+                    } else if (inner >= Elementwise.VECTOR_ELEMENTS && VectorSupport.MATH != null) {
+                        VectorSupport.MATH.addInto(x, i, out, off, inner); // C2 leaves the widening loop scalar
                     } else {
-                        // float[] and double[] cannot overlap, so C2 vectorizes this row add itself
                         for (int j = 0; j < inner; j++) out[off + j] += x[i + j];
                     }
                     break;
                 case MAX:
-                    for (int j = 0, o = off; j < inner; j++, o += si) out[o] = max(out[o], x[i + j]);
-                    break;
                 case MIN:
-                    for (int j = 0, o = off; j < inner; j++, o += si) out[o] = min(out[o], x[i + j]);
+                    if (si == 0) {
+                        out[off] = extremum(op, x, i, inner, out[off]);
+                    } else if (op == Op.MAX) {
+                        for (int j = 0; j < inner; j++) out[off + j] = max(out[off + j], x[i + j]);
+                    } else {
+                        for (int j = 0; j < inner; j++) out[off + j] = min(out[off + j], x[i + j]);
+                    }
                     break;
                 default:
                     throw new AssertionError(op);
@@ -183,8 +192,24 @@ public final class Reductions {
         }
         int n = shape[axis];
         int inner = x.length / Math.max(1, outer * n);
-        double[] best = new double[outer * inner];
         double[] out = new double[outer * inner];
+        if (inner == 1) {
+            // along the last axis: each line's best kept in registers, not stored at every step
+            for (int a = 0; a < outer; a++) {
+                int base = a * n;
+                double b = x[base];
+                int at = 0;
+                for (int i = 1; i < n; i++) {
+                    if (beats(max, x[base + i], b)) {
+                        b = x[base + i];
+                        at = i;
+                    }
+                }
+                out[a] = at;
+            }
+            return out;
+        }
+        double[] best = new double[outer * inner];
         boolean vector = inner >= 16 && VectorSupport.MATH != null; // argExtremum's bar
         double[] line = vector ? new double[inner] : null;
         for (int a = 0; a < outer; a++) {
@@ -222,8 +247,7 @@ public final class Reductions {
         double acc = op == Op.SUM ? 0 : x[0];
         switch (op) {
             case SUM: for (double v : x) acc += v; break;
-            case MAX: for (double v : x) acc = max(acc, v); break;
-            case MIN: for (double v : x) acc = min(acc, v); break;
+            case MAX: case MIN: acc = extremum(op, x, 0, x.length, acc); break;
             default: throw new AssertionError(op);
         }
         return acc;
@@ -234,8 +258,7 @@ public final class Reductions {
         double acc = op == Op.SUM ? 0 : x[0];
         switch (op) {
             case SUM: for (float v : x) acc += v; break;
-            case MAX: for (float v : x) acc = max(acc, v); break;
-            case MIN: for (float v : x) acc = min(acc, v); break;
+            case MAX: case MIN: acc = extremum(op, x, 0, x.length, acc); break;
             default: throw new AssertionError(op);
         }
         return acc;
@@ -280,8 +303,22 @@ public final class Reductions {
         int n = shape[axis];
         int inner = innerSize(shape, axis);
         int line = n * inner;
-        double[] acc = new double[inner];
         int step = reverse ? -inner : inner;
+        if (inner == 1) {
+            // along the last axis: the running sum in a register, not stored and reloaded at every step
+            for (int base = 0; base < y.length; base += line) {
+                int at = reverse ? base + line - 1 : base;
+                double s = x[at];
+                y[at] = x[at];
+                for (int k = 1; k < n; k++) {
+                    at += step;
+                    s += x[at];
+                    y[at] = (float) s;
+                }
+            }
+            return y;
+        }
+        double[] acc = new double[inner];
         for (int base = 0; base < y.length; base += line) {
             int at = reverse ? base + line - inner : base;
             for (int j = 0; j < inner; j++) {
@@ -309,6 +346,77 @@ public final class Reductions {
         return inner;
     }
 
+    /**
+     * The maximum (op MAX) or minimum of acc and {@code x[from, from + n)} in four independent chains, a quarter of
+     * one chain's latency: max and min are exact, and Math.max's and Math.min's rules for NaN and -0 are symmetric,
+     * so every grouping gives the same value as the loop from left to right.
+     */
+    private static double extremum(Op op, double[] x, int from, int n, double acc) {
+        double a0 = acc;
+        double a1 = acc;
+        double a2 = acc;
+        double a3 = acc;
+        int j = from;
+        int end = from + n;
+        if (op == Op.MAX) {
+            for (; j + 4 <= end; j += 4) {
+                a0 = max(a0, x[j]);
+                a1 = max(a1, x[j + 1]);
+                a2 = max(a2, x[j + 2]);
+                a3 = max(a3, x[j + 3]);
+            }
+            for (; j < end; j++) {
+                a0 = max(a0, x[j]);
+            }
+            return max(max(a0, a1), max(a2, a3));
+        }
+        for (; j + 4 <= end; j += 4) {
+            a0 = min(a0, x[j]);
+            a1 = min(a1, x[j + 1]);
+            a2 = min(a2, x[j + 2]);
+            a3 = min(a3, x[j + 3]);
+        }
+        for (; j < end; j++) {
+            a0 = min(a0, x[j]);
+        }
+        return min(min(a0, a1), min(a2, a3));
+    }
+
+    /**
+     * {@link #extremum} of floats, in float: acc is a float value or an infinity, and the extremum of floats is one
+     * of them, so widening after gives the value of the float64 loop over the widened floats.
+     */
+    private static double extremum(Op op, float[] x, int from, int n, double acc) {
+        float a0 = (float) acc;
+        float a1 = a0;
+        float a2 = a0;
+        float a3 = a0;
+        int j = from;
+        int end = from + n;
+        if (op == Op.MAX) {
+            for (; j + 4 <= end; j += 4) {
+                a0 = max(a0, x[j]);
+                a1 = max(a1, x[j + 1]);
+                a2 = max(a2, x[j + 2]);
+                a3 = max(a3, x[j + 3]);
+            }
+            for (; j < end; j++) {
+                a0 = max(a0, x[j]);
+            }
+            return max(max(a0, a1), max(a2, a3));
+        }
+        for (; j + 4 <= end; j += 4) {
+            a0 = min(a0, x[j]);
+            a1 = min(a1, x[j + 1]);
+            a2 = min(a2, x[j + 2]);
+            a3 = min(a3, x[j + 3]);
+        }
+        for (; j < end; j++) {
+            a0 = min(a0, x[j]);
+        }
+        return min(min(a0, a1), min(a2, a3));
+    }
+
     // Math.max and Math.min propagate NaN and order -0.0 below 0.0; C2 compiles them branch-free
     // (a data-dependent branch here is mispredicted on about every other element of a pooling window)
     private static double max(double acc, double v) {
@@ -316,6 +424,14 @@ public final class Reductions {
     }
 
     private static double min(double acc, double v) {
+        return Math.min(acc, v);
+    }
+
+    private static float max(float acc, float v) {
+        return Math.max(acc, v);
+    }
+
+    private static float min(float acc, float v) {
         return Math.min(acc, v);
     }
 }
