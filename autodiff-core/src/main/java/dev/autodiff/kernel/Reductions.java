@@ -156,8 +156,24 @@ public final class Reductions {
         }
         int n = shape[axis];
         int inner = x.length / Math.max(1, outer * n);
-        double[] best = new double[outer * inner];
         double[] out = new double[outer * inner];
+        if (inner == 1) {
+            // along the last axis: each line's best kept in registers, not stored at every step
+            for (int a = 0; a < outer; a++) {
+                int base = a * n;
+                double b = x[base];
+                int at = 0;
+                for (int i = 1; i < n; i++) {
+                    if (beats(max, x[base + i], b)) {
+                        b = x[base + i];
+                        at = i;
+                    }
+                }
+                out[a] = at;
+            }
+            return out;
+        }
+        double[] best = new double[outer * inner];
         for (int a = 0; a < outer; a++) {
             int base = a * n * inner;
             int o = a * inner;
