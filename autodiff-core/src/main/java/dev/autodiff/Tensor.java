@@ -1065,7 +1065,8 @@ public final class Tensor {
         boolean[] mask = new boolean[rank()];
         mask[a] = true;
         // indices stay float64 whatever the dtype: float32 holds whole numbers exactly only up to 2^24
-        return new Tensor(Reductions.argExtremum(max, values(), shape, a), Shapes.reduced(shape, mask, keepDims));
+        double[] at = f32 != null ? Reductions.argExtremum(max, f32, shape, a) : Reductions.argExtremum(max, data, shape, a);
+        return new Tensor(at, Shapes.reduced(shape, mask, keepDims));
     }
 
     public Tensor logSumExp(int... axes) {
@@ -1123,7 +1124,8 @@ public final class Tensor {
         if (batch != null) {
             return batched(batch.level, batch.physical.maxShift(Batching.prepend(false, mask), finite));
         }
-        double[] m = Reductions.reduce(Reductions.Op.MAX, values(), shape, mask);
+        double[] m = f32 != null ? Reductions.reduce(Reductions.Op.MAX, f32, shape, mask)
+                : Reductions.reduce(Reductions.Op.MAX, data, shape, mask);
         if (finite) {
             for (int i = 0; i < m.length; i++) {
                 m[i] = Double.isInfinite(m[i]) ? 0.0 : m[i];

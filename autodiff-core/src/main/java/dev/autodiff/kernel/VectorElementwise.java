@@ -1,8 +1,10 @@
 package dev.autodiff.kernel;
 
 import jdk.incubator.vector.DoubleVector;
+import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -87,6 +89,22 @@ final class VectorElementwise implements VectorSupport.VectorMath {
         int j = 0;
         for (; j < bound; j += S.length()) {
             DoubleVector.fromArray(S, dst, di + j).add(DoubleVector.fromArray(S, x, xi + j)).intoArray(dst, di + j);
+        }
+        for (; j < n; j++) {
+            dst[di + j] += x[xi + j];
+        }
+    }
+
+    /** Floats as many as S holds doubles: half S's width. */
+    private static final VectorSpecies<Float> HALF = VectorSpecies.of(float.class, VectorShape.forBitSize(S.vectorBitSize() / 2));
+
+    @Override
+    public void addInto(float[] x, int xi, double[] dst, int di, int n) {
+        int bound = S.loopBound(n);
+        int j = 0;
+        for (; j < bound; j += S.length()) {
+            DoubleVector w = (DoubleVector) FloatVector.fromArray(HALF, x, xi + j).convertShape(VectorOperators.F2D, S, 0);
+            DoubleVector.fromArray(S, dst, di + j).add(w).intoArray(dst, di + j);
         }
         for (; j < n; j++) {
             dst[di + j] += x[xi + j];
