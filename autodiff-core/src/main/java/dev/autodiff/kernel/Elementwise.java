@@ -43,30 +43,77 @@ public final class Elementwise {
         Gemm.splitRows(n, 1024, n >= PARALLEL_ELEMENTS ? Threads.COUNT : 1, body);
     }
 
-    // ---- float32: the float64 loops on 1024-element chunks widened into a buffer private to the thread, rounded back
-    // once per element (the bits of the float64 loops on the whole widened array, rounded), without a float64 copy
-    // of either array
+    // ---- float32. exp, log, tanh and sigmoid have float kernels (Transcendentals32: within 1 ulp, twice the lanes
+    // of the float64 ones); neg, abs, relu, sign, sqrt and reciprocal are plain float loops, which C2 vectorizes
+    // (each is exact or correctly rounded, so the bits of the float64 op rounded); the rest run the float64 loops
+    // on 1024-element chunks widened into a buffer private to the thread, rounded back once per element (the bits
+    // of the float64 loops on the whole widened array, rounded), without a float64 copy of either array
 
     private static final int CHUNK = 1024;
     private static final ThreadLocal<double[][]> CHUNKS = ThreadLocal.withInitial(() -> new double[2][CHUNK]);
 
-    /** {@code y[i] = (float) op(x[i])}. */
+    /** {@code y[i] = op(x[i])} in float32: see above for which ops round the float64 result. */
     public static float[] unary32(Unary op, float[] x) {
         float[] y = new float[x.length];
+        if (Transcendentals32.has(op)) {
+            overElements(x.length, (task, from, to) -> unary32(op, x, y, from, to));
+            return y;
+        }
+        if (floatLoop(op)) {
+            overElements(x.length, (task, from, to) -> floatLoop(op, x, y, from, to));
+            return y;
+        }
         overElements(x.length, (task, from, to) -> {
             double[] buf = CHUNKS.get()[0];
+            boolean vector = VectorSupport.MATH != null;
             for (int c = from; c < to; c += CHUNK) {
                 int len = Math.min(CHUNK, to - c);
-                for (int i = 0; i < len; i++) {
-                    buf[i] = x[c + i];
+                if (vector) {
+                    VectorSupport.MATH.widen(x, c, buf, len);
+                } else {
+                    for (int i = 0; i < len; i++) {
+                        buf[i] = x[c + i];
+                    }
                 }
                 unary(op, buf, buf, 0, len);
-                for (int i = 0; i < len; i++) {
-                    y[c + i] = (float) buf[i];
+                if (vector) {
+                    VectorSupport.MATH.narrow(buf, y, c, len);
+                } else {
+                    for (int i = 0; i < len; i++) {
+                        y[c + i] = (float) buf[i];
+                    }
                 }
             }
         });
         return y;
+    }
+
+    /** {@link Transcendentals32}'s op on [from, to): vector loops, the scalar form for the tail (the same bits). */
+    static void unary32(Unary op, float[] x, float[] y, int from, int to) {
+        int i = from;
+        if (to - from >= VECTOR_ELEMENTS && VectorSupport.MATH != null) {
+            i = VectorSupport.MATH.unary32(op, x, y, from, to);
+        }
+        Transcendentals32.unary(op, x, y, i, to);
+    }
+
+    private static boolean floatLoop(Unary op) {
+        switch (op) {
+            case NEG: case ABS: case RELU: case SIGN: case SQRT: case RECIPROCAL: return true;
+            default: return false;
+        }
+    }
+
+    private static void floatLoop(Unary op, float[] x, float[] y, int from, int to) {
+        switch (op) {
+            case NEG: for (int i = from; i < to; i++) y[i] = -x[i]; break;
+            case ABS: for (int i = from; i < to; i++) y[i] = Math.abs(x[i]); break;
+            case RELU: for (int i = from; i < to; i++) y[i] = Math.max(x[i], 0f); break;
+            case SIGN: for (int i = from; i < to; i++) y[i] = Math.signum(x[i]); break;
+            case SQRT: for (int i = from; i < to; i++) y[i] = (float) Math.sqrt(x[i]); break;
+            case RECIPROCAL: for (int i = from; i < to; i++) y[i] = 1f / x[i]; break;
+            default: throw new AssertionError(op);
+        }
     }
 
     /**

@@ -1,8 +1,10 @@
 package dev.autodiff.kernel;
 
 import jdk.incubator.vector.DoubleVector;
+import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -31,6 +33,44 @@ final class VectorElementwise implements VectorSupport.VectorMath {
             y[i] = Elementwise.unary(op, x[i]);
         }
         return true;
+    }
+
+    @Override
+    public int unary32(Elementwise.Unary op, float[] x, float[] y, int from, int to) {
+        switch (op) {
+            case EXP: return VectorTranscendentals32.exp(x, y, from, to);
+            case LOG: return VectorTranscendentals32.log(x, y, from, to);
+            case TANH: return VectorTranscendentals32.tanh(x, y, from, to);
+            case SIGMOID: return VectorTranscendentals32.sigmoid(x, y, from, to);
+            default: throw new AssertionError(op);
+        }
+    }
+
+    /** Floats with as many lanes as S: the conversion keeps the lane count. */
+    private static final VectorSpecies<Float> HALF = VectorSpecies.of(float.class, VectorShape.forBitSize(S.vectorBitSize() / 2));
+
+    @Override
+    public void widen(float[] x, int xi, double[] d, int n) {
+        int bound = S.loopBound(n);
+        int j = 0;
+        for (; j < bound; j += S.length()) {
+            ((DoubleVector) FloatVector.fromArray(HALF, x, xi + j).convertShape(VectorOperators.F2D, S, 0)).intoArray(d, j);
+        }
+        for (; j < n; j++) {
+            d[j] = x[xi + j];
+        }
+    }
+
+    @Override
+    public void narrow(double[] d, float[] y, int yi, int n) {
+        int bound = S.loopBound(n);
+        int j = 0;
+        for (; j < bound; j += S.length()) {
+            ((FloatVector) DoubleVector.fromArray(S, d, j).convertShape(VectorOperators.D2F, HALF, 0)).intoArray(y, yi + j);
+        }
+        for (; j < n; j++) {
+            y[yi + j] = (float) d[j];
+        }
     }
 
     /**

@@ -43,6 +43,18 @@ final class VectorSupport {
 
         /** {@link Elementwise#reluGrad} on whole vectors from {@code from}; returns where the scalar tail starts. */
         int reluGrad(double[] g, double[] x, double[] out, int from, int to);
+
+        /**
+         * {@link Transcendentals32}'s op on whole float vectors from {@code from} ({@code op} one of
+         * {@link Transcendentals32#has}); returns where the scalar tail starts.
+         */
+        int unary32(Elementwise.Unary op, float[] x, float[] y, int from, int to);
+
+        /** {@code d[j] = x[xi + j]} for j in [0, n), float widened to double. */
+        void widen(float[] x, int xi, double[] d, int n);
+
+        /** {@code y[yi + j] = (float) d[j]} for j in [0, n). */
+        void narrow(double[] d, float[] y, int yi, int n);
     }
 
     private static Object load(String name) {
