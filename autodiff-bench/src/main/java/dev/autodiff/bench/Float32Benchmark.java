@@ -86,6 +86,12 @@ public class Float32Benchmark {
         return pos.log();
     }
 
+    /** No float kernel: the float64 loop on widened chunks, rounded back. */
+    @Benchmark
+    public Tensor expm1() {
+        return x.expm1();
+    }
+
     @Benchmark
     public Tensor relu() {
         return x.relu();

@@ -43,7 +43,7 @@ public final class Elementwise {
         Gemm.splitRows(n, 1024, n >= PARALLEL_ELEMENTS ? Threads.COUNT : 1, body);
     }
 
-    // ---- float32. exp, log, tanh and sigmoid have float kernels (Transcendentals32: within 1 ulp, twice the lanes
+    // ---- float32. exp, expm1, log, tanh and sigmoid have float kernels (Transcendentals32: within 1 ulp, twice the lanes
     // of the float64 ones); neg, abs, relu, sign, sqrt and reciprocal are plain float loops, which C2 vectorizes
     // (each is exact or correctly rounded, so the bits of the float64 op rounded); the rest run the float64 loops
     // on 1024-element chunks widened into a buffer private to the thread, rounded back once per element (the bits

@@ -1,7 +1,7 @@
 package dev.autodiff.kernel;
 
 /**
- * Float32 exp, log, tanh and sigmoid computed in float (issue 19): {@link Transcendentals}' reductions in float
+ * Float32 exp, expm1, log, tanh and sigmoid computed in float (issue 19): {@link Transcendentals}' reductions in float
  * arithmetic, with the low-order parts carried where a float32 intermediate would cost an ulp, so that every result
  * is within 1 ulp of the correctly rounded value (TranscendentalsFloat32Test measures it). Plain IEEE float
  * arithmetic, {@link Math#fma(float, float, float)} and bit operations only, so that every JIT tier computes the
@@ -19,7 +19,7 @@ final class Transcendentals32 {
     /** The ops with a float kernel here. */
     static boolean has(Elementwise.Unary op) {
         switch (op) {
-            case EXP: case LOG: case TANH: case SIGMOID: return true;
+            case EXP: case EXPM1: case LOG: case TANH: case SIGMOID: return true;
             default: return false;
         }
     }
@@ -37,6 +37,11 @@ final class Transcendentals32 {
     /** Beyond these e^x is +inf (above 88.72) or 0 (below -103.97) in float: clamping x there keeps k in [-150, 128]. */
     static final float EXP_CLAMP_HI = 89f;
     static final float EXP_CLAMP_LO = -104f;
+    /** Within this |x|, k is in [-125, 125] and e^x = 2^k e^r a normal float: one scaling, exact (no clamp). */
+    static final float EXP_FAST = 86f;
+    /** expm1 below this is -1 in float (e^-18 is under half an ulp of 1); above EXPM1_FAST 2^k may overflow. */
+    static final float EXPM1_LO = -18f;
+    static final float EXPM1_FAST = 88f;
 
     /**
      * q(r) = (e^r - 1 - r) / r^2 on |r| <= 0.3466, degree 5, least squares on Chebyshev nodes (mpmath, 40 digits),
@@ -71,6 +76,7 @@ final class Transcendentals32 {
     static void unary(Elementwise.Unary op, float[] x, float[] y, int from, int to) {
         switch (op) {
             case EXP: for (int i = from; i < to; i++) y[i] = exp(x[i]); break;
+            case EXPM1: for (int i = from; i < to; i++) y[i] = expm1(x[i]); break;
             case LOG: for (int i = from; i < to; i++) y[i] = log(x[i]); break;
             case TANH: for (int i = from; i < to; i++) y[i] = tanh(x[i]); break;
             case SIGMOID: for (int i = from; i < to; i++) y[i] = sigmoid(x[i]); break;
@@ -81,6 +87,7 @@ final class Transcendentals32 {
     static float unary(Elementwise.Unary op, float x) {
         switch (op) {
             case EXP: return exp(x);
+            case EXPM1: return expm1(x);
             case LOG: return log(x);
             case TANH: return tanh(x);
             case SIGMOID: return sigmoid(x);
@@ -92,9 +99,31 @@ final class Transcendentals32 {
      * e^x within 1 ulp for every float, NaN and infinities included. r = rh + rl rounded and dr what it lost (rh is
      * exact: x - k LN2_HI is a multiple of x's ulp or 2^-25 below 0.35); e^r = hi + lo + r^2 q(r) + dr (1 + r) with
      * 1 + r = hi + lo exactly (Fast2Sum), rounded once, then scaled by 2^k in two normal halves, so that a subnormal
-     * or infinite result rounds once more only there.
+     * or infinite result rounds once more only there ({@link #expWide}; within EXP_FAST the scaling is exact and
+     * one integer addition to the exponent bits).
      */
     static float exp(float x) {
+        if (!(Math.abs(x) <= EXP_FAST)) {
+            return expWide(x);
+        }
+        float z = Math.fma(x, INV_LN2, SHIFT);
+        float k = z - SHIFT;
+        float rh = Math.fma(k, -LN2_HI, x);
+        float rl = k * -LN2_LO;
+        float r = rh + rl;
+        float dr = (rh - r) + rl;
+        float r2 = r * r;
+        float hi = 1f + r;
+        float lo = (1f - hi) + r;
+        float er = hi + Math.fma(r2, q(r, r2), lo + Math.fma(dr, r, dr));
+        return Float.intBitsToFloat(Float.floatToRawIntBits(er) + (Float.floatToRawIntBits(z) << 23));
+    }
+
+    /**
+     * e^x for any x: x clamped to [-104, 89] (the results there are 0 and +inf already) and 2^k applied in two
+     * halves; for |x| <= EXP_FAST it gives the bits of {@link #exp}'s single scaling (both are exact there).
+     */
+    static float expWide(float x) {
         float xc = Math.max(Math.min(x, EXP_CLAMP_HI), EXP_CLAMP_LO);
         float z = Math.fma(xc, INV_LN2, SHIFT);
         float k = z - SHIFT;
@@ -122,6 +151,29 @@ final class Transcendentals32 {
         float a1 = Math.fma(Q3, r, Q2);
         float a2 = Math.fma(Q5, r, Q4);
         return Math.fma(Math.fma(a2, r2, a1), r2, a0);
+    }
+
+    /** e^x - 1 within 1 ulp, exact near 0 (and -0.0 for -0.0); {@link Transcendentals#expm1} in float. */
+    static float expm1(float x) {
+        if (!(x <= EXPM1_FAST)) {
+            return x != x ? x : exp(x) - 1f; // e^x - 1 rounds as e^x up there
+        }
+        float c = Math.max(x, EXPM1_LO);
+        float z = Math.fma(c, INV_LN2, SHIFT);
+        float k = z - SHIFT;
+        float rh = Math.fma(k, -LN2_HI, c);
+        float rl = k * -LN2_LO;
+        float r = rh + rl;
+        float dr = (rh - r) + rl;
+        float s = scale(z);
+        float t = s - 1f;
+        float tErr = (s - t) - 1f;
+        float sr = s * r;
+        float hi = t + sr;
+        float err = (t - hi) + sr;
+        float sd = s * dr;
+        float y = hi + Math.fma(sr, r * q(r, r * r), (err + tErr) + Math.fma(sd, r, sd));
+        return x == 0 ? x : y;
     }
 
     /** log x within 1 ulp: -inf at +-0, NaN below 0 and at NaN, +inf at +inf. */

@@ -12,7 +12,10 @@ import jdk.incubator.vector.VectorSpecies;
  * line for line the same float operations in the same order, so each lane gets the scalar form's bits, in every JIT
  * tier; each loop written out whole (no helpers: C2 would box a vector passed to a call it did not inline). A
  * vector holding a lane outside the common range (log: zero, negative, subnormal, infinite or NaN; sigmoid: below
- * -25 or NaN) is computed lane by lane by the scalar form. Each loop runs over whole vectors from {@code from} and
+ * -25 or NaN) is computed lane by lane by the scalar form. C2 compiles the Vector API's MIN and MAX (Math.min's
+ * NaN and signed-zero rules) and masked blends to long sequences (JDK 17, AVX-512): tanh's clamp took 15% of its
+ * time, so a clamp that changes no lane of a vector is skipped (a test and a branch), and selections are bit
+ * operations. Each loop runs over whole vectors from {@code from} and
  * returns where the scalar tail starts. Loaded only with the incubator module.
  */
 final class VectorTranscendentals32 {
@@ -26,31 +29,86 @@ final class VectorTranscendentals32 {
     private static final int LOG_RANGE_END = Integer.MIN_VALUE
             + (Float.floatToRawIntBits(Float.POSITIVE_INFINITY) - Float.floatToRawIntBits(Float.MIN_NORMAL));
 
+    private static final int SIGMOID_HI_BITS = Float.floatToRawIntBits(-SIGMOID_LO);
+
     static int exp(float[] x, float[] y, int from, int to) {
         int i = from;
         FloatVector one = FloatVector.broadcast(S, 1f);
         for (int bound = from + S.loopBound(to - from); i < bound; i += V) {
             FloatVector v = FloatVector.fromArray(S, x, i);
-            FloatVector xc = v.min(EXP_CLAMP_HI).max(EXP_CLAMP_LO);
-            FloatVector z = xc.fma(INV_LN2, SHIFT);
-            FloatVector k = z.sub(SHIFT);
-            FloatVector rh = k.fma(FloatVector.broadcast(S, -LN2_HI), xc);
-            FloatVector rl = k.mul(-LN2_LO);
-            FloatVector r = rh.add(rl);
-            FloatVector dr = rh.sub(r).add(rl);
-            FloatVector r2 = r.mul(r);
-            FloatVector hi = r.add(1f);
-            FloatVector lo = one.sub(hi).add(r);
-            FloatVector a0 = r.fma(Q1, Q0);
-            FloatVector a1 = r.fma(Q3, Q2);
-            FloatVector a2 = r.fma(Q5, Q4);
-            FloatVector q = a2.fma(r2, a1).fma(r2, a0);
-            FloatVector er = hi.add(r2.fma(q, lo.add(dr.fma(r, dr))));
-            FloatVector z1 = k.fma(0.5f, SHIFT);
-            FloatVector z2 = k.sub(z1.sub(SHIFT)).add(SHIFT);
-            FloatVector s1 = ((IntVector) z1.viewAsIntegralLanes()).lanewise(VectorOperators.LSHL, 23).add(ONE_BITS).viewAsFloatingLanes();
-            FloatVector s2 = ((IntVector) z2.viewAsIntegralLanes()).lanewise(VectorOperators.LSHL, 23).add(ONE_BITS).viewAsFloatingLanes();
-            er.mul(s1).mul(s2).intoArray(y, i);
+            if (v.abs().compare(VectorOperators.LE, EXP_FAST).allTrue()) {
+                FloatVector z = v.fma(INV_LN2, SHIFT);
+                FloatVector k = z.sub(SHIFT);
+                FloatVector rh = k.fma(FloatVector.broadcast(S, -LN2_HI), v);
+                FloatVector rl = k.mul(-LN2_LO);
+                FloatVector r = rh.add(rl);
+                FloatVector dr = rh.sub(r).add(rl);
+                FloatVector r2 = r.mul(r);
+                FloatVector hi = r.add(1f);
+                FloatVector lo = one.sub(hi).add(r);
+                FloatVector a0 = r.fma(Q1, Q0);
+                FloatVector a1 = r.fma(Q3, Q2);
+                FloatVector a2 = r.fma(Q5, Q4);
+                FloatVector q = a2.fma(r2, a1).fma(r2, a0);
+                FloatVector er = hi.add(r2.fma(q, lo.add(dr.fma(r, dr))));
+                IntVector kBits = ((IntVector) z.viewAsIntegralLanes()).lanewise(VectorOperators.LSHL, 23);
+                ((IntVector) er.viewAsIntegralLanes()).add(kBits).viewAsFloatingLanes().intoArray(y, i);
+            } else {
+                // expWide
+                FloatVector xc = v.min(EXP_CLAMP_HI).max(EXP_CLAMP_LO);
+                FloatVector z = xc.fma(INV_LN2, SHIFT);
+                FloatVector k = z.sub(SHIFT);
+                FloatVector rh = k.fma(FloatVector.broadcast(S, -LN2_HI), xc);
+                FloatVector rl = k.mul(-LN2_LO);
+                FloatVector r = rh.add(rl);
+                FloatVector dr = rh.sub(r).add(rl);
+                FloatVector r2 = r.mul(r);
+                FloatVector hi = r.add(1f);
+                FloatVector lo = one.sub(hi).add(r);
+                FloatVector a0 = r.fma(Q1, Q0);
+                FloatVector a1 = r.fma(Q3, Q2);
+                FloatVector a2 = r.fma(Q5, Q4);
+                FloatVector q = a2.fma(r2, a1).fma(r2, a0);
+                FloatVector er = hi.add(r2.fma(q, lo.add(dr.fma(r, dr))));
+                FloatVector z1 = k.fma(0.5f, SHIFT);
+                FloatVector z2 = k.sub(z1.sub(SHIFT)).add(SHIFT);
+                FloatVector s1 = ((IntVector) z1.viewAsIntegralLanes()).lanewise(VectorOperators.LSHL, 23).add(ONE_BITS).viewAsFloatingLanes();
+                FloatVector s2 = ((IntVector) z2.viewAsIntegralLanes()).lanewise(VectorOperators.LSHL, 23).add(ONE_BITS).viewAsFloatingLanes();
+                er.mul(s1).mul(s2).intoArray(y, i);
+            }
+        }
+        return i;
+    }
+
+    static int expm1(float[] x, float[] y, int from, int to) {
+        int i = from;
+        for (int bound = from + S.loopBound(to - from); i < bound; i += V) {
+            FloatVector v = FloatVector.fromArray(S, x, i);
+            if (v.compare(VectorOperators.LE, EXPM1_FAST).allTrue()) {
+                FloatVector c = v.compare(VectorOperators.GE, EXPM1_LO).allTrue() ? v : v.max(EXPM1_LO);
+                FloatVector z = c.fma(INV_LN2, SHIFT);
+                FloatVector k = z.sub(SHIFT);
+                FloatVector rh = k.fma(FloatVector.broadcast(S, -LN2_HI), c);
+                FloatVector rl = k.mul(-LN2_LO);
+                FloatVector r = rh.add(rl);
+                FloatVector dr = rh.sub(r).add(rl);
+                FloatVector s = ((IntVector) z.viewAsIntegralLanes()).lanewise(VectorOperators.LSHL, 23).add(ONE_BITS).viewAsFloatingLanes();
+                FloatVector t = s.sub(1f);
+                FloatVector tErr = s.sub(t).sub(1f);
+                FloatVector sr = s.mul(r);
+                FloatVector hi = t.add(sr);
+                FloatVector err = t.sub(hi).add(sr);
+                FloatVector sd = s.mul(dr);
+                FloatVector r2 = r.mul(r);
+                FloatVector a0 = r.fma(Q1, Q0);
+                FloatVector a1 = r.fma(Q3, Q2);
+                FloatVector a2 = r.fma(Q5, Q4);
+                FloatVector q = a2.fma(r2, a1).fma(r2, a0);
+                FloatVector e = hi.add(sr.fma(r.mul(q), err.add(tErr).add(sd.fma(r, sd))));
+                e.blend(v, v.eq(0f)).intoArray(y, i);
+            } else {
+                lanes(Elementwise.Unary.EXPM1, x, y, i);
+            }
         }
         return i;
     }
@@ -83,7 +141,8 @@ final class VectorTranscendentals32 {
         FloatVector two = FloatVector.broadcast(S, 2f);
         for (int bound = from + S.loopBound(to - from); i < bound; i += V) {
             FloatVector v = FloatVector.fromArray(S, x, i);
-            FloatVector a = v.abs().min(TANH_CLAMP);
+            FloatVector av = v.abs();
+            FloatVector a = av.compare(VectorOperators.LE, TANH_CLAMP).allTrue() ? av : av.min(TANH_CLAMP);
             FloatVector a2 = a.add(a);
             FloatVector z = a2.fma(INV_LN2, SHIFT);
             FloatVector k = z.sub(SHIFT);
@@ -123,11 +182,12 @@ final class VectorTranscendentals32 {
     static int sigmoid(float[] x, float[] y, int from, int to) {
         int i = from;
         FloatVector one = FloatVector.broadcast(S, 1f);
-        FloatVector zero = FloatVector.zero(S);
+        IntVector oneBits = (IntVector) one.viewAsIntegralLanes();
         for (int bound = from + S.loopBound(to - from); i < bound; i += V) {
             FloatVector v = FloatVector.fromArray(S, x, i);
             if (v.compare(VectorOperators.GE, SIGMOID_LO).allTrue()) {
-                FloatVector na = v.abs().min(-SIGMOID_LO).neg();
+                // min(|x|, 25) as the integer minimum of the bits, the same for floats >= 0 (no NaN here)
+                FloatVector na = ((IntVector) v.abs().viewAsIntegralLanes()).min(SIGMOID_HI_BITS).viewAsFloatingLanes().neg();
                 FloatVector z = na.fma(INV_LN2, SHIFT);
                 FloatVector k = z.sub(SHIFT);
                 FloatVector rh = k.fma(FloatVector.broadcast(S, -LN2_HI), na);
@@ -148,9 +208,10 @@ final class VectorTranscendentals32 {
                 FloatVector el = hi.sub(e).add(p).mul(s);
                 FloatVector d = eh.add(1f);
                 FloatVector dl = one.sub(d).add(eh).add(el);
-                var neg = v.lt(0f);
-                FloatVector num = one.blend(eh, neg);
-                FloatVector numLo = zero.blend(el, neg);
+                // x < 0 ? eh : 1 and x < 0 ? el : 0 by x's sign bit, spread over the lane (at -0.0, eh = 1 and el = 0)
+                IntVector neg = ((IntVector) v.viewAsIntegralLanes()).lanewise(VectorOperators.ASHR, 31);
+                FloatVector num = ((IntVector) eh.viewAsIntegralLanes()).and(neg).or(oneBits.lanewise(VectorOperators.AND_NOT, neg)).viewAsFloatingLanes();
+                FloatVector numLo = ((IntVector) el.viewAsIntegralLanes()).and(neg).viewAsFloatingLanes();
                 FloatVector inv = one.div(d);
                 FloatVector q0 = num.mul(inv);
                 FloatVector nq0 = q0.neg();

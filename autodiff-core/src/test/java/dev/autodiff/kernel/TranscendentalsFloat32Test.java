@@ -8,7 +8,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /**
- * The float32 kernels ({@link Transcendentals32}, {@code VectorTranscendentals32}): within 1 ulp of the correctly
+ * The float32 kernels ({@link Transcendentals32}: exp, expm1, log, tanh, sigmoid, {@code VectorTranscendentals32}): within 1 ulp of the correctly
  * rounded value over every float exponent and many random floats, the oracle being StrictMath in double, rounded
  * to float (its error, under 1 double ulp, moves a float rounding only within 2^-29 ulp of a tie); the vector loops
  * give the scalar form's bits; special values as PyTorch (IEEE) has them.
@@ -21,6 +21,7 @@ class TranscendentalsFloat32Test {
         double x = xf;
         switch (op) {
             case EXP: return StrictMath.exp(x);
+            case EXPM1: return StrictMath.expm1(x);
             case LOG: return StrictMath.log(x);
             case TANH: return StrictMath.tanh(x);
             case SIGMOID:
@@ -103,7 +104,7 @@ class TranscendentalsFloat32Test {
     }
 
     @ParameterizedTest
-    @EnumSource(value = Elementwise.Unary.class, names = {"EXP", "LOG", "TANH", "SIGMOID"})
+    @EnumSource(value = Elementwise.Unary.class, names = {"EXP", "EXPM1", "LOG", "TANH", "SIGMOID"})
     void withinOneUlpAndTheVectorLoopsGiveTheScalarBits(Elementwise.Unary op) {
         long worst = 0;
         long total = 0;
@@ -139,7 +140,7 @@ class TranscendentalsFloat32Test {
     }
 
     @ParameterizedTest
-    @EnumSource(value = Elementwise.Unary.class, names = {"EXP", "LOG", "TANH", "SIGMOID"})
+    @EnumSource(value = Elementwise.Unary.class, names = {"EXP", "EXPM1", "LOG", "TANH", "SIGMOID"})
     void specialValuesAsPyTorch(Elementwise.Unary op) {
         float inf = Float.POSITIVE_INFINITY;
         switch (op) {
@@ -153,6 +154,17 @@ class TranscendentalsFloat32Test {
                 expect(op, -103.97208f, Float.MIN_VALUE);
                 expect(op, -104f, 0f);
                 expect(op, 1e-30f, 1f);
+                break;
+            case EXPM1:
+                expect(op, Float.NEGATIVE_INFINITY, -1f);
+                expect(op, -20f, -1f);
+                expect(op, inf, inf);
+                expect(op, 88.7229f, inf);
+                expect(op, 88.72283f, 3.4027985E38f);
+                expect(op, 0f, 0f);
+                expect(op, -0f, -0f);
+                expect(op, 1e-30f, 1e-30f);
+                expect(op, -Float.MIN_VALUE, -Float.MIN_VALUE);
                 break;
             case LOG:
                 expect(op, 0f, Float.NEGATIVE_INFINITY);
