@@ -1,5 +1,7 @@
 package dev.autodiff.kernel;
 
+import java.util.Arrays;
+
 /**
  * Elementwise loops on flat row-major arrays, with NumPy broadcasting for binary and ternary operations.
  * The operation is chosen once per contiguous run, never per element, so that every inner loop is a
@@ -54,7 +56,7 @@ public final class Elementwise {
 
     /** {@code y[i] = op(x[i])} in float32: see above for which ops round the float64 result. */
     public static float[] unary32(Unary op, float[] x) {
-        float[] y = new float[x.length];
+        float[] y = Buffers.zeros32(x.length);
         if (Transcendentals32.has(op)) {
             overElements(x.length, (task, from, to) -> unary32(op, x, y, from, to));
             return y;
@@ -65,24 +67,11 @@ public final class Elementwise {
         }
         overElements(x.length, (task, from, to) -> {
             double[] buf = CHUNKS.get()[0];
-            boolean vector = VectorSupport.MATH != null;
             for (int c = from; c < to; c += CHUNK) {
                 int len = Math.min(CHUNK, to - c);
-                if (vector) {
-                    VectorSupport.MATH.widen(x, c, buf, len);
-                } else {
-                    for (int i = 0; i < len; i++) {
-                        buf[i] = x[c + i];
-                    }
-                }
+                widen(x, c, buf, 0, len);
                 unary(op, buf, buf, 0, len);
-                if (vector) {
-                    VectorSupport.MATH.narrow(buf, y, c, len);
-                } else {
-                    for (int i = 0; i < len; i++) {
-                        y[c + i] = (float) buf[i];
-                    }
-                }
+                narrow(buf, 0, y, c, len);
             }
         });
         return y;
@@ -121,7 +110,7 @@ public final class Elementwise {
      * (exactly one of {@code a}/{@code sa} and {@code b}/{@code sb} given: the array, or null and the scalar).
      */
     public static float[] binary32(Binary op, float[] a, double sa, float[] b, double sb, int n) {
-        float[] out = new float[n];
+        float[] out = Buffers.zeros32(n);
         if (op.compareTo(Binary.DIV) <= 0 && (a != null || (float) sa == sa) && (b != null || (float) sb == sb)) {
             // + - * / of floats: the float operation is the float64 one rounded (float64 has more than 2 x 24 + 2
             // bits), so the same bits from plain float loops, which C2 vectorizes
@@ -134,14 +123,18 @@ public final class Elementwise {
             double[] y = bufs[1];
             for (int c = from; c < to; c += CHUNK) {
                 int len = Math.min(CHUNK, to - c);
-                for (int i = 0; i < len; i++) {
-                    x[i] = a != null ? a[c + i] : sa;
-                    y[i] = b != null ? b[c + i] : sb;
+                if (a != null) {
+                    widen(a, c, x, 0, len);
+                } else {
+                    Arrays.fill(x, 0, len, sa);
                 }
-                run(op, x, 0, a != null ? 1 : 0, y, 0, b != null ? 1 : 0, x, 0, len);
-                for (int i = 0; i < len; i++) {
-                    out[c + i] = (float) x[i];
+                if (b != null) {
+                    widen(b, c, y, 0, len);
+                } else {
+                    Arrays.fill(y, 0, len, sb);
                 }
+                run(op, x, 0, 1, y, 0, 1, x, 0, len);
+                narrow(x, 0, out, c, len);
             }
         });
         return out;
@@ -171,6 +164,125 @@ public final class Elementwise {
             }
         } else {
             for (int i = from; i < to; i++) out[i] = (float) binary(op, sa, sb);
+        }
+    }
+
+    /**
+     * {@code out = a op b} on float32 arrays that broadcast to {@code outShape} (each the float64 operation rounded
+     * once, as {@link #binary32}); out may be a or b when that operand has the whole output shape. Rows of the
+     * innermost dimension run as {@link #binary32}'s loops, each operand a row or one element repeated.
+     */
+    public static void binaryInto32(Binary op, float[] a, int[] aShape, float[] b, int[] bShape, float[] out,
+                                    int[] outShape) {
+        if (out.length == 0) {
+            return;
+        }
+        int r = outShape.length;
+        int[] as = Shapes.broadcastStrides(aShape, outShape);
+        int[] bs = Shapes.broadcastStrides(bShape, outShape);
+        int inner = outShape[r - 1];
+        int[] idx = new int[r];
+        int offA = 0;
+        int offB = 0;
+        boolean plain = op.compareTo(Binary.DIV) <= 0;
+        for (int o = 0; o < out.length; o += inner) {
+            if (plain) {
+                floatRow(op, a, offA, as[r - 1], b, offB, bs[r - 1], out, o, inner);
+            } else {
+                widenedRow(op, a, offA, as[r - 1], b, offB, bs[r - 1], out, o, inner);
+            }
+            for (int d = r - 2; d >= 0; d--) {
+                offA += as[d];
+                offB += bs[d];
+                if (++idx[d] < outShape[d]) {
+                    break;
+                }
+                offA -= as[d] * outShape[d];
+                offB -= bs[d] * outShape[d];
+                idx[d] = 0;
+            }
+        }
+    }
+
+    /** One row of + - * /: operand strides 1 (a row) or 0 (one element repeated). */
+    private static void floatRow(Binary op, float[] a, int ia, int sa, float[] b, int ib, int sb, float[] out, int o,
+                                 int n) {
+        if (sa == 1 && sb == 1) {
+            switch (op) {
+                case ADD: for (int i = 0; i < n; i++) out[o + i] = a[ia + i] + b[ib + i]; break;
+                case SUB: for (int i = 0; i < n; i++) out[o + i] = a[ia + i] - b[ib + i]; break;
+                case MUL: for (int i = 0; i < n; i++) out[o + i] = a[ia + i] * b[ib + i]; break;
+                default: for (int i = 0; i < n; i++) out[o + i] = a[ia + i] / b[ib + i]; break;
+            }
+        } else if (sa == 1) {
+            float s = b[ib];
+            switch (op) {
+                case ADD: for (int i = 0; i < n; i++) out[o + i] = a[ia + i] + s; break;
+                case SUB: for (int i = 0; i < n; i++) out[o + i] = a[ia + i] - s; break;
+                case MUL: for (int i = 0; i < n; i++) out[o + i] = a[ia + i] * s; break;
+                default: for (int i = 0; i < n; i++) out[o + i] = a[ia + i] / s; break;
+            }
+        } else {
+            widenedRow(op, a, ia, sa, b, ib, sb, out, o, n); // a repeated: rare enough for the general route
+        }
+    }
+
+    /** One row of any op: widened in chunks, the float64 loop, rounded back. */
+    private static void widenedRow(Binary op, float[] a, int ia, int sa, float[] b, int ib, int sb, float[] out,
+                                   int o, int n) {
+        double[][] bufs = CHUNKS.get();
+        double[] x = bufs[0];
+        double[] y = bufs[1];
+        for (int c = 0; c < n; c += CHUNK) {
+            int len = Math.min(CHUNK, n - c);
+            if (sa == 1) {
+                widen(a, ia + c, x, 0, len);
+            } else {
+                Arrays.fill(x, 0, len, a[ia]);
+            }
+            if (sb == 1) {
+                widen(b, ib + c, y, 0, len);
+            } else {
+                Arrays.fill(y, 0, len, b[ib]);
+            }
+            run(op, x, 0, 1, y, 0, 1, x, 0, len);
+            narrow(x, 0, out, o + c, len);
+        }
+    }
+
+    /** {@code y[i] += x[i]} in float32 (each sum the float64 one rounded: the bits of a float32 add), over all threads for large arrays. */
+    public static void addInto32(float[] x, float[] y) {
+        overElements(y.length, (task, from, to) -> {
+            for (int i = from; i < to; i++) {
+                y[i] += x[i];
+            }
+        });
+    }
+
+    // The float32 conversions. JDK 25's C2 vectorizes the plain loops; JDK 17's leaves them scalar, so where the
+    // Vector API is present they convert whole vectors (VectorElementwise.widen: one preferred float vector to two
+    // double vectors and back; a second, half-width float species in the process made the float32 MLP step 3x slower,
+    // its GEMM's FloatVector.intoArray no longer inlined, and boxed a vector per iteration in the float kernels).
+
+    /** {@code y[yi + j] = x[xi + j]} for j in [0, n): float32 widened (exactly) to float64. */
+    public static void widen(float[] x, int xi, double[] y, int yi, int n) {
+        int j = 0;
+        if (n >= VECTOR_ELEMENTS && VectorSupport.MATH != null) {
+            j = VectorSupport.MATH.widen(x, xi, y, yi, n);
+        }
+        for (; j < n; j++) {
+            y[yi + j] = x[xi + j];
+        }
+    }
+
+    /** {@code y[yi + j] = (float) x[xi + j]} for j in [0, n): rounded to the nearest float32. */
+    public static void narrow(double[] x, int xi, float[] y, int yi, int n) {
+        int j = 0;
+        if (n >= VECTOR_ELEMENTS && VectorSupport.MATH != null) {
+            j = VectorSupport.MATH.narrow(x, xi, y, yi, n);
+        }
+        for (; j < n; j++) {
+            y[yi + j] = (float) x[xi + j];
         }
     }
 
@@ -270,9 +382,9 @@ public final class Elementwise {
     /**
      * {@link #unaryGrad} on float32 arrays, as plain float loops: each of its rules is a chain of + - * /, so each
      * float operation gives the bits of the float32 ops the rule composes (every one the float64 result rounded).
+     * {@code out} may be g.
      */
-    public static float[] unaryGrad32(Unary op, float[] g, float[] x, float[] y) {
-        float[] out = new float[x.length];
+    public static void unaryGrad32(Unary op, float[] g, float[] x, float[] y, float[] out) {
         overElements(x.length, (task, from, to) -> {
             switch (op) {
                 case RELU:
@@ -309,7 +421,6 @@ public final class Elementwise {
                     throw new IllegalArgumentException("unaryGrad32: " + op + " has no fused vjp");
             }
         });
-        return out;
     }
 
     /**

@@ -97,7 +97,7 @@ public final class IndexMap {
      * callback would cost the float64 form a call per element of an element-wise map.
      */
     public float[] take32(float[] src) {
-        float[] out = new float[size];
+        float[] out = Buffers.zeros32(size);
         for (int b = 0; b < blocks; b++) {
             int db = b * denseBlock;
             int tb = b * targetBlock;
@@ -166,6 +166,42 @@ public final class IndexMap {
                     for (int j = 0; j < n; j++) {
                         dst[t + j * s] += x[d + j];
                     }
+                }
+            }
+        }
+    }
+
+    /**
+     * {@link #scatterAdd} of a float32 array, summed in float32 in the same order (as PyTorch's float32 index_add and
+     * scatter_add sum): a target hit once holds its element exactly.
+     */
+    public float[] scatterAdd32(float[] x) {
+        float[] out = Buffers.zeros32(targetSize);
+        scatterAddInto32(x, out);
+        return out;
+    }
+
+    /** {@link #scatterAddInto(double[], double[])} on float32 arrays: the same walk, float sums. */
+    public void scatterAddInto32(float[] x, float[] dst) {
+        for (int b = 0; b < blocks; b++) {
+            int db = b * denseBlock;
+            int tb = b * targetBlock;
+            if (at != null) {
+                for (int i = 0; i < at.length; i++) {
+                    int j = at[i];
+                    if (j >= 0) {
+                        dst[tb + j] += x[db + i];
+                    }
+                }
+                continue;
+            }
+            for (int r = 0; r < dense.length; r++) {
+                int d = db + dense[r];
+                int t = tb + target[r];
+                int n = len[r];
+                int s = step[r];
+                for (int j = 0; j < n; j++) {
+                    dst[t + j * s] += x[d + j];
                 }
             }
         }

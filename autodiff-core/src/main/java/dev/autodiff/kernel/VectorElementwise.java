@@ -55,34 +55,30 @@ final class VectorElementwise implements VectorSupport.VectorMath {
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
 
     @Override
-    public void widen(float[] x, int xi, double[] d, int n) {
+    public int widen(float[] x, int xi, double[] y, int yi, int n) {
         int bound = F.loopBound(n);
         int half = S.length();
         int j = 0;
         for (; j < bound; j += F.length()) {
             FloatVector f = FloatVector.fromArray(F, x, xi + j);
-            ((DoubleVector) f.convertShape(VectorOperators.F2D, S, 0)).intoArray(d, j);
-            ((DoubleVector) f.convertShape(VectorOperators.F2D, S, 1)).intoArray(d, j + half);
+            ((DoubleVector) f.convertShape(VectorOperators.F2D, S, 0)).intoArray(y, yi + j);
+            ((DoubleVector) f.convertShape(VectorOperators.F2D, S, 1)).intoArray(y, yi + j + half);
         }
-        for (; j < n; j++) {
-            d[j] = x[xi + j];
-        }
+        return j;
     }
 
     @Override
-    public void narrow(double[] d, float[] y, int yi, int n) {
+    public int narrow(double[] x, int xi, float[] y, int yi, int n) {
         int bound = F.loopBound(n);
         int half = S.length();
         int j = 0;
         for (; j < bound; j += F.length()) {
             // each conversion fills half of the float lanes and zeroes the rest: or-ing the bits joins them
-            IntVector lo = (IntVector) DoubleVector.fromArray(S, d, j).convertShape(VectorOperators.D2F, F, 0).viewAsIntegralLanes();
-            IntVector hi = (IntVector) DoubleVector.fromArray(S, d, j + half).convertShape(VectorOperators.D2F, F, -1).viewAsIntegralLanes();
+            IntVector lo = (IntVector) DoubleVector.fromArray(S, x, xi + j).convertShape(VectorOperators.D2F, F, 0).viewAsIntegralLanes();
+            IntVector hi = (IntVector) DoubleVector.fromArray(S, x, xi + j + half).convertShape(VectorOperators.D2F, F, -1).viewAsIntegralLanes();
             lo.or(hi).viewAsFloatingLanes().intoArray(y, yi + j);
         }
-        for (; j < n; j++) {
-            y[yi + j] = (float) d[j];
-        }
+        return j;
     }
 
     /**

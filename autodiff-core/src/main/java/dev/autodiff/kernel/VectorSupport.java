@@ -50,11 +50,11 @@ final class VectorSupport {
          */
         int unary32(Elementwise.Unary op, float[] x, float[] y, int from, int to);
 
-        /** {@code d[j] = x[xi + j]} for j in [0, n), float widened to double. */
-        void widen(float[] x, int xi, double[] d, int n);
+        /** {@link Elementwise#widen} on whole float vectors; returns where the scalar tail starts. */
+        int widen(float[] x, int xi, double[] y, int yi, int n);
 
-        /** {@code y[yi + j] = (float) d[j]} for j in [0, n). */
-        void narrow(double[] d, float[] y, int yi, int n);
+        /** {@link Elementwise#narrow} on whole float vectors; returns where the scalar tail starts. */
+        int narrow(double[] x, int xi, float[] y, int yi, int n);
     }
 
     private static Object load(String name) {
