@@ -251,6 +251,9 @@ final class Transcendentals32 {
      * 1 / (1 + e^-x) as (x < 0 ? e : 1) / (1 + e) with e = e^-|x| in (0, 1], carried as eh + el = 2^k (hi + p) (exp's
      * sum, Fast2Sum), 1 + e as d + dl exactly (Fast2Sum), the quotient corrected by its residual as in {@link #tanh};
      * e^x itself below -25, where it is the float result and 2^k would be subnormal. Finite for every x but NaN.
+     * Unlike {@link #exp}, r's own rounding is not carried: it moves e by at most 2^-26 relative, so the result by
+     * at most a quarter ulp (x < 0: y = e / (1 + e) takes e's relative error times 1 / (1 + e); x >= 0 damps it
+     * further), which keeps the whole within 1 ulp at four operations less (1.58x -> 1.69x float64's throughput).
      */
     static float sigmoid(float x) {
         if (x < SIGMOID_LO) {
@@ -261,12 +264,11 @@ final class Transcendentals32 {
         float k = z - SHIFT;
         float rh = Math.fma(k, -LN2_HI, na);
         float rl = k * -LN2_LO;
-        float r = rh + rl;
-        float dr = (rh - r) + rl;
+        float r = rh + rl; // its rounding, at most 2^-26 relative in e, is left out (k <= 37: rl is small)
         float r2 = r * r;
         float hi = 1f + r;
         float lo = (1f - hi) + r;
-        float p = Math.fma(r2, q(r, r2), lo + Math.fma(dr, r, dr));
+        float p = Math.fma(r2, q(r, r2), lo);
         float s = scale(z);
         float e = hi + p;
         float eh = e * s;

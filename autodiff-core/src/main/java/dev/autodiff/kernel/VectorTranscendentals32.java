@@ -193,7 +193,6 @@ final class VectorTranscendentals32 {
                 FloatVector rh = k.fma(FloatVector.broadcast(S, -LN2_HI), na);
                 FloatVector rl = k.mul(-LN2_LO);
                 FloatVector r = rh.add(rl);
-                FloatVector dr = rh.sub(r).add(rl);
                 FloatVector r2 = r.mul(r);
                 FloatVector hi = r.add(1f);
                 FloatVector lo = one.sub(hi).add(r);
@@ -201,7 +200,7 @@ final class VectorTranscendentals32 {
                 FloatVector a1 = r.fma(Q3, Q2);
                 FloatVector a2 = r.fma(Q5, Q4);
                 FloatVector q = a2.fma(r2, a1).fma(r2, a0);
-                FloatVector p = r2.fma(q, lo.add(dr.fma(r, dr)));
+                FloatVector p = r2.fma(q, lo);
                 FloatVector s = ((IntVector) z.viewAsIntegralLanes()).lanewise(VectorOperators.LSHL, 23).add(ONE_BITS).viewAsFloatingLanes();
                 FloatVector e = hi.add(p);
                 FloatVector eh = e.mul(s);
