@@ -16,8 +16,9 @@ import org.junit.jupiter.params.provider.MethodSource;
 /**
  * float32 through every primitive: PrimitiveGradTest's cases (which cover every primitive kind, a count the last
  * test enforces) run on their inputs rounded to float32. The oracle for values and gradients is the same function
- * in float64 on the same (rounded) inputs: each float32 op computes the float64 result and rounds it once, so the
- * two differ only by the roundings of the intermediate results (a few float32 ulps, times the conditioning).
+ * in float64 on the same (rounded) inputs: each float32 op computes the float64 result and rounds it once (exp, expm1,
+ * log, tanh and sigmoid: their float kernels, within 1 ulp of it), so the two differ only by the roundings of the
+ * intermediate results (a few float32 ulps, times the conditioning).
  * GradCheck then checks the float32 derivatives against float64 finite differences, in both modes, to second order.
  */
 class Float32Test {
@@ -108,8 +109,11 @@ class Float32Test {
     }
 
     /**
-     * The one-pass float32 loops (chunks widened, rounded back) give the bits of the float64 op on the widened array,
-     * rounded: across chunk and vector-loop boundaries and above the threading threshold.
+     * The one-pass float32 loops (chunks widened, rounded back; plain float loops for the exact ops) give the bits of
+     * the float64 op on the widened array, rounded: across chunk and vector-loop boundaries and above the threading
+     * threshold. exp, expm1, log, tanh and sigmoid have float kernels instead (kernel.Transcendentals32, whose accuracy
+     * TranscendentalsFloat32Test measures): within 1 ulp of that, and each element the bits of the op on it alone
+     * (the scalar form) whatever path the array took.
      */
     @Test
     void elementwiseLoopsRoundTheFloat64Result() {
@@ -118,8 +122,15 @@ class Float32Test {
             Tensor y = Tensor.rand(n + 1, DType.FLOAT32, n).add(0.5);
             Tensor x64 = x.to(DType.FLOAT64);
             Tensor y64 = y.to(DType.FLOAT64);
-            assertArrayEquals(x64.exp().toFloatArray(), x.exp().toFloatArray(), "exp, n = " + n);
-            assertArrayEquals(x64.tanh().toFloatArray(), x.tanh().toFloatArray(), "tanh, n = " + n);
+            assertFloatKernel("exp", Tensor::exp, x, n);
+            assertFloatKernel("tanh", Tensor::tanh, x.mul(3), n);
+            assertFloatKernel("sigmoid", Tensor::sigmoid, x.mul(10), n);
+            assertFloatKernel("log", Tensor::log, y, n);
+            assertFloatKernel("expm1", Tensor::expm1, x, n);
+            assertArrayEquals(x64.erf().toFloatArray(), x.erf().toFloatArray(), "erf, n = " + n);
+            assertArrayEquals(x64.relu().toFloatArray(), x.relu().toFloatArray(), "relu, n = " + n);
+            assertArrayEquals(y64.sqrt().toFloatArray(), y.sqrt().toFloatArray(), "sqrt, n = " + n);
+            assertArrayEquals(y64.reciprocal().toFloatArray(), y.reciprocal().toFloatArray(), "reciprocal, n = " + n);
             assertArrayEquals(x64.mul(3).floor().toFloatArray(), x.mul(3).floor().toFloatArray(), "floor, n = " + n);
             assertArrayEquals(x64.mul(y64).toFloatArray(), x.mul(y).toFloatArray(), "mul, n = " + n);
             assertArrayEquals(x64.div(y64).toFloatArray(), x.div(y).toFloatArray(), "div, n = " + n);
@@ -131,6 +142,20 @@ class Float32Test {
             Tensor twoMinusY = y64.rsub(2).to(DType.FLOAT32).to(DType.FLOAT64); // each op's result is rounded
             assertArrayEquals(twoMinusY.div(x64).toFloatArray(), y.rsub(2).div(x).toFloatArray(), "float loops, n = " + n);
             assertEquals(DType.FLOAT32, x.mul(y).dtype());
+        }
+    }
+
+    /** op on float32 x: within 1 ulp of op in float64 rounded, and elementwise the bits of op on each element alone. */
+    private static void assertFloatKernel(String name, java.util.function.UnaryOperator<Tensor> op, Tensor x, int n) {
+        float[] got = op.apply(x).toFloatArray();
+        float[] want = op.apply(x.to(DType.FLOAT64)).toFloatArray();
+        float[] xs = x.toFloatArray();
+        for (int i = 0; i < n; i++) {
+            float alone = op.apply(Tensor.fromArray(new float[] {xs[i]})).toFloatArray()[0];
+            if (Float.floatToIntBits(alone) != Float.floatToIntBits(got[i]) || Math.abs(want[i] - got[i]) > Math.ulp(want[i])) {
+                assertEquals(want[i], got[i], Math.ulp(want[i]), name + "(" + xs[i] + "), n = " + n);
+                assertEquals(alone, got[i], 0f, name + "(" + xs[i] + ") alone, n = " + n);
+            }
         }
     }
 

@@ -40,6 +40,7 @@ public class Float32Benchmark {
     Sgd sgd;
     Tensor x;
     Tensor y;
+    Tensor pos;
 
     @Setup
     public void setup() {
@@ -48,6 +49,7 @@ public class Float32Benchmark {
         sgd = new Sgd(List.of(mlp.w1, mlp.b1, mlp.w2, mlp.b2, mlp.w3, mlp.b3), 0.01);
         x = Tensor.randn(1, d, 1 << 20);
         y = Tensor.randn(2, d, 1 << 20);
+        pos = x.abs().add(0.25);
     }
 
     @Benchmark
@@ -67,6 +69,32 @@ public class Float32Benchmark {
     @Benchmark
     public Tensor exp() {
         return x.exp();
+    }
+
+    @Benchmark
+    public Tensor tanh() {
+        return x.tanh();
+    }
+
+    @Benchmark
+    public Tensor sigmoid() {
+        return x.sigmoid();
+    }
+
+    /** On |x| + 0.25 (made once, in setup): the common range, no lane taking the special-value path. */
+    @Benchmark
+    public Tensor log() {
+        return pos.log();
+    }
+
+    @Benchmark
+    public Tensor expm1() {
+        return x.expm1();
+    }
+
+    @Benchmark
+    public Tensor relu() {
+        return x.relu();
     }
 
     /** A matrix to reduce, in each dtype: a batch of 128 activations of width 512, and 2^20 elements. */

@@ -45,30 +45,64 @@ public final class Elementwise {
         Gemm.splitRows(n, 1024, n >= PARALLEL_ELEMENTS ? Threads.COUNT : 1, body);
     }
 
-    // ---- float32: the float64 loops on 1024-element chunks widened into a buffer private to the thread, rounded back
-    // once per element (the bits of the float64 loops on the whole widened array, rounded), without a float64 copy
-    // of either array
+    // ---- float32. exp, expm1, log, tanh and sigmoid have float kernels (Transcendentals32: within 1 ulp, twice the lanes
+    // of the float64 ones); neg, abs, relu, sign, sqrt and reciprocal are plain float loops, which C2 vectorizes
+    // (each is exact or correctly rounded, so the bits of the float64 op rounded); the rest run the float64 loops
+    // on 1024-element chunks widened into a buffer private to the thread, rounded back once per element (the bits
+    // of the float64 loops on the whole widened array, rounded), without a float64 copy of either array
 
     private static final int CHUNK = 1024;
     private static final ThreadLocal<double[][]> CHUNKS = ThreadLocal.withInitial(() -> new double[2][CHUNK]);
 
-    /** {@code y[i] = (float) op(x[i])}. */
+    /** {@code y[i] = op(x[i])} in float32: see above for which ops round the float64 result. */
     public static float[] unary32(Unary op, float[] x) {
         float[] y = Buffers.zeros32(x.length);
+        if (Transcendentals32.has(op)) {
+            overElements(x.length, (task, from, to) -> unary32(op, x, y, from, to));
+            return y;
+        }
+        if (floatLoop(op)) {
+            overElements(x.length, (task, from, to) -> floatLoop(op, x, y, from, to));
+            return y;
+        }
         overElements(x.length, (task, from, to) -> {
             double[] buf = CHUNKS.get()[0];
             for (int c = from; c < to; c += CHUNK) {
                 int len = Math.min(CHUNK, to - c);
-                for (int i = 0; i < len; i++) {
-                    buf[i] = x[c + i];
-                }
+                widen(x, c, buf, 0, len);
                 unary(op, buf, buf, 0, len);
-                for (int i = 0; i < len; i++) {
-                    y[c + i] = (float) buf[i];
-                }
+                narrow(buf, 0, y, c, len);
             }
         });
         return y;
+    }
+
+    /** {@link Transcendentals32}'s op on [from, to): vector loops, the scalar form for the tail (the same bits). */
+    static void unary32(Unary op, float[] x, float[] y, int from, int to) {
+        int i = from;
+        if (to - from >= VECTOR_ELEMENTS && VectorSupport.MATH != null) {
+            i = VectorSupport.MATH.unary32(op, x, y, from, to);
+        }
+        Transcendentals32.unary(op, x, y, i, to);
+    }
+
+    private static boolean floatLoop(Unary op) {
+        switch (op) {
+            case NEG: case ABS: case RELU: case SIGN: case SQRT: case RECIPROCAL: return true;
+            default: return false;
+        }
+    }
+
+    private static void floatLoop(Unary op, float[] x, float[] y, int from, int to) {
+        switch (op) {
+            case NEG: for (int i = from; i < to; i++) y[i] = -x[i]; break;
+            case ABS: for (int i = from; i < to; i++) y[i] = Math.abs(x[i]); break;
+            case RELU: for (int i = from; i < to; i++) y[i] = Math.max(x[i], 0f); break;
+            case SIGN: for (int i = from; i < to; i++) y[i] = Math.signum(x[i]); break;
+            case SQRT: for (int i = from; i < to; i++) y[i] = (float) Math.sqrt(x[i]); break;
+            case RECIPROCAL: for (int i = from; i < to; i++) y[i] = 1f / x[i]; break;
+            default: throw new AssertionError(op);
+        }
     }
 
     /**
@@ -225,20 +259,29 @@ public final class Elementwise {
         });
     }
 
-    // The float32 conversions, one loop each. JDK 25's C2 vectorizes them; JDK 17's leaves them scalar, and the Vector
-    // API's casts are no cure there: with a second float species in the process (the half-width one a cast needs)
-    // the float32 MLP step ran 3x slower, its time in the GEMM's FloatVector.intoArray, no longer inlined.
+    // The float32 conversions. JDK 25's C2 vectorizes the plain loops; JDK 17's leaves them scalar, so where the
+    // Vector API is present they convert whole vectors (VectorElementwise.widen: one preferred float vector to two
+    // double vectors and back; a second, half-width float species in the process made the float32 MLP step 3x slower,
+    // its GEMM's FloatVector.intoArray no longer inlined, and boxed a vector per iteration in the float kernels).
 
     /** {@code y[yi + j] = x[xi + j]} for j in [0, n): float32 widened (exactly) to float64. */
     public static void widen(float[] x, int xi, double[] y, int yi, int n) {
-        for (int j = 0; j < n; j++) {
+        int j = 0;
+        if (n >= VECTOR_ELEMENTS && VectorSupport.MATH != null) {
+            j = VectorSupport.MATH.widen(x, xi, y, yi, n);
+        }
+        for (; j < n; j++) {
             y[yi + j] = x[xi + j];
         }
     }
 
     /** {@code y[yi + j] = (float) x[xi + j]} for j in [0, n): rounded to the nearest float32. */
     public static void narrow(double[] x, int xi, float[] y, int yi, int n) {
-        for (int j = 0; j < n; j++) {
+        int j = 0;
+        if (n >= VECTOR_ELEMENTS && VectorSupport.MATH != null) {
+            j = VectorSupport.MATH.narrow(x, xi, y, yi, n);
+        }
+        for (; j < n; j++) {
             y[yi + j] = (float) x[xi + j];
         }
     }

@@ -2,6 +2,7 @@ package dev.autodiff.kernel;
 
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
@@ -32,6 +33,53 @@ final class VectorElementwise implements VectorSupport.VectorMath {
             y[i] = Elementwise.unary(op, x[i]);
         }
         return true;
+    }
+
+    @Override
+    public int unary32(Elementwise.Unary op, float[] x, float[] y, int from, int to) {
+        switch (op) {
+            case EXP: return VectorTranscendentals32.exp(x, y, from, to);
+            case EXPM1: return VectorTranscendentals32.expm1(x, y, from, to);
+            case LOG: return VectorTranscendentals32.log(x, y, from, to);
+            case TANH: return VectorTranscendentals32.tanh(x, y, from, to);
+            case SIGMOID: return VectorTranscendentals32.sigmoid(x, y, from, to);
+            default: throw new AssertionError(op);
+        }
+    }
+
+    /**
+     * The preferred float species, twice S's lanes: one float vector converts to two double vectors and back. (A float
+     * species of S's lane count would be a second FloatVector class in the process, which makes the float32 GEMM's and
+     * kernels' call sites bimorphic: C2 then boxes their vectors; the float32 MLP step ran 3x slower, and
+     * VectorTranscendentals32.tanh 2.4x.)
+     */
+    private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+
+    @Override
+    public int widen(float[] x, int xi, double[] y, int yi, int n) {
+        int bound = F.loopBound(n);
+        int half = S.length();
+        int j = 0;
+        for (; j < bound; j += F.length()) {
+            FloatVector f = FloatVector.fromArray(F, x, xi + j);
+            ((DoubleVector) f.convertShape(VectorOperators.F2D, S, 0)).intoArray(y, yi + j);
+            ((DoubleVector) f.convertShape(VectorOperators.F2D, S, 1)).intoArray(y, yi + j + half);
+        }
+        return j;
+    }
+
+    @Override
+    public int narrow(double[] x, int xi, float[] y, int yi, int n) {
+        int bound = F.loopBound(n);
+        int half = S.length();
+        int j = 0;
+        for (; j < bound; j += F.length()) {
+            // each conversion fills half of the float lanes and zeroes the rest: or-ing the bits joins them
+            IntVector lo = (IntVector) DoubleVector.fromArray(S, x, xi + j).convertShape(VectorOperators.D2F, F, 0).viewAsIntegralLanes();
+            IntVector hi = (IntVector) DoubleVector.fromArray(S, x, xi + j + half).convertShape(VectorOperators.D2F, F, -1).viewAsIntegralLanes();
+            lo.or(hi).viewAsFloatingLanes().intoArray(y, yi + j);
+        }
+        return j;
     }
 
     /**
@@ -93,13 +141,6 @@ final class VectorElementwise implements VectorSupport.VectorMath {
             dst[di + j] += x[xi + j];
         }
     }
-
-    /**
-     * The preferred float species, twice S's lanes: one float vector converts to two double vectors. (A float species
-     * of S's lane count would be a second FloatVector class in the process, which makes the float32 GEMM's and
-     * kernels' call sites bimorphic: C2 then boxes their vectors, and the float32 MLP step ran 3x slower.)
-     */
-    private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
 
     @Override
     public void addInto(float[] x, int xi, double[] dst, int di, int n) {

@@ -46,6 +46,18 @@ final class VectorSupport {
 
         /** {@link Elementwise#reluGrad} on whole vectors from {@code from}; returns where the scalar tail starts. */
         int reluGrad(double[] g, double[] x, double[] out, int from, int to);
+
+        /**
+         * {@link Transcendentals32}'s op on whole float vectors from {@code from} ({@code op} one of
+         * {@link Transcendentals32#has}); returns where the scalar tail starts.
+         */
+        int unary32(Elementwise.Unary op, float[] x, float[] y, int from, int to);
+
+        /** {@link Elementwise#widen} on whole float vectors; returns where the scalar tail starts. */
+        int widen(float[] x, int xi, double[] y, int yi, int n);
+
+        /** {@link Elementwise#narrow} on whole float vectors; returns where the scalar tail starts. */
+        int narrow(double[] x, int xi, float[] y, int yi, int n);
     }
 
     private static Object load(String name) {

@@ -26,7 +26,8 @@ class FallbackTest {
                 s += v;
             }
             double[] e = Elementwise.unary(Elementwise.Unary.EXP, Arrays.copyOf(a, 1000));
-            System.out.println("sum=" + s + " exp=" + e[999]);
+            float[] t = Elementwise.unary32(Elementwise.Unary.TANH, floats(1000));
+            System.out.println("sum=" + s + " exp=" + e[999] + " tanh32=" + Arrays.hashCode(t));
         }
     }
 
@@ -37,6 +38,15 @@ class FallbackTest {
             d[i] = sin ? Math.sin(i) : Math.cos(i);
         }
         return d;
+    }
+
+    /** 4 sin(i) in float32 for i < n. */
+    static float[] floats(int n) {
+        float[] f = new float[n];
+        for (int i = 0; i < n; i++) {
+            f[i] = (float) (4 * Math.sin(i));
+        }
+        return f;
     }
 
     @Test
@@ -63,6 +73,9 @@ class FallbackTest {
         // the transcendentals' scalar forms give the vector forms' bits (TranscendentalsTest)
         double[] e = Elementwise.unary(Elementwise.Unary.EXP, Arrays.copyOf(a, 1000));
         assertEquals(Double.doubleToLongBits(e[999]), Double.doubleToLongBits(Double.parseDouble(parts[3])), "exp without the Vector API");
+        // and so do the float32 ones (TranscendentalsFloat32Test): the hash of all the bits of tanh on 1000 floats
+        float[] t = Elementwise.unary32(Elementwise.Unary.TANH, floats(1000));
+        assertEquals(Arrays.hashCode(t), Integer.parseInt(parts[5]), "float32 tanh without the Vector API");
     }
 
     /** Run in a JVM whose vectors are capped at 256 bits: every transpose combination of both GEMMs against a loop. */

@@ -320,6 +320,26 @@ class TranscendentalsTest {
             }
             out.put(op.name(), digest(y));
         }
+        // issue 19's float32 kernels (Transcendentals32 and its vector forms)
+        for (Elementwise.Unary op : OPS) {
+            if (!Transcendentals32.has(op)) {
+                continue;
+            }
+            double[] xd = inputs(op, 1024, 95);
+            float[] x = new float[xd.length];
+            for (int i = 0; i < x.length; i++) {
+                x[i] = (float) xd[i];
+            }
+            float[] y = null;
+            for (int c = 0; c < calls; c++) {
+                y = Elementwise.unary32(op, x);
+            }
+            double[] wide = new double[y.length];
+            for (int i = 0; i < y.length; i++) {
+                wide[i] = y[i]; // exact
+            }
+            out.put(op.name() + "_FLOAT32", digest(wide));
+        }
         if (VectorSupport.AVAILABLE) { // the GEMM engines differ from each other; compare like with like
             double[] a = FallbackTest.operand(GEMM_M * GEMM_K, true);
             double[] b = FallbackTest.operand(GEMM_N * GEMM_K, false);
