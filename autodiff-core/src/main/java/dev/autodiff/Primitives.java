@@ -830,6 +830,12 @@ final class Primitives {
             return new Tensor(map.scatterAdd(in[0].data), shape);
         }
 
+        /** A float32 input: scattered as it is, the sums in float32 (a max pool's gradient, a fold, not widened). */
+        @Override
+        Tensor forwardMixed(Tensor[] in, DType dtype) {
+            return new Tensor(map.scatterAdd32(in[0].f32), shape);
+        }
+
         @Override
         Tensor vjp(int i, Tensor g, Tensor[] in, Tensor out) {
             return new Take(transposeName, name, map, in[0].shape).apply(g);

@@ -93,14 +93,23 @@ public final class IndexMap {
 
     /**
      * {@link #take} of a float32 array: a float32 tensor's elements picked as they are (a batch of rows of a data set
-     * is not widened whole). The loop of {@link #takeInto} on float arrays, a copy on purpose: a walk shared through a
-     * callback would cost the float64 form a call per element of an element-wise map.
+     * is not widened whole).
      */
     public float[] take32(float[] src) {
         float[] out = new float[size];
+        takeInto32(src, 0, out);
+        return out;
+    }
+
+    /**
+     * {@link #takeInto} on float arrays (one image of a float32 batch unfolded for a convolution), the same positions
+     * left alone. The loop of {@link #takeInto} on float arrays, a copy on purpose: a walk shared through a callback
+     * would cost the float64 form a call per element of an element-wise map.
+     */
+    public void takeInto32(float[] src, int srcOff, float[] out) {
         for (int b = 0; b < blocks; b++) {
             int db = b * denseBlock;
-            int tb = b * targetBlock;
+            int tb = srcOff + b * targetBlock;
             if (at != null) {
                 for (int i = 0; i < at.length; i++) {
                     int j = at[i];
@@ -122,7 +131,6 @@ public final class IndexMap {
                 }
             }
         }
-        return out;
     }
 
     /** A new array of {@link #targetSize} holding {@code dst[at(i)] += x[i]}. */
@@ -166,6 +174,39 @@ public final class IndexMap {
                     for (int j = 0; j < n; j++) {
                         dst[t + j * s] += x[d + j];
                     }
+                }
+            }
+        }
+    }
+
+    /** {@link #scatterAdd} of a float32 array, summed in float32 (as PyTorch's float32 scatter and col2im). */
+    public float[] scatterAdd32(float[] x) {
+        float[] out = new float[targetSize];
+        scatterAddInto32(x, out, 0);
+        return out;
+    }
+
+    /** {@link #scatterAddInto(double[], double[], int)} on float arrays, in the same order. */
+    public void scatterAddInto32(float[] x, float[] dst, int dstOff) {
+        for (int b = 0; b < blocks; b++) {
+            int db = b * denseBlock;
+            int tb = dstOff + b * targetBlock;
+            if (at != null) {
+                for (int i = 0; i < at.length; i++) {
+                    int j = at[i];
+                    if (j >= 0) {
+                        dst[tb + j] += x[db + i];
+                    }
+                }
+                continue;
+            }
+            for (int r = 0; r < dense.length; r++) {
+                int d = db + dense[r];
+                int t = tb + target[r];
+                int n = len[r];
+                int s = step[r];
+                for (int j = 0; j < n; j++) {
+                    dst[t + j * s] += x[d + j];
                 }
             }
         }
