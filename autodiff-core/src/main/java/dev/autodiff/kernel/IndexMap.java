@@ -205,8 +205,14 @@ public final class IndexMap {
                 int t = tb + target[r];
                 int n = len[r];
                 int s = step[r];
-                for (int j = 0; j < n; j++) {
-                    dst[t + j * s] += x[d + j];
+                if (s == 1) {
+                    for (int j = 0; j < n; j++) {
+                        dst[t + j] += x[d + j]; // contiguous: a loop C2 vectorizes
+                    }
+                } else {
+                    for (int j = 0; j < n; j++) {
+                        dst[t + j * s] += x[d + j];
+                    }
                 }
             }
         }
