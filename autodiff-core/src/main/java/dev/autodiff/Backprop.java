@@ -92,9 +92,11 @@ final class Backprop {
                     t.grad = t.grad == null ? g : t.grad.add(g);
                     gOwned = false;
                 }
-                // the fast paths (vjpInto, vjpOverwrite, buffers summed in place) read plain arrays: only when
-                // nothing is recorded and neither g nor any saved input carries a tangent, and no per-op check runs
-                boolean direct = Primitive.unrecorded(g, in) && t.createdAt == null && !mode.anomaly;
+                // the fast paths (vjpInto, vjpOverwrite, buffers summed in place) read plain arrays of one dtype: only
+                // when nothing is recorded and neither g nor any saved input carries a tangent, and no per-op check runs
+                boolean checked = t.createdAt != null || mode.anomaly;
+                boolean direct64 = !checked && Primitive.unrecorded(g, in);
+                boolean direct = direct64 || !checked && Primitive.unrecorded32(g, in, t);
                 // built-in rules keep nothing they are given; a custom op's user code might
                 boolean builtIn = t.op.kind != Primitive.Kind.CUSTOM;
                 boolean gPassedOn = false; // g's buffer went on as (part of) an input's gradient
@@ -103,14 +105,15 @@ final class Backprop {
                     if (!c.requiresGrad) {
                         continue;
                     }
-                    if (direct && c.pendingOwned && t.op.vjpInto(i, g, in, t, c.pending.data, false)) {
+                    if (direct && c.pendingOwned && into(t.op, i, g, in, t, c.pending, direct64, false)) {
                         // e.g. a slice's gradient scattered, or a matmul's multiplied, straight into c's buffer
                         continue;
                     }
                     if (direct && c.pending == null && c.spareGrad != null && targets == null
-                            && t.op.vjpInto(i, g, in, t, c.spareGrad, true)) {
+                            && into(t.op, i, g, in, t, c.spareGrad, direct64, true)) {
                         // a leaf's first path written into the gradient buffer its last zeroGrad() gave back
-                        c.pending = new Tensor(c.spareGrad, c.shape);
+                        c.pending = c.spareGrad.f32 != null ? new Tensor(c.spareGrad.f32, c.shape)
+                                : new Tensor(c.spareGrad.data, c.shape);
                         c.pendingOwned = true;
                         c.spareGrad = null;
                         if (nLeaves == leaves.length) {
@@ -132,14 +135,15 @@ final class Backprop {
                     if (t.createdAt != null || mode.anomaly) {
                         Anomaly.check(t, i, gi);
                     }
-                    gPassedOn |= gi.data == g.data;
+                    boolean same = sameStorage(gi, g);
+                    gPassedOn |= same;
                     if (c.pending == null) {
                         c.pending = gi;
                         // a buffer nobody else holds: new, or g's own passed on whole by a built-in one-input op (a
                         // reshape's view, a ReLU written over g), g being dropped now; a custom op's rule that returns
                         // g may also have kept it. An op with more inputs may pass g on whole to one of them whose
                         // others' rules only read it (addmm's bias), unless that input is also one of the others.
-                        c.pendingOwned = direct && (t.op.freshVjp(i) || builtIn && gOwned && gi.data == g.data
+                        c.pendingOwned = direct && (t.op.freshVjp(i) || builtIn && gOwned && same
                                 && (in.length == 1 || t.op.passesGOnlyTo(i) && once(in, i)));
                         if (c.op == null) {
                             if (nLeaves == leaves.length) {
@@ -149,13 +153,13 @@ final class Backprop {
                         }
                     } else {
                         accumulate(c, gi, createGraph);
-                        if (direct && builtIn && t.op.freshVjp(i) && gi.data != g.data) {
-                            Buffers.recycle(gi.data); // a new buffer, summed into c's and held by nobody
+                        if (direct && builtIn && t.op.freshVjp(i) && !same) {
+                            recycle(gi); // a new buffer, summed into c's and held by nobody
                         }
                     }
                 }
                 if (gOwned && direct && builtIn && !gPassedOn) {
-                    Buffers.recycle(g.data); // this pass made g, no rule kept it, and nobody else ever saw it
+                    recycle(g); // this pass made g, no rule kept it, and nobody else ever saw it
                 }
             }
             // each leaf's paths are summed; now deliver once
@@ -190,6 +194,32 @@ final class Backprop {
         }
     }
 
+    /**
+     * The op's vjpInto for input i into {@code acc}, a buffer of that input's shape and dtype: the float64 form when the
+     * node's arrays are float64 ({@code float64}), else the float32 one; false when the op has no such path, or the
+     * buffer's dtype is not the arrays' (a spare buffer left from before a conversion).
+     */
+    private static boolean into(Primitive op, int i, Tensor g, Tensor[] in, Tensor out, Tensor acc, boolean float64,
+                                boolean overwrite) {
+        if (float64) {
+            return acc.data != null && op.vjpInto(i, g, in, out, acc.data, overwrite);
+        }
+        return acc.f32 != null && op.vjpInto32(i, g, in, out, acc.f32, overwrite);
+    }
+
+    /** Whether two plain tensors share their array (for a gradient passed on as it is). */
+    private static boolean sameStorage(Tensor a, Tensor b) {
+        return a.data == b.data && a.f32 == b.f32;
+    }
+
+    private static void recycle(Tensor t) {
+        if (t.data != null) {
+            Buffers.recycle(t.data);
+        } else if (t.f32 != null) {
+            Buffers.recycle(t.f32);
+        }
+    }
+
     /** Whether in[i] appears in in only once. */
     private static boolean once(Tensor[] in, int i) {
         for (int j = 0; j < in.length; j++) {
@@ -219,11 +249,14 @@ final class Backprop {
      * (except for dual numbers, whose tangents must be summed too).
      */
     private static void accumulate(Tensor c, Tensor gi, boolean createGraph) {
-        if (createGraph || !c.pendingOwned || c.pending.dual != null || gi.dual != null || gi.data == null) {
-            c.pending = c.pending.add(gi);
-            c.pendingOwned = !createGraph && c.pending.dual == null && c.pending.data != null;
-        } else {
+        boolean inPlace = !createGraph && c.pendingOwned && c.pending.dual == null && gi.dual == null;
+        if (inPlace && gi.data != null && c.pending.data != null) {
             Elementwise.axpy(1.0, gi.data, c.pending.data);
+        } else if (inPlace && gi.f32 != null && c.pending.f32 != null) {
+            Elementwise.addInto32(gi.f32, c.pending.f32);
+        } else {
+            c.pending = c.pending.add(gi);
+            c.pendingOwned = !createGraph && c.pending.dual == null && (c.pending.data != null || c.pending.f32 != null);
         }
     }
 

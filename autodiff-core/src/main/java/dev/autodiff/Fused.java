@@ -166,15 +166,16 @@ public final class Fused {
             int l = positions();
             int k = map.size / Math.max(1, groups * l);
             int image = map.targetSize;
-            float[] y = new float[Shapes.size(name, outShape(n, out))];
+            float[] y = Buffers.zeros32(Shapes.size(name, outShape(n, out)));
             if (y.length > 0 && map.size > 0) {
-                float[] cols = new float[map.size];
+                float[] cols = Buffers.zeros32(map.size);
                 for (int b = 0; b < n; b++) {
                     map.takeInto32(x.f32, b * image, cols);
                     for (int g = 0; g < groups; g++) {
                         Gemm32.gemm(false, false, og, l, k, w.f32, g * og * k, cols, g * k * l, y, (b * out + g * og) * l);
                     }
                 }
+                Buffers.recycle(cols); // made above and read only by the products
             }
             if (in.length == 3) {
                 float[] bias = in[2].f32;
@@ -202,7 +203,7 @@ public final class Fused {
             if (map.size == 0 || g.size() == 0) {
                 return;
             }
-            float[] cols = new float[map.size];
+            float[] cols = Buffers.zeros32(map.size);
             for (int b = 0; b < n; b++) {
                 if (i == 0) {
                     for (int gr = 0; gr < groups; gr++) {
@@ -217,6 +218,7 @@ public final class Fused {
                     }
                 }
             }
+            Buffers.recycle(cols); // made here, read only above
         }
 
         /**
@@ -293,7 +295,7 @@ public final class Fused {
                 return new Tensor(acc, in[i].shape);
             }
             if (unrecorded32(g, in, out)) {
-                float[] acc = new float[in[i].size()];
+                float[] acc = Buffers.zeros32(in[i].size());
                 gradInto32(i, g, x, w, acc);
                 return new Tensor(acc, in[i].shape);
             }

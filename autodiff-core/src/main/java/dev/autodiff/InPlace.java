@@ -237,9 +237,7 @@ public final class InPlace {
 
     private static void copyBack(double[] chunk, Tensor t, int start, int len) {
         if (t.f32 != null) {
-            for (int i = 0; i < len; i++) {
-                t.f32[start + i] = (float) chunk[i];
-            }
+            Elementwise.narrow(chunk, 0, t.f32, start, len);
         } else {
             System.arraycopy(chunk, 0, t.data, start, len);
         }
@@ -247,9 +245,7 @@ public final class InPlace {
 
     private static void copyOut(Tensor t, int start, double[] chunk, int len) {
         if (t.f32 != null) {
-            for (int i = 0; i < len; i++) {
-                chunk[i] = t.f32[start + i];
-            }
+            Elementwise.widen(t.f32, start, chunk, 0, len);
         } else {
             System.arraycopy(t.data, start, chunk, 0, len);
         }

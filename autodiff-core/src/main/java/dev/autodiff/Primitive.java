@@ -59,6 +59,14 @@ abstract class Primitive {
     }
 
     /**
+     * {@link #vjpInto} for a float32 input: {@code acc} is a float32 buffer, g and the saved inputs are plain float32
+     * ({@link #unrecorded32}).
+     */
+    boolean vjpInto32(int i, Tensor g, Tensor[] in, Tensor out, float[] acc, boolean overwrite) {
+        return false;
+    }
+
+    /**
      * The vjp of a one-input op written over {@code g.data}, which the running backward pass holds alone and
      * will not read again (it is a buffer that pass made, not delivered to the caller), when nothing is
      * recorded: returns true and g then holds the gradient with respect to {@code in[0]} (of the same shape);

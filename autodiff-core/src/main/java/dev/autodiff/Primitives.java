@@ -62,7 +62,9 @@ final class Primitives {
                 return new Tensor(gx, x.shape);
             }
             if (Elementwise.hasFusedGrad(code) && Arrays.equals(g.shape, x.shape) && unrecorded32(g, in, out)) {
-                return new Tensor(Elementwise.unaryGrad32(code, g.f32, x.f32, out.f32), x.shape); // the same, float32
+                float[] gx = Buffers.zeros32(x.size()); // the same, float32
+                Elementwise.unaryGrad32(code, g.f32, x.f32, out.f32, gx);
+                return new Tensor(gx, x.shape);
             }
             return d == null ? apply(g) : g.mul(d.of(x, out));
         }
@@ -78,7 +80,11 @@ final class Primitives {
             if (!Elementwise.hasFusedGrad(code) || !Arrays.equals(g.shape, x.shape)) {
                 return false;
             }
-            Elementwise.unaryGrad(code, g.data, x.data, out.data, g.data);
+            if (g.f32 != null) {
+                Elementwise.unaryGrad32(code, g.f32, x.f32, out.f32, g.f32);
+            } else {
+                Elementwise.unaryGrad(code, g.data, x.data, out.data, g.data);
+            }
             return true;
         }
 
@@ -174,8 +180,16 @@ final class Primitives {
             int n = Shapes.size(shape);
             boolean aWhole = a.f32 != null && a.size() == n && a.rank() == shape.length;
             boolean bWhole = b.f32 != null && b.size() == n && b.rank() == shape.length;
-            if (dtype != DType.FLOAT32 || !(aWhole || a.rank() == 0) || !(bWhole || b.rank() == 0)) {
+            if (dtype != DType.FLOAT32) {
                 return super.forwardMixed(in, dtype);
+            }
+            if (!(aWhole || a.rank() == 0) || !(bWhole || b.rank() == 0)) {
+                if (a.f32 == null || b.f32 == null) {
+                    return super.forwardMixed(in, dtype);
+                }
+                float[] out = Buffers.zeros32(n); // a broadcast of float32 arrays (a bias row, a column of scales)
+                Elementwise.binaryInto32(code, a.f32, a.shape, b.f32, b.shape, out, shape);
+                return new Tensor(out, shape);
             }
             return new Tensor(Elementwise.binary32(code, aWhole ? a.f32 : null, aWhole ? 0 : a.item(),
                     bWhole ? b.f32 : null, bWhole ? 0 : b.item(), n), shape);
@@ -359,7 +373,7 @@ final class Primitives {
             shape[batch.length + 1] = n;
             int size = Shapes.size(name, shape);
             if (f32) {
-                float[] c = new float[size];
+                float[] c = Buffers.zeros32(size);
                 if (rb == 2 && !ta && ra > 2) {
                     Gemm32.gemm(false, tb, a.size() / Math.max(1, ka), n, ka, a.f32, 0, b.f32, 0, c, 0);
                 } else {
@@ -374,7 +388,7 @@ final class Primitives {
                 Gemm.gemm(false, tb, a.size() / Math.max(1, ka), n, ka, a.data, 0, b.data, 0, c, 0);
                 return new Tensor(c, shape);
             }
-            products(a, ta, b, tb, m, n, ka, batch, c, false, true);
+            products(a, ta, b, tb, m, n, ka, batch, c, null, false, true);
             return new Tensor(c, shape);
         }
 
@@ -409,16 +423,23 @@ final class Primitives {
         /**
          * op(X_p) op(Y_p) for every index p of the broadcast batch shape {@code batch}, written to C's matrix p,
          * or, with {@code sumBatches}, all added into C's one matrix; {@code overwrite} stores instead of adding
-         * (only without sumBatches).
+         * (only without sumBatches). C is {@code c} (float64 operands) or {@code c32} (float32 operands), the other
+         * null.
          */
         private static void products(Tensor x, boolean tx, Tensor y, boolean ty, int m, int n, int k, int[] batch,
-                                     double[] c, boolean sumBatches, boolean overwrite) {
+                                     double[] c, float[] c32, boolean sumBatches, boolean overwrite) {
             eachProduct(x, y, batch, (xOff, yOff, p) -> {
                 int cOff = sumBatches ? 0 : p * m * n;
-                if (overwrite) {
-                    Gemm.gemm(tx, ty, m, n, k, x.data, xOff * m * k, y.data, yOff * k * n, c, cOff);
+                int xo = xOff * m * k;
+                int yo = yOff * k * n;
+                if (c32 != null && overwrite) {
+                    Gemm32.gemm(tx, ty, m, n, k, x.f32, xo, y.f32, yo, c32, cOff);
+                } else if (c32 != null) {
+                    Gemm32.gemmAccumulate(tx, ty, m, n, k, x.f32, xo, y.f32, yo, c32, cOff);
+                } else if (overwrite) {
+                    Gemm.gemm(tx, ty, m, n, k, x.data, xo, y.data, yo, c, cOff);
                 } else {
-                    Gemm.gemmAccumulate(tx, ty, m, n, k, x.data, xOff * m * k, y.data, yOff * k * n, c, cOff);
+                    Gemm.gemmAccumulate(tx, ty, m, n, k, x.data, xo, y.data, yo, c, cOff);
                 }
             });
         }
@@ -431,12 +452,24 @@ final class Primitives {
          */
         @Override
         boolean vjpInto(int i, Tensor g, Tensor[] in, Tensor out, double[] acc, boolean overwrite) {
+            return gradInto(i, g, in, acc, null, overwrite);
+        }
+
+        /** {@link #vjpInto} in float32: the float32 GEMM into a float32 buffer. */
+        @Override
+        boolean vjpInto32(int i, Tensor g, Tensor[] in, Tensor out, float[] acc, boolean overwrite) {
+            return gradInto(i, g, in, null, acc, overwrite);
+        }
+
+        private boolean gradInto(int i, Tensor g, Tensor[] in, double[] acc, float[] acc32, boolean overwrite) {
             Tensor a = in[0];
             Tensor b = in[1];
             if (i == 0) {
-                return ta ? productInto(b, tb, g, true, a.shape, acc, overwrite) : productInto(g, false, b, !tb, a.shape, acc, overwrite);
+                return ta ? productInto(b, tb, g, true, a.shape, acc, acc32, overwrite)
+                        : productInto(g, false, b, !tb, a.shape, acc, acc32, overwrite);
             }
-            return tb ? productInto(g, true, a, ta, b.shape, acc, overwrite) : productInto(a, !ta, g, false, b.shape, acc, overwrite);
+            return tb ? productInto(g, true, a, ta, b.shape, acc, acc32, overwrite)
+                    : productInto(a, !ta, g, false, b.shape, acc, acc32, overwrite);
         }
 
         /**
@@ -445,7 +478,7 @@ final class Primitives {
          * into a zeroed buffer); elsewhere it declines.
          */
         private static boolean productInto(Tensor x, boolean tx, Tensor y, boolean ty, int[] target, double[] acc,
-                                           boolean overwrite) {
+                                           float[] acc32, boolean overwrite) {
             int r = target.length;
             int m = target[r - 2];
             int n = target[r - 1];
@@ -461,9 +494,13 @@ final class Primitives {
                 if (!(r == 2 && Shapes.size(batch) > 1)) {
                     return false;
                 }
-                Arrays.fill(acc, 0.0);
+                if (acc32 != null) {
+                    Arrays.fill(acc32, 0.0f);
+                } else {
+                    Arrays.fill(acc, 0.0);
+                }
             }
-            products(x, tx, y, ty, m, n, k, batch, acc, sum, overwrite && matrices);
+            products(x, tx, y, ty, m, n, k, batch, acc, acc32, sum, overwrite && matrices);
             return true;
         }
 
@@ -485,6 +522,11 @@ final class Primitives {
                 // sum the batch's products in one buffer instead of making one per batch index and reducing
                 double[] acc = Buffers.zeros(x.size());
                 vjpInto(i, g, in, out, acc, false);
+                return new Tensor(acc, x.shape);
+            }
+            if (broadcast && unrecorded32(g, in, out)) {
+                float[] acc = Buffers.zeros32(x.size()); // the same in float32
+                vjpInto32(i, g, in, out, acc, false);
                 return new Tensor(acc, x.shape);
             }
             if (i == 0) {
@@ -554,7 +596,12 @@ final class Primitives {
                 return super.forwardMixed(in, dtype);
             }
             Tensor y = checkBias(in, PRODUCT.forwardMixed(new Tensor[] {in[1], in[2]}, dtype));
-            return ADD.forwardMixed(new Tensor[] {y, in[0]}, dtype);
+            Tensor bias = in[0];
+            if (bias.f32 == null) {
+                return ADD.forwardMixed(new Tensor[] {y, bias}, dtype);
+            }
+            Elementwise.binaryInto32(Elementwise.Binary.ADD, y.f32, y.shape, bias.f32, bias.shape, y.f32, y.shape);
+            return y;
         }
 
         /** The product y, once the bias in[0] is known to broadcast to its shape. */
@@ -576,6 +623,11 @@ final class Primitives {
         @Override
         boolean vjpInto(int i, Tensor g, Tensor[] in, Tensor out, double[] acc, boolean overwrite) {
             return i > 0 && PRODUCT.vjpInto(i - 1, g, operands(in), out, acc, overwrite);
+        }
+
+        @Override
+        boolean vjpInto32(int i, Tensor g, Tensor[] in, Tensor out, float[] acc, boolean overwrite) {
+            return i > 0 && PRODUCT.vjpInto32(i - 1, g, operands(in), out, acc, overwrite);
         }
 
         @Override
@@ -791,6 +843,15 @@ final class Primitives {
         }
 
         @Override
+        boolean vjpInto32(int i, Tensor g, Tensor[] in, Tensor out, float[] acc, boolean overwrite) {
+            if (overwrite) {
+                Arrays.fill(acc, 0.0f); // then the same float sums as vjp's scatter into a new array
+            }
+            map.scatterAddInto32(g.f32, acc);
+            return true;
+        }
+
+        @Override
         boolean freshVjp(int i) {
             return true;
         }
@@ -830,7 +891,7 @@ final class Primitives {
             return new Tensor(map.scatterAdd(in[0].data), shape);
         }
 
-        /** A float32 input: scattered as it is, the sums in float32 (a max pool's gradient, a fold, not widened). */
+        /** A float32 input: summed in float32, as PyTorch's float32 scatter_add (see {@link IndexMap#scatterAdd32}). */
         @Override
         Tensor forwardMixed(Tensor[] in, DType dtype) {
             return new Tensor(map.scatterAdd32(in[0].f32), shape);

@@ -53,7 +53,7 @@ public final class Tensor {
     // grad's storage was made by backward for this leaf alone and never handed out by grad(): nothing else can
     // read it, so backward may add into it and zeroGrad() may keep it as spareGrad for the next backward
     boolean gradOwned;
-    double[] spareGrad;
+    Tensor spareGrad;
     boolean retainsGrad;
     boolean wrapped;         // a Java number made a tensor by an op's overload: see wrap()
     Tensor pending;          // gradient being summed during a backward pass
@@ -91,9 +91,7 @@ public final class Tensor {
             return data;
         }
         double[] d = new double[f32.length];
-        for (int i = 0; i < d.length; i++) {
-            d[i] = f32[i];
-        }
+        Elementwise.widen(f32, 0, d, 0, d.length);
         return d;
     }
 
@@ -108,9 +106,7 @@ public final class Tensor {
             return this;
         }
         float[] f = new float[data.length];
-        for (int i = 0; i < f.length; i++) {
-            f[i] = (float) data[i];
-        }
+        Elementwise.narrow(data, 0, f, 0, f.length);
         return new Tensor(f, shape);
     }
 
@@ -566,7 +562,7 @@ public final class Tensor {
 
     private void forgetGrad() {
         if (gradOwned) {
-            spareGrad = grad.data;
+            spareGrad = grad;
         }
         grad = null;
         gradOwned = false;
@@ -580,11 +576,13 @@ public final class Tensor {
         if (grad == null) {
             grad = g;
             gradOwned = owned;
-        } else if (gradOwned && !createGraph && g.dual == null && g.data != null) {
+        } else if (gradOwned && !createGraph && g.dual == null && g.data != null && grad.data != null) {
             Elementwise.axpy(1.0, g.data, grad.data);
+        } else if (gradOwned && !createGraph && g.dual == null && g.f32 != null && grad.f32 != null) {
+            Elementwise.addInto32(g.f32, grad.f32);
         } else {
             grad = grad.add(g);
-            gradOwned = !createGraph && grad.dual == null && grad.data != null;
+            gradOwned = !createGraph && grad.dual == null && (grad.data != null || grad.f32 != null);
         }
         spareGrad = null; // used by this pass, or it could not be: do not hold on to it
     }

@@ -12,11 +12,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.List;
 import java.util.function.Function;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * A leaf's gradient buffer is reused by the next backward after zeroGrad() only while it is private: never handed
  * out by grad(), made by backward for that leaf alone. Reuse gives the bits of a fresh buffer, and no tensor
- * anyone can reach is ever overwritten.
+ * anyone can reach is ever overwritten. The tests taking a dtype run in float64 and float32 (whose buffers are
+ * float arrays, written by the float32 GEMM and summed by float adds).
  */
 class GradReuseTest {
     /** SGD through InPlace.step, which reads the gradient without handing it out. */
@@ -40,21 +43,31 @@ class GradReuseTest {
             ps -> ps[0].matmulTransA(ps[3].transpose(0, 1)).sum().add(ps[1].indexSelect(0, 0, 2, 2, 1).exp().sum()));
 
     private static Tensor[] params() {
-        return new Tensor[] {
-            Tensor.randn(1, 5, 7).requiresGrad(),    // W
-            Tensor.randn(2, 3, 4).requiresGrad(),    // an embedding table
-            Tensor.randn(3, 7).requiresGrad(),       // a bias
-            Tensor.randn(4, 6, 5),                   // x
-            Tensor.randn(5, 4, 6, 5)};               // a batch of sequences
+        return params(DType.FLOAT64);
     }
 
-    @Test
-    void reusedBuffersGiveTheBitsOfFreshOnes() {
+    private static Tensor[] params(DType d) {
+        return new Tensor[] {
+            Tensor.randn(1, 5, 7).to(d).requiresGrad(),    // W
+            Tensor.randn(2, 3, 4).to(d).requiresGrad(),    // an embedding table
+            Tensor.randn(3, 7).to(d).requiresGrad(),       // a bias
+            Tensor.randn(4, 6, 5).to(d),                   // x
+            Tensor.randn(5, 4, 6, 5).to(d)};               // a batch of sequences
+    }
+
+    /** The array behind a plain tensor, whichever its dtype. */
+    private static Object storage(Tensor t) {
+        return t.data != null ? t.data : t.f32;
+    }
+
+    @ParameterizedTest
+    @EnumSource(DType.class)
+    void reusedBuffersGiveTheBitsOfFreshOnes(DType d) {
         for (int l = 0; l < LOSSES.size(); l++) {
-            Tensor[] reused = params();
-            Tensor[] fresh = params();
+            Tensor[] reused = params(d);
+            Tensor[] fresh = params(d);
             for (int step = 0; step < 4; step++) {
-                double[] before = reused[0].grad == null ? null : reused[0].grad.data;
+                Object before = reused[0].grad == null ? null : storage(reused[0].grad);
                 for (Tensor[] ps : List.of(reused, fresh)) {
                     for (int k = 0; k < 3; k++) {
                         ps[k].zeroGrad();
@@ -62,7 +75,7 @@ class GradReuseTest {
                     LOSSES.get(l).apply(ps).backward();
                 }
                 if (step > 0) {
-                    assertSame(before, reused[0].grad.data, "loss " + l + ", step " + step + ": W's buffer was reused");
+                    assertSame(before, storage(reused[0].grad), "loss " + l + ", step " + step + ": W's buffer was reused");
                 }
                 for (int k = 0; k < 3; k++) {
                     if (!reused[k].hasGrad()) {
@@ -80,33 +93,35 @@ class GradReuseTest {
         }
     }
 
-    @Test
-    void theWeightsBufferIsReusedWhileNobodyHasSeenIt() {
-        Tensor[] ps = params();
+    @ParameterizedTest
+    @EnumSource(DType.class)
+    void theWeightsBufferIsReusedWhileNobodyHasSeenIt(DType d) {
+        Tensor[] ps = params(d);
         Tensor w = ps[0];
         LOSSES.get(0).apply(ps).backward();
-        double[] first = w.grad.data;
+        Object first = storage(w.grad);
         sgd(w);
         w.zeroGrad();
         assertNull(w.grad);
         LOSSES.get(0).apply(ps).backward();
-        assertSame(first, w.grad.data, "the second backward wrote into the first one's buffer");
+        assertSame(first, storage(w.grad), "the second backward wrote into the first one's buffer");
         sgd(w);
         w.zeroGrad();
         LOSSES.get(0).apply(ps).backward();
-        assertSame(first, w.grad.data, "and the third");
+        assertSame(first, storage(w.grad), "and the third");
     }
 
-    @Test
-    void aGradientHandedOutIsNeverOverwritten() {
-        Tensor[] ps = params();
+    @ParameterizedTest
+    @EnumSource(DType.class)
+    void aGradientHandedOutIsNeverOverwritten(DType d) {
+        Tensor[] ps = params(d);
         Tensor w = ps[0];
         LOSSES.get(0).apply(ps).backward();
         Tensor seen = w.grad();
         double[] values = seen.toArray();
         w.zeroGrad();
         LOSSES.get(2).apply(ps).backward(); // another loss: other values
-        assertNotSame(seen.data, w.grad.data);
+        assertNotSame(storage(seen), storage(w.grad));
         assertArrayEquals(values, seen.toArray(), 0.0, "the tensor the user holds kept its values");
         // accumulating a second backward without zeroGrad makes a new tensor too
         Tensor second = w.grad();
@@ -116,15 +131,16 @@ class GradReuseTest {
         assertArrayEquals(values, seen.toArray(), 0.0);
     }
 
-    @Test
-    void aPrivateGradientAccumulatesInPlaceAndTheSumIsRight() {
-        Tensor[] ps = params();
-        Tensor[] ref = params();
+    @ParameterizedTest
+    @EnumSource(DType.class)
+    void aPrivateGradientAccumulatesInPlaceAndTheSumIsRight(DType d) {
+        Tensor[] ps = params(d);
+        Tensor[] ref = params(d);
         Tensor w = ps[0];
         LOSSES.get(0).apply(ps).backward();
-        double[] buffer = w.grad.data;
+        Object buffer = storage(w.grad);
         LOSSES.get(2).apply(ps).backward();
-        assertSame(buffer, w.grad.data, "summed into the private buffer");
+        assertSame(buffer, storage(w.grad), "summed into the private buffer");
         Tensor a = Autodiff.grad(LOSSES.get(0).apply(ref), ref[0])[0];
         Tensor b = Autodiff.grad(LOSSES.get(2).apply(ref), ref[0])[0];
         assertArrayEquals(bits(a.add(b)), bits(w.grad()));
@@ -169,10 +185,10 @@ class GradReuseTest {
         LOSSES.get(0).apply(ps).backward();
         sgd(w);
         w.zeroGrad();
-        double[] spare = w.spareGrad;
+        Tensor spare = w.spareGrad;
         assertTrue(spare != null);
         Tensor g = Autodiff.grad(LOSSES.get(0).apply(ps), w)[0];
-        assertNotSame(spare, g.data, "results handed to the caller are never the leaf's buffer");
+        assertNotSame(spare.data, g.data, "results handed to the caller are never the leaf's buffer");
         assertSame(spare, w.spareGrad);
     }
 

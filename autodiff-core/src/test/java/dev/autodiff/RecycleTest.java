@@ -9,12 +9,15 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * The backward pass recycles the gradient buffers it made, consumed and passed on to nobody, and later ops take
  * them (kernel.Buffers). A training run gives the same bits with recycling as without, and no tensor anyone
  * holds is overwritten: not a gradient handed to a custom op's rule, not a retained gradient, not one returned by
- * Autodiff.grad, not a value of the forward pass.
+ * Autodiff.grad, not a value of the forward pass. Each runs in float64 and in float32 (float arrays, a pool of
+ * their own).
  */
 class RecycleTest {
     private static final int N = 16;
@@ -43,11 +46,11 @@ class RecycleTest {
     }
 
     /** An LSTM-like step over T steps (gates sliced from one product, sigmoid, tanh, products, a custom op, ReLU). */
-    private static double[] train(boolean recycle, Held held) {
+    private static double[] train(DType d, boolean recycle, Held held) {
         Buffers.setEnabled(recycle);
-        Tensor w = Tensor.randn(1, H, 4 * H).mul(0.05).requiresGrad();
-        Tensor u = Tensor.randn(2, H, 4 * H).mul(0.05).requiresGrad();
-        Tensor x = Tensor.randn(3, 6, N, H);
+        Tensor w = Tensor.randn(1, H, 4 * H).mul(0.05).to(d).requiresGrad();
+        Tensor u = Tensor.randn(2, H, 4 * H).mul(0.05).to(d).requiresGrad();
+        Tensor x = Tensor.randn(3, 6, N, H).to(d);
         CustomOp square = CustomOp.of("mySquare", in -> in[0].mul(in[0]), (i, g, in, out) -> {
             if (held != null) {
                 held.keep(g); // a rule that keeps what it is given
@@ -57,8 +60,8 @@ class RecycleTest {
         for (int step = 0; step < 4; step++) {
             w.zeroGrad();
             u.zeroGrad();
-            Tensor h = Tensor.zeros(N, H);
-            Tensor c = Tensor.zeros(N, H);
+            Tensor h = Tensor.zeros(d, N, H);
+            Tensor c = Tensor.zeros(d, N, H);
             Tensor last = null;
             for (int t = 0; t < 6; t++) {
                 Tensor pre = x.slice(0, t, t + 1).reshape(N, H).matmul(w).add(h.matmul(u));
@@ -106,23 +109,25 @@ class RecycleTest {
         return all;
     }
 
-    @Test
-    void trainingGivesTheSameBitsWithRecyclingAsWithout() {
-        double[] without = train(false, null);
-        double[] with = train(true, null);
+    @ParameterizedTest
+    @EnumSource(DType.class)
+    void trainingGivesTheSameBitsWithRecyclingAsWithout(DType d) {
+        double[] without = train(d, false, null);
+        double[] with = train(d, true, null);
         for (int k = 0; k < with.length; k++) {
             assertEquals(Double.doubleToRawLongBits(without[k]), Double.doubleToRawLongBits(with[k]), "value " + k);
         }
     }
 
-    @Test
-    void nothingAnyoneHoldsIsOverwritten() {
+    @ParameterizedTest
+    @EnumSource(DType.class)
+    void nothingAnyoneHoldsIsOverwritten(DType d) {
         // what each held tensor must read: the same program without recycling (a buffer reused within the same
         // backward pass would already be wrong when it is first kept, so checking against itself is not enough)
         Held reference = new Held();
-        train(false, reference);
+        train(d, false, reference);
         Held held = new Held();
-        train(true, held);
+        train(d, true, held);
         assertTrue(held.tensors.size() >= 6, "held " + held.tensors.size());
         assertEquals(reference.tensors.size(), held.tensors.size());
         held.check("at the end");
@@ -131,13 +136,14 @@ class RecycleTest {
         }
     }
 
-    @Test
-    void theBackwardPassDoesRecycle() {
+    @ParameterizedTest
+    @EnumSource(DType.class)
+    void theBackwardPassDoesRecycle(DType d) {
         Buffers.setEnabled(true);
-        Tensor w = Tensor.randn(1, H, H).requiresGrad();
-        Tensor x = Tensor.randn(2, N, H);
+        Tensor w = Tensor.randn(1, H, H).to(d).requiresGrad();
+        Tensor x = Tensor.randn(2, N, H).to(d);
         x.matmul(w).tanh().sigmoid().sum().backward();
-        assertTrue(Buffers.pooledBytes() >= 8L * N * H, "pooled " + Buffers.pooledBytes());
+        assertTrue(Buffers.pooledBytes() >= (d == DType.FLOAT32 ? 4L : 8L) * N * H, "pooled " + Buffers.pooledBytes());
     }
 
     /**
@@ -146,8 +152,9 @@ class RecycleTest {
      * own; a custom op's may not (found in review: tanh below it wrote over the kept tensor, and a product below it
      * recycled it into the next op's result).
      */
-    @Test
-    void aGradientACustomRuleReturnedAndKeptIsNeverReused() {
+    @ParameterizedTest
+    @EnumSource(DType.class)
+    void aGradientACustomRuleReturnedAndKeptIsNeverReused(DType d) {
         Buffers.setEnabled(true);
         int n = 4096;
         List<Tensor> kept = new ArrayList<>();
@@ -155,17 +162,17 @@ class RecycleTest {
             kept.add(g);
             return g;
         }, null);
-        Tensor x = Tensor.randn(1, n).requiresGrad();
-        Tensor v = Tensor.randn(3, n);
-        Tensor w = Tensor.randn(2, n);
+        Tensor x = Tensor.randn(1, n).to(d).requiresGrad();
+        Tensor v = Tensor.randn(3, n).to(d);
+        Tensor w = Tensor.randn(2, n).to(d);
         // below the custom op a product (its vjp recycles a gradient it was handed as the pass's own) and a tanh
         // (whose vjp writes over such a gradient)
         capture.apply(x.mul(v)).mul(w).sum().backward();
         capture.apply(x.tanh()).mul(w).sum().backward();
         assertEquals(2, kept.size());
         for (int round = 0; round < 3; round++) {
-            Tensor.ones(n).mul(7.0); // later ops of the same size take whatever the pool holds
-            Tensor.randn(9, n).exp();
+            Tensor.ones(d, n).mul(7.0); // later ops of the same size take whatever the pool holds
+            Tensor.randn(9, n).to(d).exp();
             for (Tensor g : kept) {
                 assertArrayEquals(w.toArray(), g.toArray(), 0.0, "the gradient the custom rule kept changed");
             }

@@ -19,18 +19,22 @@ public final class Buffers {
     /** At most this many arrays of one length wait on one thread. */
     static final int MAX_PER_LENGTH = 16;
 
-    private static final ThreadLocal<Pool> POOL = ThreadLocal.withInitial(Pool::new);
+    private static final ThreadLocal<Pool<double[]>> POOL = ThreadLocal.withInitial(Pool::new);
+    private static final ThreadLocal<Pool<float[]>> POOL32 = ThreadLocal.withInitial(Pool::new);
 
-    /** This thread's recycled arrays, by length (a handful of distinct lengths: a linear scan, no boxing). */
-    private static final class Pool {
+    /**
+     * This thread's recycled arrays of one element type, by length (a handful of distinct lengths: a linear scan, no
+     * boxing). Its byte budget is shared with the pool of the other element type through {@link #bytes()}.
+     */
+    private static final class Pool<A> {
         int[] lengths = new int[8];
         @SuppressWarnings("unchecked")
-        ArrayDeque<double[]>[] queues = new ArrayDeque[8];
+        ArrayDeque<A>[] queues = new ArrayDeque[8];
         int count;
         long bytes;
         boolean enabled = true;
 
-        ArrayDeque<double[]> queue(int n, boolean create) {
+        ArrayDeque<A> queue(int n, boolean create) {
             for (int i = 0; i < count; i++) {
                 if (lengths[i] == n) {
                     return queues[i];
@@ -47,21 +51,53 @@ public final class Buffers {
             queues[count] = new ArrayDeque<>();
             return queues[count++];
         }
+
+        /** A waiting array of length n, or null. */
+        A take(int n, int elementBytes) {
+            ArrayDeque<A> q = enabled ? queue(n, false) : null;
+            A a = q == null ? null : q.pollLast();
+            if (a != null) {
+                bytes -= (long) elementBytes * n;
+            }
+            return a;
+        }
+
+        /** Keeps a for a later {@link #take}, unless this thread's pools are full. */
+        void give(A a, int n, int elementBytes, long otherBytes) {
+            if (!enabled || otherBytes + bytes + (long) elementBytes * n > MAX_BYTES) {
+                return;
+            }
+            ArrayDeque<A> q = queue(n, true);
+            if (q.size() >= MAX_PER_LENGTH) {
+                return;
+            }
+            for (A waiting : q) {
+                if (waiting == a) {
+                    throw new IllegalStateException("internal error: an array was recycled twice");
+                }
+            }
+            q.addLast(a);
+            bytes += (long) elementBytes * n;
+        }
     }
 
     /** A zero-filled array of length n: a recycled one when this thread has one of that length, else a new one. */
     public static double[] zeros(int n) {
-        if (n < MIN_LENGTH) {
-            return new double[n];
-        }
-        Pool pool = POOL.get();
-        ArrayDeque<double[]> q = pool.enabled ? pool.queue(n, false) : null;
-        double[] a = q == null ? null : q.pollLast();
+        double[] a = n < MIN_LENGTH ? null : POOL.get().take(n, 8);
         if (a == null) {
             return new double[n];
         }
-        pool.bytes -= 8L * n;
         java.util.Arrays.fill(a, 0.0);
+        return a;
+    }
+
+    /** {@link #zeros} for float32 arrays (a pool of its own, recycled by {@link #recycle(float[])}). */
+    public static float[] zeros32(int n) {
+        float[] a = n < MIN_LENGTH ? null : POOL32.get().take(n, 4);
+        if (a == null) {
+            return new float[n];
+        }
+        java.util.Arrays.fill(a, 0.0f);
         return a;
     }
 
@@ -70,29 +106,22 @@ public final class Buffers {
      * references it any more and that it will not touch it again; a full pool drops it for the garbage collector.
      */
     public static void recycle(double[] a) {
-        if (a.length < MIN_LENGTH) {
-            return;
+        if (a.length >= MIN_LENGTH) {
+            POOL.get().give(a, a.length, 8, POOL32.get().bytes);
         }
-        Pool pool = POOL.get();
-        if (!pool.enabled || pool.bytes + 8L * a.length > MAX_BYTES) {
-            return;
+    }
+
+    /** {@link #recycle(double[])} for float32 arrays, reused by {@link #zeros32}. */
+    public static void recycle(float[] a) {
+        if (a.length >= MIN_LENGTH) {
+            POOL32.get().give(a, a.length, 4, POOL.get().bytes);
         }
-        ArrayDeque<double[]> q = pool.queue(a.length, true);
-        if (q.size() >= MAX_PER_LENGTH) {
-            return;
-        }
-        for (double[] waiting : q) {
-            if (waiting == a) {
-                throw new IllegalStateException("internal error: an array was recycled twice");
-            }
-        }
-        q.addLast(a);
-        pool.bytes += 8L * a.length;
     }
 
     /** Drops this thread's recycled arrays (for tests and for a thread that is done training). */
     public static void clear() {
         POOL.remove();
+        POOL32.remove();
     }
 
     /**
@@ -100,12 +129,13 @@ public final class Buffers {
      * without it, or to measure allocation without it.
      */
     public static void setEnabled(boolean enabled) {
-        POOL.remove();
+        clear();
         POOL.get().enabled = enabled;
+        POOL32.get().enabled = enabled;
     }
 
     /** The bytes of recycled arrays waiting on this thread. */
     public static long pooledBytes() {
-        return POOL.get().bytes;
+        return POOL.get().bytes + POOL32.get().bytes;
     }
 }

@@ -1,5 +1,7 @@
 package dev.autodiff.kernel;
 
+import java.util.Arrays;
+
 /**
  * Elementwise loops on flat row-major arrays, with NumPy broadcasting for binary and ternary operations.
  * The operation is chosen once per contiguous run, never per element, so that every inner loop is a
@@ -52,7 +54,7 @@ public final class Elementwise {
 
     /** {@code y[i] = (float) op(x[i])}. */
     public static float[] unary32(Unary op, float[] x) {
-        float[] y = new float[x.length];
+        float[] y = Buffers.zeros32(x.length);
         overElements(x.length, (task, from, to) -> {
             double[] buf = CHUNKS.get()[0];
             for (int c = from; c < to; c += CHUNK) {
@@ -74,7 +76,7 @@ public final class Elementwise {
      * (exactly one of {@code a}/{@code sa} and {@code b}/{@code sb} given: the array, or null and the scalar).
      */
     public static float[] binary32(Binary op, float[] a, double sa, float[] b, double sb, int n) {
-        float[] out = new float[n];
+        float[] out = Buffers.zeros32(n);
         if (op.compareTo(Binary.DIV) <= 0 && (a != null || (float) sa == sa) && (b != null || (float) sb == sb)) {
             // + - * / of floats: the float operation is the float64 one rounded (float64 has more than 2 x 24 + 2
             // bits), so the same bits from plain float loops, which C2 vectorizes
@@ -87,14 +89,18 @@ public final class Elementwise {
             double[] y = bufs[1];
             for (int c = from; c < to; c += CHUNK) {
                 int len = Math.min(CHUNK, to - c);
-                for (int i = 0; i < len; i++) {
-                    x[i] = a != null ? a[c + i] : sa;
-                    y[i] = b != null ? b[c + i] : sb;
+                if (a != null) {
+                    widen(a, c, x, 0, len);
+                } else {
+                    Arrays.fill(x, 0, len, sa);
                 }
-                run(op, x, 0, a != null ? 1 : 0, y, 0, b != null ? 1 : 0, x, 0, len);
-                for (int i = 0; i < len; i++) {
-                    out[c + i] = (float) x[i];
+                if (b != null) {
+                    widen(b, c, y, 0, len);
+                } else {
+                    Arrays.fill(y, 0, len, sb);
                 }
+                run(op, x, 0, 1, y, 0, 1, x, 0, len);
+                narrow(x, 0, out, c, len);
             }
         });
         return out;
@@ -124,6 +130,120 @@ public final class Elementwise {
             }
         } else {
             for (int i = from; i < to; i++) out[i] = (float) binary(op, sa, sb);
+        }
+    }
+
+    /**
+     * {@code out = a op b} on float32 arrays that broadcast to {@code outShape} (each the float64 operation rounded
+     * once, as {@link #binary32}); out may be a or b when that operand has the whole output shape. Rows of the
+     * innermost dimension run as {@link #binary32}'s loops, each operand a row or one element repeated.
+     */
+    public static void binaryInto32(Binary op, float[] a, int[] aShape, float[] b, int[] bShape, float[] out,
+                                    int[] outShape) {
+        if (out.length == 0) {
+            return;
+        }
+        int r = outShape.length;
+        int[] as = Shapes.broadcastStrides(aShape, outShape);
+        int[] bs = Shapes.broadcastStrides(bShape, outShape);
+        int inner = outShape[r - 1];
+        int[] idx = new int[r];
+        int offA = 0;
+        int offB = 0;
+        boolean plain = op.compareTo(Binary.DIV) <= 0;
+        for (int o = 0; o < out.length; o += inner) {
+            if (plain) {
+                floatRow(op, a, offA, as[r - 1], b, offB, bs[r - 1], out, o, inner);
+            } else {
+                widenedRow(op, a, offA, as[r - 1], b, offB, bs[r - 1], out, o, inner);
+            }
+            for (int d = r - 2; d >= 0; d--) {
+                offA += as[d];
+                offB += bs[d];
+                if (++idx[d] < outShape[d]) {
+                    break;
+                }
+                offA -= as[d] * outShape[d];
+                offB -= bs[d] * outShape[d];
+                idx[d] = 0;
+            }
+        }
+    }
+
+    /** One row of + - * /: operand strides 1 (a row) or 0 (one element repeated). */
+    private static void floatRow(Binary op, float[] a, int ia, int sa, float[] b, int ib, int sb, float[] out, int o,
+                                 int n) {
+        if (sa == 1 && sb == 1) {
+            switch (op) {
+                case ADD: for (int i = 0; i < n; i++) out[o + i] = a[ia + i] + b[ib + i]; break;
+                case SUB: for (int i = 0; i < n; i++) out[o + i] = a[ia + i] - b[ib + i]; break;
+                case MUL: for (int i = 0; i < n; i++) out[o + i] = a[ia + i] * b[ib + i]; break;
+                default: for (int i = 0; i < n; i++) out[o + i] = a[ia + i] / b[ib + i]; break;
+            }
+        } else if (sa == 1) {
+            float s = b[ib];
+            switch (op) {
+                case ADD: for (int i = 0; i < n; i++) out[o + i] = a[ia + i] + s; break;
+                case SUB: for (int i = 0; i < n; i++) out[o + i] = a[ia + i] - s; break;
+                case MUL: for (int i = 0; i < n; i++) out[o + i] = a[ia + i] * s; break;
+                default: for (int i = 0; i < n; i++) out[o + i] = a[ia + i] / s; break;
+            }
+        } else {
+            widenedRow(op, a, ia, sa, b, ib, sb, out, o, n); // a repeated: rare enough for the general route
+        }
+    }
+
+    /** One row of any op: widened in chunks, the float64 loop, rounded back. */
+    private static void widenedRow(Binary op, float[] a, int ia, int sa, float[] b, int ib, int sb, float[] out,
+                                   int o, int n) {
+        double[][] bufs = CHUNKS.get();
+        double[] x = bufs[0];
+        double[] y = bufs[1];
+        for (int c = 0; c < n; c += CHUNK) {
+            int len = Math.min(CHUNK, n - c);
+            if (sa == 1) {
+                widen(a, ia + c, x, 0, len);
+            } else {
+                Arrays.fill(x, 0, len, a[ia]);
+            }
+            if (sb == 1) {
+                widen(b, ib + c, y, 0, len);
+            } else {
+                Arrays.fill(y, 0, len, b[ib]);
+            }
+            run(op, x, 0, 1, y, 0, 1, x, 0, len);
+            narrow(x, 0, out, o + c, len);
+        }
+    }
+
+    /** {@code y[i] += x[i]} in float32 (each sum the float64 one rounded: the bits of a float32 add), over all threads for large arrays. */
+    public static void addInto32(float[] x, float[] y) {
+        overElements(y.length, (task, from, to) -> {
+            for (int i = from; i < to; i++) {
+                y[i] += x[i];
+            }
+        });
+    }
+
+    /** {@code y[yi + j] = x[xi + j]} for j in [0, n): float32 widened (exactly) to float64. */
+    public static void widen(float[] x, int xi, double[] y, int yi, int n) {
+        if (n >= VECTOR_ELEMENTS && VectorSupport.MATH != null) {
+            VectorSupport.MATH.widen(x, xi, y, yi, n);
+            return;
+        }
+        for (int j = 0; j < n; j++) {
+            y[yi + j] = x[xi + j];
+        }
+    }
+
+    /** {@code y[yi + j] = (float) x[xi + j]} for j in [0, n): rounded to the nearest float32. */
+    public static void narrow(double[] x, int xi, float[] y, int yi, int n) {
+        if (n >= VECTOR_ELEMENTS && VectorSupport.MATH != null) {
+            VectorSupport.MATH.narrow(x, xi, y, yi, n);
+            return;
+        }
+        for (int j = 0; j < n; j++) {
+            y[yi + j] = (float) x[xi + j];
         }
     }
 
@@ -223,9 +343,9 @@ public final class Elementwise {
     /**
      * {@link #unaryGrad} on float32 arrays, as plain float loops: each of its rules is a chain of + - * /, so each
      * float operation gives the bits of the float32 ops the rule composes (every one the float64 result rounded).
+     * {@code out} may be g.
      */
-    public static float[] unaryGrad32(Unary op, float[] g, float[] x, float[] y) {
-        float[] out = new float[x.length];
+    public static void unaryGrad32(Unary op, float[] g, float[] x, float[] y, float[] out) {
         overElements(x.length, (task, from, to) -> {
             switch (op) {
                 case RELU:
@@ -262,7 +382,6 @@ public final class Elementwise {
                     throw new IllegalArgumentException("unaryGrad32: " + op + " has no fused vjp");
             }
         });
-        return out;
     }
 
     /**

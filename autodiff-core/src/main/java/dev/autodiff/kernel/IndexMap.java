@@ -96,7 +96,7 @@ public final class IndexMap {
      * is not widened whole).
      */
     public float[] take32(float[] src) {
-        float[] out = new float[size];
+        float[] out = Buffers.zeros32(size);
         takeInto32(src, 0, out);
         return out;
     }
@@ -179,14 +179,22 @@ public final class IndexMap {
         }
     }
 
-    /** {@link #scatterAdd} of a float32 array, summed in float32 (as PyTorch's float32 scatter and col2im). */
+    /**
+     * {@link #scatterAdd} of a float32 array, summed in float32 in the same order (as PyTorch's float32 index_add and
+     * scatter_add sum): a target hit once holds its element exactly.
+     */
     public float[] scatterAdd32(float[] x) {
-        float[] out = new float[targetSize];
-        scatterAddInto32(x, out, 0);
+        float[] out = Buffers.zeros32(targetSize);
+        scatterAddInto32(x, out);
         return out;
     }
 
-    /** {@link #scatterAddInto(double[], double[], int)} on float arrays, in the same order. */
+    /** {@link #scatterAddInto(double[], double[])} on float32 arrays: the same walk, float sums. */
+    public void scatterAddInto32(float[] x, float[] dst) {
+        scatterAddInto32(x, dst, 0);
+    }
+
+    /** {@link #scatterAddInto(double[], double[], int)} on float32 arrays (an image's fold into a batch's gradient). */
     public void scatterAddInto32(float[] x, float[] dst, int dstOff) {
         for (int b = 0; b < blocks; b++) {
             int db = b * denseBlock;

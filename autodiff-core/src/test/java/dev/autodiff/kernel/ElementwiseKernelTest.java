@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -163,5 +164,36 @@ class ElementwiseKernelTest {
         }
         // the continued fraction for erfc on its own, against math.erfc(4) = 1.541725790028002e-08
         assertEquals(1.541725790028002e-08, 1 - Special.erf(4.0), 1e-16);
+    }
+
+    /**
+     * The float32 conversions (vector where the module is present) against Java's casts, which are IEEE's: widening
+     * exact, narrowing to nearest even, with overflow to infinity, float32 subnormals, signed zeros and NaN.
+     */
+    @Test
+    void conversionsAreJavasCasts() {
+        SplittableRandom r = new SplittableRandom(5);
+        int n = 1000;
+        double[] d = new double[n];
+        for (int i = 0; i < n; i++) {
+            // every magnitude a double can reach a float from: subnormal floats, halfway cases, overflow
+            d[i] = (r.nextBoolean() ? 1 : -1) * Math.scalb(1 + r.nextDouble(), r.nextInt(-160, 140));
+        }
+        double[] special = {0.0, -0.0, Double.NaN, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY, Float.MAX_VALUE,
+            Math.nextUp((double) Float.MAX_VALUE), 3.4028235677973366e38, 0x1.fffffefffffffp127, Float.MIN_VALUE,
+            Float.MIN_VALUE / 2, Float.MIN_VALUE * 0.75, Float.MIN_NORMAL, 1 + 0x1p-24, 1 + 0x1p-24 + 0x1p-52, 1e-50};
+        System.arraycopy(special, 0, d, 3, special.length);
+        for (int from : new int[] {0, 1, 7}) {
+            float[] f = new float[n + from];
+            Elementwise.narrow(d, 0, f, from, n);
+            for (int i = 0; i < n; i++) {
+                assertEquals(Float.floatToRawIntBits((float) d[i]), Float.floatToRawIntBits(f[from + i]), "narrow " + d[i]);
+            }
+            double[] w = new double[n];
+            Elementwise.widen(f, from, w, 0, n);
+            for (int i = 0; i < n; i++) {
+                assertEquals(Double.doubleToRawLongBits(f[from + i]), Double.doubleToRawLongBits(w[i]), "widen " + f[from + i]);
+            }
+        }
     }
 }
