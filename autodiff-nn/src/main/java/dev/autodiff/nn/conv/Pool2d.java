@@ -1,14 +1,14 @@
 package dev.autodiff.nn.conv;
 
-import dev.autodiff.DType;
+import dev.autodiff.Autodiff;
+import dev.autodiff.GradScope;
 import dev.autodiff.Tensor;
 import dev.autodiff.nn.Module;
 
 /**
  * 2-D max or average pooling over (N, C, H, W) or unbatched (C, H, W), by unfolding each channel's
  * windows. Average pooling pads with zeros counted in the average, as PyTorch's default. Max pooling finds each window's first maximum
- * (a NaN counts as the maximum) in one pass over the input and then picks those input elements with
- * {@code indexSelect}, so, as in
+ * (a NaN counts as the maximum) and then picks those input elements with {@code indexSelect}, so, as in
  * PyTorch's max_pool2d, the whole gradient of a window goes to that one element, and the backward pass is
  * a scatter of the output's gradient rather than a pass over every window.
  */
@@ -72,45 +72,31 @@ public class Pool2d extends Module {
             Tensor cols = planes.unfold(k, s, new int[] {padding, padding}, new int[] {1, 1}); // (NC, k*k, L)
             return cols.mean(1).reshape(n, c, oh, ow);
         }
-        int[] at = firstMaxima(x, n * c, h, w, oh, ow);
-        return x.reshape(-1).indexSelect(0, at).reshape(n, c, oh, ow);
-    }
-
-    /**
-     * The flat index into x of each window's first maximum in row-major window order, a NaN counting as the maximum
-     * (torch.argmax's rule), planes (N C) and windows (oh, ow) in order. The -infinity of the padding never beats an
-     * element of the image, so only the window's elements inside the image are read; a window of -infinity only
-     * gives its first element inside the image, as PyTorch. One read of x's values (floats as they are), without
-     * unfolding the windows.
-     */
-    private int[] firstMaxima(Tensor x, int planes, int h, int w, int oh, int ow) {
-        boolean f32 = x.dtype() == DType.FLOAT32;
-        float[] xf = f32 ? x.toFloatArray() : null;
-        double[] xd = f32 ? null : x.toArray();
-        int[] at = new int[planes * oh * ow];
-        for (int plane = 0, i = 0; plane < planes; plane++) {
+        double[] best;
+        try (GradScope scope = Autodiff.noGrad()) {
+            // -infinity padding never beats an element of the image
+            Tensor padded = padding == 0 ? planes
+                    : planes.pad(new int[] {0, 0, padding, padding}, new int[] {0, 0, padding, padding}, Double.NEGATIVE_INFINITY);
+            best = padded.unfold(k, s, new int[] {0, 0}, new int[] {1, 1}).argmax(1).toArray(); // (NC, L)
+        }
+        int[] at = new int[best.length];
+        for (int plane = 0, i = 0; plane < n * c; plane++) {
             for (int r = 0; r < oh; r++) {
-                int top = Math.max(r * stride - padding, 0);
-                int bottom = Math.min(r * stride - padding + kernel, h);
                 for (int col = 0; col < ow; col++, i++) {
-                    int left = Math.max(col * stride - padding, 0);
-                    int right = Math.min(col * stride - padding + kernel, w);
-                    int best = (plane * h + top) * w + left;
-                    double b = f32 ? xf[best] : xd[best];
-                    for (int y = top; y < bottom; y++) {
-                        for (int j = (plane * h + y) * w + left, end = j - left + right; j < end; j++) {
-                            double v = f32 ? xf[j] : xd[j];
-                            if (b == b && (v != v || v > b)) { // strictly greater, or the first NaN
-                                best = j;
-                                b = v;
-                            }
-                        }
+                    int top = r * stride - padding;
+                    int left = col * stride - padding;
+                    int y = top + (int) best[i] / kernel;
+                    int xx = left + (int) best[i] % kernel;
+                    if (y < 0 || xx < 0 || y >= h || xx >= w) {
+                        // a window of -infinity only: its first element inside the image, as PyTorch
+                        y = Math.max(top, 0);
+                        xx = Math.max(left, 0);
                     }
-                    at[i] = best;
+                    at[i] = (plane * h + y) * w + xx;
                 }
             }
         }
-        return at;
+        return x.reshape(-1).indexSelect(0, at).reshape(n, c, oh, ow);
     }
 
     @Override
