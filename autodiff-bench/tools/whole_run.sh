@@ -6,12 +6,14 @@
 #   autodiff-bench/tools/whole_run.sh ROUNDS "LABEL|JVM FLAGS" ["LABEL|JVM FLAGS" ...]
 #   autodiff-bench/tools/whole_run.sh 3 "parallel64|-XX:+UseParallelGC -Xmn64m" "g1|"
 #
-# JAVA (default java) picks the JDK; EPOCHS (default 3) the epochs; THREADS (default 2) both libraries' threads.
+# JAVA (default java) picks the JDK; EPOCHS (default 3) the epochs; THREADS (default 2) both libraries' threads;
+# DTYPE (float64 or float32, default float64) both libraries' dtype.
 # Needs apt-get install dataset-fashion-mnist python3-torch libopenblas0-openmp time.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 rounds=${1:?rounds}; shift
-JAVA=${JAVA:-java}; EPOCHS=${EPOCHS:-3}; THREADS=${THREADS:-2}
+JAVA=${JAVA:-java}; EPOCHS=${EPOCHS:-3}; THREADS=${THREADS:-2}; DTYPE=${DTYPE:-float64}
+torch_dtype=(); [[ $DTYPE == float32 ]] && torch_dtype=(--float32)
 cp_file=$(mktemp)
 mvn -B -q -pl samples dependency:build-classpath -Dmdep.outputFile="$cp_file" >/dev/null
 CP=samples/target/samples-0.1.0.jar:$(cat "$cp_file")
@@ -26,12 +28,12 @@ END {printf "%-24s epochs%s s  accuracy %s  step 1 %.0f ms  steps 1-200 %.0f ms 
 
 for ((r = 1; r <= rounds; r++)); do
   OMP_NUM_THREADS=$THREADS /usr/bin/time -f "TIME %e %M" /usr/bin/python3 autodiff-bench/tools/torch_fashion_mnist.py \
-      --threads "$THREADS" --epochs "$EPOCHS" --steps 200 2>&1 | summary "pytorch float64"
+      --threads "$THREADS" --epochs "$EPOCHS" --steps 200 "${torch_dtype[@]}" 2>&1 | summary "pytorch $DTYPE"
   for config in "$@"; do
     label=${config%%|*}; flags=${config#*|}
     # shellcheck disable=SC2086
     /usr/bin/time -f "TIME %e %M" "$JAVA" $flags --add-modules jdk.incubator.vector -Dautodiff.threads="$THREADS" \
-        -Dfashion.steps=200 -Dfashion.epochs="$EPOCHS" -cp "$CP" dev.autodiff.samples.Main fashion-mnist 2>&1 \
+        -Dfashion.steps=200 -Dfashion.epochs="$EPOCHS" -Dfashion.dtype="$DTYPE" -cp "$CP" dev.autodiff.samples.Main fashion-mnist 2>&1 \
         | grep -v '^WARNING' | summary "$label"
   done
 done

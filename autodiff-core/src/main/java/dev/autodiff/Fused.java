@@ -474,6 +474,14 @@ public final class Fused {
             return true;
         }
 
+        /**
+         * The vjp of float32 operands when nothing is recorded: the float64 kernel on them widened (exactly), the
+         * gradient rounded once, as the forward's default float32 path computes (rather than a dozen float32 ops).
+         */
+        final Tensor widenedVjp(int i, Tensor g, Tensor[] in, Tensor out) {
+            return vjp(i, g.widened(), new Tensor[] {in[0].widened(), in[1].widened()}, out).narrowed();
+        }
+
         @Override
         final Tensor batch(Tensor[] x, boolean[] batched, int n) {
             Tensor[] args = new Tensor[2];
@@ -511,6 +519,9 @@ public final class Fused {
                     LstmKernels.cellGradC(g.data, pre.data, acc, h, false);
                 }
                 return new Tensor(acc, in[i].shape);
+            }
+            if (unrecorded32(g, in, out)) {
+                return widenedVjp(i, g, in, out);
             }
             Tensor ig = gate(pre, 0, h).sigmoid();
             Tensor fg = gate(pre, 1, h).sigmoid();
@@ -588,6 +599,9 @@ public final class Fused {
                     LstmKernels.hiddenGradC(g.data, pre.data, c2.data, acc, h, false);
                 }
                 return new Tensor(acc, in[i].shape);
+            }
+            if (unrecorded32(g, in, out)) {
+                return widenedVjp(i, g, in, out);
             }
             Tensor og = gate(pre, 3, h).sigmoid();
             Tensor t = c2.tanh();

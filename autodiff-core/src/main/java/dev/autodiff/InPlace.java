@@ -40,13 +40,28 @@ public final class InPlace {
     }
 
     /**
+     * {@link Kernel} on float32 arrays, with the same contract: an optimizer's float32 form, computing in float32 as
+     * PyTorch's float32 optimizers do. Given beside a Kernel, it runs when every tensor of the update is float32;
+     * otherwise the Kernel runs, on float64 copies of chunks of any float32 array (see {@link #update}).
+     */
+    @FunctionalInterface
+    public interface Kernel32 {
+        void run(int from, int to, float[][] out, float[][] in);
+    }
+
+    /**
      * Runs {@code kernel} over every element of {@code out}, which it updates in place from their old values and
      * those of {@code in}. All tensors have the shape of {@code out[0]}. Throws, before anything changes, naming
      * {@code op}, if a tensor is null, a shape differs, a tensor in {@code out} is not a leaf or is a view of a
      * computed tensor, a tensor is a dual number (inside jvp), or two tensors in {@code out} share storage.
      */
     public static void update(String op, Tensor[] out, Tensor[] in, Kernel kernel) {
-        run(op, out, in, kernel);
+        run(op, out, in, kernel, null);
+    }
+
+    /** {@link #update} with a float32 form of the kernel, run instead when every tensor is float32. */
+    public static void update(String op, Tensor[] out, Tensor[] in, Kernel kernel, Kernel32 kernel32) {
+        run(op, out, in, kernel, Tensor.nonNull(kernel32, op, "kernel32"));
     }
 
     /**
@@ -57,6 +72,14 @@ public final class InPlace {
      * of allocating one. Throws naming {@code op} if {@code param} has no gradient.
      */
     public static void step(String op, Tensor param, Tensor[] state, Kernel kernel) {
+        step(op, param, state, kernel, null);
+    }
+
+    /**
+     * {@link #step} with a float32 form of the kernel, run instead when the parameter, its state and its gradient are
+     * all float32 (the float arrays as they are, no float64 copies).
+     */
+    public static void step(String op, Tensor param, Tensor[] state, Kernel kernel, Kernel32 kernel32) {
         Tensor.nonNull(op, "InPlace.step", "op");
         Tensor.nonNull(param, op, "the parameter");
         Tensor.nonNull(state, op, "the state");
@@ -67,7 +90,7 @@ public final class InPlace {
         Tensor[] out = new Tensor[state.length + 1];
         out[0] = param;
         System.arraycopy(state, 0, out, 1, state.length);
-        run(op, out, new Tensor[] {param.grad}, kernel);
+        run(op, out, new Tensor[] {param.grad}, kernel, kernel32);
     }
 
     /**
@@ -164,7 +187,7 @@ public final class InPlace {
         return param.grad;
     }
 
-    private static void run(String op, Tensor[] out, Tensor[] in, Kernel kernel) {
+    private static void run(String op, Tensor[] out, Tensor[] in, Kernel kernel, Kernel32 kernel32) {
         Tensor.nonNull(op, "InPlace.update", "op");
         Tensor.nonNull(out, op, "the tensors to update");
         Tensor.nonNull(in, op, "the tensors to read");
@@ -194,11 +217,26 @@ public final class InPlace {
             ins[k] = t.data;
             float32 |= t.f32 != null;
         }
+        boolean all32 = kernel32 != null;
         for (Tensor t : out) {
             float32 |= t.f32 != null;
+            all32 &= t.f32 != null;
+        }
+        for (Tensor t : in) {
+            all32 &= t.f32 != null;
         }
         try {
-            if (float32) {
+            if (all32) {
+                float[][] fo = new float[out.length][];
+                float[][] fi = new float[in.length][];
+                for (int k = 0; k < out.length; k++) {
+                    fo[k] = out[k].f32;
+                }
+                for (int k = 0; k < in.length; k++) {
+                    fi[k] = in[k].f32;
+                }
+                Elementwise.forRanges(fo[0].length, (from, to) -> kernel32.run(from, to, fo, fi));
+            } else if (float32) {
                 Elementwise.forRanges(out[0].size(), (from, to) -> chunked(out, in, kernel, from, to));
             } else {
                 Elementwise.forRanges(outs[0].length, (from, to) -> kernel.run(from, to, outs, ins));

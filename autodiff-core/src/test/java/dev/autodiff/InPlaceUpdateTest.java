@@ -124,4 +124,47 @@ class InPlaceUpdateTest {
         assertEquals(3.0, seed.item());
         assertThrows(IllegalArgumentException.class, () -> a.setGrad(Tensor.ones(2)));
     }
+
+    /**
+     * A step given a float32 kernel runs it, on the float arrays, exactly when the parameter, its state and its
+     * gradient are all float32; otherwise the float64 kernel runs (on chunks of any float32 array). Either way the
+     * versions bump and the gradient's buffer stays private.
+     */
+    @Test
+    void aFloat32KernelRunsWhenEveryTensorIsFloat32() {
+        int n = 70_001; // split over threads
+        for (DType pd : DType.values()) {
+            for (DType sd : DType.values()) {
+                Tensor p = Tensor.randn(1, n).to(pd).requiresGrad();
+                Tensor state = Tensor.zeros(sd, n);
+                p.mul(p).sum().backward(); // g = 2 p
+                double[] before = p.toArray();
+                boolean[] ran32 = {false};
+                InPlace.step("test", p, new Tensor[] {state}, (from, to, out, in) -> {
+                    for (int k = from; k < to; k++) {
+                        out[1][k] = in[0][k];
+                        out[0][k] -= 0.25 * in[0][k];
+                    }
+                }, (from, to, out, in) -> {
+                    ran32[0] = true;
+                    for (int k = from; k < to; k++) {
+                        out[1][k] = in[0][k];
+                        out[0][k] -= 0.25f * in[0][k];
+                    }
+                });
+                boolean all32 = pd == DType.FLOAT32 && sd == DType.FLOAT32;
+                assertEquals(all32, ran32[0], pd + " parameter, " + sd + " state");
+                assertEquals(1, p.version());
+                assertEquals(1, state.version());
+                double[] after = p.toArray();
+                double[] st = state.toArray();
+                for (int k = 0; k < n; k++) {
+                    // 2 p and p - 0.25 (2 p) = p / 2 are exact in either dtype; a float32 state rounds a float64 2 p
+                    double g = 2 * before[k];
+                    assertEquals(sd == DType.FLOAT32 ? (float) g : g, st[k], 0.0, "state " + k);
+                    assertEquals(before[k] / 2, after[k], 0.0, "parameter " + k);
+                }
+            }
+        }
+    }
 }

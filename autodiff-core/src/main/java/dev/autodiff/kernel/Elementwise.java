@@ -225,12 +225,12 @@ public final class Elementwise {
         });
     }
 
+    // The float32 conversions, one loop each. JDK 25's C2 vectorizes them; JDK 17's leaves them scalar, and the Vector
+    // API's casts are no cure there: with a second float species in the process (the half-width one a cast needs)
+    // the float32 MLP step ran 3x slower, its time in the GEMM's FloatVector.intoArray, no longer inlined.
+
     /** {@code y[yi + j] = x[xi + j]} for j in [0, n): float32 widened (exactly) to float64. */
     public static void widen(float[] x, int xi, double[] y, int yi, int n) {
-        if (n >= VECTOR_ELEMENTS && VectorSupport.MATH != null) {
-            VectorSupport.MATH.widen(x, xi, y, yi, n);
-            return;
-        }
         for (int j = 0; j < n; j++) {
             y[yi + j] = x[xi + j];
         }
@@ -238,10 +238,6 @@ public final class Elementwise {
 
     /** {@code y[yi + j] = (float) x[xi + j]} for j in [0, n): rounded to the nearest float32. */
     public static void narrow(double[] x, int xi, float[] y, int yi, int n) {
-        if (n >= VECTOR_ELEMENTS && VectorSupport.MATH != null) {
-            VectorSupport.MATH.narrow(x, xi, y, yi, n);
-            return;
-        }
         for (int j = 0; j < n; j++) {
             y[yi + j] = (float) x[xi + j];
         }

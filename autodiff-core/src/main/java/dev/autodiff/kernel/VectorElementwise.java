@@ -1,10 +1,8 @@
 package dev.autodiff.kernel;
 
 import jdk.incubator.vector.DoubleVector;
-import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -15,9 +13,6 @@ import jdk.incubator.vector.VectorSpecies;
  */
 final class VectorElementwise implements VectorSupport.VectorMath {
     private static final VectorSpecies<Double> S = DoubleVector.SPECIES_PREFERRED;
-    /** As many floats as S has doubles: the two sides of a conversion. */
-    private static final VectorSpecies<Float> HALF = FloatVector.SPECIES_PREFERRED.withShape(
-            VectorShape.forBitSize(S.vectorBitSize() / 2));
 
     @Override
     public boolean unary(Elementwise.Unary op, double[] x, double[] y, int from, int to) {
@@ -84,30 +79,6 @@ final class VectorElementwise implements VectorSupport.VectorMath {
             DoubleVector.fromArray(S, g, i).mul(mask).intoArray(out, i);
         }
         return i;
-    }
-
-    @Override
-    public void widen(float[] x, int xi, double[] y, int yi, int n) {
-        int bound = S.loopBound(n);
-        int j = 0;
-        for (; j < bound; j += S.length()) {
-            ((DoubleVector) FloatVector.fromArray(HALF, x, xi + j).convertShape(VectorOperators.F2D, S, 0)).intoArray(y, yi + j);
-        }
-        for (; j < n; j++) {
-            y[yi + j] = x[xi + j];
-        }
-    }
-
-    @Override
-    public void narrow(double[] x, int xi, float[] y, int yi, int n) {
-        int bound = S.loopBound(n);
-        int j = 0;
-        for (; j < bound; j += S.length()) {
-            ((FloatVector) DoubleVector.fromArray(S, x, xi + j).convertShape(VectorOperators.D2F, HALF, 0)).intoArray(y, yi + j);
-        }
-        for (; j < n; j++) {
-            y[yi + j] = (float) x[xi + j];
-        }
     }
 
     @Override

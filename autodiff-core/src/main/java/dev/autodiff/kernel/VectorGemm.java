@@ -437,11 +437,12 @@ final class VectorGemm implements Gemm.Multiplier {
             // (column by column, each write landed on another cache line)
             int src = b.off + (jc + jr) * b.ld + pc;
             int p = 0;
-            if (TRANSPOSE_4 && w == NR) {
-                // 4 x 4 blocks transposed in registers: rows j..j+3 of the array, columns p..p+3
-                for (; p + 4 <= kc; p += 4) {
-                    for (int j = 0; j < NR; j += 4) {
-                        transpose4(d, src + j * b.ld + p, b.ld, out, base + p * NR + j, NR);
+            if (TRANSPOSE && w == NR) {
+                // V x V blocks transposed in registers: rows j..j+V-1 of the array, columns p..p+V-1 (element by
+                // element this loop was 30% of the float32 MLP step's products G W^T)
+                for (; p + V <= kc; p += V) {
+                    for (int j = 0; j < NR; j += V) {
+                        transpose(d, src + j * b.ld + p, b.ld, out, base + p * NR + j, NR);
                     }
                 }
             }
@@ -454,37 +455,194 @@ final class VectorGemm implements Gemm.Multiplier {
         }
     }
 
-    /** Whether {@link #transpose4} can run: vectors of 4 doubles (AVX2). */
-    private static final boolean TRANSPOSE_4 = V == 4;
-    // lane patterns of the transpose; built only where the vectors have 4 lanes
-    private static final VectorShuffle<Double> DUP_EVEN = TRANSPOSE_4 ? VectorShuffle.fromValues(S, 0, 0, 2, 2) : null;
-    private static final VectorShuffle<Double> DUP_ODD = TRANSPOSE_4 ? VectorShuffle.fromValues(S, 1, 1, 3, 3) : null;
-    private static final VectorShuffle<Double> LOW_HALF = TRANSPOSE_4 ? VectorShuffle.fromValues(S, 0, 1, 0, 1) : null;
-    private static final VectorShuffle<Double> HIGH_HALF = TRANSPOSE_4 ? VectorShuffle.fromValues(S, 2, 3, 2, 3) : null;
-    private static final VectorMask<Double> ODD = TRANSPOSE_4 ? VectorMask.fromValues(S, false, true, false, true) : null;
-    private static final VectorMask<Double> UPPER = TRANSPOSE_4 ? VectorMask.fromValues(S, false, false, true, true) : null;
+    /** Whether {@link #transpose} can run: vectors of 4, 8 or 16 lanes. */
+    private static final boolean TRANSPOSE = V == 4 || V == 8 || V == 16;
+    // Stage s of the transpose (s = 1, 2, 4, 8 while s < V) pairs the vectors i and i + s (i without bit s) and swaps
+    // their blocks of s lanes: lanes with bit s of the first take the second's lanes s below them (UP), lanes without
+    // it of the second take the first's lanes s above (DOWN); HIGH masks the lanes with bit s. After the last stage
+    // vector i holds column i.
+    private static final VectorShuffle<Double> UP1 = shift(1, true);
+    private static final VectorShuffle<Double> UP2 = shift(2, true);
+    private static final VectorShuffle<Double> UP4 = shift(4, true);
+    private static final VectorShuffle<Double> UP8 = shift(8, true);
+    private static final VectorShuffle<Double> DOWN1 = shift(1, false);
+    private static final VectorShuffle<Double> DOWN2 = shift(2, false);
+    private static final VectorShuffle<Double> DOWN4 = shift(4, false);
+    private static final VectorShuffle<Double> DOWN8 = shift(8, false);
+    private static final VectorMask<Double> HIGH1 = high(1);
+    private static final VectorMask<Double> HIGH2 = high(2);
+    private static final VectorMask<Double> HIGH4 = high(4);
+    private static final VectorMask<Double> HIGH8 = high(8);
+
+    private static VectorShuffle<Double> shift(int s, boolean up) {
+        if (!TRANSPOSE || s >= V) {
+            return null;
+        }
+        return VectorShuffle.fromOp(S, l -> (l & s) != 0 ? (up ? l - s : l) : (up ? l : l + s));
+    }
+
+    private static VectorMask<Double> high(int s) {
+        if (!TRANSPOSE || s >= V) {
+            return null;
+        }
+        boolean[] lanes = new boolean[V];
+        for (int l = 0; l < V; l++) {
+            lanes[l] = (l & s) != 0;
+        }
+        return VectorMask.fromArray(S, lanes, 0);
+    }
 
     /**
-     * The 4 x 4 block of x at rows {@code src + r*ld} (r < 4, 4 elements each) written transposed: its
-     * column c as 4 contiguous values at {@code out[o + c*stride]}. One-vector shuffles and blends: the
-     * two-vector rearrange is not compiled on JDK 17 (9x slower than element copies), these are (JDK 17
-     * 0.69 -> 0.57 ns per element, JDK 25 0.66 -> 0.31, for packing 4 rows of A).
+     * The V x V block of x at rows {@code src + r*ld} (r < V, V elements each) written transposed: its column c as V
+     * contiguous values at {@code out[o + c*stride]}. One-vector shuffles and blends, log2(V) stages: the two-vector
+     * rearrange is not compiled on JDK 17 (9x slower than element copies), these are (V = 4, JDK 17 0.69 -> 0.57 ns
+     * per element, JDK 25 0.66 -> 0.31, for packing 4 rows of A).
      */
+    private static void transpose(double[] x, int src, int ld, double[] out, int o, int stride) {
+        if (V == 4) {
+            transpose4(x, src, ld, out, o, stride);
+        } else if (V == 8) {
+            transpose8(x, src, ld, out, o, stride);
+        } else {
+            transpose16(x, src, ld, out, o, stride);
+        }
+    }
+
+    // the three unrolled forms, written by a script (one vector per row; an array of vectors would be boxed)
+
     private static void transpose4(double[] x, int src, int ld, double[] out, int o, int stride) {
         DoubleVector r0 = DoubleVector.fromArray(S, x, src);
         DoubleVector r1 = DoubleVector.fromArray(S, x, src + ld);
         DoubleVector r2 = DoubleVector.fromArray(S, x, src + 2 * ld);
         DoubleVector r3 = DoubleVector.fromArray(S, x, src + 3 * ld);
-        // t0 = (r0[0], r1[0], r0[2], r1[2]), t1 = (r0[1], r1[1], r0[3], r1[3]); t2, t3 likewise from r2, r3
-        DoubleVector t0 = r0.blend(r1.rearrange(DUP_EVEN), ODD);
-        DoubleVector t1 = r0.rearrange(DUP_ODD).blend(r1, ODD);
-        DoubleVector t2 = r2.blend(r3.rearrange(DUP_EVEN), ODD);
-        DoubleVector t3 = r2.rearrange(DUP_ODD).blend(r3, ODD);
-        t0.blend(t2.rearrange(LOW_HALF), UPPER).intoArray(out, o);
-        t1.blend(t3.rearrange(LOW_HALF), UPPER).intoArray(out, o + stride);
-        t0.rearrange(HIGH_HALF).blend(t2, UPPER).intoArray(out, o + 2 * stride);
-        t1.rearrange(HIGH_HALF).blend(t3, UPPER).intoArray(out, o + 3 * stride);
+        DoubleVector a0 = r0.blend(r1.rearrange(UP1), HIGH1);
+        DoubleVector a1 = r0.rearrange(DOWN1).blend(r1, HIGH1);
+        DoubleVector a2 = r2.blend(r3.rearrange(UP1), HIGH1);
+        DoubleVector a3 = r2.rearrange(DOWN1).blend(r3, HIGH1);
+        a0.blend(a2.rearrange(UP2), HIGH2).intoArray(out, o);
+        a0.rearrange(DOWN2).blend(a2, HIGH2).intoArray(out, o + 2 * stride);
+        a1.blend(a3.rearrange(UP2), HIGH2).intoArray(out, o + stride);
+        a1.rearrange(DOWN2).blend(a3, HIGH2).intoArray(out, o + 3 * stride);
     }
+
+    private static void transpose8(double[] x, int src, int ld, double[] out, int o, int stride) {
+        DoubleVector r0 = DoubleVector.fromArray(S, x, src);
+        DoubleVector r1 = DoubleVector.fromArray(S, x, src + ld);
+        DoubleVector r2 = DoubleVector.fromArray(S, x, src + 2 * ld);
+        DoubleVector r3 = DoubleVector.fromArray(S, x, src + 3 * ld);
+        DoubleVector r4 = DoubleVector.fromArray(S, x, src + 4 * ld);
+        DoubleVector r5 = DoubleVector.fromArray(S, x, src + 5 * ld);
+        DoubleVector r6 = DoubleVector.fromArray(S, x, src + 6 * ld);
+        DoubleVector r7 = DoubleVector.fromArray(S, x, src + 7 * ld);
+        DoubleVector a0 = r0.blend(r1.rearrange(UP1), HIGH1);
+        DoubleVector a1 = r0.rearrange(DOWN1).blend(r1, HIGH1);
+        DoubleVector a2 = r2.blend(r3.rearrange(UP1), HIGH1);
+        DoubleVector a3 = r2.rearrange(DOWN1).blend(r3, HIGH1);
+        DoubleVector a4 = r4.blend(r5.rearrange(UP1), HIGH1);
+        DoubleVector a5 = r4.rearrange(DOWN1).blend(r5, HIGH1);
+        DoubleVector a6 = r6.blend(r7.rearrange(UP1), HIGH1);
+        DoubleVector a7 = r6.rearrange(DOWN1).blend(r7, HIGH1);
+        DoubleVector b0 = a0.blend(a2.rearrange(UP2), HIGH2);
+        DoubleVector b2 = a0.rearrange(DOWN2).blend(a2, HIGH2);
+        DoubleVector b1 = a1.blend(a3.rearrange(UP2), HIGH2);
+        DoubleVector b3 = a1.rearrange(DOWN2).blend(a3, HIGH2);
+        DoubleVector b4 = a4.blend(a6.rearrange(UP2), HIGH2);
+        DoubleVector b6 = a4.rearrange(DOWN2).blend(a6, HIGH2);
+        DoubleVector b5 = a5.blend(a7.rearrange(UP2), HIGH2);
+        DoubleVector b7 = a5.rearrange(DOWN2).blend(a7, HIGH2);
+        b0.blend(b4.rearrange(UP4), HIGH4).intoArray(out, o);
+        b0.rearrange(DOWN4).blend(b4, HIGH4).intoArray(out, o + 4 * stride);
+        b1.blend(b5.rearrange(UP4), HIGH4).intoArray(out, o + stride);
+        b1.rearrange(DOWN4).blend(b5, HIGH4).intoArray(out, o + 5 * stride);
+        b2.blend(b6.rearrange(UP4), HIGH4).intoArray(out, o + 2 * stride);
+        b2.rearrange(DOWN4).blend(b6, HIGH4).intoArray(out, o + 6 * stride);
+        b3.blend(b7.rearrange(UP4), HIGH4).intoArray(out, o + 3 * stride);
+        b3.rearrange(DOWN4).blend(b7, HIGH4).intoArray(out, o + 7 * stride);
+    }
+
+    private static void transpose16(double[] x, int src, int ld, double[] out, int o, int stride) {
+        DoubleVector r0 = DoubleVector.fromArray(S, x, src);
+        DoubleVector r1 = DoubleVector.fromArray(S, x, src + ld);
+        DoubleVector r2 = DoubleVector.fromArray(S, x, src + 2 * ld);
+        DoubleVector r3 = DoubleVector.fromArray(S, x, src + 3 * ld);
+        DoubleVector r4 = DoubleVector.fromArray(S, x, src + 4 * ld);
+        DoubleVector r5 = DoubleVector.fromArray(S, x, src + 5 * ld);
+        DoubleVector r6 = DoubleVector.fromArray(S, x, src + 6 * ld);
+        DoubleVector r7 = DoubleVector.fromArray(S, x, src + 7 * ld);
+        DoubleVector r8 = DoubleVector.fromArray(S, x, src + 8 * ld);
+        DoubleVector r9 = DoubleVector.fromArray(S, x, src + 9 * ld);
+        DoubleVector r10 = DoubleVector.fromArray(S, x, src + 10 * ld);
+        DoubleVector r11 = DoubleVector.fromArray(S, x, src + 11 * ld);
+        DoubleVector r12 = DoubleVector.fromArray(S, x, src + 12 * ld);
+        DoubleVector r13 = DoubleVector.fromArray(S, x, src + 13 * ld);
+        DoubleVector r14 = DoubleVector.fromArray(S, x, src + 14 * ld);
+        DoubleVector r15 = DoubleVector.fromArray(S, x, src + 15 * ld);
+        DoubleVector a0 = r0.blend(r1.rearrange(UP1), HIGH1);
+        DoubleVector a1 = r0.rearrange(DOWN1).blend(r1, HIGH1);
+        DoubleVector a2 = r2.blend(r3.rearrange(UP1), HIGH1);
+        DoubleVector a3 = r2.rearrange(DOWN1).blend(r3, HIGH1);
+        DoubleVector a4 = r4.blend(r5.rearrange(UP1), HIGH1);
+        DoubleVector a5 = r4.rearrange(DOWN1).blend(r5, HIGH1);
+        DoubleVector a6 = r6.blend(r7.rearrange(UP1), HIGH1);
+        DoubleVector a7 = r6.rearrange(DOWN1).blend(r7, HIGH1);
+        DoubleVector a8 = r8.blend(r9.rearrange(UP1), HIGH1);
+        DoubleVector a9 = r8.rearrange(DOWN1).blend(r9, HIGH1);
+        DoubleVector a10 = r10.blend(r11.rearrange(UP1), HIGH1);
+        DoubleVector a11 = r10.rearrange(DOWN1).blend(r11, HIGH1);
+        DoubleVector a12 = r12.blend(r13.rearrange(UP1), HIGH1);
+        DoubleVector a13 = r12.rearrange(DOWN1).blend(r13, HIGH1);
+        DoubleVector a14 = r14.blend(r15.rearrange(UP1), HIGH1);
+        DoubleVector a15 = r14.rearrange(DOWN1).blend(r15, HIGH1);
+        DoubleVector b0 = a0.blend(a2.rearrange(UP2), HIGH2);
+        DoubleVector b2 = a0.rearrange(DOWN2).blend(a2, HIGH2);
+        DoubleVector b1 = a1.blend(a3.rearrange(UP2), HIGH2);
+        DoubleVector b3 = a1.rearrange(DOWN2).blend(a3, HIGH2);
+        DoubleVector b4 = a4.blend(a6.rearrange(UP2), HIGH2);
+        DoubleVector b6 = a4.rearrange(DOWN2).blend(a6, HIGH2);
+        DoubleVector b5 = a5.blend(a7.rearrange(UP2), HIGH2);
+        DoubleVector b7 = a5.rearrange(DOWN2).blend(a7, HIGH2);
+        DoubleVector b8 = a8.blend(a10.rearrange(UP2), HIGH2);
+        DoubleVector b10 = a8.rearrange(DOWN2).blend(a10, HIGH2);
+        DoubleVector b9 = a9.blend(a11.rearrange(UP2), HIGH2);
+        DoubleVector b11 = a9.rearrange(DOWN2).blend(a11, HIGH2);
+        DoubleVector b12 = a12.blend(a14.rearrange(UP2), HIGH2);
+        DoubleVector b14 = a12.rearrange(DOWN2).blend(a14, HIGH2);
+        DoubleVector b13 = a13.blend(a15.rearrange(UP2), HIGH2);
+        DoubleVector b15 = a13.rearrange(DOWN2).blend(a15, HIGH2);
+        DoubleVector c0 = b0.blend(b4.rearrange(UP4), HIGH4);
+        DoubleVector c4 = b0.rearrange(DOWN4).blend(b4, HIGH4);
+        DoubleVector c1 = b1.blend(b5.rearrange(UP4), HIGH4);
+        DoubleVector c5 = b1.rearrange(DOWN4).blend(b5, HIGH4);
+        DoubleVector c2 = b2.blend(b6.rearrange(UP4), HIGH4);
+        DoubleVector c6 = b2.rearrange(DOWN4).blend(b6, HIGH4);
+        DoubleVector c3 = b3.blend(b7.rearrange(UP4), HIGH4);
+        DoubleVector c7 = b3.rearrange(DOWN4).blend(b7, HIGH4);
+        DoubleVector c8 = b8.blend(b12.rearrange(UP4), HIGH4);
+        DoubleVector c12 = b8.rearrange(DOWN4).blend(b12, HIGH4);
+        DoubleVector c9 = b9.blend(b13.rearrange(UP4), HIGH4);
+        DoubleVector c13 = b9.rearrange(DOWN4).blend(b13, HIGH4);
+        DoubleVector c10 = b10.blend(b14.rearrange(UP4), HIGH4);
+        DoubleVector c14 = b10.rearrange(DOWN4).blend(b14, HIGH4);
+        DoubleVector c11 = b11.blend(b15.rearrange(UP4), HIGH4);
+        DoubleVector c15 = b11.rearrange(DOWN4).blend(b15, HIGH4);
+        c0.blend(c8.rearrange(UP8), HIGH8).intoArray(out, o);
+        c0.rearrange(DOWN8).blend(c8, HIGH8).intoArray(out, o + 8 * stride);
+        c1.blend(c9.rearrange(UP8), HIGH8).intoArray(out, o + stride);
+        c1.rearrange(DOWN8).blend(c9, HIGH8).intoArray(out, o + 9 * stride);
+        c2.blend(c10.rearrange(UP8), HIGH8).intoArray(out, o + 2 * stride);
+        c2.rearrange(DOWN8).blend(c10, HIGH8).intoArray(out, o + 10 * stride);
+        c3.blend(c11.rearrange(UP8), HIGH8).intoArray(out, o + 3 * stride);
+        c3.rearrange(DOWN8).blend(c11, HIGH8).intoArray(out, o + 11 * stride);
+        c4.blend(c12.rearrange(UP8), HIGH8).intoArray(out, o + 4 * stride);
+        c4.rearrange(DOWN8).blend(c12, HIGH8).intoArray(out, o + 12 * stride);
+        c5.blend(c13.rearrange(UP8), HIGH8).intoArray(out, o + 5 * stride);
+        c5.rearrange(DOWN8).blend(c13, HIGH8).intoArray(out, o + 13 * stride);
+        c6.blend(c14.rearrange(UP8), HIGH8).intoArray(out, o + 6 * stride);
+        c6.rearrange(DOWN8).blend(c14, HIGH8).intoArray(out, o + 14 * stride);
+        c7.blend(c15.rearrange(UP8), HIGH8).intoArray(out, o + 7 * stride);
+        c7.rearrange(DOWN8).blend(c15, HIGH8).intoArray(out, o + 15 * stride);
+    }
+
 
     /** Slivers of MR rows: element (i, p) of sliver r at [(r * kc + p) * MR + i], zero beyond m. */
     private static void packA(Gemm.Operand a, int ic, int mc, int pc, int kc, double[] out) {

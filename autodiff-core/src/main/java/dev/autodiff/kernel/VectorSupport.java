@@ -43,12 +43,6 @@ final class VectorSupport {
 
         /** {@link Elementwise#reluGrad} on whole vectors from {@code from}; returns where the scalar tail starts. */
         int reluGrad(double[] g, double[] x, double[] out, int from, int to);
-
-        /** {@code y[yi + j] = x[xi + j]} widened to float64, j in [0, n) (C2 of JDK 17 leaves the loop scalar). */
-        void widen(float[] x, int xi, double[] y, int yi, int n);
-
-        /** {@code y[yi + j] = (float) x[xi + j]}, rounded to nearest, j in [0, n). */
-        void narrow(double[] x, int xi, float[] y, int yi, int n);
     }
 
     private static Object load(String name) {

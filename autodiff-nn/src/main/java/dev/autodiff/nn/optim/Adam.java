@@ -62,6 +62,15 @@ public final class Adam extends Optimizer {
         double shrink = decoupled ? 1 - lr * weightDecay : 1;
         double negStep = -lr / (1 - Math.pow(beta1, t));
         double invSqrtC2 = 1 / Math.sqrt(1 - Math.pow(beta2, t));
+        float b1F = (float) b1;
+        float b2F = (float) b2;
+        float oneMinusB1 = (float) (1 - b1);
+        float oneMinusB2 = (float) (1 - b2);
+        float eF = (float) e;
+        float l2F = (float) l2;
+        float shrinkF = (float) shrink;
+        float negStepF = (float) negStep;
+        float invSqrtC2F = (float) invSqrtC2;
         InPlace.step(decoupled ? "AdamW" : "Adam", p, new Tensor[] {state(m, i, p), state(v, i, p)},
                 (from, to, out, in) -> {
                     double[] pa = out[0];
@@ -76,6 +85,21 @@ public final class Adam extends Optimizer {
                         ma[k] = mk;
                         va[k] = vk;
                         pa[k] = pk + negStep * (mk / (Math.sqrt(vk) * invSqrtC2 + e));
+                    }
+                }, (from, to, out, in) -> {
+                    // the same in float32, the scalars rounded to float32 (PyTorch's float32 Adam computes in float)
+                    float[] pa = out[0];
+                    float[] ma = out[1];
+                    float[] va = out[2];
+                    float[] ga = in[0];
+                    for (int k = from; k < to; k++) {
+                        float gk = l2 == 0 ? ga[k] : ga[k] + l2F * pa[k];
+                        float pk = pa[k] * shrinkF;
+                        float mk = ma[k] * b1F + oneMinusB1 * gk;
+                        float vk = va[k] * b2F + oneMinusB2 * gk * gk;
+                        ma[k] = mk;
+                        va[k] = vk;
+                        pa[k] = pk + negStepF * (mk / ((float) Math.sqrt(vk) * invSqrtC2F + eF));
                     }
                 });
     }

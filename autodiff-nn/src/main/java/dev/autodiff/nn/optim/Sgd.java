@@ -50,6 +50,11 @@ public final class Sgd extends Optimizer {
         double negLr = -lr;
         boolean first = steps(i) == 1;
         boolean nest = nesterov;
+        // the float32 forms: the same operations in float32, the hyperparameters rounded to float32 (as PyTorch's
+        // float32 kernels take their scalars)
+        float wdF = (float) wd;
+        float muF = (float) mu;
+        float negLrF = (float) negLr;
         if (momentum == 0) {
             InPlace.step("Sgd", p, new Tensor[0], (from, to, out, in) -> {
                 double[] pa = out[0];
@@ -57,6 +62,13 @@ public final class Sgd extends Optimizer {
                 for (int k = from; k < to; k++) {
                     double dk = wd == 0 ? ga[k] : ga[k] + wd * pa[k];
                     pa[k] = pa[k] + negLr * dk;
+                }
+            }, (from, to, out, in) -> {
+                float[] pa = out[0];
+                float[] ga = in[0];
+                for (int k = from; k < to; k++) {
+                    float dk = wd == 0 ? ga[k] : ga[k] + wdF * pa[k];
+                    pa[k] = pa[k] + negLrF * dk;
                 }
             });
             return;
@@ -70,6 +82,16 @@ public final class Sgd extends Optimizer {
                 double bk = first ? dk : ba[k] * mu + dk;
                 ba[k] = bk;
                 pa[k] = pa[k] + negLr * (nest ? dk + mu * bk : bk);
+            }
+        }, (from, to, out, in) -> {
+            float[] pa = out[0];
+            float[] ba = out[1];
+            float[] ga = in[0];
+            for (int k = from; k < to; k++) {
+                float dk = wd == 0 ? ga[k] : ga[k] + wdF * pa[k];
+                float bk = first ? dk : ba[k] * muF + dk;
+                ba[k] = bk;
+                pa[k] = pa[k] + negLrF * (nest ? dk + muF * bk : bk);
             }
         });
     }
