@@ -138,7 +138,8 @@ public final class Autodiff {
         if (y.level() == level) {
             return new Jvp(y.dual.primal, y.dual.tangent);
         }
-        Tensor zero = ref == null ? Tensor.zeros(y.shape) : Tensor.zeros(Tangents.batched(ref, refPrimal, y.shape));
+        // y does not depend on the tangents: a zero tangent, in y's dtype as every tangent has its primal's
+        Tensor zero = Tensor.zeros(y.dtype(), ref == null ? y.shape : Tangents.batched(ref, refPrimal, y.shape));
         return new Jvp(y, zero);
     }
 
@@ -208,7 +209,7 @@ public final class Autodiff {
             seed.data[i] = 1.0;
             rows[i] = v.pullback(seed)[0];
         }
-        return stackJacobian(rows, y.shape, x.shape);
+        return stackJacobian(rows, y.shape, x.shape, x.dtype());
     }
 
     /** The Jacobian, shape {@code f(x).shape + x.shape}, by forward mode in one batched pass of width x.size(). */
@@ -246,7 +247,8 @@ public final class Autodiff {
             yShape = cols[j].shape;
         }
         if (n == 0) {
-            return Tensor.zeros(concat(result("jacfwd", f.apply(x)).shape, x.shape));
+            Tensor y = result("jacfwd", f.apply(x));
+            return Tensor.zeros(y.dtype(), concat(y.shape, x.shape));
         }
         return Tensor.stack(-1, cols).reshape(concat(yShape, x.shape));
     }
@@ -281,9 +283,9 @@ public final class Autodiff {
         return y;
     }
 
-    private static Tensor stackJacobian(Tensor[] rows, int[] yShape, int[] xShape) {
+    private static Tensor stackJacobian(Tensor[] rows, int[] yShape, int[] xShape, DType dtype) {
         if (rows.length == 0) {
-            return Tensor.zeros(concat(yShape, xShape));
+            return Tensor.zeros(dtype, concat(yShape, xShape)); // (a gradient's dtype: its input's)
         }
         return Tensor.stack(0, rows).reshape(concat(yShape, xShape));
     }
@@ -455,7 +457,7 @@ public final class Autodiff {
         }
         Tensor[] blocks = new Tensor[a.length];
         for (int i = 0; i < a.length; i++) {
-            blocks[i] = stackJacobian(rows[i], y.shape, xs[a[i]].shape);
+            blocks[i] = stackJacobian(rows[i], y.shape, xs[a[i]].shape, xs[a[i]].dtype());
         }
         return blocks;
     }

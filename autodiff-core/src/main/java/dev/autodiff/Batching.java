@@ -105,7 +105,7 @@ final class Batching {
             // no example to run: the output's shape from one run on zeros of each example's shape
             Tensor[] zeros = new Tensor[x.length];
             for (int i = 0; i < x.length; i++) {
-                zeros[i] = batched[i] ? Tensor.zeros(Arrays.copyOfRange(x[i].shape, 1, x[i].rank())) : x[i];
+                zeros[i] = batched[i] ? Tensor.zeros(x[i].dtype(), Arrays.copyOfRange(x[i].shape, 1, x[i].rank())) : x[i];
             }
             Tensor y;
             try (GradScope s = Autodiff.noGrad()) {
@@ -115,7 +115,7 @@ final class Batching {
                         + "the shape of its result is learnt by running it on one example of zeros, which failed: "
                         + e.getMessage(), e);
             }
-            return Tensor.zeros(prepend(0, y.shape));
+            return Tensor.zeros(y.dtype(), prepend(0, y.shape));
         }
         Tensor[] outs = new Tensor[n];
         Tensor[] args = new Tensor[x.length];

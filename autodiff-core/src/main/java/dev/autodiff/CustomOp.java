@@ -152,7 +152,7 @@ public final class CustomOp {
         private static Tensor[] zerosFor(Tensor[] in, Tensor[] t, int b) {
             Tensor[] r = new Tensor[t.length];
             for (int i = 0; i < t.length; i++) {
-                r[i] = t[i] == null ? Tensor.zeros(in[i].shape) : b < 0 ? t[i] : t[i].slice(0, b, b + 1).squeeze(0);
+                r[i] = t[i] == null ? Tensor.zeros(in[i].dtype(), in[i].shape) : b < 0 ? t[i] : t[i].slice(0, b, b + 1).squeeze(0);
             }
             return r;
         }

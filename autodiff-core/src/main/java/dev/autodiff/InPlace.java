@@ -61,6 +61,7 @@ public final class InPlace {
 
     /** {@link #update} with a float32 form of the kernel, run instead when every tensor is float32. */
     public static void update(String op, Tensor[] out, Tensor[] in, Kernel kernel, Kernel32 kernel32) {
+        Tensor.nonNull(op, "InPlace.update", "op");
         run(op, out, in, kernel, Tensor.nonNull(kernel32, op, "kernel32"));
     }
 
@@ -72,7 +73,7 @@ public final class InPlace {
      * of allocating one. Throws naming {@code op} if {@code param} has no gradient.
      */
     public static void step(String op, Tensor param, Tensor[] state, Kernel kernel) {
-        step(op, param, state, kernel, null);
+        stepWith(op, param, state, kernel, null);
     }
 
     /**
@@ -80,6 +81,11 @@ public final class InPlace {
      * all float32 (the float arrays as they are, no float64 copies).
      */
     public static void step(String op, Tensor param, Tensor[] state, Kernel kernel, Kernel32 kernel32) {
+        Tensor.nonNull(op, "InPlace.step", "op");
+        stepWith(op, param, state, kernel, Tensor.nonNull(kernel32, op, "kernel32"));
+    }
+
+    private static void stepWith(String op, Tensor param, Tensor[] state, Kernel kernel, Kernel32 kernel32) {
         Tensor.nonNull(op, "InPlace.step", "op");
         Tensor.nonNull(param, op, "the parameter");
         Tensor.nonNull(state, op, "the state");

@@ -139,7 +139,7 @@ public final class Linalg {
     public static Tensor inv(Tensor a) {
         square("inv", a);
         int n = a.dim(-1);
-        return solveNamed("inv", a, Tensor.eye(n).broadcastTo(a.shape()));
+        return solveNamed("inv", a, Tensor.like(Tensor.eye(n), a.dtype()).broadcastTo(a.shape()));
     }
 
     // ---------------------------------------------------------------- triangular solve
@@ -338,7 +338,7 @@ public final class Linalg {
         int m = a.dim(-2);
         Tensor packed = qrOp(mode).apply(a);
         Tensor r = packed.slice(-1, m, packed.dim(-1));
-        return new QR("r".equals(mode) ? Tensor.zeros(0) : mT(packed.slice(-1, 0, m)), r);
+        return new QR("r".equals(mode) ? Tensor.zeros(a.dtype(), 0) : mT(packed.slice(-1, 0, m)), r);
     }
 
     /**
@@ -557,7 +557,8 @@ public final class Linalg {
             System.arraycopy(l, 0, out, s * (n + 1) * n + n * n, n);
         }
         if (!vectors) {
-            return Tensor.fromArray(out, Arrays.copyOf(a.shape(), a.rank() - 1));
+            // (rounded once, as the differentiable path's float64 kernel on the widened values)
+            return Tensor.like(Tensor.fromArray(out, Arrays.copyOf(a.shape(), a.rank() - 1)), a.dtype());
         }
         int[] shape = a.shape().clone();
         shape[shape.length - 2] = n + 1;

@@ -682,6 +682,26 @@ final class Primitives {
         @Override
         Tensor forward(Tensor[] in) {
             Tensor x = in[0];
+            checkNotEmpty(x);
+            return new Tensor(Reductions.reduce(op, x.data, x.shape, mask), Shapes.reduced(x.shape, mask, keepDims));
+        }
+
+        /**
+         * The float32 kernel, which reads x's floats (no float64 copy of x) and gives the float64 reduction of them,
+         * bit for bit (see Reductions), rounded here once: the cold path's result without its full-size temporary.
+         */
+        @Override
+        Tensor forwardMixed(Tensor[] in, DType dtype) {
+            Tensor x = in[0];
+            if (x.f32 == null || dtype != DType.FLOAT32) {
+                return super.forwardMixed(in, dtype);
+            }
+            checkNotEmpty(x);
+            return new Tensor(Reductions.reduce(op, x.f32, x.shape, mask), Shapes.reduced(x.shape, mask, keepDims)).narrowed();
+        }
+
+        /** Max and min of an empty axis are undefined (a sum of nothing is 0). */
+        private void checkNotEmpty(Tensor x) {
             if (op != Reductions.Op.SUM) {
                 for (int d = 0; d < x.rank(); d++) {
                     if (mask[d] && x.shape[d] == 0) {
@@ -690,7 +710,6 @@ final class Primitives {
                     }
                 }
             }
-            return new Tensor(Reductions.reduce(op, x.data, x.shape, mask), Shapes.reduced(x.shape, mask, keepDims));
         }
 
         @Override
@@ -783,6 +802,16 @@ final class Primitives {
         @Override
         Tensor forward(Tensor[] in) {
             return new Tensor(Elementwise.expand(in[0].data, in[0].shape, shape), shape);
+        }
+
+        /** A float32 copy (a sum's backward broadcasts its gradient so): no float64 array of the output's size. */
+        @Override
+        Tensor forwardMixed(Tensor[] in, DType dtype) {
+            Tensor x = in[0];
+            if (x.f32 == null || dtype != DType.FLOAT32) {
+                return super.forwardMixed(in, dtype);
+            }
+            return new Tensor(Elementwise.expand(x.f32, x.shape, shape), shape);
         }
 
         @Override
@@ -1115,32 +1144,17 @@ final class Primitives {
         @Override
         Tensor forward(Tensor[] in) {
             Tensor x = in[0];
-            double[] y = x.data.clone();
-            int n = x.shape[axis];
-            int inner = 1;
-            for (int d = axis + 1; d < x.rank(); d++) {
-                inner *= x.shape[d];
+            return new Tensor(Reductions.cumsum(x.data, x.shape, axis, reverse), x.shape);
+        }
+
+        /** The float32 scan: float64 running sums rounded once each, the cold path's bits without a float64 copy. */
+        @Override
+        Tensor forwardMixed(Tensor[] in, DType dtype) {
+            Tensor x = in[0];
+            if (x.f32 == null || dtype != DType.FLOAT32) {
+                return super.forwardMixed(in, dtype);
             }
-            int line = n * inner;
-            // y_i = y_(i-1) + x_i in order, one line at a time: the sequential sums PyTorch's CPU kernel makes
-            for (int base = 0; base < y.length; base += line) {
-                if (reverse) {
-                    for (int i = n - 2; i >= 0; i--) {
-                        int at = base + i * inner;
-                        for (int j = 0; j < inner; j++) {
-                            y[at + j] += y[at + inner + j];
-                        }
-                    }
-                } else {
-                    for (int i = 1; i < n; i++) {
-                        int at = base + i * inner;
-                        for (int j = 0; j < inner; j++) {
-                            y[at + j] += y[at - inner + j];
-                        }
-                    }
-                }
-            }
-            return new Tensor(y, x.shape);
+            return new Tensor(Reductions.cumsum(x.f32, x.shape, axis, reverse), x.shape);
         }
 
         @Override

@@ -254,6 +254,9 @@ final class Selection {
             shift[l] = Double.isFinite(m) ? m : 0.0;
         }
         int[] lead = Arrays.copyOf(x.shape, a);
-        return new Tensor[] {new Tensor(mask, x.shape.clone()), new Tensor(shift, lead), new Tensor(count, lead.clone())};
+        // in x's dtype (the shift is one of x's elements, the count an integer): a 0-d float64 shift or count would
+        // promote the 0-d median of a float32 x to float64
+        return new Tensor[] {new Tensor(mask, x.shape.clone()), Tensor.like(new Tensor(shift, lead), x.dtype()),
+                Tensor.like(new Tensor(count, lead.clone()), x.dtype())};
     }
 }

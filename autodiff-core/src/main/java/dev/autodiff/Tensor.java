@@ -1065,7 +1065,8 @@ public final class Tensor {
         boolean[] mask = new boolean[rank()];
         mask[a] = true;
         // indices stay float64 whatever the dtype: float32 holds whole numbers exactly only up to 2^24
-        return new Tensor(Reductions.argExtremum(max, values(), shape, a), Shapes.reduced(shape, mask, keepDims));
+        double[] at = f32 != null ? Reductions.argExtremum(max, f32, shape, a) : Reductions.argExtremum(max, data, shape, a);
+        return new Tensor(at, Shapes.reduced(shape, mask, keepDims));
     }
 
     public Tensor logSumExp(int... axes) {
@@ -1123,7 +1124,8 @@ public final class Tensor {
         if (batch != null) {
             return batched(batch.level, batch.physical.maxShift(Batching.prepend(false, mask), finite));
         }
-        double[] m = Reductions.reduce(Reductions.Op.MAX, values(), shape, mask);
+        double[] m = f32 != null ? Reductions.reduce(Reductions.Op.MAX, f32, shape, mask)
+                : Reductions.reduce(Reductions.Op.MAX, data, shape, mask);
         if (finite) {
             for (int i = 0; i < m.length; i++) {
                 m[i] = Double.isInfinite(m[i]) ? 0.0 : m[i];
@@ -1900,10 +1902,11 @@ public final class Tensor {
         // value there, 0 (p > 0) or infinity (p < 0), with gradient 0; the root likewise where the sum is 0 or
         // infinite (the norm is then 0)
         Tensor zero = eq(0.0);
-        Tensor pw = where(zero, scalar(p > 0 ? 0.0 : Double.POSITIVE_INFINITY), where(zero, scalar(1.0), abs()).pow(p));
+        // (wrapped numbers, which do not promote: a 0-d float32 x or sum stays float32)
+        Tensor pw = where(zero, wrap(p > 0 ? 0.0 : Double.POSITIVE_INFINITY), where(zero, wrap(1.0), abs()).pow(p));
         Tensor sum = pw.sum(keepDims, ax);
         Tensor flat = sum.eq(p > 0 ? 0.0 : Double.POSITIVE_INFINITY);
-        return where(flat, scalar(0.0), where(flat, scalar(1.0), sum).pow(1 / p));
+        return where(flat, wrap(0.0), where(flat, wrap(1.0), sum).pow(1 / p));
     }
 
     /** 1 if every element is non-zero (NaN counts as non-zero), else 0: a constant, as torch.all (1 when empty). */

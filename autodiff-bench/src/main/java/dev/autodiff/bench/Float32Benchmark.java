@@ -20,7 +20,8 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * What float32 buys against float64, same run: {@link BackwardBenchmark}'s MLP 784-512-512-10 training step (the
  * loop a user writes: zeroGrad, backward, SGD step) with the model and batch in each dtype, and elementwise ops on
- * 2^20 elements. PyTorch's twin: {@code autodiff-bench/tools/torch_mlp_step.py --dtype float32}.
+ * 2^20 elements, and reductions ({@link Reductions}: sums, max, softmax, cumsum, argmax over a bias gradient's
+ * (128, 512) and a (1024, 1024) matrix). PyTorch's twin: {@code autodiff-bench/tools/torch_mlp_step.py --dtype float32}.
  *
  * <p>Run: {@code java -jar autodiff-bench/target/benchmarks.jar Float32Benchmark -f 1 -wi 3 -i 5}; for one thread
  * add {@code -jvmArgs "-XX:+UseParallelGC --add-modules jdk.incubator.vector -Dautodiff.threads=1"}.
@@ -66,5 +67,60 @@ public class Float32Benchmark {
     @Benchmark
     public Tensor exp() {
         return x.exp();
+    }
+
+    /** A matrix to reduce, in each dtype: a batch of 128 activations of width 512, and 2^20 elements. */
+    @State(Scope.Thread)
+    public static class Reductions {
+        @Param({"float32", "float64"})
+        String dtype;
+
+        @Param({"128x512", "1024x1024"})
+        String shape;
+
+        Tensor m;
+
+        @Setup
+        public void setup() {
+            String[] s = shape.split("x");
+            m = Tensor.randn(3, dtype.equals("float32") ? DType.FLOAT32 : DType.FLOAT64,
+                    Integer.parseInt(s[0]), Integer.parseInt(s[1]));
+        }
+    }
+
+    @Benchmark
+    public Tensor sumAll(Reductions r) {
+        return r.m.sum();
+    }
+
+    /** The bias gradient's reduction (sumTo of the batch axis). */
+    @Benchmark
+    public Tensor sumAxis0(Reductions r) {
+        return r.m.sum(0);
+    }
+
+    @Benchmark
+    public Tensor sumLastAxis(Reductions r) {
+        return r.m.sum(1);
+    }
+
+    @Benchmark
+    public Tensor maxLastAxis(Reductions r) {
+        return r.m.max(1);
+    }
+
+    @Benchmark
+    public Tensor softmaxLastAxis(Reductions r) {
+        return r.m.softmax(1);
+    }
+
+    @Benchmark
+    public Tensor argmaxLastAxis(Reductions r) {
+        return r.m.argmax(1);
+    }
+
+    @Benchmark
+    public Tensor cumsumAxis0(Reductions r) {
+        return r.m.cumsum(0);
     }
 }

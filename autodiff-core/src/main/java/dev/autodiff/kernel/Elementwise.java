@@ -741,4 +741,36 @@ public final class Elementwise {
         }
         return out;
     }
+
+    /** {@link #expand} of float32 values: the same copy, float to float. */
+    public static float[] expand(float[] x, int[] xShape, int[] outShape) {
+        float[] out = new float[Shapes.size(outShape)];
+        if (out.length == 0) {
+            return out;
+        }
+        if (x.length == 1) {
+            java.util.Arrays.fill(out, x[0]);
+            return out;
+        }
+        int r = outShape.length;
+        int[] xs = Shapes.broadcastStrides(xShape, outShape);
+        int inner = outShape[r - 1];
+        int si = xs[r - 1];
+        int[] idx = new int[r];
+        int off = 0;
+        for (int o = 0; o < out.length; o += inner) {
+            for (int i = 0, j = off; i < inner; i++, j += si) {
+                out[o + i] = x[j];
+            }
+            for (int d = r - 2; d >= 0; d--) {
+                off += xs[d];
+                if (++idx[d] < outShape[d]) {
+                    break;
+                }
+                off -= xs[d] * outShape[d];
+                idx[d] = 0;
+            }
+        }
+        return out;
+    }
 }

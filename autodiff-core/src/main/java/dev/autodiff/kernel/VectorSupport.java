@@ -41,6 +41,9 @@ final class VectorSupport {
          */
         void addInto(double[] x, int xi, double[] dst, int di, int n);
 
+        /** {@code dst[di + j] += x[xi + j]} for j in [0, n), each float widened (exactly) before the float64 add. */
+        void addInto(float[] x, int xi, double[] dst, int di, int n);
+
         /** {@link Elementwise#reluGrad} on whole vectors from {@code from}; returns where the scalar tail starts. */
         int reluGrad(double[] g, double[] x, double[] out, int from, int to);
     }

@@ -135,6 +135,108 @@ class ReductionsTest {
         }
     }
 
+    /**
+     * The float32 kernels against the float64 ones (checked above against their groups) on the widened values: the
+     * same bits, -0 and NaN included, for sums (accumulated in float64 in the same order), max and min, over random
+     * axes, the last axis sometimes 64 and longer (the float64 vector row-add when it is kept).
+     */
+    @RepeatedTest(40)
+    void float32ReductionsAreTheFloat64OnesOfTheWidenedValues() {
+        int rank = 1 + rnd.nextInt(4);
+        int[] shape = randomShape(rank);
+        if (rnd.nextBoolean()) {
+            shape[rank - 1] = 64 + rnd.nextInt(70);
+        }
+        boolean[] mask = new boolean[rank];
+        for (int d = 0; d < rank; d++) {
+            mask[d] = rnd.nextInt(3) > 0;
+        }
+        float[] x = randomFloats(Shapes.size(shape));
+        double[] wide = widen(x);
+        for (Reductions.Op op : Reductions.Op.values()) {
+            assertArrayEquals(Reductions.reduce(op, wide, shape, mask), Reductions.reduce(op, x, shape, mask),
+                    op + " " + java.util.Arrays.toString(shape) + " " + java.util.Arrays.toString(mask));
+        }
+        boolean[] all = new boolean[rank];
+        java.util.Arrays.fill(all, true);
+        for (Reductions.Op op : Reductions.Op.values()) {
+            assertArrayEquals(Reductions.reduce(op, wide, shape, all), Reductions.reduce(op, x, shape, all), op + " of all");
+        }
+        assertArrayEquals(new double[] {0.0}, Reductions.reduce(Reductions.Op.SUM, new float[0], new int[] {0}, new boolean[] {true}));
+    }
+
+    /** Indices of the float32 argmax and argmin: those of the float64 kernel on the widened values, lines short and long. */
+    @RepeatedTest(40)
+    void float32ArgExtremumIsTheFloat64One() {
+        int rank = 1 + rnd.nextInt(4);
+        int[] shape = randomShape(rank);
+        if (rnd.nextBoolean()) {
+            shape[rank - 1] = 16 + rnd.nextInt(70);
+        }
+        int axis = rnd.nextInt(rank);
+        float[] x = randomFloats(Shapes.size(shape));
+        for (int i = 0; i < x.length / 20; i++) {
+            x[rnd.nextInt(x.length)] = rnd.nextInt(4); // ties
+        }
+        for (boolean max : new boolean[] {true, false}) {
+            assertArrayEquals(Reductions.argExtremum(max, widen(x), shape, axis), Reductions.argExtremum(max, x, shape, axis),
+                    (max ? "argmax " : "argmin ") + java.util.Arrays.toString(shape) + " axis " + axis);
+        }
+    }
+
+    /** cumsum: sequential sums checked by hand here, and the float32 scan is the float64 one of the widened values, rounded. */
+    @RepeatedTest(20)
+    void cumsumRunsInOrderAndFloat32RoundsTheFloat64Sums() {
+        int rank = 1 + rnd.nextInt(3);
+        int[] shape = randomShape(rank);
+        int axis = rnd.nextInt(rank);
+        float[] x = randomFloats(Shapes.size(shape));
+        double[] wide = widen(x);
+        int[] strides = Shapes.strides(shape);
+        for (boolean reverse : new boolean[] {false, true}) {
+            double[] y = Reductions.cumsum(wide, shape, axis, reverse);
+            for (int i = 0; i < x.length; i++) {
+                int[] c = IndexMapTest.unravel(i, shape);
+                int first = i - c[axis] * strides[axis];
+                double s = 0;
+                boolean any = false;
+                for (int p = reverse ? shape[axis] - 1 : 0; reverse ? p >= c[axis] : p <= c[axis]; p += reverse ? -1 : 1) {
+                    s = any ? s + wide[first + p * strides[axis]] : wide[first + p * strides[axis]];
+                    any = true;
+                }
+                assertEquals(Double.doubleToLongBits(s), Double.doubleToLongBits(y[i]), "cumsum at " + i);
+            }
+            float[] want = new float[y.length];
+            for (int i = 0; i < y.length; i++) {
+                want[i] = (float) y[i];
+            }
+            assertArrayEquals(want, Reductions.cumsum(x, shape, axis, reverse),
+                    (reverse ? "reverse " : "") + java.util.Arrays.toString(shape) + " axis " + axis);
+        }
+    }
+
+    private static double[] widen(float[] x) {
+        double[] d = new double[x.length];
+        for (int i = 0; i < x.length; i++) {
+            d[i] = x[i];
+        }
+        return d;
+    }
+
+    /** float32 values of mixed magnitude (so that float64 sums of them are not float32 values), -0, now and then a NaN or infinity. */
+    private float[] randomFloats(int n) {
+        float[] x = new float[n];
+        for (int i = 0; i < n; i++) {
+            x[i] = (float) (rnd.nextGaussian() * Math.pow(10, rnd.nextInt(7) - 3));
+        }
+        x[rnd.nextInt(n)] = -0.0f;
+        int special = rnd.nextInt(6);
+        if (special < 3) {
+            x[rnd.nextInt(n)] = new float[] {Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY}[special];
+        }
+        return x;
+    }
+
     private int[] randomShape(int rank) {
         int[] shape = new int[rank];
         for (int d = 0; d < rank; d++) {

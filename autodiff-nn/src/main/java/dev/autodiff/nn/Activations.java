@@ -1,5 +1,6 @@
 package dev.autodiff.nn;
 
+import dev.autodiff.DType;
 import dev.autodiff.Tensor;
 import java.util.Objects;
 
@@ -22,6 +23,21 @@ public final class Activations {
     public static final double SELU_SCALE = 1.0507009873554804934193349852946;
 
     private static final Tensor ZERO = Tensor.scalar(0.0);
+    private static final Tensor ZERO32 = ZERO.to(DType.FLOAT32);
+    private static final Tensor ONE = Tensor.scalar(1.0);
+    private static final Tensor ONE32 = ONE.to(DType.FLOAT32);
+
+    /**
+     * A 0-d 0 (or 1) in x's dtype: a 0-d float64 constant next to a 0-d float32 x would promote the result to
+     * float64 (torch.result_type: 0-d operands alone promote among themselves).
+     */
+    private static Tensor zero(Tensor x) {
+        return x.dtype() == DType.FLOAT32 ? ZERO32 : ZERO;
+    }
+
+    private static Tensor one(Tensor x) {
+        return x.dtype() == DType.FLOAT32 ? ONE32 : ONE;
+    }
 
     /** Smooth; sigmoid'(0) = 1/4. */
     public static Tensor sigmoid(Tensor x) {
@@ -64,7 +80,7 @@ public final class Activations {
     private static Tensor eluOf(Tensor x, double alpha) {
         Tensor positive = x.gt(0.0);
         Tensor negative = x.lt(0.0);
-        Tensor xNeg = Tensor.where(negative, x, ZERO);
+        Tensor xNeg = Tensor.where(negative, x, zero(x));
         // x = 0 (and NaN) take alpha x: value 0, slope alpha, curvature 0
         return Tensor.where(positive, x, Tensor.where(negative, xNeg.exp().sub(1.0).mul(alpha), x.mul(alpha)));
     }
@@ -180,7 +196,7 @@ public final class Activations {
 
     /** x where x &lt;= 0 (or NaN), 0 where x > 0: the input of a branch taken only where x &lt;= 0. */
     private static Tensor nonPositivePart(Tensor x, Tensor positive) {
-        return Tensor.where(positive, ZERO, x);
+        return Tensor.where(positive, zero(x), x);
     }
 
     /** Whether a tensor of shape {@code from} broadcasts to exactly {@code to} (NumPy's rules). */
@@ -275,8 +291,6 @@ public final class Activations {
     public static final double RRELU_LOWER = 1.0 / 8;
     public static final double RRELU_UPPER = 1.0 / 3;
 
-    private static final Tensor ONE = Tensor.scalar(1.0);
-
     /**
      * RReLU in evaluation (PyTorch's F.rrelu with training False): x for x > 0 and the mean slope
      * (lower + upper) / 2 times x otherwise, that is {@code leakyRelu(x, (lower + upper) / 2)}; derivative the
@@ -344,11 +358,11 @@ public final class Activations {
         nonNull(x, "hardSwish");
         Tensor inside = x.gt(-3.0).mul(x.lt(3.0));
         Tensor atKink = x.eq(-3.0).add(x.eq(3.0));
-        Tensor xIn = Tensor.where(inside, x, ZERO);
+        Tensor xIn = Tensor.where(inside, x, zero(x));
         Tensor middle = xIn.mul(xIn.add(3.0)).div(6.0);
         // at x0 = +-3: the middle piece's tangent line x0 (x0 + 3) / 6 + (x0 / 3 + 1/2)(x - x0): its value and
         // slope, curvature 0
-        Tensor xK = Tensor.where(atKink, x, ZERO);
+        Tensor xK = Tensor.where(atKink, x, zero(x));
         Tensor x0 = xK.detach();
         Tensor tangent = x0.mul(x0.add(3.0)).div(6.0).add(xK.sub(x0).mul(x0.div(3.0).add(0.5)));
         // below -3: x times 0, as PyTorch's x relu6(x + 3) / 6 (-0 for finite x, NaN at -infinity)
@@ -367,7 +381,7 @@ public final class Activations {
 
     /** SiLU, x sigmoid(x): {@link #swish} with beta = 1, as PyTorch's silu. Smooth; silu'(0) = 1/2. */
     public static Tensor silu(Tensor x) {
-        return swish(nonNull(x, "silu"), ONE);
+        return swish(nonNull(x, "silu"), one(x));
     }
 
     /**
@@ -383,7 +397,7 @@ public final class Activations {
         Tensor negative = x.lt(0.0);
         // softplus sees only -|x| <= 0, below its threshold: log1p(e^-|x|) accurate, derivative sigmoid(-|x|)
         Tensor minusAbs = Tensor.where(negative, x, x.neg());
-        return Tensor.where(negative, x, ZERO).sub(minusAbs.softplus());
+        return Tensor.where(negative, x, zero(x)).sub(minusAbs.softplus());
     }
 
     /**
@@ -406,7 +420,7 @@ public final class Activations {
         celuAlpha("celu", alpha);
         Tensor positive = x.gt(0.0);
         Tensor negative = x.lt(0.0);
-        Tensor xNeg = Tensor.where(negative, x, ZERO);
+        Tensor xNeg = Tensor.where(negative, x, zero(x));
         // x = 0 (and NaN) take x: value 0, slope 1, curvature 0
         return Tensor.where(positive, x, Tensor.where(negative, xNeg.mul(1 / alpha).exp().sub(1.0).mul(alpha), x));
     }

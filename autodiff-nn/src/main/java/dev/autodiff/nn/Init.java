@@ -1,5 +1,6 @@
 package dev.autodiff.nn;
 
+import dev.autodiff.DType;
 import dev.autodiff.Tensor;
 import java.util.Arrays;
 import java.util.Objects;
@@ -10,6 +11,13 @@ import java.util.Objects;
  * variance 2 / (fanIn + fanOut), He/MSRA 2 / fanIn (for ReLU), as in PyTorch's torch.nn.init. Fans are
  * >= 0; a fan that makes the variance infinite (fanIn = 0 for He, fanIn + fanOut = 0 for Xavier) is an
  * error unless the shape has no elements (then, as PyTorch, there is nothing to initialise).
+ *
+ * <p>Each initialiser has an overload taking a {@link DType} before the shape, as the core factories
+ * ({@link Tensor#rand(long, DType, int...)}). A float32 result is the float64 one (the same draws, scaled and
+ * shifted in float64) rounded to nearest once, so a seed gives the same model in either dtype up to that rounding:
+ * {@code Init.uniform(seed, lo, hi, FLOAT32, shape)} has the bits of {@code Init.uniform(seed, lo, hi, shape).to(FLOAT32)},
+ * and of the weights of a layer built from that seed and converted with {@link Module#to}. The rounding may give a
+ * uniform draw the value {@code high} itself. Errors are the float64 overload's (a null dtype is one more).
  */
 public final class Init {
     private Init() {}
@@ -18,14 +26,29 @@ public final class Init {
         return Tensor.zeros(checkShape("Init.zeros", shape));
     }
 
+    /** {@link #zeros(int...)} in the given dtype. */
+    public static Tensor zeros(DType dtype, int... shape) {
+        return in("Init.zeros", dtype, () -> zeros(shape));
+    }
+
     /** Every element {@code value} (any double, NaN included). */
     public static Tensor constant(double value, int... shape) {
         return Tensor.full(value, checkShape("Init.constant", shape));
     }
 
+    /** {@link #constant(double, int...)} in the given dtype ({@code value} rounded to it). */
+    public static Tensor constant(double value, DType dtype, int... shape) {
+        return in("Init.constant", dtype, () -> constant(value, shape));
+    }
+
     /** Uniform on [low, high), for finite low &lt;= high (low = high gives the constant low, as PyTorch's uniform_). */
     public static Tensor uniform(long seed, double low, double high, int... shape) {
         return uniformOf("Init.uniform", seed, low, high, shape);
+    }
+
+    /** {@link #uniform(long, double, double, int...)} rounded to the given dtype. */
+    public static Tensor uniform(long seed, double low, double high, DType dtype, int... shape) {
+        return in("Init.uniform", dtype, () -> uniform(seed, low, high, shape));
     }
 
     private static Tensor uniformOf(String who, long seed, double low, double high, int[] shape) {
@@ -39,6 +62,11 @@ public final class Init {
     /** Normal with a finite mean and a finite std >= 0. */
     public static Tensor normal(long seed, double mean, double std, int... shape) {
         return normalOf("Init.normal", seed, mean, std, shape);
+    }
+
+    /** {@link #normal(long, double, double, int...)} rounded to the given dtype. */
+    public static Tensor normal(long seed, double mean, double std, DType dtype, int... shape) {
+        return in("Init.normal", dtype, () -> normal(seed, mean, std, shape));
     }
 
     private static Tensor normalOf(String who, long seed, double mean, double std, int[] shape) {
@@ -56,9 +84,19 @@ public final class Init {
         return uniformOf("Init.xavierUniform", seed, -a, a, shape);
     }
 
+    /** {@link #xavierUniform(long, int, int, int...)} rounded to the given dtype. */
+    public static Tensor xavierUniform(long seed, int fanIn, int fanOut, DType dtype, int... shape) {
+        return in("Init.xavierUniform", dtype, () -> xavierUniform(seed, fanIn, fanOut, shape));
+    }
+
     /** N(0, 2 / (fanIn + fanOut)). */
     public static Tensor xavierNormal(long seed, int fanIn, int fanOut, int... shape) {
         return normalOf("Init.xavierNormal", seed, 0, Math.sqrt(2.0 / fans("Init.xavierNormal", fanIn, fanOut, shape)), shape);
+    }
+
+    /** {@link #xavierNormal(long, int, int, int...)} rounded to the given dtype. */
+    public static Tensor xavierNormal(long seed, int fanIn, int fanOut, DType dtype, int... shape) {
+        return in("Init.xavierNormal", dtype, () -> xavierNormal(seed, fanIn, fanOut, shape));
     }
 
     /** U(-a, a) with a = sqrt(6 / fanIn): He/Kaiming uniform for ReLU. */
@@ -67,9 +105,28 @@ public final class Init {
         return uniformOf("Init.heUniform", seed, -a, a, shape);
     }
 
+    /** {@link #heUniform(long, int, int...)} rounded to the given dtype. */
+    public static Tensor heUniform(long seed, int fanIn, DType dtype, int... shape) {
+        return in("Init.heUniform", dtype, () -> heUniform(seed, fanIn, shape));
+    }
+
     /** N(0, 2 / fanIn): He/Kaiming normal for ReLU. */
     public static Tensor heNormal(long seed, int fanIn, int... shape) {
         return normalOf("Init.heNormal", seed, 0, Math.sqrt(2.0 / fans("Init.heNormal", fanIn, 0, shape)), shape);
+    }
+
+    /** {@link #heNormal(long, int, int...)} rounded to the given dtype. */
+    public static Tensor heNormal(long seed, int fanIn, DType dtype, int... shape) {
+        return in("Init.heNormal", dtype, () -> heNormal(seed, fanIn, shape));
+    }
+
+    /**
+     * The float64 initialiser's result in {@code dtype}: rounded once (as Tensor.to) when float32. The dtype is
+     * checked first, then the float64 initialiser's arguments, with its messages.
+     */
+    private static Tensor in(String who, DType dtype, java.util.function.Supplier<Tensor> float64) {
+        Objects.requireNonNull(dtype, () -> who + ": dtype is null");
+        return float64.get().to(dtype);
     }
 
     /** fanIn + fanOut (no int overflow), checked; 1 for an empty shape, which needs no scale. */

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.autodiff.Autodiff;
+import dev.autodiff.DType;
 import dev.autodiff.Linalg;
 import dev.autodiff.Tensor;
 import java.io.BufferedReader;
@@ -28,10 +29,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
 
 /**
- * The differential test against PyTorch 1.13 (float64): random programs written, with their expected numbers,
- * by {@code autodiff-nn/fixtures/differential.py} into {@code differential/programs.txt.gz}, and replayed here
- * through the public API only (no Python at test time). Each program is its own test case, named by its id,
- * family, ops and seed (the generator's docstring describes the families and the file format).
+ * The differential test against PyTorch 1.13 (float64; and a float32 set, see below): random programs written, with
+ * their expected numbers, by {@code autodiff-nn/fixtures/differential.py} into {@code differential/programs.txt.gz},
+ * and replayed here through the public API only (no Python at test time). Each program is its own test case, named
+ * by its id, family, dtype, ops and seed (the generator's docstring describes the families and the file format).
  *
  * <p>A program is a DAG of 1-8 ops (plus, where a node would otherwise be unread, a {@code sum} and
  * {@code add} folding it into the output) over 1-3 inputs of rank 0-4, dims 0-5, operands broadcasting; the
@@ -51,12 +52,12 @@ import org.junit.jupiter.api.TestFactory;
  *       Jacobian of y by {@link Autodiff#jacrev} and {@link Autodiff#jacfwd} (batched and not), all with
  *       respect to the inputs flattened and concatenated in order.
  * </ul>
- * Tolerance: |a - b| <= 1e-10 + 1e-9 |b| (NaN equals NaN, equal infinities are equal); for a big program's
- * arrays, recorded as weighted sums, the same bound summed with the weights, plus its first values and largest
- * magnitude elementwise. The generator keeps a random ("generic") program only if every recorded number moves
- * by less than 1e-7 + 1e-6 |b| when the inputs move by 1e-11 relative, and keeps operands of kinks, ties and
- * comparisons either exactly on them (only where any correct implementation computes the same bits) or
- * clearly away, so that this tolerance is a fair demand of any correct float64 implementation.
+ * Tolerance (float64 programs): |a - b| <= 1e-10 + 1e-9 |b| (NaN equals NaN, equal infinities are equal), every
+ * result float64; for a big program's arrays, recorded as weighted sums, the same bound summed with the weights,
+ * plus its first values and largest magnitude elementwise. The generator keeps a random ("generic") program only
+ * if every recorded number moves by less than 1e-7 + 1e-6 |b| when the inputs move by 1e-11 relative, and keeps
+ * operands of kinks, ties and comparisons either exactly on them (only where any correct implementation computes
+ * the same bits) or clearly away, so that this tolerance is a fair demand of any correct float64 implementation.
  *
  * <p>Where PyTorch itself is wrong the fixture holds something else (the generator's docstring has the
  * evidence):
@@ -96,11 +97,37 @@ import org.junit.jupiter.api.TestFactory;
  * m &gt; n), where differentiating must throw naming qr, as PyTorch raises, and eigh/eigvalsh of matrices that are
  * not symmetric.
  *
+ * <p>The float32 programs (marked {@code dtype=float32}; the generator's docstring and its TOL32 and check32 have
+ * the details): generic and big programs over every op but those whose result is an index ({@link #INDEX_OPS}: the
+ * library keeps indices float64, exact above 2^24, so a program reading one as a number would turn float64 where
+ * PyTorch's int64 and float32 make float32), with float32-exact inputs, constants, cotangent and tangents, built
+ * here as float32 tensors and run in float32. Every check above then also demands that each value, gradient,
+ * tangent, Hessian-vector product, Hessian and Jacobian be float32, within |a - b| <= 1e-5 + 1e-4 |b| of PyTorch's
+ * float64 results on the same inputs (big programs, whose elements are float32 reductions over up to 80000 terms:
+ * 3e-5 + 3e-4 |b|, summed as above; a big program's v^T H v within the hvp's bound summed with the weights |v_i|,
+ * see {@link Program#vhvTol}). float32's unit roundoff being 6e-8, that leaves a result of up to 8 ops a condition
+ * number of about 100. The generator keeps a float32 program only if PyTorch's own float32 run is within half that
+ * tolerance, and so are float64 runs with 2-4 float32 ulps of noise on every operand of every node: so that any
+ * correct float32 implementation can meet it, and ill-conditioned programs are filtered there, not special-cased
+ * here. The float32 set must hold at least {@value #MIN_FLOAT32_PROGRAMS} small and {@value #MIN_FLOAT32_BIG} big
+ * programs, {@value #MIN_FLOAT32_GEMM} of them with a matrix product of 96^3 multiply-adds or more and
+ * {@value #MIN_FLOAT32_THREADED} with 65536-element inputs (the library's float32 GEMM, vector kernels and threads),
+ * and cover every op but the index ones.
+ *
  * <p>Besides the programs: the number loaded must be the header's count and at least {@value #MIN_PROGRAMS},
  * and every op this replayer knows (every public Tensor op and nn functional) must occur in some program.
  */
 class DifferentialTest {
     static final int MIN_PROGRAMS = 5000;
+    static final int MIN_FLOAT32_PROGRAMS = 400;
+    static final int MIN_FLOAT32_BIG = 150;
+    /** Big float32 programs with a matrix product of at least 96^3 multiply-adds (threaded blocked GEMM). */
+    static final int MIN_FLOAT32_GEMM = 10;
+    /** Big float32 programs with an input of at least 65536 elements (threaded elementwise ops and reductions). */
+    static final int MIN_FLOAT32_THREADED = 30;
+    /** The ops whose result is an index, kept out of the float32 programs (see the class comment). */
+    static final Set<String> INDEX_OPS = Set.of("argmax", "argmin", "argsort", "topkIndices", "kthvalueIndices",
+            "medianDimIndices");
     static final String RESOURCE = "/differential/programs.txt.gz";
 
     /** The ops this replayer maps onto the library, by the fixture's names. */
@@ -162,20 +189,94 @@ class DifferentialTest {
         assertEquals(OPS, new TreeSet<>(FIXTURE.headerOps), "the generator's op list vs the replayer's");
     }
 
+    @Test
+    void theFloat32SetCoversEveryNonIndexOp() {
+        int small = 0;
+        int big = 0;
+        Set<String> used = new TreeSet<>();
+        for (Program p : FIXTURE.programs) {
+            if (p.dtype == DType.FLOAT32) {
+                if ("big".equals(p.family)) {
+                    big++;
+                } else {
+                    small++;
+                }
+                for (Node n : p.nodes) {
+                    used.add(n.op);
+                }
+            }
+        }
+        assertTrue(small >= MIN_FLOAT32_PROGRAMS, "only " + small + " small float32 programs, expected at least "
+                + MIN_FLOAT32_PROGRAMS);
+        assertTrue(big >= MIN_FLOAT32_BIG, "only " + big + " big float32 programs, expected at least "
+                + MIN_FLOAT32_BIG);
+        int gemm = 0;
+        int threaded = 0;
+        for (Program p : FIXTURE.programs) {
+            if (p.dtype != DType.FLOAT32 || !"big".equals(p.family)) {
+                continue;
+            }
+            boolean large = false;
+            for (Arr a : p.inputs) {
+                large |= size(a.shape) >= 65536;
+            }
+            threaded += large ? 1 : 0;
+            if (gemm >= MIN_FLOAT32_GEMM
+                    || p.nodes.stream().noneMatch(n -> n.op.startsWith("matmul") || "addmm".equals(n.op))) {
+                continue; // (enough seen, or none here: spare the forward pass)
+            }
+            Map<String, Tensor> env = new HashMap<>();
+            p.run(env, p.plain());
+            long most = 0;
+            for (Node n : p.nodes) {
+                if (n.op.startsWith("matmul") || "addmm".equals(n.op)) {
+                    Tensor x = env.get(n.args.get("addmm".equals(n.op) ? 1 : 0));
+                    Tensor y = env.get(n.ref);
+                    // (multiply-adds per matrix of the result: its rows times columns times the inner dimension)
+                    int k = "matmulTransA".equals(n.op) ? x.dim(-2) : x.dim(-1);
+                    most = Math.max(most, y.rank() < 2 ? 0 : (long) y.dim(-2) * y.dim(-1) * k);
+                }
+            }
+            gemm += most >= 96L * 96 * 96 ? 1 : 0;
+        }
+        assertTrue(gemm >= MIN_FLOAT32_GEMM, "only " + gemm + " big float32 programs with a 96^3 matrix product");
+        assertTrue(threaded >= MIN_FLOAT32_THREADED, "only " + threaded + " big float32 programs with 65536 elements");
+        Set<String> never = new TreeSet<>(OPS);
+        never.removeAll(INDEX_OPS);
+        never.removeAll(used);
+        assertTrue(never.isEmpty(), "ops never covered by a float32 program: " + never);
+    }
+
     // ============================================================================== replaying one program
 
     private static final double ATOL = 1e-10;
     private static final double RTOL = 1e-9;
+    // float32 programs (the generator's TOL32, where the reasoning is): small ones, and big ones (reductions over up
+    // to 80000 float32 terms)
+    private static final double ATOL32 = 1e-5;
+    private static final double RTOL32 = 1e-4;
+    private static final double ATOL32_BIG = 3e-5;
+    private static final double RTOL32_BIG = 3e-4;
+
+    /** A tolerance, |a - b| <= atol + rtol |b|, and the dtype every checked tensor must have. */
+    private record Tol(double atol, double rtol, DType dtype) {
+    }
 
     private static void replay(Program p) {
         List<String> failures = new ArrayList<>();
-        double atol = ATOL;
-        double rtol = "bce01".equals(p.tol) ? 1e-8 : RTOL;
-        double atol2 = "fd".equals(p.tol) ? 1e-6 : atol; // second order
-        double rtol2 = "fd".equals(p.tol) ? 1e-6 : rtol;
+        Tol first;
+        Tol second;
+        if (p.dtype == DType.FLOAT32) {
+            first = "big".equals(p.family) ? new Tol(ATOL32_BIG, RTOL32_BIG, p.dtype)
+                    : new Tol(ATOL32, RTOL32, p.dtype);
+            second = first;
+        } else {
+            first = new Tol(ATOL, "bce01".equals(p.tol) ? 1e-8 : RTOL, p.dtype);
+            second = "fd".equals(p.tol) ? new Tol(1e-6, 1e-6, p.dtype) : first;
+        }
         int n = p.inputs.size();
         if (p.valueOnly) {
-            attempt(failures, "value", () -> compare(failures, "y", p.y, p.run(p.plain()), atol, rtol));
+            attempt(failures, "value", () -> compare(failures, "y", p.y, p.run(p.plain()), first));
             if ("linval".equals(p.family)) {
                 attempt(failures, "qr's modes without derivatives", () -> qrRefusesDerivatives(p, failures));
             }
@@ -185,16 +286,16 @@ class DifferentialTest {
             }
             return;
         }
-        Tensor r = p.r.tensor();
+        Tensor r = p.r.tensor(p.dtype);
 
         attempt(failures, "value and Autodiff.grad", () -> {
             Tensor[] xs = p.leaves();
             Tensor y = p.run(xs);
-            compare(failures, "y", p.y, y, atol, rtol);
+            compare(failures, "y", p.y, y, first);
             Tensor loss = y.mul(r).sum();
             Tensor[] g = loss.needsGrad() ? Autodiff.grad(loss, xs) : p.zerosLikeInputs();
             for (int i = 0; i < n; i++) {
-                compare(failures, "grad[" + i + "]", p.grads.get(i), g[i], atol, rtol);
+                compare(failures, "grad[" + i + "]", p.grads.get(i), g[i], first);
             }
         });
         attempt(failures, "backward()", () -> {
@@ -205,26 +306,26 @@ class DifferentialTest {
             }
             loss.backward();
             for (int i = 0; i < n; i++) {
-                Tensor g = xs[i].grad() == null ? Tensor.zeros(p.inputs.get(i).shape) : xs[i].grad();
-                compare(failures, "backward grad[" + i + "]", p.grads.get(i), g, atol, rtol);
+                Tensor g = xs[i].grad() == null ? Tensor.zeros(p.dtype, p.inputs.get(i).shape) : xs[i].grad();
+                compare(failures, "backward grad[" + i + "]", p.grads.get(i), g, first);
             }
         });
         attempt(failures, "Autodiff.vjp", () -> {
             Autodiff.Vjp vjp = Autodiff.vjp(xs -> p.run(xs), p.plain());
-            compare(failures, "vjp value", p.y, vjp.value(), atol, rtol);
+            compare(failures, "vjp value", p.y, vjp.value(), first);
             Tensor[] g = vjp.pullback(r);
             for (int i = 0; i < n; i++) {
-                compare(failures, "vjp pullback[" + i + "]", p.grads.get(i), g[i], atol, rtol);
+                compare(failures, "vjp pullback[" + i + "]", p.grads.get(i), g[i], first);
             }
         });
         attempt(failures, "Autodiff.jvp", () -> {
-            Autodiff.Jvp j = Autodiff.jvp(xs -> p.run(xs), p.plain(), tensors(p.vs));
-            compare(failures, "jvp value", p.y, j.value(), atol, rtol);
-            compare(failures, "jvp", p.jvp, j.tangent(), atol, rtol);
+            Autodiff.Jvp j = Autodiff.jvp(xs -> p.run(xs), p.plain(), tensors(p.vs, p.dtype));
+            compare(failures, "jvp value", p.y, j.value(), first);
+            compare(failures, "jvp", p.jvp, j.tangent(), first);
         });
         attempt(failures, "Autodiff.jvp batched", () -> {
-            Autodiff.Jvp j = Autodiff.jvp(xs -> p.run(xs), p.plain(), tensors(p.vbs));
-            compare(failures, "batched jvp", p.jvpb, j.tangent(), atol, rtol);
+            Autodiff.Jvp j = Autodiff.jvp(xs -> p.run(xs), p.plain(), tensors(p.vbs, p.dtype));
+            compare(failures, "batched jvp", p.jvpb, j.tangent(), first);
         });
         if (p.hvps != null) {
             attempt(failures, "hvp reverse-over-reverse", () -> {
@@ -236,7 +337,7 @@ class DifferentialTest {
                     Tensor s = null;
                     for (int i = 0; i < n; i++) {
                         if (g[i].needsGrad()) {
-                            Tensor t = g[i].mul(p.vs.get(i).tensor()).sum();
+                            Tensor t = g[i].mul(p.vs.get(i).tensor(p.dtype)).sum();
                             s = s == null ? t : s.add(t);
                         }
                     }
@@ -245,39 +346,39 @@ class DifferentialTest {
                     }
                 }
                 for (int i = 0; i < n; i++) {
-                    compare(failures, "hvp RoR[" + i + "]", p.hvps.get(i), hv[i], atol2, rtol2);
+                    compare(failures, "hvp RoR[" + i + "]", p.hvps.get(i), hv[i], second);
                 }
             });
             attempt(failures, "hvp forward-over-reverse", () -> {
                 Tensor flat = Autodiff.jvp(xs -> flatConcat(
-                        Autodiff.valueAndGrad(ws -> p.run(ws).mul(r).sum(), xs).grads()), p.plain(), tensors(p.vs)).tangent();
-                compareFlat(failures, "hvp FoR", p.hvps, flat, atol2, rtol2);
+                        Autodiff.valueAndGrad(ws -> p.run(ws).mul(r).sum(), xs).grads()), p.plain(), tensors(p.vs, p.dtype)).tangent();
+                compareFlat(failures, "hvp FoR", p.hvps, flat, second);
             });
             attempt(failures, "hvp reverse-over-forward", () -> {
                 Tensor[] xs = p.leaves();
-                Tensor s = Autodiff.jvp(ws -> p.run(ws), xs, tensors(p.vs)).tangent().mul(r).sum();
+                Tensor s = Autodiff.jvp(ws -> p.run(ws), xs, tensors(p.vs, p.dtype)).tangent().mul(r).sum();
                 Tensor[] hv = s.needsGrad() ? Autodiff.grad(s, xs) : p.zerosLikeInputs();
                 for (int i = 0; i < n; i++) {
-                    compare(failures, "hvp RoF[" + i + "]", p.hvps.get(i), hv[i], atol2, rtol2);
+                    compare(failures, "hvp RoF[" + i + "]", p.hvps.get(i), hv[i], second);
                 }
             });
             attempt(failures, "vHv forward-over-forward", () -> {
-                Tensor[] vs = tensors(p.vs);
+                Tensor[] vs = tensors(p.vs, p.dtype);
                 Tensor vhv = Autodiff.jvp(xs -> Autodiff.jvp(ws -> p.run(ws).mul(r).sum(), xs, vs).tangent(),
                         p.plain(), vs).tangent();
-                compare(failures, "vHv FoF", p.vhv, vhv, atol2, rtol2);
+                compare(failures, "vHv FoF", p.vhv, vhv, p.vhvTol(second));
             });
             if (n == 1) {
                 attempt(failures, "Autodiff.hvp", () -> {
-                    Tensor hv = Autodiff.hvp(x -> p.run(x).mul(r).sum(), p.plain()[0], p.vs.get(0).tensor());
-                    compare(failures, "Autodiff.hvp", p.hvps.get(0), hv, atol2, rtol2);
+                    Tensor hv = Autodiff.hvp(x -> p.run(x).mul(r).sum(), p.plain()[0], p.vs.get(0).tensor(p.dtype));
+                    compare(failures, "Autodiff.hvp", p.hvps.get(0), hv, second);
                 });
             }
         }
         if (p.hess != null) {
             attempt(failures, "Autodiff.hessian", () -> {
                 Tensor h = Autodiff.hessian(z -> p.run(p.split(z)).mul(r).sum(), p.flatInputs());
-                compare(failures, "hessian", p.hess, h, atol2, rtol2);
+                compare(failures, "hessian", p.hess, h, second);
             });
         }
         if (p.jac != null) {
@@ -285,11 +386,11 @@ class DifferentialTest {
             Arr expected = new Arr(jShape, p.jac.data);
             Function<Tensor, Tensor> f = z -> p.run(p.split(z));
             attempt(failures, "Autodiff.jacrev", () -> compare(failures, "jacrev", expected,
-                    Autodiff.jacrev(f, p.flatInputs()), atol, rtol));
+                    Autodiff.jacrev(f, p.flatInputs()), first));
             attempt(failures, "Autodiff.jacfwd", () -> compare(failures, "jacfwd", expected,
-                    Autodiff.jacfwd(f, p.flatInputs()), atol, rtol));
+                    Autodiff.jacfwd(f, p.flatInputs()), first));
             attempt(failures, "Autodiff.jacfwd unbatched", () -> compare(failures, "jacfwd unbatched", expected,
-                    Autodiff.jacfwd(f, p.flatInputs(), false), atol, rtol));
+                    Autodiff.jacfwd(f, p.flatInputs(), false), first));
         }
         if (!failures.isEmpty()) {
             fail(p.title() + ": " + failures.size() + " mismatch(es)\n  " + String.join("\n  ", failures)
@@ -353,10 +454,10 @@ class DifferentialTest {
         }
     }
 
-    private static Tensor[] tensors(List<Arr> arrs) {
+    private static Tensor[] tensors(List<Arr> arrs, DType dtype) {
         Tensor[] t = new Tensor[arrs.size()];
         for (int i = 0; i < t.length; i++) {
-            t[i] = arrs.get(i).tensor();
+            t[i] = arrs.get(i).tensor(dtype);
         }
         return t;
     }
@@ -379,16 +480,19 @@ class DifferentialTest {
         return Math.abs(a - e) <= atol + rtol * Math.abs(e);
     }
 
-    private static void compare(List<String> failures, String what, Arr expected, Tensor actual, double atol, double rtol) {
+    private static void compare(List<String> failures, String what, Arr expected, Tensor actual, Tol tol) {
+        if (actual.dtype() != tol.dtype()) {
+            failures.add(what + ": dtype " + actual.dtype() + ", expected " + tol.dtype());
+        }
         if (!Arrays.equals(expected.shape, actual.shape())) {
             failures.add(what + ": shape " + Arrays.toString(actual.shape()) + ", expected " + Arrays.toString(expected.shape));
             return;
         }
         if (expected.proj != null) {
-            compareProjections(failures, what, expected.proj, actual.toArray(), atol, rtol);
+            compareProjections(failures, what, expected.proj, actual.toArray(), tol.atol(), tol.rtol());
             return;
         }
-        compareData(failures, what, expected.data, actual.toArray(), atol, rtol);
+        compareData(failures, what, expected.data, actual.toArray(), tol.atol(), tol.rtol());
     }
 
     /** The projection weights of the generator's project(): multiples of 1/4 in [-1.5, 1.5]. */
@@ -447,7 +551,10 @@ class DifferentialTest {
 
     static final int PROJ = 4;
 
-    private static void compareFlat(List<String> failures, String what, List<Arr> expected, Tensor actual, double atol, double rtol) {
+    private static void compareFlat(List<String> failures, String what, List<Arr> expected, Tensor actual, Tol tol) {
+        if (actual.dtype() != tol.dtype()) {
+            failures.add(what + ": dtype " + actual.dtype() + ", expected " + tol.dtype());
+        }
         int total = 0;
         for (Arr a : expected) {
             total += size(a.shape);
@@ -463,8 +570,9 @@ class DifferentialTest {
             int n = size(e.shape);
             double[] part = Arrays.copyOfRange(flat, off, off + n);
             off += n;
-            compare(failures, what + "[" + i + "]", e, e.shape.length == 0 ? Tensor.scalar(part[0]) : Tensor.fromArray(part, e.shape),
-                    atol, rtol);
+            // (part holds the flat tensor's values exactly, so back in its dtype they are the same numbers)
+            Tensor t = e.shape.length == 0 ? Tensor.scalar(part[0]) : Tensor.fromArray(part, e.shape);
+            compare(failures, what + "[" + i + "]", e, t.to(tol.dtype()), tol);
         }
     }
 
@@ -544,8 +652,19 @@ class DifferentialTest {
             return new Arr(shape, null, p);
         }
 
-        Tensor tensor() {
-            return shape.length == 0 ? Tensor.scalar(data[0]) : Tensor.fromArray(data, shape);
+        /** The values in the given dtype (float32: rounded, exact for the fixture's float32-exact arrays). */
+        Tensor tensor(DType dtype) {
+            return (shape.length == 0 ? Tensor.scalar(data[0]) : Tensor.fromArray(data, shape)).to(dtype);
+        }
+
+        /** Whether every value is a float32 (as a float32 program's inputs, constants, cotangent and tangents). */
+        boolean float32Exact() {
+            for (double v : data) {
+                if ((double) (float) v != v && !Double.isNaN(v)) {
+                    return false;
+                }
+            }
+            return true;
         }
 
         static Arr parse(String[] f, int from) {
@@ -632,6 +751,7 @@ class DifferentialTest {
         String tol;
         String seed;
         String ops;
+        DType dtype = DType.FLOAT64;
         final List<Arr> inputs = new ArrayList<>();
         final List<Arr> consts = new ArrayList<>();
         final List<Node> nodes = new ArrayList<>();
@@ -644,12 +764,15 @@ class DifferentialTest {
         Arr jvpb;
         List<Arr> hvps;
         Arr vhv;
+        /** A big float32 program's sum |(H v)_i v_i|, for the tolerance of v^T H v (see {@link #vhvTol}). */
+        Arr vhvAbs;
         Arr hess;
         boolean valueOnly;
         Arr jac;
 
         String title() {
-            return String.format("p%04d %s [%s] seed=%s%s", id, family, ops, seed, "strict".equals(tol) ? "" : " tol=" + tol);
+            return String.format("p%04d %s%s [%s] seed=%s%s", id, family, dtype == DType.FLOAT32 ? " float32" : "", ops, seed,
+                    "strict".equals(tol) ? "" : " tol=" + tol);
         }
 
         String listing() {
@@ -680,10 +803,28 @@ class DifferentialTest {
             return "shape " + Arrays.toString(a.shape) + " " + vals;
         }
 
+        /**
+         * The tolerance of v^T H v: the given one, but for a big float32 program, whose v^T H v sums thousands of
+         * terms, the hvp's bound summed with the weights |v_i|, atol sum |v_i| + rtol sum |(H v)_i v_i| (as a
+         * projection's): float32's rounding of the sum grows with its terms, not with the sum.
+         */
+        Tol vhvTol(Tol t) {
+            if (vhvAbs == null) {
+                return t;
+            }
+            double vAbs = 0;
+            for (Arr v : vs) {
+                for (double d : v.tensor(dtype).toArray()) {
+                    vAbs += Math.abs(d);
+                }
+            }
+            return new Tol(t.atol() * vAbs + t.rtol() * vhvAbs.data[0], 0, t.dtype());
+        }
+
         Tensor[] leaves() {
             Tensor[] xs = new Tensor[inputs.size()];
             for (int i = 0; i < xs.length; i++) {
-                xs[i] = inputs.get(i).tensor().requiresGrad();
+                xs[i] = inputs.get(i).tensor(dtype).requiresGrad();
             }
             return xs;
         }
@@ -691,7 +832,7 @@ class DifferentialTest {
         Tensor[] plain() {
             Tensor[] xs = new Tensor[inputs.size()];
             for (int i = 0; i < xs.length; i++) {
-                xs[i] = inputs.get(i).tensor();
+                xs[i] = inputs.get(i).tensor(dtype);
             }
             return xs;
         }
@@ -699,7 +840,7 @@ class DifferentialTest {
         Tensor[] zerosLikeInputs() {
             Tensor[] z = new Tensor[inputs.size()];
             for (int i = 0; i < z.length; i++) {
-                z[i] = Tensor.zeros(inputs.get(i).shape);
+                z[i] = Tensor.zeros(dtype, inputs.get(i).shape);
             }
             return z;
         }
@@ -719,7 +860,7 @@ class DifferentialTest {
                 System.arraycopy(a.data, 0, z, off, a.data.length);
                 off += a.data.length;
             }
-            return Tensor.fromArray(z, z.length);
+            return Tensor.fromArray(z, z.length).to(dtype);
         }
 
         /** The inputs as slices of one flat vector (for the Hessian and the Jacobians). */
@@ -745,7 +886,7 @@ class DifferentialTest {
                 env.put("x" + i, xs[i]);
             }
             for (int i = 0; i < consts.size(); i++) {
-                env.put("c" + i, consts.get(i).tensor());
+                env.put("c" + i, consts.get(i).tensor(dtype));
             }
             Tensor last = null;
             for (Node n : nodes) {
@@ -962,7 +1103,7 @@ class DifferentialTest {
      */
     private static Tensor shifted(Tensor a, Node n) {
         Tensor m = n.has("spd") && n.b("spd") ? a.matmulTransB(a) : n.has("sym") && n.b("sym") ? a.add(a.transpose(-2, -1)) : a;
-        return m.add(Tensor.eye(a.dim(-1)).mul(n.d("c")));
+        return m.add(Tensor.eye(a.dim(-1)).mul(n.d("c")).to(a.dtype()));
     }
 
     /**
@@ -1002,7 +1143,7 @@ class DifferentialTest {
         for (int j = 0; j < w.length; j++) {
             w[j] = j + 1;
         }
-        return left.mul(Tensor.fromArray(w, w.length)).matmul(right);
+        return left.mul(Tensor.fromArray(w, w.length).to(left.dtype())).matmul(right);
     }
 
     static final class Fixture {
@@ -1058,8 +1199,11 @@ class DifferentialTest {
                     q.seed = kv.get("seed");
                     q.ops = kv.get("ops");
                     q.valueOnly = "value".equals(kv.get("checks"));
+                    if ("float32".equals(kv.get("dtype"))) {
+                        q.dtype = DType.FLOAT32;
+                    }
                     return q;
-                case "in": p.inputs.add(Arr.parse(f, 1)); return p;
+                case "in": p.inputs.add(exact32(p, Arr.parse(f, 1))); return p;
                 case "ingen": p.inputs.add(Arr.formula(f, 1)); return p;
                 case "rgen": p.r = Arr.formula(f, 1); return p;
                 case "vgen": p.vs.add(Arr.formula(f, 1)); return p;
@@ -1074,7 +1218,7 @@ class DifferentialTest {
                     }
                     p.hvps.add(Arr.projections(f, 1));
                     return p;
-                case "const": p.consts.add(Arr.parse(f, 1)); return p;
+                case "const": p.consts.add(exact32(p, Arr.parse(f, 1))); return p;
                 case "node": {
                     List<String> args = new ArrayList<>();
                     Map<String, String> prm = new java.util.LinkedHashMap<>();
@@ -1090,11 +1234,11 @@ class DifferentialTest {
                     return p;
                 }
                 case "y": p.y = Arr.parse(f, 1); return p;
-                case "r": p.r = Arr.parse(f, 1); return p;
+                case "r": p.r = exact32(p, Arr.parse(f, 1)); return p;
                 case "grad": p.grads.add(Arr.parse(f, 1)); return p;
-                case "v": p.vs.add(Arr.parse(f, 1)); return p;
+                case "v": p.vs.add(exact32(p, Arr.parse(f, 1))); return p;
                 case "jvp": p.jvp = Arr.parse(f, 1); return p;
-                case "vb": p.vbs.add(Arr.parse(f, 1)); return p;
+                case "vb": p.vbs.add(exact32(p, Arr.parse(f, 1))); return p;
                 case "jvpb": p.jvpb = Arr.parse(f, 1); return p;
                 case "hvp":
                     if (p.hvps == null) {
@@ -1103,6 +1247,7 @@ class DifferentialTest {
                     p.hvps.add(Arr.parse(f, 1));
                     return p;
                 case "vhv": p.vhv = Arr.parse(f, 1); return p;
+                case "vhvabs": p.vhvAbs = Arr.parse(f, 1); return p;
                 case "hess": p.hess = Arr.parse(f, 1); return p;
                 case "jac": p.jac = Arr.parse(f, 1); return p;
                 case "end":
@@ -1120,6 +1265,14 @@ class DifferentialTest {
                 default:
                     throw new IllegalStateException("unknown line kind '" + f[0] + "'");
             }
+        }
+
+        /** A float32 program's array that the replayer makes float32: it must be float32-exact in the fixture. */
+        private static Arr exact32(Program p, Arr a) {
+            if (p.dtype == DType.FLOAT32 && !a.float32Exact()) {
+                throw new IllegalStateException("program " + p.id + " is float32 but holds a value float32 cannot represent");
+            }
+            return a;
         }
 
         private static Map<String, String> keyValues(String[] f, int from) {
