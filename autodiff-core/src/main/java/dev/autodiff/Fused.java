@@ -3,6 +3,7 @@ package dev.autodiff;
 import dev.autodiff.Primitive.Kind;
 import dev.autodiff.kernel.Buffers;
 import dev.autodiff.kernel.Gemm;
+import dev.autodiff.kernel.Gemm32;
 import dev.autodiff.kernel.IndexMap;
 import dev.autodiff.kernel.IndexMaps;
 import dev.autodiff.kernel.LstmKernels;
@@ -143,6 +144,106 @@ public final class Fused {
             return new Tensor(y, outShape(n, out));
         }
 
+        /**
+         * Every input float32: the forward's unfold and products on float arrays (Gemm32 accumulates in float32, as
+         * OpenBLAS's SGEMM under PyTorch's float32 convolution); a float64 input among them takes the cold path.
+         */
+        @Override
+        Tensor forwardMixed(Tensor[] in, DType dtype) {
+            for (Tensor t : in) {
+                if (t.f32 == null) {
+                    return super.forwardMixed(in, dtype);
+                }
+            }
+            if (dtype != DType.FLOAT32) {
+                return super.forwardMixed(in, dtype);
+            }
+            Tensor x = in[0];
+            Tensor w = in[1];
+            int n = x.shape[0];
+            int out = w.shape[0];
+            int og = out / groups;
+            int l = positions();
+            int k = map.size / Math.max(1, groups * l);
+            int image = map.targetSize;
+            float[] y = Buffers.zeros32(Shapes.size(name, outShape(n, out)));
+            if (y.length > 0 && map.size > 0) {
+                float[] cols = Buffers.zeros32(map.size);
+                for (int b = 0; b < n; b++) {
+                    map.takeInto32(x.f32, b * image, cols);
+                    for (int g = 0; g < groups; g++) {
+                        Gemm32.gemm(false, false, og, l, k, w.f32, g * og * k, cols, g * k * l, y, (b * out + g * og) * l);
+                    }
+                }
+                Buffers.recycle(cols); // made above and read only by the products
+            }
+            if (in.length == 3) {
+                float[] bias = in[2].f32;
+                for (int b = 0; b < n; b++) {
+                    for (int o = 0; o < out; o++) {
+                        float v = bias[o];
+                        int from = (b * out + o) * l;
+                        for (int j = from; j < from + l; j++) {
+                            y[j] += v;
+                        }
+                    }
+                }
+            }
+            return new Tensor(y, outShape(n, out));
+        }
+
+        /** {@link #gradInto} on float32 arrays: the same products and folds, in float32. */
+        private void gradInto32(int i, Tensor g, Tensor x, Tensor w, float[] acc) {
+            int n = x.shape[0];
+            int out = w.shape[0];
+            int og = out / groups;
+            int l = positions();
+            int k = map.size / Math.max(1, groups * l);
+            int image = map.targetSize;
+            if (map.size == 0 || g.size() == 0) {
+                return;
+            }
+            float[] cols = Buffers.zeros32(map.size);
+            for (int b = 0; b < n; b++) {
+                if (i == 0) {
+                    for (int gr = 0; gr < groups; gr++) {
+                        Gemm32.gemm(true, false, k, l, og, w.f32, gr * og * k, g.f32, (b * out + gr * og) * l, cols, gr * k * l);
+                    }
+                    map.scatterAddInto32(cols, acc, b * image);
+                } else {
+                    map.takeInto32(x.f32, b * image, cols);
+                    for (int gr = 0; gr < groups; gr++) {
+                        Gemm32.gemmAccumulate(false, true, og, k, l, g.f32, (b * out + gr * og) * l, cols, gr * k * l,
+                                acc, gr * og * k);
+                    }
+                }
+            }
+            Buffers.recycle(cols); // made here, read only above
+        }
+
+        /**
+         * The bias's gradient from a float32 g (N, O, L): each channel's sum over images and positions, taken in
+         * float64 and rounded once (the composite's float32 sum, which widens, gives a correctly rounded sum too).
+         */
+        private static float[] biasGrad32(float[] g, int n, int o, int l) {
+            double[] sums = new double[o];
+            for (int b = 0; b < n; b++) {
+                for (int c = 0; c < o; c++) {
+                    double s = 0;
+                    int from = (b * o + c) * l;
+                    for (int j = from; j < from + l; j++) {
+                        s += g[j];
+                    }
+                    sums[c] += s;
+                }
+            }
+            float[] r = new float[o];
+            for (int c = 0; c < o; c++) {
+                r[c] = (float) sums[c];
+            }
+            return r;
+        }
+
         /** Adds the vjp for x (i 0) or the weight (i 1) into acc, from plain arrays. */
         private void gradInto(int i, Tensor g, Tensor x, Tensor w, double[] acc) {
             int n = x.shape[0];
@@ -181,6 +282,9 @@ public final class Fused {
             int n = x.shape[0];
             int o = w.shape[0];
             int l = positions();
+            if (i == 2 && unrecorded32(g, in, out)) {
+                return new Tensor(biasGrad32(g.f32, n, o, l), in[2].shape);
+            }
             if (i == 2) {
                 // the composite's bias.reshape(O, 1) broadcast over (N, O, L): g summed to (O, 1)
                 return g.reshape(n, o, l).sumTo(o, 1).reshape(o);
@@ -188,6 +292,11 @@ public final class Fused {
             if (unrecorded(g, in)) {
                 double[] acc = Buffers.zeros(in[i].size());
                 gradInto(i, g, x, w, acc);
+                return new Tensor(acc, in[i].shape);
+            }
+            if (unrecorded32(g, in, out)) {
+                float[] acc = Buffers.zeros32(in[i].size());
+                gradInto32(i, g, x, w, acc);
                 return new Tensor(acc, in[i].shape);
             }
             int k = map.size / Math.max(1, groups * l);

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.autodiff.check.GradCheck;
 import dev.autodiff.kernel.Buffers;
 import java.util.ArrayList;
 import java.util.List;
@@ -90,6 +91,90 @@ class FusedLayersTest {
 
     private static Tensor[] leaves(Tensor x, Tensor w, Tensor b) {
         return new Tensor[] {x.detach().requiresGrad(), w.detach().requiresGrad(), b == null ? null : b.detach().requiresGrad()};
+    }
+
+    /**
+     * float32 (issue 19): the convolution's own float32 kernels (the unfold on floats, Gemm32 accumulating in float32;
+     * the bias's gradient summed in float64 and rounded) against the float64 convolution of the same float32 values,
+     * the output and the three gradients. Each output sums k products and each weight gradient n L, so the two
+     * differ by float32 roundings of those sums: a few ulps of their terms' magnitudes.
+     */
+    @Test
+    void convInFloat32AgreesWithFloat64() {
+        long salt = 100;
+        for (ConvCase cc : convCases()) {
+            Tensor x = Tensor.randn(++salt, DType.FLOAT32, cc.x());
+            Tensor w = Tensor.randn(++salt, DType.FLOAT32, cc.w());
+            Tensor b = cc.bias() ? Tensor.randn(++salt, DType.FLOAT32, cc.w()[0]) : null;
+            Tensor[] l32 = leaves(x, w, b);
+            Tensor[] l64 = leaves(x.to(DType.FLOAT64), w.to(DType.FLOAT64), b == null ? null : b.to(DType.FLOAT64));
+            Tensor y32 = Fused.conv(l32[0], l32[1], l32[2], cc.stride(), cc.padding(), cc.dilation(), cc.groups());
+            Tensor y64 = Fused.conv(l64[0], l64[1], l64[2], cc.stride(), cc.padding(), cc.dilation(), cc.groups());
+            assertEquals(DType.FLOAT32, y32.dtype(), cc + ": the result's dtype");
+            assertNear(y64, y32, cc + ": forward");
+            Tensor seed = Tensor.randn(++salt, DType.FLOAT32, y32.shape());
+            y32.backward(seed);
+            y64.backward(seed.to(DType.FLOAT64));
+            for (int i = 0; i < 3; i++) {
+                if (l32[i] != null) {
+                    assertEquals(DType.FLOAT32, l32[i].grad().dtype(), cc + ": gradient " + i + "'s dtype");
+                    assertNear(l64[i].grad(), l32[i].grad(), cc + ": gradient " + i);
+                }
+            }
+        }
+    }
+
+    /** {@code |float64 - float32| <= 1e-5 (1 + max |float64|)} elementwise, shapes equal. */
+    private static void assertNear(Tensor expected, Tensor actual, String what) {
+        assertArrayEquals(expected.shape(), actual.shape(), what + ": shape");
+        double[] e = expected.toArray();
+        double[] a = actual.toArray();
+        double scale = 0;
+        for (double v : e) {
+            scale = Math.max(scale, Math.abs(v));
+        }
+        for (int i = 0; i < e.length; i++) {
+            assertEquals(e[i], a[i], 1e-5 * (1 + scale), what + " at " + i);
+        }
+    }
+
+    /**
+     * A float32 input with a float64 weight promotes to float64 (the cold path: the float32 values widened, exactly),
+     * so the float64 convolution's bits.
+     */
+    @Test
+    void convOfMixedDtypesIsTheFloat64Convolution() {
+        ConvCase cc = convCases().get(0);
+        Tensor x = Tensor.randn(61, DType.FLOAT32, cc.x());
+        Tensor w = Tensor.randn(62, cc.w());
+        Tensor b = Tensor.randn(63, cc.w()[0]);
+        Tensor y = Fused.conv(x, w, b, cc.stride(), cc.padding(), cc.dilation(), 1);
+        assertEquals(DType.FLOAT64, y.dtype());
+        assertArrayEquals(Fused.conv(x.to(DType.FLOAT64), w, b, cc.stride(), cc.padding(), cc.dilation(), 1).toArray(),
+                y.toArray(), 0.0);
+    }
+
+    /**
+     * The float32 path's derivatives against float64 finite differences (GradCheck evaluates those in float64): LeNet's
+     * first layer, per-axis stride, padding and dilation, groups; to first order (the one-pass float32 vjp) and, for
+     * one of them, second (the vjp as float32 ops).
+     */
+    @Test
+    void gradcheckOnTheFloat32Conv() {
+        long salt = 200;
+        List<ConvCase> cases = convCases();
+        for (ConvCase cc : List.of(cases.get(0), cases.get(2), cases.get(7))) {
+            Tensor x = Tensor.randn(++salt, DType.FLOAT32, cc.x());
+            Tensor w = Tensor.randn(++salt, DType.FLOAT32, cc.w());
+            Tensor[] in = cc.bias() ? new Tensor[] {x, w, Tensor.randn(++salt, DType.FLOAT32, cc.w()[0])} : new Tensor[] {x, w};
+            Fn f = a -> Fused.conv(a[0], a[1], a.length == 3 ? a[2] : null, cc.stride(), cc.padding(), cc.dilation(),
+                    cc.groups());
+            GradCheck g = GradCheck.of(f).tolerance(1e-4, 1e-3).seed(11);
+            g.check(in);
+            if (cc == cases.get(2)) {
+                g.checkSecondOrder(in); // the smallest: second order checks every element against two gradients
+            }
+        }
     }
 
     /** Second-order gradients (createGraph, the vjps as differentiable ops) equal the composite's. */

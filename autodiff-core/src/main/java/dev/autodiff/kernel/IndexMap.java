@@ -93,14 +93,23 @@ public final class IndexMap {
 
     /**
      * {@link #take} of a float32 array: a float32 tensor's elements picked as they are (a batch of rows of a data set
-     * is not widened whole). The loop of {@link #takeInto} on float arrays, a copy on purpose: a walk shared through a
-     * callback would cost the float64 form a call per element of an element-wise map.
+     * is not widened whole).
      */
     public float[] take32(float[] src) {
         float[] out = Buffers.zeros32(size);
+        takeInto32(src, 0, out);
+        return out;
+    }
+
+    /**
+     * {@link #takeInto} on float arrays (one image of a float32 batch unfolded for a convolution), the same positions
+     * left alone. The loop of {@link #takeInto} on float arrays, a copy on purpose: a walk shared through a callback
+     * would cost the float64 form a call per element of an element-wise map.
+     */
+    public void takeInto32(float[] src, int srcOff, float[] out) {
         for (int b = 0; b < blocks; b++) {
             int db = b * denseBlock;
-            int tb = b * targetBlock;
+            int tb = srcOff + b * targetBlock;
             if (at != null) {
                 for (int i = 0; i < at.length; i++) {
                     int j = at[i];
@@ -122,7 +131,6 @@ public final class IndexMap {
                 }
             }
         }
-        return out;
     }
 
     /** A new array of {@link #targetSize} holding {@code dst[at(i)] += x[i]}. */
@@ -183,9 +191,14 @@ public final class IndexMap {
 
     /** {@link #scatterAddInto(double[], double[])} on float32 arrays: the same walk, float sums. */
     public void scatterAddInto32(float[] x, float[] dst) {
+        scatterAddInto32(x, dst, 0);
+    }
+
+    /** {@link #scatterAddInto(double[], double[], int)} on float32 arrays (an image's fold into a batch's gradient). */
+    public void scatterAddInto32(float[] x, float[] dst, int dstOff) {
         for (int b = 0; b < blocks; b++) {
             int db = b * denseBlock;
-            int tb = b * targetBlock;
+            int tb = dstOff + b * targetBlock;
             if (at != null) {
                 for (int i = 0; i < at.length; i++) {
                     int j = at[i];
@@ -200,8 +213,14 @@ public final class IndexMap {
                 int t = tb + target[r];
                 int n = len[r];
                 int s = step[r];
-                for (int j = 0; j < n; j++) {
-                    dst[t + j * s] += x[d + j];
+                if (s == 1) {
+                    for (int j = 0; j < n; j++) {
+                        dst[t + j] += x[d + j]; // contiguous: a loop C2 vectorizes
+                    }
+                } else {
+                    for (int j = 0; j < n; j++) {
+                        dst[t + j * s] += x[d + j];
+                    }
                 }
             }
         }

@@ -9,7 +9,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Run-encoded maps against maps written out element by element from coordinates in this test: every
- * builder, take, scatterAdd and the tangent-batched form.
+ * builder, take, scatterAdd (and their float32 forms) and the tangent-batched form.
  */
 class IndexMapTest {
     /** JUnit makes an instance per repetition: without a new seed each time every repetition is the same case. */
@@ -190,6 +190,7 @@ class IndexMapTest {
         }
         map.scatterAddInto(x, dst);
         assertArrayEquals(dstRef, dst, 1e-12);
+        checkFloat32(expected, map, targetSize, src, takeRef);
 
         int n = 3;
         IndexMap batched = map.batched(n);
@@ -208,6 +209,50 @@ class IndexMapTest {
             double[] one = java.util.Arrays.copyOfRange(stacked, b * targetSize, (b + 1) * targetSize);
             assertArrayEquals(map.take(one), java.util.Arrays.copyOfRange(bt, b * expected.length, (b + 1) * expected.length), 0.0);
         }
+    }
+
+    /**
+     * The float32 forms against the same written-out map: take picks the floats as they are; scatter-add runs on whole
+     * numbers, whose float32 sums are exact in any order, so the reference's sums are the expected bits. The forms
+     * with offsets read (write) the same values shifted.
+     */
+    private void checkFloat32(int[] expected, IndexMap map, int targetSize, double[] src, double[] takeRef) {
+        float[] src32 = new float[targetSize];
+        for (int i = 0; i < targetSize; i++) {
+            src32[i] = (float) src[i];
+        }
+        float[] takeRef32 = new float[expected.length];
+        for (int i = 0; i < expected.length; i++) {
+            takeRef32[i] = (float) takeRef[i];
+        }
+        assertArrayEquals(takeRef32, map.take32(src32), 0.0f);
+        int off = 5;
+        float[] shifted = new float[off + targetSize];
+        System.arraycopy(src32, 0, shifted, off, targetSize);
+        float[] into = new float[expected.length];
+        map.takeInto32(shifted, off, into);
+        assertArrayEquals(takeRef32, into, 0.0f, "takeInto32 from an offset");
+
+        float[] x = new float[expected.length];
+        float[] dst = new float[off + targetSize];
+        float[] ref = new float[off + targetSize];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = rnd.nextInt(17) - 8;
+        }
+        for (int i = 0; i < dst.length; i++) {
+            dst[i] = rnd.nextInt(17) - 8;
+            ref[i] = dst[i];
+        }
+        float[] scatterRef = new float[targetSize];
+        for (int i = 0; i < expected.length; i++) {
+            if (expected[i] >= 0) {
+                scatterRef[expected[i]] += x[i];
+                ref[off + expected[i]] += x[i];
+            }
+        }
+        assertArrayEquals(scatterRef, map.scatterAdd32(x), 0.0f);
+        map.scatterAddInto32(x, dst, off);
+        assertArrayEquals(ref, dst, 0.0f, "scatterAddInto32 at an offset, added to what dst held");
     }
 
     private int[] randomShape(int rank, int max) {
