@@ -323,6 +323,18 @@ public final class Fused {
         }
 
         @Override
+        boolean vjpInto32(int i, Tensor g, Tensor[] in, Tensor out, float[] acc, boolean overwrite) {
+            if (i == 2) {
+                return false;
+            }
+            if (overwrite) {
+                Arrays.fill(acc, 0.0f); // then vjp's float32 sums into a new array
+            }
+            gradInto32(i, g, in[0], in[1], acc);
+            return true;
+        }
+
+        @Override
         boolean freshVjp(int i) {
             return i < 2; // the bias's sum is g itself when there is one image of one position
         }

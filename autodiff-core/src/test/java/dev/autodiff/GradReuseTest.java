@@ -93,6 +93,32 @@ class GradReuseTest {
         }
     }
 
+    /** A convolution's weight gradient is written into its buffer too, with the bits of a fresh one, in both dtypes. */
+    @ParameterizedTest
+    @EnumSource(DType.class)
+    void aConvolutionsWeightBufferIsReused(DType d) {
+        int[] one = {1, 1};
+        Tensor x = Tensor.randn(11, 2, 3, 9, 9).to(d);
+        Tensor[] w = {Tensor.randn(12, 4, 3, 3, 3).to(d).requiresGrad(), Tensor.randn(12, 4, 3, 3, 3).to(d).requiresGrad()};
+        Tensor[] b = {Tensor.randn(13, 4).to(d).requiresGrad(), Tensor.randn(13, 4).to(d).requiresGrad()};
+        Object first = null;
+        for (int step = 0; step < 3; step++) {
+            for (int k = 0; k < 2; k++) {
+                w[k].zeroGrad();
+                b[k].zeroGrad();
+                Fused.conv(x, w[k], b[k], one, one, one, 1).tanh().sum().backward();
+            }
+            if (step == 0) {
+                first = storage(w[0].grad);
+            } else {
+                assertSame(first, storage(w[0].grad), "step " + step + ": the weight's buffer was reused");
+            }
+            assertArrayEquals(bits(w[1].grad()), bits(w[0].grad), "step " + step); // w[1]'s handed out: fresh each time
+            sgd(w[0]);
+            w[1].addInPlace(w[1].grad(), -0.01);
+        }
+    }
+
     @ParameterizedTest
     @EnumSource(DType.class)
     void theWeightsBufferIsReusedWhileNobodyHasSeenIt(DType d) {
