@@ -77,9 +77,9 @@ public final class Reductions {
      * {@link #reduce} of float32 values, reading them where they are (no float64 copy of x): the same loops in the
      * same order, each value widened as it is read, sums accumulated in float64. So the result is, bit for bit,
      * reduce of the widened array (for max and min the float32 extremum itself); it is float64, of the reduced size,
-     * and the caller rounds it to float32 once. Accumulating in float64 costs the float loops nothing (the adds of a
-     * line form one dependency chain either way), and its error, at most (n - 1) 2^-53 sum |x_i| for n terms, is
-     * below float32 pairwise summation's bound, log2(n) 2^-24 sum |x_i|, for every n below 2^31.
+     * and the caller rounds it to float32 once. Accumulating in float64 (in {@link #sumLine}'s eight chains) bounds the
+     * error by (n/8 + 2) 2^-53 sum |x_i| for n terms, below float32 pairwise summation's bound, log2(n) 2^-24
+     * sum |x_i|, for every n below 2^31.
      */
     public static double[] reduce(Op op, float[] x, int[] shape, boolean[] mask) {
         int[] outShape = Shapes.reduced(shape, mask, true);
