@@ -1,7 +1,6 @@
 package dev.autodiff;
 
 import dev.autodiff.kernel.Buffers;
-import dev.autodiff.kernel.Elementwise;
 import dev.autodiff.kernel.Shapes;
 import java.util.Arrays;
 import java.util.IdentityHashMap;
@@ -249,14 +248,9 @@ final class Backprop {
      * (except for dual numbers, whose tangents must be summed too).
      */
     private static void accumulate(Tensor c, Tensor gi, boolean createGraph) {
-        boolean inPlace = !createGraph && c.pendingOwned && c.pending.dual == null && gi.dual == null;
-        if (inPlace && gi.data != null && c.pending.data != null) {
-            Elementwise.axpy(1.0, gi.data, c.pending.data);
-        } else if (inPlace && gi.f32 != null && c.pending.f32 != null) {
-            Elementwise.addInto32(gi.f32, c.pending.f32);
-        } else {
+        if (!(!createGraph && c.pendingOwned && Tensor.addIntoPlain(c.pending, gi))) {
             c.pending = c.pending.add(gi);
-            c.pendingOwned = !createGraph && c.pending.dual == null && (c.pending.data != null || c.pending.f32 != null);
+            c.pendingOwned = !createGraph && Tensor.plain(c.pending);
         }
     }
 

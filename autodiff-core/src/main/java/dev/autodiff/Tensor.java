@@ -576,15 +576,35 @@ public final class Tensor {
         if (grad == null) {
             grad = g;
             gradOwned = owned;
-        } else if (gradOwned && !createGraph && g.dual == null && g.data != null && grad.data != null) {
-            Elementwise.axpy(1.0, g.data, grad.data);
-        } else if (gradOwned && !createGraph && g.dual == null && g.f32 != null && grad.f32 != null) {
-            Elementwise.addInto32(g.f32, grad.f32);
-        } else {
+        } else if (!(gradOwned && !createGraph && addIntoPlain(grad, g))) {
             grad = grad.add(g);
-            gradOwned = !createGraph && grad.dual == null && (grad.data != null || grad.f32 != null);
+            gradOwned = !createGraph && plain(grad);
         }
         spareGrad = null; // used by this pass, or it could not be: do not hold on to it
+    }
+
+    /** A tensor of plain values (an array of either dtype, no tangent), whose storage a backward pass may own. */
+    static boolean plain(Tensor t) {
+        return t.dual == null && (t.data != null || t.f32 != null);
+    }
+
+    /**
+     * {@code sum += g} in sum's own array, when both are plain arrays of one dtype (the float32 add is the float64 one
+     * rounded, the bits of a recorded add), and true; otherwise false and nothing changes. The caller owns sum.
+     */
+    static boolean addIntoPlain(Tensor sum, Tensor g) {
+        if (sum.dual != null || g.dual != null) {
+            return false;
+        }
+        if (sum.data != null && g.data != null) {
+            Elementwise.axpy(1.0, g.data, sum.data);
+            return true;
+        }
+        if (sum.f32 != null && g.f32 != null) {
+            Elementwise.addInto32(g.f32, sum.f32);
+            return true;
+        }
+        return false;
     }
 
     /** Asks backward to also store the gradient of this computed (non-leaf) tensor in {@link #grad()}. */

@@ -114,56 +114,69 @@ public final class Elementwise {
         if (op.compareTo(Binary.DIV) <= 0 && (a != null || (float) sa == sa) && (b != null || (float) sb == sb)) {
             // + - * / of floats: the float operation is the float64 one rounded (float64 has more than 2 x 24 + 2
             // bits), so the same bits from plain float loops, which C2 vectorizes
-            overElements(n, (task, from, to) -> floatLoop(op, a, (float) sa, b, (float) sb, out, from, to));
+            overElements(n, (task, from, to) ->
+                    floatLoop(op, a, from, (float) sa, b, from, (float) sb, out, from, to - from));
             return out;
         }
-        overElements(n, (task, from, to) -> {
-            double[][] bufs = CHUNKS.get();
-            double[] x = bufs[0];
-            double[] y = bufs[1];
-            for (int c = from; c < to; c += CHUNK) {
-                int len = Math.min(CHUNK, to - c);
-                if (a != null) {
-                    widen(a, c, x, 0, len);
-                } else {
-                    Arrays.fill(x, 0, len, sa);
-                }
-                if (b != null) {
-                    widen(b, c, y, 0, len);
-                } else {
-                    Arrays.fill(y, 0, len, sb);
-                }
-                run(op, x, 0, 1, y, 0, 1, x, 0, len);
-                narrow(x, 0, out, c, len);
-            }
-        });
+        overElements(n, (task, from, to) -> widenedLoop(op, a, from, sa, b, from, sb, out, from, to - from));
         return out;
     }
 
-    private static void floatLoop(Binary op, float[] a, float sa, float[] b, float sb, float[] out, int from, int to) {
+    /**
+     * {@code out[o + i] = a[ia + i] op b[ib + i]} for i in [0, n) and op one of + - * /, as plain float loops (which C2
+     * vectorizes); an operand given as null is its scalar ({@code sa}, {@code sb}) repeated.
+     */
+    private static void floatLoop(Binary op, float[] a, int ia, float sa, float[] b, int ib, float sb, float[] out,
+                                  int o, int n) {
         if (a != null && b != null) {
             switch (op) {
-                case ADD: for (int i = from; i < to; i++) out[i] = a[i] + b[i]; break;
-                case SUB: for (int i = from; i < to; i++) out[i] = a[i] - b[i]; break;
-                case MUL: for (int i = from; i < to; i++) out[i] = a[i] * b[i]; break;
-                default: for (int i = from; i < to; i++) out[i] = a[i] / b[i]; break;
+                case ADD: for (int i = 0; i < n; i++) out[o + i] = a[ia + i] + b[ib + i]; break;
+                case SUB: for (int i = 0; i < n; i++) out[o + i] = a[ia + i] - b[ib + i]; break;
+                case MUL: for (int i = 0; i < n; i++) out[o + i] = a[ia + i] * b[ib + i]; break;
+                default: for (int i = 0; i < n; i++) out[o + i] = a[ia + i] / b[ib + i]; break;
             }
         } else if (a != null) {
             switch (op) {
-                case ADD: for (int i = from; i < to; i++) out[i] = a[i] + sb; break;
-                case SUB: for (int i = from; i < to; i++) out[i] = a[i] - sb; break;
-                case MUL: for (int i = from; i < to; i++) out[i] = a[i] * sb; break;
-                default: for (int i = from; i < to; i++) out[i] = a[i] / sb; break;
+                case ADD: for (int i = 0; i < n; i++) out[o + i] = a[ia + i] + sb; break;
+                case SUB: for (int i = 0; i < n; i++) out[o + i] = a[ia + i] - sb; break;
+                case MUL: for (int i = 0; i < n; i++) out[o + i] = a[ia + i] * sb; break;
+                default: for (int i = 0; i < n; i++) out[o + i] = a[ia + i] / sb; break;
             }
         } else if (b != null) {
             switch (op) {
-                case ADD: for (int i = from; i < to; i++) out[i] = sa + b[i]; break;
-                case SUB: for (int i = from; i < to; i++) out[i] = sa - b[i]; break;
-                case MUL: for (int i = from; i < to; i++) out[i] = sa * b[i]; break;
-                default: for (int i = from; i < to; i++) out[i] = sa / b[i]; break;
+                case ADD: for (int i = 0; i < n; i++) out[o + i] = sa + b[ib + i]; break;
+                case SUB: for (int i = 0; i < n; i++) out[o + i] = sa - b[ib + i]; break;
+                case MUL: for (int i = 0; i < n; i++) out[o + i] = sa * b[ib + i]; break;
+                default: for (int i = 0; i < n; i++) out[o + i] = sa / b[ib + i]; break;
             }
         } else {
-            for (int i = from; i < to; i++) out[i] = (float) binary(op, sa, sb);
+            Arrays.fill(out, o, o + n, (float) binary(op, sa, sb));
+        }
+    }
+
+    /**
+     * {@link #floatLoop} for any op: 1024-element chunks widened into a buffer private to the thread, the float64 loop,
+     * rounded back once per element; an operand given as null is its scalar repeated (a double, not rounded first).
+     */
+    private static void widenedLoop(Binary op, float[] a, int ia, double sa, float[] b, int ib, double sb, float[] out,
+                                    int o, int n) {
+        double[][] bufs = CHUNKS.get();
+        double[] x = bufs[0];
+        double[] y = bufs[1];
+        for (int c = 0; c < n; c += CHUNK) {
+            int len = Math.min(CHUNK, n - c);
+            if (a != null) {
+                widen(a, ia + c, x, 0, len);
+            } else {
+                Arrays.fill(x, 0, len, sa);
+            }
+            if (b != null) {
+                widen(b, ib + c, y, 0, len);
+            } else {
+                Arrays.fill(y, 0, len, sb);
+            }
+            run(op, x, 0, 1, y, 0, 1, x, 0, len);
+            narrow(x, 0, out, o + c, len);
         }
     }
 
@@ -186,10 +199,13 @@ public final class Elementwise {
         int offB = 0;
         boolean plain = op.compareTo(Binary.DIV) <= 0;
         for (int o = 0; o < out.length; o += inner) {
+            // each operand a row (stride 1) or one element repeated (stride 0)
+            float[] ra = as[r - 1] == 1 ? a : null;
+            float[] rb = bs[r - 1] == 1 ? b : null;
             if (plain) {
-                floatRow(op, a, offA, as[r - 1], b, offB, bs[r - 1], out, o, inner);
+                floatLoop(op, ra, offA, a[offA], rb, offB, b[offB], out, o, inner);
             } else {
-                widenedRow(op, a, offA, as[r - 1], b, offB, bs[r - 1], out, o, inner);
+                widenedLoop(op, ra, offA, a[offA], rb, offB, b[offB], out, o, inner);
             }
             for (int d = r - 2; d >= 0; d--) {
                 offA += as[d];
@@ -204,53 +220,10 @@ public final class Elementwise {
         }
     }
 
-    /** One row of + - * /: operand strides 1 (a row) or 0 (one element repeated). */
-    private static void floatRow(Binary op, float[] a, int ia, int sa, float[] b, int ib, int sb, float[] out, int o,
-                                 int n) {
-        if (sa == 1 && sb == 1) {
-            switch (op) {
-                case ADD: for (int i = 0; i < n; i++) out[o + i] = a[ia + i] + b[ib + i]; break;
-                case SUB: for (int i = 0; i < n; i++) out[o + i] = a[ia + i] - b[ib + i]; break;
-                case MUL: for (int i = 0; i < n; i++) out[o + i] = a[ia + i] * b[ib + i]; break;
-                default: for (int i = 0; i < n; i++) out[o + i] = a[ia + i] / b[ib + i]; break;
-            }
-        } else if (sa == 1) {
-            float s = b[ib];
-            switch (op) {
-                case ADD: for (int i = 0; i < n; i++) out[o + i] = a[ia + i] + s; break;
-                case SUB: for (int i = 0; i < n; i++) out[o + i] = a[ia + i] - s; break;
-                case MUL: for (int i = 0; i < n; i++) out[o + i] = a[ia + i] * s; break;
-                default: for (int i = 0; i < n; i++) out[o + i] = a[ia + i] / s; break;
-            }
-        } else {
-            widenedRow(op, a, ia, sa, b, ib, sb, out, o, n); // a repeated: rare enough for the general route
-        }
-    }
-
-    /** One row of any op: widened in chunks, the float64 loop, rounded back. */
-    private static void widenedRow(Binary op, float[] a, int ia, int sa, float[] b, int ib, int sb, float[] out,
-                                   int o, int n) {
-        double[][] bufs = CHUNKS.get();
-        double[] x = bufs[0];
-        double[] y = bufs[1];
-        for (int c = 0; c < n; c += CHUNK) {
-            int len = Math.min(CHUNK, n - c);
-            if (sa == 1) {
-                widen(a, ia + c, x, 0, len);
-            } else {
-                Arrays.fill(x, 0, len, a[ia]);
-            }
-            if (sb == 1) {
-                widen(b, ib + c, y, 0, len);
-            } else {
-                Arrays.fill(y, 0, len, b[ib]);
-            }
-            run(op, x, 0, 1, y, 0, 1, x, 0, len);
-            narrow(x, 0, out, o + c, len);
-        }
-    }
-
-    /** {@code y[i] += x[i]} in float32 (each sum the float64 one rounded: the bits of a float32 add), over all threads for large arrays. */
+    /**
+     * {@code y[i] += x[i]} in float32 (each sum the float64 one rounded: the bits of a float32 add), over all threads
+     * for large arrays.
+     */
     public static void addInto32(float[] x, float[] y) {
         overElements(y.length, (task, from, to) -> {
             for (int i = from; i < to; i++) {
