@@ -6,10 +6,13 @@ import java.util.Arrays;
 import java.util.IdentityHashMap;
 
 /**
- * Reverse-mode traversal. An iterative depth-first search lists the recorded tensors in post-order
- * (inputs before the tensors computed from them); walking that list backwards visits each node after
- * every consumer of it, so its gradient is complete when its vjp rules run. No recursion: a chain of
- * any length backpropagates without growing the Java stack.
+ * Reverse-mode traversal. Every recorded tensor has a depth, one more than its deepest recorded input's (leaves and
+ * constants have depth 0), fixed when it is recorded. Visiting the reachable nodes in decreasing depth visits each after
+ * every consumer of it (a consumer is deeper than each of its inputs), so a node's gradient is complete when its vjp
+ * rules run. The pass keeps one list of waiting nodes per depth: a node joins its depth's list when its first gradient
+ * arrives, and the deepest nonempty list gives the next node. Ordering and processing are one pass over the nodes, with
+ * no search ahead of it; no recursion, so a chain of any length backpropagates without growing the Java stack. Within
+ * a depth the lists are last in, first out, which fixes the order of every sum: the same program gives the same bits.
  */
 final class Backprop {
     private Backprop() {}
@@ -53,7 +56,7 @@ final class Backprop {
                     + "was marked with requiresGrad(), or it was computed under noGrad()");
         }
         Tensor g0 = seedFor(caller, root, seed);
-        Tensor[] order = postOrder(caller, root);
+        Tensor[] waiting = new Tensor[root.depth + 1]; // per depth, the nodes whose gradient has begun, linked by next
         Tensor[] leaves = new Tensor[8];
         int nLeaves = 0;
         GradMode mode = GradMode.current();
@@ -64,9 +67,16 @@ final class Backprop {
             root.pending = g0;
             if (root.op == null) {
                 leaves[nLeaves++] = root;
+            } else {
+                waiting[root.depth] = root;
             }
-            for (int k = order.length - 1; k >= 0; k--) {
-                Tensor t = order[k];
+            for (int depth = root.depth; (depth = deepest(waiting, depth)) > 0; ) {
+                Tensor t = waiting[depth];
+                waiting[depth] = t.next;
+                t.next = null;
+                if (t.inputs == null) {
+                    throw freed(caller, t);
+                }
                 Tensor g = t.pending;
                 boolean gOwned = t.pendingOwned; // a buffer this pass made and nobody else holds
                 t.pending = null;
@@ -74,9 +84,6 @@ final class Backprop {
                 Tensor[] in = t.inputs;
                 if (!retainGraph) {
                     t.inputs = null; // free the saved values as soon as this node is done
-                }
-                if (g == null) {
-                    continue;
                 }
                 if (t.savedVersions != null) {
                     checkVersions(caller, t, in);
@@ -94,8 +101,8 @@ final class Backprop {
                 // the fast paths (vjpInto, vjpOverwrite, buffers summed in place) read plain arrays of one dtype: only
                 // when nothing is recorded and neither g nor any saved input carries a tangent, and no per-op check runs
                 boolean checked = t.createdAt != null || mode.anomaly;
-                boolean direct64 = !checked && Primitive.unrecorded(g, in);
-                boolean direct = direct64 || !checked && Primitive.unrecorded32(g, in, t);
+                boolean direct64 = !checked && !createGraph && Primitive.plain64(g, in); // createGraph: grad mode on
+                boolean direct = direct64 || !checked && !createGraph && Primitive.plain32(g, in, t);
                 // built-in rules keep nothing they are given; a custom op's user code might
                 boolean builtIn = t.op.kind != Primitive.Kind.CUSTOM;
                 boolean gPassedOn = false; // g's buffer went on as (part of) an input's gradient
@@ -108,7 +115,7 @@ final class Backprop {
                         // e.g. a slice's gradient scattered, or a matmul's multiplied, straight into c's buffer
                         continue;
                     }
-                    if (direct && c.pending == null && c.spareGrad != null && targets == null
+                    if (direct && c.op == null && c.pending == null && c.spareGrad != null && targets == null
                             && into(t.op, i, g, in, t, c.spareGrad, direct64, true)) {
                         // a leaf's first path written into the gradient buffer its last zeroGrad() gave back
                         c.pending = c.spareGrad.f32 != null ? new Tensor(c.spareGrad.f32, c.shape)
@@ -149,6 +156,9 @@ final class Backprop {
                                 leaves = Arrays.copyOf(leaves, nLeaves * 2);
                             }
                             leaves[nLeaves++] = c;
+                        } else {
+                            c.next = waiting[c.depth];
+                            waiting[c.depth] = c;
                         }
                     } else {
                         accumulate(c, gi, createGraph);
@@ -181,9 +191,13 @@ final class Backprop {
         } finally {
             mode.enabled = wasEnabled;
             if (!done) {
-                for (Tensor t : order) {
-                    t.pending = null;
-                    t.pendingOwned = false;
+                for (Tensor head : waiting) {
+                    for (Tensor t = head, after; t != null; t = after) {
+                        after = t.next;
+                        t.next = null;
+                        t.pending = null;
+                        t.pendingOwned = false;
+                    }
                 }
                 for (int k = 0; k < nLeaves; k++) {
                     leaves[k].pending = null;
@@ -204,6 +218,14 @@ final class Backprop {
             return acc.data != null && op.vjpInto(i, g, in, out, acc.data, overwrite);
         }
         return acc.f32 != null && op.vjpInto32(i, g, in, out, acc.f32, overwrite);
+    }
+
+    /** The deepest depth at most d whose list of waiting nodes is nonempty, or 0 when none is. */
+    private static int deepest(Tensor[] waiting, int d) {
+        while (d > 0 && waiting[d] == null) {
+            d--;
+        }
+        return d;
     }
 
     /** Whether two plain tensors share their array (for a gradient passed on as it is). */

@@ -86,8 +86,13 @@ abstract class Primitive {
      * no plain array).
      */
     static boolean unrecorded(Tensor g, Tensor[] in) {
+        return !GradMode.current().enabled && plain64(g, in);
+    }
+
+    /** {@link #unrecorded} but for the grad mode, which the backward pass knows: g and the inputs plain float64 arrays. */
+    static boolean plain64(Tensor g, Tensor[] in) {
         // g.data and each t.data are null for float32 tensors too: the fast paths read float64 arrays
-        if (GradMode.current().enabled || g.dual != null || g.data == null) {
+        if (g.dual != null || g.data == null) {
             return false;
         }
         for (Tensor t : in) {
@@ -100,7 +105,12 @@ abstract class Primitive {
 
     /** {@link #unrecorded} for a rule that reads float32 arrays: g, the saved inputs and the output all plain float32. */
     static boolean unrecorded32(Tensor g, Tensor[] in, Tensor out) {
-        if (GradMode.current().enabled || g.dual != null || g.f32 == null || out.dual != null || out.f32 == null) {
+        return !GradMode.current().enabled && plain32(g, in, out);
+    }
+
+    /** {@link #unrecorded32} but for the grad mode. */
+    static boolean plain32(Tensor g, Tensor[] in, Tensor out) {
+        if (g.dual != null || g.f32 == null || out.dual != null || out.f32 == null) {
             return false;
         }
         for (Tensor t : in) {
@@ -264,7 +274,9 @@ abstract class Primitive {
         out.op = this;
         out.inputs = in;
         out.requiresGrad = true;
+        int depth = 0;
         for (int i = 0; i < in.length; i++) {
+            depth = Math.max(depth, in[i].depth);
             if (in[i].version != null) {
                 if (out.savedVersions == null) {
                     out.savedVersions = new int[in.length];
@@ -272,6 +284,10 @@ abstract class Primitive {
                 out.savedVersions[i] = in[i].version.value;
             }
         }
+        if (depth == Integer.MAX_VALUE) {
+            throw new IllegalStateException(name + ": the graph is 2^31 - 1 ops deep; backward could not order it");
+        }
+        out.depth = depth + 1;
         if (mode.anomaly) {
             out.createdAt = new Throwable().getStackTrace();
         }

@@ -211,6 +211,57 @@ final class Primitives {
             return i == 0 ? da != null : db != null || negB; // a product (or negation) of g; else g itself unless summed
         }
 
+        /**
+         * + - * / without broadcasting onto input i: acc (+)= g p or acc (-)= g p, p the partial ({@link #da} or
+         * {@link #db}, of the output's size or one element) or 1. The product is rounded before the add, as Java never
+         * fuses a multiply and an add, so acc holds the bits of the vjp made first and then added (or stored). A node
+         * whose input has many consumers (a weight at every step, a hidden unit feeding a layer) then sums its
+         * gradient in one buffer instead of a new tensor per path.
+         */
+        @Override
+        boolean vjpInto(int i, Tensor g, Tensor[] in, Tensor out, double[] acc, boolean overwrite) {
+            if (!elementwiseOnto(i, in, out)) {
+                return false;
+            }
+            Tensor p = partial(i, in, out);
+            if (p != null && (p.data == null || !fits(p, out))) {
+                return false;
+            }
+            Elementwise.addProduct(g.data, p == null ? null : p.data, i == 1 && negB, acc, overwrite);
+            return true;
+        }
+
+        /** {@link #vjpInto} in float32: the products and sums in float, as the float32 vjp and its add. */
+        @Override
+        boolean vjpInto32(int i, Tensor g, Tensor[] in, Tensor out, float[] acc, boolean overwrite) {
+            if (!elementwiseOnto(i, in, out)) {
+                return false;
+            }
+            Tensor p = partial(i, in, out);
+            if (p != null && (p.f32 == null || !fits(p, out))) {
+                return false;
+            }
+            Elementwise.addProduct32(g.f32, p == null ? null : p.f32, i == 1 && negB, acc, overwrite);
+            return true;
+        }
+
+        /** Whether input i's vjp is g times its partial with no sum over a broadcast: one of + - * / onto an input of the output's shape. */
+        private boolean elementwiseOnto(int i, Tensor[] in, Tensor out) {
+            return (kind == Kind.ADD || kind == Kind.SUB || kind == Kind.MUL || kind == Kind.DIV)
+                    && (in[i].shape == out.shape || Arrays.equals(in[i].shape, out.shape));
+        }
+
+        /** The partial dy/d(input i) as the vjp multiplies g by it, or null for 1. */
+        private Tensor partial(int i, Tensor[] in, Tensor out) {
+            Partial d = i == 0 ? da : db;
+            return d == null ? null : d.of(in[0], in[1], out);
+        }
+
+        /** A partial read element by element against g, or as one number for all of it. */
+        private static boolean fits(Tensor p, Tensor out) {
+            return p.size() == out.size() || p.size() == 1;
+        }
+
         @Override
         Tensor jvp(Tensor[] in, Tensor[] t, Tensor out) {
             Tensor a = in[0];

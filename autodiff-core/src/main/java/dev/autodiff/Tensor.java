@@ -30,6 +30,7 @@ public final class Tensor {
     // graph: set once, by Primitive.record, on a freshly made result; inputs is cleared to free the graph
     Primitive op;
     Tensor[] inputs;
+    int depth;               // 0 unless recorded; then one more than the deepest input's (see Backprop)
     boolean requiresGrad;
     StackTraceElement[] createdAt;
 
@@ -58,6 +59,7 @@ public final class Tensor {
     boolean wrapped;         // a Java number made a tensor by an op's overload: see wrap()
     Tensor pending;          // gradient being summed during a backward pass
     boolean pendingOwned;    // whether pending is a buffer private to that pass (summed in place)
+    Tensor next;             // the next node waiting at this one's depth during a backward pass
     Object mark;             // visited mark of the traversal in progress
 
     Tensor(double[] data, int[] shape) {

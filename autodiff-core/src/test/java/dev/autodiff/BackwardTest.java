@@ -167,6 +167,59 @@ class BackwardTest {
         assertEquals(2 * 3 * Math.exp(2), x.grad().item(), 1e-12);
     }
 
+    @Test
+    void aFreedNodeDeepInTheGraphIsReportedAndNoGradientIsDelivered() {
+        Tensor x = Tensor.scalar(0.5).requiresGrad();
+        Tensor shared = x.exp().mul(3.0);
+        shared.backward(); // frees shared's graph
+        x.zeroGrad();
+        Tensor y = shared.add(x.sin()).mul(x); // the top is new, the part below shared is freed
+        IllegalStateException e = assertThrows(IllegalStateException.class, y::backward);
+        assertTrue(e.getMessage().contains("second time"), e.getMessage());
+        assertFalse(x.hasGrad(), "nothing delivered by a pass that failed");
+        // the failed pass left no gradient behind on the nodes it had reached
+        Tensor fresh = x.sin().mul(x);
+        fresh.backward();
+        assertEquals(Math.cos(0.5) * 0.5 + Math.sin(0.5), x.grad().item(), 1e-15);
+    }
+
+    @Test
+    void aRuleThatThrowsMidPassLeavesNoGradientBehind() {
+        CustomOp bad = CustomOp.of("bad", a -> a[0].mul(1.0), (i, g, in, out) -> {
+            throw new ArithmeticException("bad rule");
+        }, null);
+        Tensor x = Tensor.scalar(1.5).requiresGrad();
+        Tensor mid = x.square().sin();
+        // the rule sits deeper than mid, so it throws while mid waits with its gradient from y's add
+        Tensor y = bad.apply(x.exp().exp().exp()).add(mid);
+        assertThrows(ArithmeticException.class, y::backward);
+        assertFalse(x.hasGrad());
+        mid.mul(mid).backward(); // a stale gradient on mid would be added to this pass's, or stop mid being visited
+        // d/dx sin(x^2)^2 = 4 x sin(x^2) cos(x^2)
+        assertEquals(4 * 1.5 * Math.sin(2.25) * Math.cos(2.25), x.grad().item(), 1e-12);
+    }
+
+    /**
+     * Depth order with paths of very different lengths: x reaches the output directly, through a chain of 200 ops and
+     * through 30 diamonds, so its consumers sit at many depths; the gradient is each path's sum.
+     */
+    @Test
+    void pathsOfEveryLengthAreSummedOnce() {
+        Tensor x = Tensor.scalar(0.3).requiresGrad();
+        Tensor chain = x;
+        for (int k = 0; k < 200; k++) {
+            chain = chain.mul(1.01);
+        }
+        Tensor d = x;
+        for (int k = 0; k < 30; k++) {
+            d = d.mul(0.5).add(d.mul(0.5)); // each diamond is the identity
+        }
+        Tensor y = chain.add(d).add(x.mul(x));
+        y.backward();
+        // dy/dx = 1.01^200 + 1 + 2x
+        assertEquals(Math.pow(1.01, 200) + 1 + 0.6, x.grad().item(), 1e-12);
+    }
+
     /** Builds y = exp(x) * 2 and returns a weak reference to the intermediate exp(x), which mul saves. */
     private static Tensor buildHoldingOnlyAWeakReference(Tensor x, List<WeakReference<Tensor>> refs) {
         Tensor saved = x.exp();

@@ -275,6 +275,65 @@ public final class Elementwise {
     }
 
     /** {@code y[i] += alpha * x[i]} (an SGD step, a gradient summed over paths), over all threads for large arrays. */
+    /**
+     * A vjp of + - * / added into a gradient buffer: {@code acc[i] += g[i] p[i]}, or {@code += -(g[i] p[i])} with
+     * {@code negate}; with {@code overwrite}, {@code acc[i] = } that term. p has acc's length, or one element (the same
+     * for every i), or is null (1). The product is rounded before the sum (Java never fuses a multiply and an add), so
+     * acc holds the bits of the product made as an array and then added (or stored).
+     */
+    public static void addProduct(double[] g, double[] p, boolean negate, double[] acc, boolean overwrite) {
+        if (acc.length < PARALLEL_ELEMENTS) {
+            addProduct(g, p, negate, acc, overwrite, 0, acc.length); // a scalar graph's node: no task
+        } else {
+            overElements(acc.length, (task, from, to) -> addProduct(g, p, negate, acc, overwrite, from, to));
+        }
+    }
+
+    private static void addProduct(double[] g, double[] p, boolean negate, double[] acc, boolean overwrite, int from, int to) {
+        if (p == null || p.length == 1 && acc.length != 1) {
+            double c = p == null ? 1.0 : p[0];
+            boolean one = p == null;
+            for (int i = from; i < to; i++) {
+                double t = one ? g[i] : g[i] * c;
+                t = negate ? -t : t;
+                acc[i] = overwrite ? t : acc[i] + t;
+            }
+        } else {
+            for (int i = from; i < to; i++) {
+                double t = g[i] * p[i];
+                t = negate ? -t : t;
+                acc[i] = overwrite ? t : acc[i] + t;
+            }
+        }
+    }
+
+    /** {@link #addProduct(double[], double[], boolean, double[], boolean)} in float: the float32 vjp's product and add. */
+    public static void addProduct32(float[] g, float[] p, boolean negate, float[] acc, boolean overwrite) {
+        if (acc.length < PARALLEL_ELEMENTS) {
+            addProduct32(g, p, negate, acc, overwrite, 0, acc.length);
+        } else {
+            overElements(acc.length, (task, from, to) -> addProduct32(g, p, negate, acc, overwrite, from, to));
+        }
+    }
+
+    private static void addProduct32(float[] g, float[] p, boolean negate, float[] acc, boolean overwrite, int from, int to) {
+        if (p == null || p.length == 1 && acc.length != 1) {
+            float c = p == null ? 1f : p[0];
+            boolean one = p == null;
+            for (int i = from; i < to; i++) {
+                float t = one ? g[i] : g[i] * c;
+                t = negate ? -t : t;
+                acc[i] = overwrite ? t : acc[i] + t;
+            }
+        } else {
+            for (int i = from; i < to; i++) {
+                float t = g[i] * p[i];
+                t = negate ? -t : t;
+                acc[i] = overwrite ? t : acc[i] + t;
+            }
+        }
+    }
+
     public static void axpy(double alpha, double[] x, double[] y) {
         overElements(y.length, (task, from, to) -> {
             for (int i = from; i < to; i++) {
