@@ -294,6 +294,16 @@ public final class Tensor {
         return new Tensor(data, s);
     }
 
+    /** {@link #filled} for a float32 tensor: {@code writer} fills a new zero-filled float array (a float32 data set). */
+    public static Tensor filledFloat(java.util.function.Consumer<float[]> writer, int... shape) {
+        nonNull(writer, "filledFloat", "writer");
+        nonNull(shape, "filledFloat", "shape");
+        int[] s = checkShape("filledFloat", shape);
+        float[] data = new float[Shapes.size(s)];
+        writer.accept(data);
+        return new Tensor(data, s);
+    }
+
     public static Tensor zeros(int... shape) {
         return full("zeros", 0.0, shape);
     }

@@ -196,6 +196,24 @@ class TensorTest {
     }
 
     @Test
+    void filledFloatTakesTheFloatArrayItsWriterWrote() {
+        Tensor t = Tensor.filledFloat(a -> {
+            assertArrayEquals(new float[6], a, 0f); // handed over zero-filled
+            for (int i = 0; i < a.length; i++) {
+                a[i] = i * 0.1f;
+            }
+        }, 3, 2);
+        assertEquals(DType.FLOAT32, t.dtype());
+        assertArrayEquals(new int[] {3, 2}, t.shape());
+        assertArrayEquals(new float[] {0, 0.1f, 0.2f, 0.3f, 0.4f, 0.5f}, t.toFloatArray(), 0f);
+        assertEquals(DType.FLOAT32, Tensor.filledFloat(a -> a[0] = 2f).dtype()); // rank 0
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Tensor.filledFloat(a -> { }, 2, -1));
+        assertTrue(e.getMessage().startsWith("filledFloat"), e.getMessage());
+        NullPointerException n = assertThrows(NullPointerException.class, () -> Tensor.filledFloat(null, 2));
+        assertTrue(n.getMessage().contains("filledFloat: writer is null"), n.getMessage());
+    }
+
+    @Test
     void filledTakesTheArrayItsWriterWrote() {
         Tensor t = Tensor.filled(a -> {
             assertArrayEquals(new double[6], a, 0.0); // handed over zero-filled

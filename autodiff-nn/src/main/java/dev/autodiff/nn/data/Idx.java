@@ -1,5 +1,6 @@
 package dev.autodiff.nn.data;
 
+import dev.autodiff.DType;
 import dev.autodiff.Tensor;
 import java.io.BufferedInputStream;
 import java.io.EOFException;
@@ -64,16 +65,21 @@ public final class Idx {
      * (255 for pixels in [0, 1], as torchvision's {@code ToTensor}), holding the data only once in memory.
      */
     public static Tensor readTensor(Path path, double divisor) throws IOException {
+        return readTensor(path, divisor, DType.FLOAT64);
+    }
+
+    /**
+     * {@link #readTensor(Path, double)} into a tensor of {@code dtype}: in float32 each element is the float64 quotient
+     * rounded once, and no float64 copy of the whole file is ever made (a float32 data set in half the memory).
+     */
+    public static Tensor readTensor(Path path, double divisor, DType dtype) throws IOException {
         Objects.requireNonNull(path, "Idx.readTensor: path is null");
+        Objects.requireNonNull(dtype, "Idx.readTensor: dtype is null");
         try (Reader r = new Reader(path)) {
             IOException[] failed = new IOException[1];
-            Tensor t = Tensor.filled(values -> {
-                try {
-                    r.readData(values, divisor);
-                } catch (IOException e) {
-                    failed[0] = e;
-                }
-            }, r.shape);
+            Tensor t = dtype == DType.FLOAT64
+                    ? Tensor.filled(values -> r.readData(values, null, divisor, failed), r.shape)
+                    : Tensor.filledFloat(values -> r.readData(null, values, divisor, failed), r.shape);
             if (failed[0] != null) {
                 throw failed[0];
             }
@@ -208,8 +214,23 @@ public final class Idx {
 
         /** Reads the count elements into out, divided by divisor, and checks that nothing follows them. */
         void readData(double[] out, double divisor) throws IOException {
+            readData(out, null, divisor);
+        }
+
+        /** {@link #readData(double[], float[], double)} with its failure kept in {@code failed[0]} (for a writer lambda). */
+        void readData(double[] out, float[] out32, double divisor, IOException[] failed) {
+            try {
+                readData(out, out32, divisor);
+            } catch (IOException e) {
+                failed[0] = e;
+            }
+        }
+
+        /** Into out, or into out32 as float32 values: each buffer's elements decoded in float64, then rounded once. */
+        private void readData(double[] out, float[] out32, double divisor) throws IOException {
             byte[] buf = new byte[1 << 16];
             int perBuf = buf.length / width;
+            double[] chunk = out32 == null ? null : new double[perBuf];
             for (int done = 0; done < count; ) {
                 int take = Math.min(perBuf, count - done);
                 int bytes = take * width;
@@ -217,7 +238,14 @@ public final class Idx {
                 if (got < bytes) {
                     throw truncated((long) done * width + got);
                 }
-                decode(type, buf, take, out, done, divisor);
+                if (out32 == null) {
+                    decode(type, buf, take, out, done, divisor);
+                } else {
+                    decode(type, buf, take, chunk, 0, divisor);
+                    for (int i = 0; i < take; i++) {
+                        out32[done + i] = (float) chunk[i];
+                    }
+                }
                 done += take;
             }
             if (read() >= 0) {

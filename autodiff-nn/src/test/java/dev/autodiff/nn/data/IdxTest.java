@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.autodiff.DType;
 import dev.autodiff.Tensor;
 import java.io.ByteArrayOutputStream;
 import java.io.DataOutputStream;
@@ -61,6 +62,36 @@ class IdxTest {
             assertArrayEquals(new int[] {1, 2, 3}, t.shape());
             assertArrayEquals(new double[] {0, 1 / 255.0, 127 / 255.0, 128 / 255.0, 254 / 255.0, 1}, t.toArray(), 0.0);
         }
+    }
+
+    @Test
+    void float32TensorsHoldEachQuotientRoundedOnce() throws IOException {
+        byte[] data = new byte[256];
+        for (int k = 0; k < 256; k++) {
+            data[k] = (byte) k;
+        }
+        Path p = write("all-bytes", concat(header(0x08, 16, 16), data), true);
+        Tensor t = Idx.readTensor(p, 255.0, DType.FLOAT32);
+        assertEquals(DType.FLOAT32, t.dtype());
+        assertArrayEquals(new int[] {16, 16}, t.shape());
+        float[] v = t.toFloatArray();
+        for (int k = 0; k < 256; k++) {
+            assertEquals((float) (k / 255.0), v[k], 0f, "byte " + k);
+        }
+        assertEquals(1f, v[255], 0f);
+        // more elements than one read buffer holds: the float32 copy of every buffer lands in its place
+        byte[] big = new byte[200_000];
+        for (int k = 0; k < big.length; k++) {
+            big[k] = (byte) (k * 7);
+        }
+        float[] w = Idx.readTensor(write("big", concat(header(0x08, big.length), big), false), 255.0, DType.FLOAT32)
+                .toFloatArray();
+        double[] wide = Idx.readTensor(dir.resolve("big"), 255.0).toArray();
+        for (int k = 0; k < big.length; k++) {
+            assertEquals((float) wide[k], w[k], 0f, "element " + k);
+        }
+        NullPointerException e = assertThrows(NullPointerException.class, () -> Idx.readTensor(p, 255.0, null));
+        assertTrue(e.getMessage().contains("Idx.readTensor: dtype is null"), e.getMessage());
     }
 
     @Test
@@ -206,6 +237,25 @@ class IdxTest {
         assertEquals(1.0, img.sum().item(), 0.0);
         assertEquals(4, fm.train().labels()[1234]);
         assertEquals(9, fm.test().labels()[9999]);
+    }
+
+    @Test
+    void fashionMnistInFloat32() throws IOException {
+        Path folder = dir.resolve("fm32");
+        fashionFiles(folder, 60_000, 10_000);
+        FashionMnist fm = FashionMnist.load(folder, DType.FLOAT32);
+        assertEquals(DType.FLOAT32, fm.train().images().dtype());
+        assertEquals(DType.FLOAT32, fm.test().images().dtype());
+        assertArrayEquals(new int[] {60_000, 1, 28, 28}, fm.train().images().shape());
+        float[] img = fm.train().images().slice(0, 1234, 1235).reshape(784).toFloatArray();
+        assertEquals(1f, img[1234 % 784], 0f);
+        assertEquals(4, fm.train().labels()[1234]);
+        // a batch drawn from it stays float32
+        TensorDataset ds = TensorDataset.of(fm.test().images().reshape(10_000, 784), fm.test().labels());
+        Batch b = DataLoader.of(ds).batchSize(100).shuffle(3).epoch(0).iterator().next();
+        assertEquals(DType.FLOAT32, b.input().dtype());
+        NullPointerException e = assertThrows(NullPointerException.class, () -> FashionMnist.load(folder, null));
+        assertTrue(e.getMessage().contains("FashionMnist.load: dtype is null"), e.getMessage());
     }
 
     @Test
