@@ -1,5 +1,7 @@
 package dev.autodiff.nn.conv;
 
+import dev.autodiff.Autodiff;
+import dev.autodiff.GradScope;
 import dev.autodiff.Tensor;
 import dev.autodiff.nn.Module;
 import java.util.Arrays;
@@ -50,12 +52,9 @@ public class Pool1d extends Module {
                     + " is empty or shorter than the kernel " + kernel + " (input shape " + Arrays.toString(x.shape()) + ")");
         }
         int out = (int) (((long) len + 2L * padding - kernel) / stride + 1);
-        // average pooling unfolds the windows (N C, kernel, out); max pooling lists one element per window
-        double windows = (double) n * c * out;
-        if (!max && (windows * kernel > Integer.MAX_VALUE || (double) n * c * ((double) len + 2 * padding) > Integer.MAX_VALUE)
-                || windows > Integer.MAX_VALUE) {
+        if ((double) n * c * kernel * out > Integer.MAX_VALUE || (double) n * c * ((double) len + 2 * padding) > Integer.MAX_VALUE) {
             throw new IllegalArgumentException(describe() + ": the input " + Arrays.toString(x.shape())
-                    + " would need arrays of more than 2^31 - 1 elements");
+                    + " would unfold to more than 2^31 - 1 elements");
         }
         int[] k = {kernel};
         int[] s = {stride};
@@ -64,22 +63,20 @@ public class Pool1d extends Module {
             Tensor sums = rows.unfold(k, s, new int[] {padding}, new int[] {1}).sum(1); // (NC, out)
             return sums.div(divisors(len, out).to(x.dtype())).reshape(n, c, out); // whole numbers, exact in either dtype
         }
-        // each window's first maximum over its elements inside the input, as Pool2d's
-        double[] v = x.toArray();
-        int[] at = new int[n * c * out];
+        double[] best;
+        try (GradScope scope = Autodiff.noGrad()) {
+            Tensor padded = padding == 0 ? rows : rows.pad(new int[] {0, 0, padding}, new int[] {0, 0, padding}, Double.NEGATIVE_INFINITY);
+            best = padded.unfold(k, s, new int[] {0}, new int[] {1}).argmax(1).toArray(); // (NC, out)
+        }
+        int[] at = new int[best.length];
         for (int row = 0, i = 0; row < n * c; row++) {
-            int base = row * len;
             for (int o = 0; o < out; o++, i++) {
                 int start = o * stride - padding;
-                int bestAt = base + Math.max(start, 0);
-                double best = v[bestAt];
-                for (int e = bestAt + 1, end = base + Math.min(start + kernel, len); e < end; e++) {
-                    if (Pool2d.beats(v[e], best)) {
-                        best = v[e];
-                        bestAt = e;
-                    }
+                int j = start + (int) best[i];
+                if (j < 0 || j >= len) {
+                    j = Math.max(start, 0); // a window of -infinity only: its first element inside the input, as PyTorch
                 }
-                at[i] = bestAt;
+                at[i] = row * len + j;
             }
         }
         return x.reshape(-1).indexSelect(0, at).reshape(n, c, out);

@@ -1,12 +1,14 @@
 package dev.autodiff.nn.conv;
 
+import dev.autodiff.Autodiff;
+import dev.autodiff.GradScope;
 import dev.autodiff.Tensor;
 import dev.autodiff.nn.Module;
 
 /**
  * 2-D max or average pooling over (N, C, H, W) or unbatched (C, H, W), by unfolding each channel's
  * windows. Average pooling pads with zeros counted in the average, as PyTorch's default. Max pooling finds each window's first maximum
- * (a NaN counts as the maximum) in one scan over the input's values and then picks those elements with {@code indexSelect}, so, as in
+ * (a NaN counts as the maximum) and then picks those input elements with {@code indexSelect}, so, as in
  * PyTorch's max_pool2d, the whole gradient of a window goes to that one element, and the backward pass is
  * a scatter of the output's gradient rather than a pass over every window.
  */
@@ -56,14 +58,12 @@ public class Pool2d extends Module {
         int w = x.dim(3);
         int oh = (int) (((long) h + 2L * padding - kernel) / stride + 1);
         int ow = (int) (((long) w + 2L * padding - kernel) / stride + 1);
-        // average pooling's padded planes and windows unfolded to (N C, k k, oh ow) must be arrays Java can hold (max
-        // pooling lists one element per window)
+        // the padded planes and the windows unfolded to (N C, k k, oh ow) must be arrays Java can hold
         double planesSize = (double) n * c;
-        if (!max && (planesSize * kernel * kernel * oh * ow > Integer.MAX_VALUE
-                || planesSize * ((double) h + 2 * padding) * ((double) w + 2 * padding) > Integer.MAX_VALUE)
-                || planesSize * oh * ow > Integer.MAX_VALUE) {
+        if (planesSize * kernel * kernel * oh * ow > Integer.MAX_VALUE
+                || planesSize * ((double) h + 2 * padding) * ((double) w + 2 * padding) > Integer.MAX_VALUE) {
             throw new IllegalArgumentException(describe() + ": the input " + java.util.Arrays.toString(x.shape())
-                    + " would need arrays of more than 2^31 - 1 elements");
+                    + " would unfold to more than 2^31 - 1 elements");
         }
         int[] k = {kernel, kernel};
         int[] s = {stride, stride};
@@ -72,40 +72,31 @@ public class Pool2d extends Module {
             Tensor cols = planes.unfold(k, s, new int[] {padding, padding}, new int[] {1, 1}); // (NC, k*k, L)
             return cols.mean(1).reshape(n, c, oh, ow);
         }
-        // each window's first maximum, scanned in window order over its elements inside the image (the padding's
-        // -infinity beats nothing, and a window of -infinity only keeps its first element inside the image, as PyTorch)
-        double[] v = x.toArray();
-        int[] at = new int[n * c * oh * ow];
+        double[] best;
+        try (GradScope scope = Autodiff.noGrad()) {
+            // -infinity padding never beats an element of the image
+            Tensor padded = padding == 0 ? planes
+                    : planes.pad(new int[] {0, 0, padding, padding}, new int[] {0, 0, padding, padding}, Double.NEGATIVE_INFINITY);
+            best = padded.unfold(k, s, new int[] {0, 0}, new int[] {1, 1}).argmax(1).toArray(); // (NC, L)
+        }
+        int[] at = new int[best.length];
         for (int plane = 0, i = 0; plane < n * c; plane++) {
-            int base = plane * h * w;
             for (int r = 0; r < oh; r++) {
-                int top = r * stride - padding;
-                int y0 = Math.max(top, 0);
-                int y1 = Math.min(top + kernel, h);
                 for (int col = 0; col < ow; col++, i++) {
+                    int top = r * stride - padding;
                     int left = col * stride - padding;
-                    int x0 = Math.max(left, 0);
-                    int x1 = Math.min(left + kernel, w);
-                    int bestAt = base + y0 * w + x0;
-                    double best = v[bestAt];
-                    for (int y = y0; y < y1; y++) {
-                        for (int e = base + y * w + x0, end = base + y * w + x1; e < end; e++) {
-                            if (beats(v[e], best)) {
-                                best = v[e];
-                                bestAt = e;
-                            }
-                        }
+                    int y = top + (int) best[i] / kernel;
+                    int xx = left + (int) best[i] % kernel;
+                    if (y < 0 || xx < 0 || y >= h || xx >= w) {
+                        // a window of -infinity only: its first element inside the image, as PyTorch
+                        y = Math.max(top, 0);
+                        xx = Math.max(left, 0);
                     }
-                    at[i] = bestAt;
+                    at[i] = (plane * h + y) * w + xx;
                 }
             }
         }
         return x.reshape(-1).indexSelect(0, at).reshape(n, c, oh, ow);
-    }
-
-    /** Whether v takes b's place as a window's maximum: strictly greater, or the first NaN (as torch.argmax). */
-    static boolean beats(double v, double b) {
-        return b == b && (v != v || v > b);
     }
 
     @Override
